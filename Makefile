@@ -1,0 +1,33 @@
+# Two entry points that work on a fresh clone with only python3: `make demo`, `make test`.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint bench docs clean
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/fansim run scenarios/xiaomi_service_2013.toml --seed 1 --out out/demo
+
+lint: $(STAMP)
+	$(BIN)/ruff check sim loadtests tests
+	$(BIN)/ruff format --check sim loadtests tests
+	$(BIN)/mypy sim
+
+test: lint
+	$(BIN)/pytest -q
+
+bench: $(STAMP)
+	$(BIN)/pytest -q -m benchmark --benchmark-enable tests/test_benchmarks.py --benchmark-columns=min,mean,max,rounds
+
+docs: $(STAMP)
+	$(BIN)/fansim docs --out docs/scenario-reference.md
+
+clean:
+	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache .benchmarks

@@ -1,0 +1,7 @@
+"""`python -m sim` is the same as the `fansim` command."""
+
+import sys
+
+from sim.cli import main
+
+sys.exit(main())
