@@ -1,0 +1,39 @@
+"""The one error root users see, and the structured problems it carries.
+
+Every rejected input becomes a `Problem` naming the dotted path, the value and the rule, so a
+planner can fix a scenario file in one pass instead of one error at a time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["Problem", "ScenarioError"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input: where, what was given, which rule it breaks."""
+
+    path: str
+    message: str
+    value: object = None
+    has_value: bool = False
+
+    def __str__(self) -> str:
+        shown = f" (got {self.value!r})" if self.has_value else ""
+        where = self.path or "<scenario>"
+        return f"{where}: {self.message}{shown}"
+
+
+class ScenarioError(ValueError):
+    """A scenario (file, override or API call) breaks one or more rules; all are listed."""
+
+    def __init__(self, problems: list[Problem], source: str = "") -> None:
+        self.problems = list(problems)
+        self.source = source
+        head = f"{source}: " if source else ""
+        count = len(self.problems)
+        lines = [f"{head}{count} problem{'s' if count != 1 else ''}"]
+        lines += [f"  - {p}" for p in self.problems]
+        super().__init__("\n".join(lines))
