@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from sim.dists import Distribution, Empirical, Exponential, Fixed, Gamma, LogNormal
 from sim.errors import Problem, ScenarioError
-from sim.validation import pydantic_problems, set_path
+from sim.validation import pydantic_problems, schema_path_problem, set_path
 
 __all__ = [
     "DistSpec",
@@ -220,7 +220,7 @@ class ModelSpec(_Frozen):
     @classmethod
     def _divides_hour(cls, v: int) -> int:
         if 60 % v:
-            raise ValueError(f"must divide 60 so hours split evenly, e.g. 5, 15 or 60 (got {v})")
+            raise ValueError("must divide 60 so hours split evenly, e.g. 5, 15 or 60")
         return v
 
 
@@ -234,60 +234,65 @@ class Scenario(_Frozen):
     model: ModelSpec = Field(default_factory=ModelSpec)
 
 
-def _semantic_problems(s: Scenario) -> list[Problem]:
-    """Rules that span fields; checked after every field is individually valid."""
-    out: list[Problem] = []
-    meta = s.scenario
+def _meta_problems(meta: ScenarioMeta) -> list[Problem]:
     if meta.end is not None and meta.end < meta.start:
-        out.append(
-            Problem(
-                "scenario.end",
-                f"must not be before scenario.start ({meta.start})",
-                meta.end.isoformat(),
-                True,
-            )
-        )
-    total = sum(c.share for c in s.messages.classes.values())
+        rule = f"must not be before scenario.start ({meta.start})"
+        return [Problem("scenario.end", rule, meta.end.isoformat(), True)]
+    return []
+
+
+def _messages_problems(messages: MessagesSpec) -> list[Problem]:
+    out: list[Problem] = []
+    total = sum(c.share for c in messages.classes.values())
     if not math.isclose(total, 1.0, abs_tol=1e-6):
-        out.append(
-            Problem(
-                "messages.classes",
-                "shares must sum to 1; adjust the `share` fields",
-                round(total, 9),
-                True,
-            )
-        )
-    if sum(s.messages.hourly_profile) <= 0:
+        rule = "shares must sum to 1; adjust the `share` fields"
+        out.append(Problem("messages.classes", rule, round(total, 9), True))
+    if sum(messages.hourly_profile) <= 0:
         out.append(Problem("messages.hourly_profile", "needs at least one positive hour"))
-    roster_forms = (s.service.agents_by_hour is not None) + (s.service.shifts is not None)
-    if roster_forms != 1:
-        out.append(
-            Problem(
-                "service",
-                "give exactly one of `agents_by_hour` or `shifts` "
-                f"(got {'both' if roster_forms == 2 else 'neither'})",
-            )
-        )
-    for i, sh in enumerate(s.service.shifts or ()):
-        if sh.start == sh.end:
-            out.append(
-                Problem(
-                    f"service.shifts[{i}].end",
-                    "must differ from start",
-                    sh.end.isoformat(timespec="minutes"),
-                    True,
-                )
-            )
     return out
 
 
-def scenario_from_dict(raw: dict[str, Any], source: str = "") -> Scenario:
+def _service_problems(service: ServiceSpec) -> list[Problem]:
+    out: list[Problem] = []
+    forms = (service.agents_by_hour is not None) + (service.shifts is not None)
+    if forms != 1:
+        got = "both" if forms == 2 else "neither"
+        rule = f"give exactly one of `agents_by_hour` or `shifts` (got {got})"
+        out.append(Problem("service", rule))
+    for i, sh in enumerate(service.shifts or ()):
+        if sh.start == sh.end:
+            shown = sh.end.isoformat(timespec="minutes")
+            out.append(Problem(f"service.shifts[{i}].end", "must differ from start", shown, True))
+    return out
+
+
+_SECTIONS: tuple[tuple[str, type[BaseModel], Any], ...] = (
+    ("scenario", ScenarioMeta, _meta_problems),
+    ("messages", MessagesSpec, _messages_problems),
+    ("service", ServiceSpec, _service_problems),
+)
+
+
+def _cross_field_problems(raw: dict[str, Any]) -> list[Problem]:
+    """Rules spanning fields, for every section whose own fields are valid."""
+    out: list[Problem] = []
+    for key, model, check in _SECTIONS:
+        try:
+            section = model.model_validate(raw.get(key))
+        except ValidationError:
+            continue  # its field problems are already reported
+        out += check(section)
+    return out
+
+
+def scenario_from_dict(raw: Any, source: str = "") -> Scenario:
     """Validate a raw mapping (parsed TOML plus overrides); raise `ScenarioError` listing all."""
+    problems: list[Problem] = []
     try:
         scenario = Scenario.model_validate(raw)
     except ValidationError as exc:
-        raise ScenarioError(pydantic_problems(exc, Scenario), source) from None
-    problems = _semantic_problems(scenario)
+        problems += pydantic_problems(exc, Scenario)
+    problems += _cross_field_problems(raw)
     if problems:
         raise ScenarioError(problems, source)
     return scenario
@@ -331,9 +336,17 @@ def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = ())
     for text in overrides:
         try:
             key, value = parse_override(text)
+            unknown = schema_path_problem(Scenario, key)
+            if unknown is not None:
+                problems.append(unknown)
+                continue
             set_path(raw, key, value)
         except ScenarioError as exc:
             problems.extend(exc.problems)
-    if problems:
+    try:
+        scenario = scenario_from_dict(raw, source)
+    except ScenarioError as exc:
+        raise ScenarioError(problems + exc.problems, source) from None
+    if problems:  # the overrides that could not be applied
         raise ScenarioError(problems, source)
-    return scenario_from_dict(raw, source)
+    return scenario

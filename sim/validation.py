@@ -17,7 +17,7 @@ from pydantic import BaseModel, ValidationError
 
 from sim.errors import Problem, ScenarioError
 
-__all__ = ["format_path", "pydantic_problems", "set_path", "split_path"]
+__all__ = ["format_path", "pydantic_problems", "schema_path_problem", "set_path", "split_path"]
 
 _SHOULD = re.compile(r"^(Input|Tuple|List|Dictionary|String|Value) should")
 _INDEX = re.compile(r"^(?P<key>[^\[\]]+)?(?P<idx>(\[\d+\])*)$")
@@ -57,10 +57,11 @@ def set_path(raw: dict[str, Any], path: str, value: Any) -> None:
         last = i == len(parts) - 1
         here = format_path(parts[: i + 1])
         if isinstance(part, int):
-            if not isinstance(node, list) or part >= len(node):
-                size = len(node) if isinstance(node, list) else 0
+            if not isinstance(node, list):
+                raise ScenarioError([Problem(here, "cannot index: no list is set at this path")])
+            if part >= len(node):
                 raise ScenarioError(
-                    [Problem(here, f"index out of range (the list has {size} items)")]
+                    [Problem(here, f"index out of range (the list has {len(node)} items)")]
                 )
             if last:
                 node[part] = value
@@ -71,6 +72,8 @@ def set_path(raw: dict[str, Any], path: str, value: Any) -> None:
                 raise ScenarioError([Problem(here, "cannot set a key inside a non-table value")])
             if last:
                 node[part] = value
+            elif isinstance(parts[i + 1], int) and part not in node:
+                raise ScenarioError([Problem(here, "cannot index: no list is set at this path")])
             else:
                 node = node.setdefault(part, {})
 
@@ -130,6 +133,26 @@ def _known_keys(tp: Any) -> list[str]:
     return keys
 
 
+def schema_path_problem(root: type[BaseModel], path: str) -> Problem | None:
+    """A problem if `path` names a key the schema does not have (with did-you-mean), else None."""
+    parts = split_path(path)
+    tp: Any = root
+    for i, part in enumerate(parts):
+        parent = tp
+        tp, _ = _step(tp, part)
+        if tp is None:
+            here = format_path(parts[: i + 1])
+            known = _known_keys(parent)
+            if isinstance(part, int) or not known:
+                return Problem(here, "cannot be set: the value above it is not a list or table")
+            close = difflib.get_close_matches(str(part), known, n=1, cutoff=0.6)
+            hint = (
+                f"; did you mean `{close[0]}`?" if close else f" (known keys: {', '.join(known)})"
+            )
+            return Problem(here, f"unknown key{hint}")
+    return None
+
+
 def _clean_message(err: Any) -> str:
     msg = str(err["msg"])
     for prefix in ("Value error, ", "Assertion failed, "):
@@ -144,7 +167,11 @@ def _clean_message(err: Any) -> str:
 def pydantic_problems(exc: ValidationError, root: type[BaseModel]) -> list[Problem]:
     """One `Problem` per pydantic error, with clean paths and did-you-mean hints."""
     problems: list[Problem] = []
-    for err in exc.errors():
+    errors = exc.errors()
+    item_error_parents = {tuple(e["loc"][:-1]) for e in errors if isinstance(e["loc"][-1], int)}
+    for err in errors:
+        if err["type"] in ("too_short", "too_long") and tuple(err["loc"]) in item_error_parents:
+            continue  # pydantic counts only the valid items; the item problem says it all
         tp: Any = root
         parent: Any = root
         shown: list[str | int] = []
