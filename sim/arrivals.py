@@ -1,0 +1,146 @@
+"""The inbound message stream, sampled in bulk per interval with numpy.
+
+Per interval and class the count is Poisson with mean fans x rate x hourly weight x length, which
+is an exact non-homogeneous Poisson process for a rate constant within the interval. Messages the
+keyword auto-reply answers are only counted (no individual events: they cost the back end, not an
+agent); messages routed to humans get individual arrival times (uniform within the interval),
+handle times and patience deadlines, drawn from their own generators so that staffing changes
+never change the traffic (common random numbers).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from sim.config import MessagesSpec, ServiceSpec
+from sim.dists import Distribution
+
+__all__ = ["HumanBatch", "IntervalCounts", "MessageStream", "Streams"]
+
+
+@dataclass(frozen=True)
+class Streams:
+    """Independent generators, one per kind of randomness."""
+
+    counts: np.random.Generator
+    times: np.random.Generator
+    handle: np.random.Generator
+    patience: np.random.Generator
+
+    @classmethod
+    def from_seed(cls, seed: np.random.SeedSequence) -> Streams:
+        """Spawn the four generators from one seed sequence."""
+        a, b, c, d = (np.random.default_rng(s) for s in seed.spawn(4))
+        return cls(a, b, c, d)
+
+
+@dataclass(frozen=True)
+class IntervalCounts:
+    """Per-class counts in one interval."""
+
+    received: NDArray[np.int64]
+    auto_replied: NDArray[np.int64]
+    to_humans: NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class HumanBatch:
+    """Messages routed to agents in one interval, sorted by arrival."""
+
+    arrival: NDArray[np.float64]
+    cls: NDArray[np.int64]
+    priority: NDArray[np.int64]
+    handle: NDArray[np.float64]
+    deadline: NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class _Class:
+    name: str
+    share: float
+    auto: bool
+    priority: int
+    handle: Distribution
+    patience: Distribution | None
+
+
+class MessageStream:
+    """Samples what fans send, class by class, and routes it to auto-reply or to humans."""
+
+    def __init__(self, messages: MessagesSpec, service: ServiceSpec, streams: Streams) -> None:
+        classes = []
+        for name, spec in messages.classes.items():
+            patience = spec.patience_minutes or service.patience_minutes
+            classes.append(
+                _Class(
+                    name=name,
+                    share=spec.share,
+                    auto=spec.routing == "auto",
+                    priority=spec.priority,
+                    handle=spec.handle_time_minutes.build(),
+                    patience=patience.build() if patience is not None else None,
+                )
+            )
+        self.classes = tuple(classes)
+        profile = np.asarray(messages.hourly_profile, np.float64)
+        self._hour_weight = profile / profile.sum()
+        self._per_fan_per_day = messages.per_fan_per_day
+        self._coverage = messages.auto_reply_coverage
+        self._streams = streams
+
+    @property
+    def class_names(self) -> tuple[str, ...]:
+        """Class names in the order used by every per-class array."""
+        return tuple(c.name for c in self.classes)
+
+    def expected_per_minute(self, t: float, fans: float) -> float:
+        """Mean arrival rate (all classes, messages/minute) at time `t` for `fans` fans."""
+        hour = int(t // 60) % 24
+        return float(fans * self._per_fan_per_day * self._hour_weight[hour] / 60.0)
+
+    def sample(
+        self, t0: float, t1: float, fans: float, back_end: bool
+    ) -> tuple[IntervalCounts, HumanBatch]:
+        """Messages arriving in [t0, t1), which must lie within one clock hour."""
+        s = self._streams
+        mean_total = self.expected_per_minute(t0, fans) * (t1 - t0)
+        k = len(self.classes)
+        received = s.counts.poisson([mean_total * c.share for c in self.classes]).astype(np.int64)
+        auto = np.zeros(k, np.int64)
+        if back_end:
+            for i, c in enumerate(self.classes):
+                if c.auto and received[i]:
+                    auto[i] = s.counts.binomial(received[i], self._coverage)
+        human = received - auto
+        parts_t, parts_c, parts_h, parts_d = [], [], [], []
+        for i, c in enumerate(self.classes):
+            n = int(human[i])
+            if n == 0:
+                continue
+            times = s.times.uniform(t0, t1, n)
+            parts_t.append(times)
+            parts_c.append(np.full(n, i, np.int64))
+            parts_h.append(c.handle.sample(s.handle, n))
+            if c.patience is None:
+                parts_d.append(np.full(n, np.inf))
+            else:
+                parts_d.append(times + c.patience.sample(s.patience, n))
+        counts = IntervalCounts(received, auto, human)
+        if not parts_t:
+            empty_f, empty_i = np.empty(0, np.float64), np.empty(0, np.int64)
+            return counts, HumanBatch(empty_f, empty_i, empty_i, empty_f, empty_f)
+        arrival = np.concatenate(parts_t)
+        order = np.argsort(arrival, kind="stable")
+        cls = np.concatenate(parts_c)[order]
+        prio = np.asarray([c.priority for c in self.classes], np.int64)[cls]
+        batch = HumanBatch(
+            arrival=arrival[order],
+            cls=cls,
+            priority=prio,
+            handle=np.concatenate(parts_h)[order],
+            deadline=np.concatenate(parts_d)[order],
+        )
+        return counts, batch

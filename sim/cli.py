@@ -1,0 +1,159 @@
+"""The `fansim` command: thin argument handling over the Python API.
+
+`main(argv)` returns an exit code (0 ok, 2 bad input) and never raises for user errors, so tests
+call it directly and users never see a traceback for a mistake in a scenario file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from sim import __version__
+from sim.config import Scenario, load_scenario
+from sim.docgen import scenario_reference
+from sim.errors import ScenarioError
+from sim.metrics import hourly_rows, summarize
+from sim.model import RunSpec, run_one
+from sim.output import clean, write_outputs
+from sim.progress import DayProgress
+
+__all__ = ["main"]
+
+
+def _non_negative(text: str) -> int:
+    """Validating `type=` for seeds and replication indices."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 0 (got {text!r})") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0 (got {value})")
+    return value
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="fansim",
+        description="Simulate a brand's follower base and its customer-service back end.",
+    )
+    p.add_argument("--version", action="version", version=f"fansim {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = sub.add_parser("run", help="run one scenario and write summary.json, timeseries.csv")
+    run.add_argument("scenario", type=Path, help="scenario TOML file")
+    run.add_argument("--seed", type=_non_negative, help="root seed (default: scenario.seed)")
+    run.add_argument(
+        "--replication", type=_non_negative, default=0, help="replication index (default 0)"
+    )
+    run.add_argument("--out", type=Path, default=Path("out"), help="output folder (default out)")
+    run.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        help="override a field, e.g. service.shifts[0].agents=9",
+    )
+    run.add_argument("-q", "--quiet", action="store_true", help="no table on the terminal")
+
+    val = sub.add_parser("validate", help="check scenario files; exit 2 if any is invalid")
+    val.add_argument("files", type=Path, nargs="+")
+
+    docs = sub.add_parser("docs", help="write the scenario reference generated from the schema")
+    docs.add_argument("--out", type=Path, help="file to write (default: print)")
+    return p
+
+
+def _fmt(v: object) -> str:
+    if v is None:
+        return "—"
+    if isinstance(v, float):
+        return f"{v:,.3f}" if abs(v) < 10 else f"{v:,.1f}"
+    if isinstance(v, int):
+        return f"{v:,}"
+    return str(v)
+
+
+_SHOWN = (
+    "messages_received",
+    "messages_auto_replied",
+    "messages_to_humans",
+    "messages_answered",
+    "messages_abandoned",
+    "backlog_final",
+    "backlog_max",
+    "response_p50_minutes",
+    "response_p90_minutes",
+    "sla_first_response_met",
+    "sla_resolution_met",
+    "agent_utilization",
+)
+
+
+def _print_summary(console: Console, summary: dict[str, object]) -> None:
+    table = Table(title=f"{summary['scenario']} (seed {summary['seed']})", show_header=False)
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    for key in _SHOWN:
+        table.add_row(key, _fmt(summary.get(key)))
+    console.print(table)
+
+
+def _cmd_run(args: argparse.Namespace, console: Console) -> int:
+    scenario: Scenario = load_scenario(args.scenario, args.overrides)
+    seed = scenario.scenario.seed if args.seed is None else args.seed
+    spec = RunSpec(scenario, seed, args.replication)
+    result = run_one(spec, DayProgress(scenario.scenario.name))
+    summary = summarize(result)
+    paths = write_outputs(args.out, summary, hourly_rows(result), scenario.model_dump(mode="json"))
+    if not args.quiet:
+        _print_summary(console, clean(summary))
+        console.print("wrote " + ", ".join(str(p) for p in paths))
+    return 0
+
+
+def _cmd_validate(args: argparse.Namespace, console: Console) -> int:
+    bad = 0
+    for path in args.files:
+        try:
+            load_scenario(path)
+            console.print(f"{path}: ok")
+        except ScenarioError as exc:
+            bad += 1
+            print(exc, file=sys.stderr)
+    return 2 if bad else 0
+
+
+def _cmd_docs(args: argparse.Namespace, console: Console) -> int:
+    text = scenario_reference()
+    if args.out is None:
+        sys.stdout.write(text)
+    else:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text, encoding="utf-8")
+        console.print(f"wrote {args.out}")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of `fansim` and `python -m sim`; returns the exit code."""
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as exc:  # argparse already printed usage and the error
+        return int(exc.code or 0)
+    console = Console(highlight=False)
+    commands = {"run": _cmd_run, "validate": _cmd_validate, "docs": _cmd_docs}
+    try:
+        return commands[args.command](args, console)
+    except ScenarioError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    except OSError as exc:  # e.g. --out points into a file or a read-only place
+        print(f"fansim: cannot write output: {exc}", file=sys.stderr)
+        return 2

@@ -1,0 +1,230 @@
+"""From raw per-message records to the summary and the hourly time series.
+
+Definitions (also in docs/model.md):
+- answered: picked up by an agent (the first human response) by the horizon;
+- abandoned: not picked up before the fan's patience ran out (at or before the horizon);
+- backlog: routed messages waiting at a time (arrived, not picked up, not abandoned);
+- response time: arrival to pick-up, over answered messages; resolution: arrival to end of handling;
+- SLA attainment: share met among messages whose outcome is known (answered, abandoned, or still
+  waiting past the target); abandoned messages count as not met;
+- utilisation: agent busy time / agent present time (present includes overtime to finish).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from sim import __version__
+from sim.model import ModelResult
+from sim.queue import QueueRecords
+
+__all__ = ["hourly_rows", "params_hash", "summarize"]
+
+F64 = NDArray[np.float64]
+
+
+def params_hash(result: ModelResult) -> str:
+    """Short stable digest of the resolved scenario, written into every output row."""
+    canonical = json.dumps(result.spec.scenario.model_dump(mode="json"), sort_keys=True)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:12]
+
+
+def _step_integral(times: F64, levels: F64, bounds: F64) -> F64:
+    """Integral from 0 to each bound of the step function `levels[k]` from `times[k]`."""
+    if times.size == 0:
+        return np.zeros_like(bounds)
+    widths = np.diff(times)
+    area = np.concatenate([[0.0], np.cumsum(levels[:-1] * widths)])
+    k = np.searchsorted(times, bounds, side="right") - 1
+    inside = k >= 0
+    out = np.zeros_like(bounds)
+    kk = k[inside]
+    out[inside] = area[kk] + levels[kk] * (bounds[inside] - times[kk])
+    return out
+
+
+def _busy_steps(q: QueueRecords) -> tuple[F64, F64]:
+    ok = ~np.isnan(q.start)
+    s, e = q.start[ok], q.start[ok] + q.handle[ok]
+    times = np.concatenate([[0.0], s, e])
+    deltas = np.concatenate([[0.0], np.ones(s.size), -np.ones(e.size)])
+    order = np.lexsort((deltas, times))
+    return times[order], np.cumsum(deltas[order])
+
+
+def _backlog_steps(q: QueueRecords) -> tuple[F64, F64]:
+    waited = np.isnan(q.start) | (q.start > q.arrival)
+    leave = np.fmin(q.start, q.deadline)[waited]
+    gone = leave <= q.horizon
+    times = np.concatenate([[0.0], q.arrival[waited], leave[gone]])
+    deltas = np.concatenate([[0.0], np.ones(int(waited.sum())), -np.ones(int(gone.sum()))])
+    order = np.lexsort((deltas, times))  # departures before arrivals at equal times
+    return times[order], np.cumsum(deltas[order])
+
+
+def _level_at(times: F64, levels: F64, at: F64) -> F64:
+    k = np.searchsorted(times, at, side="right") - 1
+    return np.where(k >= 0, levels[np.maximum(k, 0)], 0.0)
+
+
+def _hour_of(times: F64, mask: NDArray[np.bool_]) -> NDArray[np.int64]:
+    """Hour index of each masked time; -1 elsewhere (NaN and inf never reach the division)."""
+    out = np.full(times.size, -1, np.int64)
+    out[mask] = (times[mask] // 60).astype(np.int64)
+    return out
+
+
+def _quantile(x: F64, p: float) -> float:
+    return float(np.quantile(x, p)) if x.size else float("nan")
+
+
+def _sla(q: QueueRecords, elapsed: F64, target: float, mask: NDArray[np.bool_]) -> float:
+    answered = ~np.isnan(q.start) & mask
+    abandoned = np.isnan(q.start) & (q.deadline <= q.horizon) & mask
+    waiting_late = np.isnan(q.start) & ~abandoned & mask & (q.horizon - q.arrival > target)
+    decided = int(answered.sum() + abandoned.sum() + waiting_late.sum())
+    met = int((answered & (elapsed <= target)).sum())
+    return met / decided if decided else float("nan")
+
+
+def _outcomes(q: QueueRecords) -> dict[str, NDArray[np.bool_]]:
+    answered = ~np.isnan(q.start)
+    abandoned = ~answered & (q.deadline <= q.horizon)
+    return {"answered": answered, "abandoned": abandoned, "queued": ~answered & ~abandoned}
+
+
+def summarize(result: ModelResult) -> dict[str, Any]:
+    """Whole-run figures; later model layers add keys, never rename them."""
+    q, sc = result.queue, result.spec.scenario
+    svc = sc.service
+    out = _outcomes(q)
+    wait = q.start - q.arrival
+    resolution = wait + q.handle
+    answered = out["answered"]
+    everyone = np.ones(q.arrival.size, bool)
+    busy_t, busy_l = _busy_steps(q)
+    pres_t, pres_l = q.present_times, q.present_agents.astype(np.float64)
+    horizon = np.asarray([q.horizon])
+    busy_area = float(_step_integral(busy_t, busy_l, horizon)[0])
+    present_area = float(_step_integral(pres_t, pres_l, horizon)[0])
+    backlog_levels = _backlog_steps(q)[1]
+    by_class: dict[str, dict[str, Any]] = {}
+    for i, name in enumerate(result.class_names):
+        m = q.tag == i
+        by_class[name] = {
+            "received": int(result.received[:, i].sum()),
+            "auto_replied": int(result.auto_replied[:, i].sum()),
+            "to_humans": int(result.to_humans[:, i].sum()),
+            "answered": int((answered & m).sum()),
+            "abandoned": int((out["abandoned"] & m).sum()),
+            "queued": int((out["queued"] & m).sum()),
+            "response_p90_minutes": _quantile(wait[answered & m], 0.9),
+        }
+    # waiting time of every routed message whose wait has ended (answered or abandoned)
+    ended = np.where(answered, wait, np.minimum(q.deadline, q.horizon) - q.arrival)
+    return {
+        "scenario": sc.scenario.name,
+        "seed": result.spec.seed,
+        "replication": result.spec.replication,
+        "params_hash": params_hash(result),
+        "version": __version__,
+        "start": sc.scenario.start.isoformat(),
+        "days": sc.scenario.days,
+        "fans_mean": float(result.fans.mean()) if result.fans.size else 0.0,
+        "messages_received": int(result.received.sum()),
+        "messages_auto_replied": int(result.auto_replied.sum()),
+        "messages_to_humans": int(result.to_humans.sum()),
+        "messages_answered": int(answered.sum()),
+        "messages_abandoned": int(out["abandoned"].sum()),
+        "backlog_final": int(out["queued"].sum()),
+        "backlog_max": int(backlog_levels.max()),
+        "response_mean_minutes": float(wait[answered].mean()) if answered.any() else float("nan"),
+        "response_p50_minutes": _quantile(wait[answered], 0.5),
+        "response_p90_minutes": _quantile(wait[answered], 0.9),
+        "resolution_p50_minutes": _quantile(resolution[answered], 0.5),
+        "resolution_p90_minutes": _quantile(resolution[answered], 0.9),
+        "wait_mean_all_minutes": float(ended[~out["queued"]].mean())
+        if (~out["queued"]).any()
+        else float("nan"),
+        "sla_first_response_target_minutes": svc.first_response_target_minutes,
+        "sla_first_response_met": _sla(q, wait, svc.first_response_target_minutes, everyone),
+        "sla_resolution_target_minutes": svc.resolution_target_minutes,
+        "sla_resolution_met": _sla(q, resolution, svc.resolution_target_minutes, everyone),
+        "agent_hours_rostered": result.schedule.agent_minutes(q.horizon) / 60.0,
+        "agent_hours_present": present_area / 60.0,
+        "agent_utilization": busy_area / present_area if present_area > 0 else float("nan"),
+        "by_class": by_class,
+    }
+
+
+def hourly_rows(result: ModelResult) -> list[dict[str, Any]]:
+    """One row per simulated hour, each carrying scenario, seed, replication and params hash."""
+    q, sc = result.queue, result.spec.scenario
+    svc = sc.service
+    per_hour = round(60 / result.interval_minutes)
+    hours = result.received.shape[0] // per_hour
+    edges = np.arange(hours + 1, dtype=np.float64) * 60.0
+
+    def by_hour(a: NDArray[np.int64]) -> NDArray[np.int64]:
+        total = a.sum(axis=1)[: hours * per_hour].reshape(hours, per_hour)
+        return np.asarray(total.sum(axis=1), np.int64)
+
+    received, auto, human = (
+        by_hour(a) for a in (result.received, result.auto_replied, result.to_humans)
+    )
+    out = _outcomes(q)
+    wait = q.start - q.arrival
+    busy_t, busy_l = _busy_steps(q)
+    busy = np.diff(_step_integral(busy_t, busy_l, edges))
+    present = np.diff(_step_integral(q.present_times, q.present_agents.astype(np.float64), edges))
+    back_t, back_l = _backlog_steps(q)
+    backlog_end = _level_at(back_t, back_l, edges[1:])
+    backlog_max = np.maximum(_level_at(back_t, back_l, edges[:-1]), backlog_end)
+    ev_hour = np.minimum((back_t // 60).astype(np.int64), hours - 1)
+    np.maximum.at(backlog_max, ev_hour, back_l)
+    start_hour = _hour_of(q.start, out["answered"])
+    abandon_hour = _hour_of(q.deadline, out["abandoned"])
+    arrival_hour = (q.arrival // 60).astype(np.int64)
+    answered_n = np.bincount(start_hour[start_hour >= 0], minlength=hours)[:hours]
+    abandoned_n = np.bincount(abandon_hour[abandon_hour >= 0], minlength=hours)[:hours]
+    order = np.argsort(start_hour, kind="stable")
+    sorted_hours = start_hour[order]
+    meta = {
+        "scenario": sc.scenario.name,
+        "seed": result.spec.seed,
+        "replication": result.spec.replication,
+        "params_hash": params_hash(result),
+    }
+    start_dt = np.datetime64(sc.scenario.start.isoformat(), "m")
+    rows: list[dict[str, Any]] = []
+    for h in range(hours):
+        lo, hi = np.searchsorted(sorted_hours, [h, h + 1])
+        w = wait[order[lo:hi]]
+        arrived = arrival_hour == h
+        rows.append(
+            {
+                **meta,
+                "hour": str(start_dt + np.timedelta64(60 * h, "m")),
+                "fans": float(result.fans[h * per_hour]),
+                "messages_received": int(received[h]),
+                "messages_auto_replied": int(auto[h]),
+                "messages_to_humans": int(human[h]),
+                "messages_answered": int(answered_n[h]),
+                "messages_abandoned": int(abandoned_n[h]),
+                "backlog": int(backlog_end[h]),
+                "backlog_max": int(backlog_max[h]),
+                "response_p50_minutes": _quantile(w, 0.5),
+                "response_p90_minutes": _quantile(w, 0.9),
+                "sla_first_response_met": _sla(q, wait, svc.first_response_target_minutes, arrived),
+                "agents_present": float(present[h] / 60.0),
+                "agent_utilization": float(busy[h] / present[h])
+                if present[h] > 0
+                else float("nan"),
+            }
+        )
+    return rows

@@ -1,0 +1,67 @@
+"""Writing results: byte-identical for the same scenario and seed.
+
+No wall-clock times, host names or absolute paths go into files; floats are rounded to a fixed
+number of significant digits; JSON keys are sorted. NaN (no data, e.g. no message answered in an
+hour) is written as null in JSON and an empty cell in CSV.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+__all__ = ["clean", "csv_text", "json_text", "write_outputs"]
+
+
+def clean(value: Any) -> Any:
+    """Round floats to 10 significant digits and turn NaN/inf into None, recursively."""
+    if isinstance(value, float):
+        return float(f"{value:.10g}") if math.isfinite(value) else None
+    if isinstance(value, Mapping):
+        return {str(k): clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [clean(v) for v in value]
+    return value
+
+
+def json_text(data: Mapping[str, Any]) -> str:
+    """Canonical JSON: cleaned, sorted keys, UTF-8 characters kept, trailing newline."""
+    return json.dumps(clean(data), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+
+
+def csv_text(rows: Sequence[Mapping[str, Any]]) -> str:
+    """CSV with the first row's keys as header; None becomes an empty cell."""
+    if not rows:
+        return ""
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: ("" if v is None else v) for k, v in clean(row).items()})
+    return buf.getvalue()
+
+
+def write_outputs(
+    out_dir: Path,
+    summary: Mapping[str, Any],
+    rows: Sequence[Mapping[str, Any]],
+    scenario: Mapping[str, Any],
+) -> list[Path]:
+    """Write summary.json, timeseries.csv and the resolved scenario.json; return the paths."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    files = {
+        "summary.json": json_text(summary),
+        "timeseries.csv": csv_text(rows),
+        "scenario.json": json_text(scenario),
+    }
+    paths = []
+    for name, text in files.items():
+        path = out_dir / name
+        path.write_text(text, encoding="utf-8")
+        paths.append(path)
+    return paths
