@@ -7,6 +7,7 @@ field names (`_minutes`, `_per_day`), dates and times are ISO 8601.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import math
 import tomllib
 from pathlib import Path
@@ -30,6 +31,7 @@ __all__ = [
     "ShiftSpec",
     "load_scenario",
     "parse_override",
+    "phase_segments",
     "scenario_from_dict",
 ]
 
@@ -122,9 +124,12 @@ class ScenarioMeta(_Frozen):
 
 
 class FansSpec(_Frozen):
-    """The follower base. Fixed here; the follower model makes it vary in time."""
+    """The follower base at the start, and how much of it is active."""
 
     initial: int = Field(ge=0, description="Fans at the start of the first day.")
+    active_share: float = Field(
+        1.0, ge=0, le=1, description="Share of fans who are active (message, refer others)."
+    )
 
 
 class MessageClassSpec(_Frozen):
@@ -154,7 +159,9 @@ def _default_profile() -> tuple[float, ...]:
 class MessagesSpec(_Frozen):
     """The inbound message stream."""
 
-    per_fan_per_day: float = Field(ge=0, description="Messages per fan per day, all classes.")
+    per_active_fan_per_day: float = Field(
+        ge=0, description="Messages per active fan per day, all classes (see fans.active_share)."
+    )
     hourly_profile: tuple[Annotated[float, Field(ge=0)], ...] = Field(
         default_factory=_default_profile,
         min_length=24,
@@ -206,6 +213,143 @@ class ServiceSpec(_Frozen):
     )
 
 
+class PostsExposure(_Frozen):
+    """Exposure from posts (e.g. Weibo): each post reaches some of the channel's pool."""
+
+    kind: Literal["posts"]
+    posts_per_week: float = Field(ge=0, description="Posts mentioning the account per week.")
+    reach_per_post: float = Field(ge=0, description="People in the pool who see one post.")
+
+    def per_day(self, active_fans: float) -> float:
+        """Exposures per day."""
+        return self.posts_per_week / 7.0 * self.reach_per_post
+
+
+class OrdersExposure(_Frozen):
+    """Exposure from store orders shown a prompt (e.g. "track your delivery on WeChat")."""
+
+    kind: Literal["orders"]
+    orders_per_day: float = Field(ge=0, description="Orders (or site sessions) per day.")
+    prompt_share: float = Field(ge=0, le=1, description="Share of them shown the follow prompt.")
+
+    def per_day(self, active_fans: float) -> float:
+        """Exposures per day."""
+        return self.orders_per_day * self.prompt_share
+
+
+class VisitorsExposure(_Frozen):
+    """Exposure from visitors (forum readers, in-store shoppers passing a QR code)."""
+
+    kind: Literal["visitors"]
+    visitors_per_day: float = Field(ge=0, description="Visitors who see the QR code or link.")
+
+    def per_day(self, active_fans: float) -> float:
+        """Exposures per day."""
+        return self.visitors_per_day
+
+
+class ReferralsExposure(_Frozen):
+    """Word of mouth: active fans talk to people in the pool (Bass imitation)."""
+
+    kind: Literal["referrals"]
+    per_active_fan_per_day: float = Field(
+        ge=0, description="Contacts per active fan per day with people in the pool."
+    )
+
+    def per_day(self, active_fans: float) -> float:
+        """Exposures per day."""
+        return self.per_active_fan_per_day * active_fans
+
+
+ExposureSpec = Annotated[
+    PostsExposure | OrdersExposure | VisitorsExposure | ReferralsExposure,
+    Field(discriminator="kind"),
+]
+
+
+class ChannelSpec(_Frozen):
+    """A referral funnel: a finite pool, exposures per day, a conversion probability."""
+
+    source: str | None = Field(
+        None, description="Source label in outputs (default: the channel's name), e.g. campaign."
+    )
+    pool: float = Field(ge=0, description="People this channel can ever reach (depletes).")
+    exposure: ExposureSpec = Field(description="How the pool is exposed each day.")
+    conversion: float = Field(
+        ge=0, le=1, description="Probability an exposed, not yet following person follows."
+    )
+    quality_sensitivity: float = Field(
+        0.0,
+        ge=0,
+        description="Conversion x quality^this: how much the account's service reputation matters.",
+    )
+    gift_share: float = Field(
+        0.0, ge=0, le=1, description="Share of this channel's follows who came only for a gift."
+    )
+    first_message_share: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="Share of new fans who send a message on their first day (e.g. to track "
+        "a delivery), on top of the everyday stream.",
+    )
+    first_message_class: str | None = Field(
+        None, description="Message class of that first message (a name in messages.classes)."
+    )
+    start: dt.date | None = Field(None, description="First day the channel runs (default: start).")
+    end: dt.date | None = Field(None, description="Last day it runs, inclusive (default: forever).")
+
+
+class FollowersSpec(_Frozen):
+    """Unfollow hazards and the service-quality feedback."""
+
+    unfollow_per_day: float = Field(
+        0.0, ge=0, le=1, description="Base daily probability that a fan unfollows."
+    )
+    gift_unfollow_per_day: float = Field(
+        0.3,
+        ge=0,
+        le=1,
+        description="Daily unfollow probability of gift-driven fans in their window.",
+    )
+    gift_window_days: int = Field(7, ge=1, description="Days gift-driven fans stay at risk.")
+    unanswered_unfollow: float = Field(
+        0.0, ge=0, le=1, description="Probability a fan whose message went unanswered unfollows."
+    )
+    push_excess_unfollow: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        description="Extra probability per push above policy that a fan unfollows that week.",
+    )
+    quality_memory_days: float = Field(
+        7.0, ge=1, description="Time constant of the service-quality index (EWMA), in days."
+    )
+    quality_late_weight: float = Field(
+        0.5, ge=0, le=1, description="Credit for an answer later than the first-response target."
+    )
+
+
+class PushesSpec(_Frozen):
+    """Broadcast pushes to all fans and the policy that limits them."""
+
+    per_week: float = Field(0.0, ge=0, description="Pushes sent per week.")
+    policy_per_week: float = Field(
+        2.0, ge=0, description="Pushes per week fans tolerate (Xiaomi: at most 2 above 100k fans)."
+    )
+
+
+class PhaseSpec(_Frozen):
+    """A dated change: from `date` on, the dotted paths in `set` take new values."""
+
+    date: dt.date = Field(description="First day the change applies.")
+    note: str = Field("", description="Why (e.g. customer-service back end goes live).")
+    set: dict[str, Any] = Field(
+        min_length=1,
+        description='Dotted paths to new values, e.g. { "service.back_end" = true }.',
+    )
+
+
 class ModelSpec(_Frozen):
     """Numerical settings of the simulation (not of the world)."""
 
@@ -231,6 +375,12 @@ class Scenario(_Frozen):
     fans: FansSpec
     messages: MessagesSpec
     service: ServiceSpec
+    channels: dict[str, ChannelSpec] = Field(
+        default_factory=dict, description="Referral funnels by name (none: a fixed fan count)."
+    )
+    followers: FollowersSpec = Field(default_factory=FollowersSpec)
+    pushes: PushesSpec = Field(default_factory=PushesSpec)
+    phases: tuple[PhaseSpec, ...] = Field((), description="Dated changes, in date order.")
     model: ModelSpec = Field(default_factory=ModelSpec)
 
 
@@ -273,9 +423,35 @@ _SECTIONS: tuple[tuple[str, type[BaseModel], Any], ...] = (
 )
 
 
+def _channel_problems(raw: Any) -> list[Problem]:
+    out: list[Problem] = []
+    channels = raw.get("channels") if isinstance(raw, dict) else None
+    messages = raw.get("messages") if isinstance(raw, dict) else None
+    classes = messages.get("classes") if isinstance(messages, dict) else None
+    known = list(classes) if isinstance(classes, dict) else []
+    for name, spec in (channels or {}).items() if isinstance(channels, dict) else ():
+        try:
+            ch = ChannelSpec.model_validate(spec)
+        except ValidationError:
+            continue
+        cls = ch.first_message_class
+        if ch.first_message_share > 0 and cls is None:
+            rule = "must name a message class when first_message_share > 0"
+            out.append(Problem(f"channels.{name}.first_message_class", rule))
+        if cls is not None and known and cls not in known:
+            close = difflib.get_close_matches(cls, known, n=1)
+            hint = f"; did you mean `{close[0]}`?" if close else f" (known: {', '.join(known)})"
+            rule = f"must be a class in messages.classes{hint}"
+            out.append(Problem(f"channels.{name}.first_message_class", rule, cls, True))
+        if ch.start is not None and ch.end is not None and ch.end < ch.start:
+            rule = f"must not be before channels.{name}.start ({ch.start})"
+            out.append(Problem(f"channels.{name}.end", rule, ch.end.isoformat(), True))
+    return out
+
+
 def _cross_field_problems(raw: dict[str, Any]) -> list[Problem]:
     """Rules spanning fields, for every section whose own fields are valid."""
-    out: list[Problem] = []
+    out: list[Problem] = _channel_problems(raw)
     for key, model, check in _SECTIONS:
         try:
             section = model.model_validate(raw.get(key))
@@ -285,15 +461,86 @@ def _cross_field_problems(raw: dict[str, Any]) -> list[Problem]:
     return out
 
 
+_FROZEN_BY_PHASE = ("scenario", "phases", "fans.initial")
+
+
+def _flatten(prefix: str, value: Any) -> list[tuple[str, Any]]:
+    """Nested tables in a phase's `set` become dotted paths; tagged values stay whole."""
+    if isinstance(value, dict) and not ({"dist", "kind"} & set(value)):
+        out: list[tuple[str, Any]] = []
+        for k, v in value.items():
+            out += _flatten(f"{prefix}.{k}" if prefix else str(k), v)
+        return out
+    return [(prefix, value)]
+
+
+def _apply_phase(raw: dict[str, Any], phase: PhaseSpec, index: int) -> list[Problem]:
+    problems: list[Problem] = []
+    for path, value in _flatten("", phase.set):
+        here = f"phases[{index}].set.{path}"
+        if any(path == f or path.startswith(f + ".") for f in _FROZEN_BY_PHASE):
+            problems.append(Problem(here, "cannot change by phase (it is fixed for the run)"))
+            continue
+        unknown = schema_path_problem(Scenario, path)
+        if unknown is not None:
+            problems.append(Problem(f"phases[{index}].set.{unknown.path}", unknown.message))
+            continue
+        try:
+            set_path(raw, path, value)
+        except ScenarioError as exc:
+            problems += [Problem(f"phases[{index}].set.{p.path}", p.message) for p in exc.problems]
+    return problems
+
+
+def phase_segments(scenario: Scenario) -> tuple[tuple[dt.date, Scenario], ...]:
+    """The scenario in force from each date on: the base, then each phase applied in turn.
+
+    Raises `ScenarioError` (paths under `phases[i]`) if a phase makes the scenario invalid.
+    """
+    raw = scenario.model_dump(mode="json")
+    raw["phases"] = []
+    segments = [(scenario.scenario.start, scenario.model_copy(update={"phases": ()}))]
+    problems: list[Problem] = []
+    last = scenario.scenario.start
+    end = scenario.scenario.end or scenario.scenario.start
+    for i, phase in enumerate(scenario.phases):
+        if not last <= phase.date <= end or (i and phase.date <= last):
+            rule = f"must be after the previous phase and within {scenario.scenario.start}..{end}"
+            problems.append(Problem(f"phases[{i}].date", rule, phase.date.isoformat(), True))
+        last = max(last, phase.date)
+        applied = _apply_phase(raw, phase, i)
+        if applied:
+            problems += applied
+            continue
+        try:
+            effective = scenario_from_dict(raw)
+        except ScenarioError as exc:
+            problems += [
+                Problem(f"phases[{i}].set.{p.path}", p.message, p.value, p.has_value)
+                for p in exc.problems
+            ]
+            continue
+        segments.append((phase.date, effective))
+    if problems:
+        raise ScenarioError(problems)
+    return tuple(segments)
+
+
 def scenario_from_dict(raw: Any, source: str = "") -> Scenario:
     """Validate a raw mapping (parsed TOML plus overrides); raise `ScenarioError` listing all."""
     problems: list[Problem] = []
+    scenario: Scenario | None = None
     try:
         scenario = Scenario.model_validate(raw)
     except ValidationError as exc:
         problems += pydantic_problems(exc, Scenario)
     problems += _cross_field_problems(raw)
-    if problems:
+    if scenario is not None and scenario.phases and not problems:
+        try:
+            phase_segments(scenario)
+        except ScenarioError as exc:
+            problems += exc.problems
+    if problems or scenario is None:
         raise ScenarioError(problems, source)
     return scenario
 
@@ -320,18 +567,44 @@ def parse_override(text: str) -> tuple[str, Any]:
     return path, value
 
 
-def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> Scenario:
-    """Read a TOML scenario, apply `path=value` overrides, validate everything at once."""
-    p = Path(path)
+def _merge(base: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
+    """Child over base: tables merge key by key, everything else (arrays too) replaces."""
+    out = dict(base)
+    for key, value in child.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _read_raw(p: Path, chain: tuple[Path, ...] = ()) -> dict[str, Any]:
+    """Parse a scenario file, resolving `extends = "base.toml"` (relative to the file)."""
     source = str(p)
     if not p.is_file():
         raise ScenarioError([Problem("", f"file not found: {p}")], source)
+    if p.resolve() in chain:
+        raise ScenarioError([Problem("extends", "files extend each other in a cycle")], source)
     try:
         raw = tomllib.loads(p.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError([Problem("", f"not valid TOML: {exc}")], source) from None
     except UnicodeDecodeError as exc:
         raise ScenarioError([Problem("", f"not UTF-8 text: {exc}")], source) from None
+    parent = raw.pop("extends", None)
+    if parent is None:
+        return raw
+    if not isinstance(parent, str):
+        raise ScenarioError([Problem("extends", "must be a file name", parent, True)], source)
+    base = _read_raw(p.parent / parent, (*chain, p.resolve()))
+    return _merge(base, raw)
+
+
+def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> Scenario:
+    """Read a scenario file (and any it `extends`), apply overrides, validate all at once."""
+    p = Path(path)
+    source = str(p)
+    raw = _read_raw(p)
     problems: list[Problem] = []
     for text in overrides:
         try:

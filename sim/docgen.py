@@ -46,6 +46,13 @@ def _type_name(tp: Any) -> str:
     return getattr(tp, "__name__", str(tp))
 
 
+def _strip_optional(tp: Any) -> Any:
+    args = [a for a in typing.get_args(tp) if a is not type(None)]
+    if typing.get_origin(tp) in (typing.Union, types.UnionType) and len(args) == 1:
+        return args[0]
+    return tp
+
+
 def _constraints(field: Any) -> str:
     parts = []
     for m in field.metadata:
@@ -102,7 +109,9 @@ def scenario_reference() -> str:
         if model in seen and model is not Scenario:
             continue
         seen.add(model)
-        title = f"`[{path}]`" if path else "Top level"
+        array = path.endswith("[]")
+        shown = path.removesuffix("[]")
+        title = (f"`[[{shown}]]`" if array else f"`[{shown}]`") if path else "Top level"
         doc = (model.__doc__ or "").strip().splitlines()[0] if model.__doc__ else ""
         lines += [
             f"## {title} — {model.__name__}",
@@ -121,7 +130,8 @@ def scenario_reference() -> str:
             for sub in _nested(field.annotation):
                 if "dist" not in sub.model_fields:
                     sep = "." if path else ""
-                    suffix = ".<name>" if typing.get_origin(field.annotation) is dict else ""
+                    origin = typing.get_origin(_strip_optional(field.annotation))
+                    suffix = {dict: ".<name>", tuple: "[]"}.get(origin, "")
                     queue.append((f"{path}{sep}{name}{suffix}", sub))
         lines.append("")
     lines += [

@@ -22,7 +22,7 @@ def queue_scenario(
         "scenario": {"name": "mmc", "start": "2013-04-10", "end": f"2013-04-{9 + days:02d}"},
         "fans": {"initial": round(fans)},
         "messages": {
-            "per_fan_per_day": 1.0,
+            "per_active_fan_per_day": 1.0,
             "classes": classes
             or {
                 "all": {

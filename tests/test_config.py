@@ -21,7 +21,7 @@ def minimal() -> dict[str, Any]:
         "scenario": {"name": "t", "start": dt.date(2013, 4, 10)},
         "fans": {"initial": 1000},
         "messages": {
-            "per_fan_per_day": 0.1,
+            "per_active_fan_per_day": 0.1,
             "classes": {
                 "a": {
                     "share": 0.6,
@@ -410,8 +410,8 @@ def test_override_list_value() -> None:
 
 
 def test_override_float_value() -> None:
-    scenario = load_scenario(GOOD, ["messages.per_fan_per_day=0.05"])
-    assert scenario.messages.per_fan_per_day == 0.05
+    scenario = load_scenario(GOOD, ["messages.per_active_fan_per_day=0.05"])
+    assert scenario.messages.per_active_fan_per_day == 0.05
 
 
 @pytest.mark.parametrize(
