@@ -87,7 +87,7 @@ class MessageStream:
         self.classes = tuple(classes)
         profile = np.asarray(messages.hourly_profile, np.float64)
         self._hour_weight = profile / profile.sum()
-        self._per_fan_per_day = messages.per_fan_per_day
+        self._per_active_fan_per_day = messages.per_active_fan_per_day
         self._coverage = messages.auto_reply_coverage
         self._streams = streams
 
@@ -99,16 +99,36 @@ class MessageStream:
     def expected_per_minute(self, t: float, fans: float) -> float:
         """Mean arrival rate (all classes, messages/minute) at time `t` for `fans` fans."""
         hour = int(t // 60) % 24
-        return float(fans * self._per_fan_per_day * self._hour_weight[hour] / 60.0)
+        return float(fans * self._per_active_fan_per_day * self._hour_weight[hour] / 60.0)
+
+    def hour_weight(self, t: float) -> float:
+        """Share of a day's volume that falls in the clock hour containing `t`."""
+        return float(self._hour_weight[int(t // 60) % 24])
+
+    def class_index(self, name: str) -> int:
+        """Position of class `name` in per-class arrays."""
+        return self.class_names.index(name)
 
     def sample(
-        self, t0: float, t1: float, fans: float, back_end: bool
+        self,
+        t0: float,
+        t1: float,
+        fans: float,
+        back_end: bool,
+        extra: NDArray[np.float64] | None = None,
     ) -> tuple[IntervalCounts, HumanBatch]:
-        """Messages arriving in [t0, t1), which must lie within one clock hour."""
+        """Messages arriving in [t0, t1), which must lie within one clock hour.
+
+        `extra` adds expected messages per class in the interval (e.g. new fans' first
+        messages) on top of the everyday stream.
+        """
         s = self._streams
         mean_total = self.expected_per_minute(t0, fans) * (t1 - t0)
         k = len(self.classes)
-        received = s.counts.poisson([mean_total * c.share for c in self.classes]).astype(np.int64)
+        means = np.asarray([mean_total * c.share for c in self.classes])
+        if extra is not None:
+            means = means + extra
+        received = s.counts.poisson(means).astype(np.int64)
         auto = np.zeros(k, np.int64)
         if back_end:
             for i, c in enumerate(self.classes):

@@ -12,6 +12,7 @@ Definitions (also in docs/model.md):
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from typing import Any
@@ -23,7 +24,7 @@ from sim import __version__
 from sim.model import ModelResult
 from sim.queue import QueueRecords
 
-__all__ = ["hourly_rows", "params_hash", "summarize"]
+__all__ = ["daily_rows", "follower_summary", "hourly_rows", "params_hash", "summarize"]
 
 F64 = NDArray[np.float64]
 
@@ -159,7 +160,82 @@ def summarize(result: ModelResult) -> dict[str, Any]:
         "agent_hours_present": present_area / 60.0,
         "agent_utilization": busy_area / present_area if present_area > 0 else float("nan"),
         "by_class": by_class,
+        **follower_summary(result),
     }
+
+
+def follower_summary(result: ModelResult) -> dict[str, Any]:
+    """Follower KPIs for the whole run (a fixed fan base reports no follows or unfollows)."""
+    tr = result.followers
+    initial = result.spec.scenario.fans.initial
+    if tr is None:
+        return {
+            "fans_initial": initial,
+            "fans_final": initial,
+            "fans_by_source": {"initial": initial},
+            "follows_total": 0,
+            "follows_by_source": {},
+            "unfollows_total": 0,
+            "unfollows_after_unanswered": 0,
+            "net_follows": 0,
+            "service_quality_final": None,
+        }
+    follows = tr.follows.sum(axis=0)
+    return {
+        "fans_initial": initial,
+        "fans_final": int(tr.fans[-1]),
+        "fans_by_source": {s: int(n) for s, n in zip(tr.sources, tr.fans_by_source, strict=True)},
+        "follows_total": int(follows.sum()),
+        "follows_by_source": {
+            s: int(n) for s, n in zip(tr.sources, follows, strict=True) if s != "initial"
+        },
+        "unfollows_total": int(tr.unfollows.sum()),
+        "unfollows_after_unanswered": int(tr.unfollows_unanswered.sum()),
+        "net_follows": int(follows.sum() - tr.unfollows.sum()),
+        "service_quality_final": float(tr.quality[-1]),
+    }
+
+
+_DAILY_SUMS = (
+    "messages_received",
+    "messages_auto_replied",
+    "messages_to_humans",
+    "messages_answered",
+    "messages_abandoned",
+)
+
+
+def daily_rows(result: ModelResult, hourly: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per day: the WeChat dashboard's follower KPIs beside the day's service totals."""
+    sc = result.spec.scenario
+    tr = result.followers
+    rows: list[dict[str, Any]] = []
+    for d in range(sc.scenario.days):
+        hours = hourly[24 * d : 24 * d + 24]
+        row: dict[str, Any] = {
+            **{k: hours[0][k] for k in ("scenario", "seed", "replication", "params_hash")},
+            "date": (sc.scenario.start + dt.timedelta(days=d)).isoformat(),
+        }
+        if tr is None:
+            row |= {"fans": float(sc.fans.initial), "follows": 0, "unfollows": 0, "net_follows": 0}
+        else:
+            row["fans"] = int(tr.fans[d])
+            for s, n in zip(tr.sources, tr.follows[d], strict=True):
+                if s != "initial":
+                    row[f"follows_{s}"] = int(n)
+            follows = int(tr.follows[d].sum())
+            row |= {
+                "follows": follows,
+                "unfollows": int(tr.unfollows[d]),
+                "unfollows_after_unanswered": int(tr.unfollows_unanswered[d]),
+                "net_follows": follows - int(tr.unfollows[d]),
+                "service_quality": float(tr.quality[d]),
+            }
+        for key in _DAILY_SUMS:
+            row[key] = sum(h[key] for h in hours)
+        row["backlog_end"] = hours[-1]["backlog"]
+        rows.append(row)
+    return rows
 
 
 def hourly_rows(result: ModelResult) -> list[dict[str, Any]]:

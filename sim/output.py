@@ -51,12 +51,14 @@ def write_outputs(
     summary: Mapping[str, Any],
     rows: Sequence[Mapping[str, Any]],
     scenario: Mapping[str, Any],
+    daily: Sequence[Mapping[str, Any]] = (),
 ) -> list[Path]:
-    """Write summary.json, timeseries.csv and the resolved scenario.json; return the paths."""
+    """Write summary.json, timeseries.csv (hourly), daily.csv and scenario.json; return paths."""
     out_dir.mkdir(parents=True, exist_ok=True)
     files = {
         "summary.json": json_text(summary),
         "timeseries.csv": csv_text(rows),
+        "daily.csv": csv_text(daily),
         "scenario.json": json_text(scenario),
     }
     paths = []

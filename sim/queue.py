@@ -172,6 +172,23 @@ class HumanQueue:
                     idle -= 1
         return idle
 
+    @property
+    def offered(self) -> int:
+        """Messages offered so far; message indices run from 0 to this."""
+        return len(self._arrival)
+
+    def outcomes(self, lo: int, hi: int, target: float) -> tuple[int, int, int, int]:
+        """Outcomes of messages lo..hi-1 as of `now`.
+
+        Returns (count, picked up within `target`, picked up later, not picked up).
+        """
+        arrival = np.asarray(self._arrival[lo:hi], np.float64)
+        start = np.asarray(self._start[lo:hi], np.float64)
+        answered = ~np.isnan(start)
+        within = int(np.count_nonzero(start[answered] - arrival[answered] <= target))
+        n_answered = int(np.count_nonzero(answered))
+        return hi - lo, within, n_answered - within, hi - lo - n_answered
+
     def records(self) -> QueueRecords:
         """Snapshot of every offered message and the present-agents log so far."""
         log = self._present_log

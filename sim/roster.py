@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sim.config import ServiceSpec, ShiftSpec
 
-__all__ = ["StaffSchedule", "build_schedule", "daily_pattern"]
+__all__ = ["StaffSchedule", "build_schedule", "build_schedule_by_day", "daily_pattern"]
 
 DAY = 1440.0
 
@@ -76,11 +77,20 @@ def daily_pattern(service: ServiceSpec) -> list[tuple[float, int]]:
 
 
 def build_schedule(service: ServiceSpec, days: int) -> StaffSchedule:
-    """Repeat the daily roster over `days` days, merging equal neighbouring steps."""
-    pattern = daily_pattern(service)
+    """Repeat one daily roster over `days` days."""
+    return build_schedule_by_day([service] * days)
+
+
+def build_schedule_by_day(services: Sequence[ServiceSpec]) -> StaffSchedule:
+    """Day d follows `services[d]`'s roster; equal neighbouring steps are merged.
+
+    Phases change rosters at midnight: the early hours of a day follow that day's roster.
+    """
     times: list[float] = []
     agents: list[int] = []
-    for d in range(days):
+    patterns: dict[int, list[tuple[float, int]]] = {}
+    for d, service in enumerate(services):
+        pattern = patterns.setdefault(id(service), daily_pattern(service))
         for minute, on in pattern:
             if agents and agents[-1] == on:
                 continue

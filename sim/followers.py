@@ -1,0 +1,193 @@
+"""The follower model: referral funnels, cohorts, unfollows and the service-quality loop.
+
+Fans are counted, not simulated one by one: cohorts by source x day of follow x gift-driven flag,
+held in one numpy array. A day costs O(sources x days so far), whatever the number of fans, so a
+10-million-fan account costs the same as a 10-thousand-fan one.
+
+Each simulated day, in this order:
+1. the service-quality index is updated from the outcomes of messages sent two days earlier
+   (old enough for nearly all of them to be answered or given up);
+2. unfollows: every cohort cell loses a binomial share with the daily probability
+   1 - (1 - base)(1 - gift)(1 - push), where `gift` applies to gift-driven fans inside their window
+   and `push` to everyone while pushes exceed the policy; then each unanswered message makes its
+   sender unfollow with probability `unanswered_unfollow` (senders drawn from the cohorts without
+   replacement, in proportion to their size);
+3. follows: each running channel exposes E people a day; a person not yet following converts with
+   probability conversion x quality^sensitivity x (remaining pool / pool), so follows are
+   Poisson(E x that), capped by the remaining pool, which they deplete.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from sim.config import ChannelSpec, Scenario
+
+__all__ = ["INITIAL_SOURCE", "DayOutcome", "FollowerModel", "FollowerTrace"]
+
+INITIAL_SOURCE = "initial"
+
+
+@dataclass(frozen=True)
+class DayOutcome:
+    """What the service side reports about one day's routed messages."""
+
+    routed: int
+    within_target: int
+    answered_late: int
+    unanswered: int
+
+
+@dataclass(frozen=True)
+class FollowerTrace:
+    """Per-day follower KPIs (the WeChat dashboard's: total, new, unfollowed, net)."""
+
+    sources: tuple[str, ...]
+    fans: NDArray[np.int64]  # fans at the end of each day
+    follows: NDArray[np.int64]  # (days, sources)
+    unfollows: NDArray[np.int64]  # all reasons
+    unfollows_unanswered: NDArray[np.int64]
+    quality: NDArray[np.float64]  # index used on each day
+    fans_by_source: NDArray[np.int64]  # at the end
+
+
+def _channel_sources(segments: Sequence[Scenario]) -> tuple[str, ...]:
+    names: dict[str, None] = {INITIAL_SOURCE: None}
+    for sc in segments:
+        for name, ch in sc.channels.items():
+            names[ch.source or name] = None
+    return tuple(names)
+
+
+class FollowerModel:
+    """Fans by cohort, advanced one day at a time; also the service model's `FanBase`."""
+
+    def __init__(
+        self, day_scenarios: Sequence[Scenario], start: dt.date, rng: np.random.Generator
+    ) -> None:
+        self._days = day_scenarios
+        self._start = start
+        self._rng = rng
+        self.sources = _channel_sources(day_scenarios)
+        self._source_index = {s: i for i, s in enumerate(self.sources)}
+        n_days = len(day_scenarios)
+        # cohorts[source, day of follow, gift]; the initial fans sit at day 0, not gift-driven
+        self._cohorts = np.zeros((len(self.sources), n_days, 2), np.int64)
+        self._cohorts[0, 0, 0] = day_scenarios[0].fans.initial
+        self._converted: dict[str, float] = {}
+        self._quality = 1.0
+        self._fans = int(day_scenarios[0].fans.initial)
+        self._active_share = day_scenarios[0].fans.active_share
+        self._trace_fans: list[int] = []
+        self._trace_follows: list[NDArray[np.int64]] = []
+        self._trace_unfollows: list[int] = []
+        self._trace_unanswered: list[int] = []
+        self._trace_quality: list[float] = []
+        self._first_messages: dict[str, float] = {}
+
+    def fans_at(self, t: float) -> float:
+        """Fans following now (the model changes them at the start of each day)."""
+        return float(self._fans)
+
+    def active_at(self, t: float) -> float:
+        """Active fans now: they message and refer others."""
+        return float(self._fans) * self._active_share
+
+    def first_messages(self) -> dict[str, float]:
+        """Expected first-day messages of today's new fans, by message class."""
+        return dict(self._first_messages)
+
+    def step(self, day: int, outcome: DayOutcome | None) -> None:
+        """Advance to the start of `day`: quality, unfollows, then follows."""
+        sc = self._days[day]
+        fol = sc.followers
+        self._active_share = sc.fans.active_share
+        if outcome is not None and outcome.routed > 0:
+            q_day = (outcome.within_target + fol.quality_late_weight * outcome.answered_late) / (
+                outcome.routed
+            )
+            alpha = 1.0 / fol.quality_memory_days
+            self._quality = (1 - alpha) * self._quality + alpha * q_day
+        gone = self._unfollow(day, sc)
+        unanswered = outcome.unanswered if outcome is not None else 0
+        gone_unanswered = self._unfollow_unanswered(unanswered, fol.unanswered_unfollow)
+        follows = self._follow(day, sc)
+        self._fans = int(self._cohorts.sum())
+        self._trace_fans.append(self._fans)
+        self._trace_follows.append(follows)
+        self._trace_unfollows.append(gone + gone_unanswered)
+        self._trace_unanswered.append(gone_unanswered)
+        self._trace_quality.append(self._quality)
+
+    def _unfollow(self, day: int, sc: Scenario) -> int:
+        fol, push = sc.followers, sc.pushes
+        excess = max(0.0, push.per_week - push.policy_per_week)
+        weekly_push = min(1.0, excess * fol.push_excess_unfollow)
+        p_push = 1.0 - (1.0 - weekly_push) ** (1.0 / 7.0)
+        keep = (1.0 - fol.unfollow_per_day) * (1.0 - p_push)
+        p = np.full(self._cohorts.shape, 1.0 - keep)
+        window_start = max(0, day - fol.gift_window_days)
+        p[:, window_start : day + 1, 1] = 1.0 - keep * (1.0 - fol.gift_unfollow_per_day)
+        leaving = self._rng.binomial(self._cohorts, p)
+        self._cohorts -= leaving
+        return int(leaving.sum())
+
+    def _unfollow_unanswered(self, unanswered: int, probability: float) -> int:
+        total = int(self._cohorts.sum())
+        if unanswered <= 0 or probability <= 0 or total == 0:
+            return 0
+        k = min(int(self._rng.binomial(unanswered, probability)), total)
+        if k == 0:
+            return 0
+        flat = self._cohorts.reshape(-1)
+        leaving = self._rng.multivariate_hypergeometric(flat, k, method="marginals")
+        self._cohorts -= leaving.reshape(self._cohorts.shape)
+        return k
+
+    def _running(self, name: str, ch: ChannelSpec, day: int) -> bool:
+        today = self._start + dt.timedelta(days=day)
+        return (ch.start is None or ch.start <= today) and (ch.end is None or today <= ch.end)
+
+    def _follow(self, day: int, sc: Scenario) -> NDArray[np.int64]:
+        follows = np.zeros(len(self.sources), np.int64)
+        self._first_messages = {}
+        active = float(self._cohorts.sum()) * sc.fans.active_share
+        for name, ch in sc.channels.items():
+            if not self._running(name, ch, day):
+                continue
+            remaining = max(0.0, ch.pool - self._converted.get(name, 0.0))
+            if remaining <= 0 or ch.pool <= 0:
+                continue
+            p = ch.conversion * self._quality**ch.quality_sensitivity * remaining / ch.pool
+            n = min(int(self._rng.poisson(ch.exposure.per_day(active) * p)), int(remaining))
+            if n == 0:
+                continue
+            gift = int(self._rng.binomial(n, ch.gift_share)) if ch.gift_share > 0 else 0
+            s = self._source_index[ch.source or name]
+            self._cohorts[s, day, 0] += n - gift
+            self._cohorts[s, day, 1] += gift
+            follows[s] += n
+            self._converted[name] = self._converted.get(name, 0.0) + n
+            if ch.first_message_class is not None and ch.first_message_share > 0:
+                cls = ch.first_message_class
+                extra = n * ch.first_message_share
+                self._first_messages[cls] = self._first_messages.get(cls, 0.0) + extra
+        return follows
+
+    def trace(self) -> FollowerTrace:
+        """Per-day KPIs so far."""
+        k = len(self.sources)
+        return FollowerTrace(
+            sources=self.sources,
+            fans=np.asarray(self._trace_fans, np.int64),
+            follows=np.asarray(self._trace_follows, np.int64).reshape(-1, k),
+            unfollows=np.asarray(self._trace_unfollows, np.int64),
+            unfollows_unanswered=np.asarray(self._trace_unanswered, np.int64),
+            quality=np.asarray(self._trace_quality, np.float64),
+            fans_by_source=self._cohorts.sum(axis=(1, 2)),
+        )
