@@ -15,10 +15,11 @@ from rich.console import Console
 from rich.table import Table
 
 from sim import __version__
+from sim.calibration import calibrate, calibration_markdown
 from sim.config import Scenario, load_scenario
 from sim.docgen import scenario_reference
 from sim.errors import ScenarioError
-from sim.metrics import hourly_rows, summarize
+from sim.metrics import daily_rows, hourly_rows, summarize
 from sim.model import RunSpec, run_one
 from sim.output import clean, write_outputs
 from sim.progress import DayProgress
@@ -34,6 +35,14 @@ def _non_negative(text: str) -> int:
         raise argparse.ArgumentTypeError(f"must be a whole number >= 0 (got {text!r})") from None
     if value < 0:
         raise argparse.ArgumentTypeError(f"must be >= 0 (got {value})")
+    return value
+
+
+def _positive(text: str) -> int:
+    """Validating `type=` for counts that must be at least 1."""
+    value = _non_negative(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be >= 1 (got {value})")
     return value
 
 
@@ -65,6 +74,13 @@ def _parser() -> argparse.ArgumentParser:
     val = sub.add_parser("validate", help="check scenario files; exit 2 if any is invalid")
     val.add_argument("files", type=Path, nargs="+")
 
+    cal = sub.add_parser("calibrate", help="compare the model with the field facts; write a table")
+    cal.add_argument("--replications", type=_positive, default=10, help="per scenario (10)")
+    cal.add_argument("--seed", type=_non_negative, default=2013, help="root seed (2013)")
+    cal.add_argument("--workers", type=_positive, default=1, help="processes (default 1)")
+    cal.add_argument("--scenarios", type=Path, default=Path("scenarios"), help="scenario folder")
+    cal.add_argument("--out", type=Path, default=Path("docs/calibration.md"), help="table file")
+
     docs = sub.add_parser("docs", help="write the scenario reference generated from the schema")
     docs.add_argument("--out", type=Path, help="file to write (default: print)")
     return p
@@ -81,6 +97,9 @@ def _fmt(v: object) -> str:
 
 
 _SHOWN = (
+    "fans_final",
+    "follows_total",
+    "unfollows_total",
     "messages_received",
     "messages_auto_replied",
     "messages_to_humans",
@@ -111,7 +130,10 @@ def _cmd_run(args: argparse.Namespace, console: Console) -> int:
     spec = RunSpec(scenario, seed, args.replication)
     result = run_one(spec, DayProgress(scenario.scenario.name))
     summary = summarize(result)
-    paths = write_outputs(args.out, summary, hourly_rows(result), scenario.model_dump(mode="json"))
+    hourly = hourly_rows(result)
+    paths = write_outputs(
+        args.out, summary, hourly, scenario.model_dump(mode="json"), daily_rows(result, hourly)
+    )
     if not args.quiet:
         _print_summary(console, clean(summary))
         console.print("wrote " + ", ".join(str(p) for p in paths))
@@ -128,6 +150,34 @@ def _cmd_validate(args: argparse.Namespace, console: Console) -> int:
             bad += 1
             print(exc, file=sys.stderr)
     return 2 if bad else 0
+
+
+def _cmd_calibrate(args: argparse.Namespace, console: Console) -> int:
+    results = calibrate(
+        args.scenarios,
+        args.replications,
+        args.seed,
+        args.workers,
+        DayProgress("calibrate", after_seconds=0.0, unit="run"),
+    )
+    text = calibration_markdown(results, args.replications, args.seed)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text, encoding="utf-8")
+    table = Table(title="calibration")
+    for col in ("measure", "scenario", "mean", "tolerance", "within"):
+        table.add_column(col)
+    for r in results:
+        t = r.target
+        table.add_row(
+            t.measure_name,
+            t.scenario,
+            f"{r.mean:{t.fmt}}",
+            f"{t.low:{t.fmt}} – {t.high:{t.fmt}}",
+            "yes" if r.within else "NO",
+        )
+    console.print(table)
+    console.print(f"wrote {args.out}")
+    return 0 if all(r.within for r in results) else 1
 
 
 def _cmd_docs(args: argparse.Namespace, console: Console) -> int:
@@ -148,7 +198,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # argparse already printed usage and the error
         return int(exc.code or 0)
     console = Console(highlight=False)
-    commands = {"run": _cmd_run, "validate": _cmd_validate, "docs": _cmd_docs}
+    commands = {
+        "run": _cmd_run,
+        "validate": _cmd_validate,
+        "calibrate": _cmd_calibrate,
+        "docs": _cmd_docs,
+    }
     try:
         return commands[args.command](args, console)
     except ScenarioError as exc:

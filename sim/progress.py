@@ -10,7 +10,7 @@ __all__ = ["DayProgress"]
 
 
 class DayProgress:
-    """Reports simulated days done, once a run has taken longer than `after_seconds`."""
+    """Reports units done (simulated days, runs), once work has taken over `after_seconds`."""
 
     def __init__(
         self,
@@ -18,8 +18,10 @@ class DayProgress:
         stream: TextIO | None = None,
         after_seconds: float = 2.0,
         every_seconds: float = 5.0,
+        unit: str = "day",
     ) -> None:
         self._label = label
+        self._unit = unit
         self._stream = stream or sys.stderr
         self._t0 = time.monotonic()
         self._after = after_seconds
@@ -37,13 +39,13 @@ class DayProgress:
             width = 30
             fill = int(width * done / total)
             self._stream.write(
-                f"\r{self._label}: [{'#' * fill}{'.' * (width - fill)}] day {done}/{total} "
-                f"({now:.0f} s)"
+                f"\r{self._label}: [{'#' * fill}{'.' * (width - fill)}] {self._unit} "
+                f"{done}/{total} ({now:.0f} s)"
             )
             self._shown = True
             if done == total:
                 self._stream.write("\n")
         elif now - self._last >= self._every or done == total:
-            self._stream.write(f"{self._label}: day {done}/{total} ({now:.0f} s)\n")
+            self._stream.write(f"{self._label}: {self._unit} {done}/{total} ({now:.0f} s)\n")
             self._last = now
         self._stream.flush()
