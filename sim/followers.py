@@ -9,9 +9,11 @@ Each simulated day, in this order:
    (old enough for nearly all of them to be answered or given up);
 2. unfollows: every cohort cell loses a binomial share with the daily probability
    1 - (1 - base)(1 - gift)(1 - push), where `gift` applies to gift-driven fans inside their window
-   and `push` to everyone while pushes exceed the policy; then each unanswered message makes its
-   sender unfollow with probability `unanswered_unfollow` (senders drawn from the cohorts without
-   replacement, in proportion to their size);
+   and `push` to everyone while pushes exceed the policy. The binomial is drawn by inversion of
+   one uniform per cell (quantile coupling), so under common random numbers a higher hazard never
+   gives fewer unfollows; then each unanswered message makes its sender unfollow with probability
+   `unanswered_unfollow` (senders drawn from the cohorts without replacement, in proportion to
+   their size);
 3. follows: each running channel exposes E people a day; a person not yet following converts with
    probability conversion x quality^sensitivity x (remaining pool / pool), so follows are
    Poisson(E x that), capped by the remaining pool, which they deplete.
@@ -25,6 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy import stats
 
 from sim.config import ChannelSpec, Scenario
 
@@ -68,11 +71,13 @@ class FollowerModel:
     """Fans by cohort, advanced one day at a time; also the service model's `FanBase`."""
 
     def __init__(
-        self, day_scenarios: Sequence[Scenario], start: dt.date, rng: np.random.Generator
+        self, day_scenarios: Sequence[Scenario], start: dt.date, seed: np.random.SeedSequence
     ) -> None:
         self._days = day_scenarios
         self._start = start
-        self._rng = rng
+        # one generator per mechanism, so that changing one never shifts another's draws
+        follows, unfollows, unanswered = (np.random.default_rng(s) for s in seed.spawn(3))
+        self._rng_follow, self._rng_unfollow, self._rng_unanswered = follows, unfollows, unanswered
         self.sources = _channel_sources(day_scenarios)
         self._source_index = {s: i for i, s in enumerate(self.sources)}
         n_days = len(day_scenarios)
@@ -133,19 +138,23 @@ class FollowerModel:
         p = np.full(self._cohorts.shape, 1.0 - keep)
         window_start = max(0, day - fol.gift_window_days)
         p[:, window_start : day + 1, 1] = 1.0 - keep * (1.0 - fol.gift_unfollow_per_day)
-        leaving = self._rng.binomial(self._cohorts, p)
-        self._cohorts -= leaving
+        u = self._rng_unfollow.random(self._cohorts.shape)  # same draws whatever the hazards
+        live = (self._cohorts > 0) & (p > 0)
+        if not live.any():
+            return 0
+        leaving = stats.binom.ppf(u[live], self._cohorts[live], p[live]).astype(np.int64)
+        self._cohorts[live] -= leaving
         return int(leaving.sum())
 
     def _unfollow_unanswered(self, unanswered: int, probability: float) -> int:
         total = int(self._cohorts.sum())
         if unanswered <= 0 or probability <= 0 or total == 0:
             return 0
-        k = min(int(self._rng.binomial(unanswered, probability)), total)
+        k = min(int(self._rng_unanswered.binomial(unanswered, probability)), total)
         if k == 0:
             return 0
         flat = self._cohorts.reshape(-1)
-        leaving = self._rng.multivariate_hypergeometric(flat, k, method="marginals")
+        leaving = self._rng_unanswered.multivariate_hypergeometric(flat, k, method="marginals")
         self._cohorts -= leaving.reshape(self._cohorts.shape)
         return k
 
@@ -164,10 +173,10 @@ class FollowerModel:
             if remaining <= 0 or ch.pool <= 0:
                 continue
             p = ch.conversion * self._quality**ch.quality_sensitivity * remaining / ch.pool
-            n = min(int(self._rng.poisson(ch.exposure.per_day(active) * p)), int(remaining))
+            n = min(int(self._rng_follow.poisson(ch.exposure.per_day(active) * p)), int(remaining))
             if n == 0:
                 continue
-            gift = int(self._rng.binomial(n, ch.gift_share)) if ch.gift_share > 0 else 0
+            gift = int(self._rng_follow.binomial(n, ch.gift_share)) if ch.gift_share > 0 else 0
             s = self._source_index[ch.source or name]
             self._cohorts[s, day, 0] += n - gift
             self._cohorts[s, day, 1] += gift

@@ -80,7 +80,7 @@ class ServiceModel:
         env: simpy.Environment,
         scenario: Scenario,
         streams: Streams,
-        follower_rng: np.random.Generator,
+        follower_seed: np.random.SeedSequence,
         progress: Callable[[int, int], None] | None = None,
     ) -> None:
         self.env = env
@@ -96,7 +96,7 @@ class ServiceModel:
         self.followers: FollowerModel | None = None
         self.fans: FanBase
         if any(sc.channels for sc in self.by_day):
-            self.followers = FollowerModel(self.by_day, scenario.scenario.start, follower_rng)
+            self.followers = FollowerModel(self.by_day, scenario.scenario.start, follower_seed)
             self.fans = self.followers
         else:
             self.fans = FixedFanBase(float(scenario.fans.initial), scenario.fans.active_share)
@@ -125,6 +125,7 @@ class ServiceModel:
     def _daily(self) -> Generator[simpy.Event, None, None]:
         for day in range(self.days):
             self.queue.advance(float(self.env.now))
+            self.queue.compact()
             self._day_first_message.append(self.queue.offered)
             if self.followers is not None:
                 self.followers.step(day, self._outcome(day - FEEDBACK_LAG_DAYS))
@@ -193,7 +194,5 @@ def run_one(spec: RunSpec, progress: Callable[[int, int], None] | None = None) -
     seq = spec.seed_sequence()
     stream_seed, follower_seed = seq.spawn(2)
     streams = Streams.from_seed(stream_seed)
-    model = ServiceModel(
-        env, spec.scenario, streams, np.random.default_rng(follower_seed), progress
-    )
+    model = ServiceModel(env, spec.scenario, streams, follower_seed, progress)
     return model.run(spec)

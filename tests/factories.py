@@ -37,3 +37,63 @@ def queue_scenario(
     if mean_patience is not None:
         raw["service"]["patience_minutes"] = {"dist": "exponential", "mean": mean_patience}
     return scenario_from_dict(raw)
+
+
+def growth_scenario(
+    days: int = 21,
+    channels: dict[str, Any] | None = None,
+    followers: dict[str, Any] | None = None,
+    pushes_per_week: float = 0.0,
+    agents: int = 2,
+    initial: int = 1000,
+    phases: list[dict[str, Any]] | None = None,
+    back_end: bool = True,
+) -> Scenario:
+    """A small account with referral funnels, for follower-model tests."""
+    start = "2013-01-01"
+    end = f"2013-01-{days:02d}" if days <= 31 else f"2013-02-{days - 31:02d}"
+    raw: dict[str, Any] = {
+        "scenario": {"name": "growth", "start": start, "end": end},
+        "fans": {"initial": initial, "active_share": 0.5},
+        "messages": {
+            "per_active_fan_per_day": 0.05,
+            "classes": {
+                "keyword": {
+                    "share": 0.9,
+                    "routing": "auto",
+                    "handle_time_minutes": {"dist": "exponential", "mean": 1.0},
+                },
+                "order": {
+                    "share": 0.1,
+                    "routing": "human",
+                    "priority": 0,
+                    "handle_time_minutes": {"dist": "exponential", "mean": 2.0},
+                },
+            },
+        },
+        "service": {
+            "agents_by_hour": [agents] * 24,
+            "back_end": back_end,
+            "patience_minutes": {"dist": "exponential", "mean": 30},
+        },
+        "channels": channels
+        if channels is not None
+        else {
+            "forum": {
+                "pool": 50_000,
+                "conversion": 0.01,
+                "exposure": {"kind": "visitors", "visitors_per_day": 20_000},
+            },
+            "word_of_mouth": {
+                "pool": 100_000,
+                "conversion": 0.05,
+                "quality_sensitivity": 1.0,
+                "exposure": {"kind": "referrals", "per_active_fan_per_day": 0.1},
+            },
+        },
+        "followers": followers or {"unfollow_per_day": 0.002, "unanswered_unfollow": 0.2},
+        "pushes": {"per_week": pushes_per_week, "policy_per_week": 2},
+    }
+    if phases:
+        raw["phases"] = phases
+    return scenario_from_dict(raw)
