@@ -24,7 +24,7 @@ from sim import __version__
 from sim.model import ModelResult
 from sim.queue import QueueRecords
 
-__all__ = ["daily_rows", "follower_summary", "hourly_rows", "params_hash", "summarize"]
+__all__ = ["Backlog", "daily_rows", "follower_summary", "hourly_rows", "params_hash", "summarize"]
 
 F64 = NDArray[np.float64]
 
@@ -49,28 +49,46 @@ def _step_integral(times: F64, levels: F64, bounds: F64) -> F64:
     return out
 
 
-def _busy_steps(q: QueueRecords) -> tuple[F64, F64]:
+def _area_since(points: F64, bounds: F64) -> F64:
+    """For sorted `points`: sum over points p <= T of (T - p), for each bound T."""
+    prefix = np.concatenate([[0.0], np.cumsum(points)])
+    k = np.searchsorted(points, bounds, side="right")
+    return np.asarray(k * bounds - prefix[k], np.float64)
+
+
+def _busy_area(q: QueueRecords, bounds: F64) -> F64:
+    """Agent-busy minutes in [0, T] for each bound T: starts minus ends, no merged event list."""
     ok = ~np.isnan(q.start)
-    s, e = q.start[ok], q.start[ok] + q.handle[ok]
-    times = np.concatenate([[0.0], s, e])
-    deltas = np.concatenate([[0.0], np.ones(s.size), -np.ones(e.size)])
-    order = np.lexsort((deltas, times))
-    return times[order], np.cumsum(deltas[order])
+    starts = np.sort(q.start[ok])
+    ends = np.sort(q.start[ok] + q.handle[ok])
+    return _area_since(starts, bounds) - _area_since(ends, bounds)
 
 
-def _backlog_steps(q: QueueRecords) -> tuple[F64, F64]:
-    waited = np.isnan(q.start) | (q.start > q.arrival)
-    leave = np.fmin(q.start, q.deadline)[waited]
-    gone = leave <= q.horizon
-    times = np.concatenate([[0.0], q.arrival[waited], leave[gone]])
-    deltas = np.concatenate([[0.0], np.ones(int(waited.sum())), -np.ones(int(gone.sum()))])
-    order = np.lexsort((deltas, times))  # departures before arrivals at equal times
-    return times[order], np.cumsum(deltas[order])
+class Backlog:
+    """Messages waiting over time: +1 at arrival (if it waited), -1 when picked up or abandoned."""
 
+    def __init__(self, q: QueueRecords) -> None:
+        waited = np.isnan(q.start) | (q.start > q.arrival)
+        self.arrivals = q.arrival[waited]  # already sorted: records are in arrival order
+        leave = np.fmin(q.start, q.deadline)[waited]
+        self.leaves = np.sort(leave[leave <= q.horizon])
+        # the level peaks just after arrivals; leaves at the same instant count first
+        k = np.arange(1, self.arrivals.size + 1)
+        self.after_arrival = k - np.searchsorted(self.leaves, self.arrivals, side="right")
 
-def _level_at(times: F64, levels: F64, at: F64) -> F64:
-    k = np.searchsorted(times, at, side="right") - 1
-    return np.where(k >= 0, levels[np.maximum(k, 0)], 0.0)
+    def level(self, at: F64) -> NDArray[np.int64]:
+        """Messages waiting at each time in `at`."""
+        arrived = np.searchsorted(self.arrivals, at, side="right")
+        return arrived - np.searchsorted(self.leaves, at, side="right")
+
+    def area(self, until: float) -> float:
+        """Integral of the level over [0, until]: total minutes spent waiting by then."""
+        t = np.asarray([until])
+        return float((_area_since(self.arrivals, t) - _area_since(self.leaves, t))[0])
+
+    def peak(self) -> int:
+        """Most messages waiting at once."""
+        return int(self.after_arrival.max()) if self.after_arrival.size else 0
 
 
 def _hour_of(times: F64, mask: NDArray[np.bool_]) -> NDArray[np.int64]:
@@ -84,13 +102,22 @@ def _quantile(x: F64, p: float) -> float:
     return float(np.quantile(x, p)) if x.size else float("nan")
 
 
-def _sla(q: QueueRecords, elapsed: F64, target: float, mask: NDArray[np.bool_]) -> float:
-    answered = ~np.isnan(q.start) & mask
-    abandoned = np.isnan(q.start) & (q.deadline <= q.horizon) & mask
-    waiting_late = np.isnan(q.start) & ~abandoned & mask & (q.horizon - q.arrival > target)
-    decided = int(answered.sum() + abandoned.sum() + waiting_late.sum())
-    met = int((answered & (elapsed <= target)).sum())
-    return met / decided if decided else float("nan")
+def _sla_flags(
+    q: QueueRecords, elapsed: F64, target: float
+) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
+    """Per message: target met; outcome known (answered, abandoned, or waiting past target)."""
+    answered = ~np.isnan(q.start)
+    abandoned = ~answered & (q.deadline <= q.horizon)
+    waiting_late = ~answered & ~abandoned & (q.horizon - q.arrival > target)
+    with np.errstate(invalid="ignore"):
+        met = answered & (elapsed <= target)
+    return met, answered | abandoned | waiting_late
+
+
+def _sla(q: QueueRecords, elapsed: F64, target: float) -> float:
+    met, decided = _sla_flags(q, elapsed, target)
+    n = int(decided.sum())
+    return int(met.sum()) / n if n else float("nan")
 
 
 def _outcomes(q: QueueRecords) -> dict[str, NDArray[np.bool_]]:
@@ -107,13 +134,10 @@ def summarize(result: ModelResult) -> dict[str, Any]:
     wait = q.start - q.arrival
     resolution = wait + q.handle
     answered = out["answered"]
-    everyone = np.ones(q.arrival.size, bool)
-    busy_t, busy_l = _busy_steps(q)
     pres_t, pres_l = q.present_times, q.present_agents.astype(np.float64)
     horizon = np.asarray([q.horizon])
-    busy_area = float(_step_integral(busy_t, busy_l, horizon)[0])
+    busy_area = float(_busy_area(q, horizon)[0])
     present_area = float(_step_integral(pres_t, pres_l, horizon)[0])
-    backlog_levels = _backlog_steps(q)[1]
     by_class: dict[str, dict[str, Any]] = {}
     for i, name in enumerate(result.class_names):
         m = q.tag == i
@@ -143,7 +167,7 @@ def summarize(result: ModelResult) -> dict[str, Any]:
         "messages_answered": int(answered.sum()),
         "messages_abandoned": int(out["abandoned"].sum()),
         "backlog_final": int(out["queued"].sum()),
-        "backlog_max": int(backlog_levels.max()),
+        "backlog_max": Backlog(q).peak(),
         "response_mean_minutes": float(wait[answered].mean()) if answered.any() else float("nan"),
         "response_p50_minutes": _quantile(wait[answered], 0.5),
         "response_p90_minutes": _quantile(wait[answered], 0.9),
@@ -153,9 +177,9 @@ def summarize(result: ModelResult) -> dict[str, Any]:
         if (~out["queued"]).any()
         else float("nan"),
         "sla_first_response_target_minutes": svc.first_response_target_minutes,
-        "sla_first_response_met": _sla(q, wait, svc.first_response_target_minutes, everyone),
+        "sla_first_response_met": _sla(q, wait, svc.first_response_target_minutes),
         "sla_resolution_target_minutes": svc.resolution_target_minutes,
-        "sla_resolution_met": _sla(q, resolution, svc.resolution_target_minutes, everyone),
+        "sla_resolution_met": _sla(q, resolution, svc.resolution_target_minutes),
         "agent_hours_rostered": result.schedule.agent_minutes(q.horizon) / 60.0,
         "agent_hours_present": present_area / 60.0,
         "agent_utilization": busy_area / present_area if present_area > 0 else float("nan"),
@@ -255,17 +279,19 @@ def hourly_rows(result: ModelResult) -> list[dict[str, Any]]:
     )
     out = _outcomes(q)
     wait = q.start - q.arrival
-    busy_t, busy_l = _busy_steps(q)
-    busy = np.diff(_step_integral(busy_t, busy_l, edges))
+    busy = np.diff(_busy_area(q, edges))
     present = np.diff(_step_integral(q.present_times, q.present_agents.astype(np.float64), edges))
-    back_t, back_l = _backlog_steps(q)
-    backlog_end = _level_at(back_t, back_l, edges[1:])
-    backlog_max = np.maximum(_level_at(back_t, back_l, edges[:-1]), backlog_end)
-    ev_hour = np.minimum((back_t // 60).astype(np.int64), hours - 1)
-    np.maximum.at(backlog_max, ev_hour, back_l)
+    backlog = Backlog(q)
+    backlog_end = backlog.level(edges[1:])
+    backlog_max = np.maximum(backlog.level(edges[:-1]), backlog_end)
+    arrival_hours = np.minimum((backlog.arrivals // 60).astype(np.int64), hours - 1)
+    np.maximum.at(backlog_max, arrival_hours, backlog.after_arrival)
     start_hour = _hour_of(q.start, out["answered"])
     abandon_hour = _hour_of(q.deadline, out["abandoned"])
-    arrival_hour = (q.arrival // 60).astype(np.int64)
+    arrival_hour = np.minimum((q.arrival // 60).astype(np.int64), hours - 1)
+    met, decided = _sla_flags(q, wait, svc.first_response_target_minutes)
+    met_n = np.bincount(arrival_hour[met], minlength=hours)
+    decided_n = np.bincount(arrival_hour[decided], minlength=hours)
     answered_n = np.bincount(start_hour[start_hour >= 0], minlength=hours)[:hours]
     abandoned_n = np.bincount(abandon_hour[abandon_hour >= 0], minlength=hours)[:hours]
     order = np.argsort(start_hour, kind="stable")
@@ -281,7 +307,6 @@ def hourly_rows(result: ModelResult) -> list[dict[str, Any]]:
     for h in range(hours):
         lo, hi = np.searchsorted(sorted_hours, [h, h + 1])
         w = wait[order[lo:hi]]
-        arrived = arrival_hour == h
         rows.append(
             {
                 **meta,
@@ -296,7 +321,7 @@ def hourly_rows(result: ModelResult) -> list[dict[str, Any]]:
                 "backlog_max": int(backlog_max[h]),
                 "response_p50_minutes": _quantile(w, 0.5),
                 "response_p90_minutes": _quantile(w, 0.9),
-                "sla_first_response_met": _sla(q, wait, svc.first_response_target_minutes, arrived),
+                "sla_first_response_met": met_n[h] / decided_n[h] if decided_n[h] else float("nan"),
                 "agents_present": float(present[h] / 60.0),
                 "agent_utilization": float(busy[h] / present[h])
                 if present[h] > 0

@@ -13,7 +13,9 @@ priority, and advances in bulk to a horizon the SimPy clock gives it:
   once. New shifts start by taking waiting work, highest priority first.
 
 Times are minutes. `offer` appends messages in arrival order; `advance(until)` runs every event up
-to `until`; state (queue, busy agents) carries over, so backlog crosses days.
+to `until`; state (queue, busy agents) carries over, so backlog crosses days. `compact()` moves
+messages whose outcome can no longer change from Python lists (fast to index in the loop) into
+numpy chunks (compact in memory), so a year of a large account fits in memory.
 """
 
 from __future__ import annotations
@@ -30,6 +32,15 @@ from sim.roster import StaffSchedule
 __all__ = ["HumanQueue", "QueueRecords"]
 
 INF = float("inf")
+COMPACT_AT_LEAST = 50_000  # smaller finished prefixes stay in the lists (chunks stay few)
+_FIELDS: tuple[tuple[str, type], ...] = (
+    ("arrival", np.float64),
+    ("priority", np.int8),
+    ("handle", np.float64),
+    ("deadline", np.float64),
+    ("start", np.float64),
+    ("tag", np.int32),
+)
 
 
 @dataclass(frozen=True)
@@ -50,7 +61,13 @@ class QueueRecords:
 class HumanQueue:
     """Exact multi-agent priority queue with abandonment and a changing roster."""
 
-    def __init__(self, schedule: StaffSchedule, priorities: int = 10) -> None:
+    def __init__(
+        self,
+        schedule: StaffSchedule,
+        priorities: int = 10,
+        compact_at_least: int = COMPACT_AT_LEAST,
+    ) -> None:
+        self._compact_at_least = compact_at_least
         self._times = schedule.times
         self._levels = schedule.agents
         self._next_change = 0
@@ -64,6 +81,9 @@ class HumanQueue:
         self._deadline: list[float] = []
         self._start: list[float] = []
         self._tag: list[int] = []
+        self._base = 0  # global index of the first message still in the lists
+        self._done: dict[str, list[NDArray[np.generic]]] = {name: [] for name, _ in _FIELDS}
+        self._last_arrival = 0.0
         self._next_arrival = 0
         self._now = 0.0
         self._present_log: list[tuple[float, int]] = [(0.0, 0)]
@@ -85,8 +105,7 @@ class HumanQueue:
         n = len(arrival)
         if n == 0:
             return
-        last = self._arrival[-1] if self._arrival else 0.0
-        if arrival[0] < max(last, self._now) or np.any(np.diff(arrival) < 0):
+        if arrival[0] < max(self._last_arrival, self._now) or np.any(np.diff(arrival) < 0):
             raise ValueError("arrivals must be sorted and not earlier than those already offered")
         if int(priority.min()) < 0 or int(priority.max()) >= len(self._queues):
             raise ValueError(f"priority must be in 0..{len(self._queues) - 1}")
@@ -96,6 +115,7 @@ class HumanQueue:
         self._deadline += deadline.tolist()
         self._start += [np.nan] * n
         self._tag += (tag if tag is not None else np.zeros(n, np.int64)).tolist()
+        self._last_arrival = float(arrival[-1])
 
     def advance(self, until: float) -> None:
         """Process every arrival, completion and roster change at times <= `until`."""
@@ -175,15 +195,48 @@ class HumanQueue:
     @property
     def offered(self) -> int:
         """Messages offered so far; message indices run from 0 to this."""
-        return len(self._arrival)
+        return self._base + len(self._arrival)
+
+    def compact(self) -> int:
+        """Move the settled prefix (not waiting, not yet to arrive) into numpy chunks.
+
+        Returns how many messages moved. Call between `advance` calls, e.g. at midnight.
+        """
+        k = self._next_arrival
+        for q in self._queues:
+            if q:
+                k = min(k, q[0])  # FIFO: the front is the oldest still waiting in that queue
+        if k < self._compact_at_least or k == 0:
+            return 0
+        for name, dtype in _FIELDS:
+            live: list[float] | list[int] = getattr(self, f"_{name}")
+            self._done[name].append(np.asarray(live[:k], dtype))
+            del live[:k]
+        self._queues = [deque(j - k for j in q) for q in self._queues]
+        self._next_arrival -= k
+        self._base += k
+        return k
+
+    def _gather(self, name: str, dtype: type, lo: int, hi: int) -> NDArray[np.generic]:
+        parts: list[NDArray[np.generic]] = []
+        pos = 0
+        for chunk in self._done[name]:
+            end = pos + len(chunk)
+            if end > lo and pos < hi:
+                parts.append(chunk[max(lo, pos) - pos : min(hi, end) - pos])
+            pos = end
+        if hi > self._base:
+            live = getattr(self, f"_{name}")[max(lo, self._base) - self._base : hi - self._base]
+            parts.append(np.asarray(live, dtype))
+        return np.concatenate(parts) if parts else np.empty(0, dtype)
 
     def outcomes(self, lo: int, hi: int, target: float) -> tuple[int, int, int, int]:
-        """Outcomes of messages lo..hi-1 as of `now`.
+        """Outcomes of messages lo..hi-1 (global indices) as of `now`.
 
         Returns (count, picked up within `target`, picked up later, not picked up).
         """
-        arrival = np.asarray(self._arrival[lo:hi], np.float64)
-        start = np.asarray(self._start[lo:hi], np.float64)
+        arrival = self._gather("arrival", np.float64, lo, hi)
+        start = self._gather("start", np.float64, lo, hi)
         answered = ~np.isnan(start)
         within = int(np.count_nonzero(start[answered] - arrival[answered] <= target))
         n_answered = int(np.count_nonzero(answered))
@@ -192,13 +245,18 @@ class HumanQueue:
     def records(self) -> QueueRecords:
         """Snapshot of every offered message and the present-agents log so far."""
         log = self._present_log
+        n = self.offered
+
+        def field(name: str, dtype: type) -> NDArray[np.generic]:
+            return self._gather(name, dtype, 0, n)
+
         return QueueRecords(
-            arrival=np.asarray(self._arrival, np.float64),
-            priority=np.asarray(self._priority, np.int64),
-            handle=np.asarray(self._handle, np.float64),
-            deadline=np.asarray(self._deadline, np.float64),
-            start=np.asarray(self._start, np.float64),
-            tag=np.asarray(self._tag, np.int64),
+            arrival=field("arrival", np.float64).astype(np.float64, copy=False),
+            priority=field("priority", np.int8).astype(np.int64),
+            handle=field("handle", np.float64).astype(np.float64, copy=False),
+            deadline=field("deadline", np.float64).astype(np.float64, copy=False),
+            start=field("start", np.float64).astype(np.float64, copy=False),
+            tag=field("tag", np.int32).astype(np.int64),
             present_times=np.asarray([t for t, _ in log], np.float64),
             present_agents=np.asarray([a for _, a in log], np.int64),
             horizon=self._now,

@@ -2,7 +2,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.metrics import hourly_rows, summarize
+from sim.metrics import Backlog, hourly_rows, summarize
 from sim.model import RunSpec, run_one
 from tests.factories import queue_scenario
 
@@ -50,14 +50,25 @@ def test_littles_law_holds_exactly_on_the_sample_path(
     seed: int, agents: int, patience: float | None
 ) -> None:
     """Sum over hours of (mean backlog x 60) = total time messages spent waiting."""
-    from sim.metrics import _backlog_steps, _step_integral  # identity check of the helper
-
     q = run(seed, agents, patience).queue
-    t, level = _backlog_steps(q)
-    area = _step_integral(t, level, np.array([q.horizon]))[0]
+    area = Backlog(q).area(q.horizon)
     leave = np.fmin(np.fmin(q.start, q.deadline), q.horizon)
     leave = np.where(np.isnan(q.start) & ~np.isfinite(q.deadline), q.horizon, leave)
     assert np.isclose(area, np.sum(leave - q.arrival), rtol=1e-9)
+
+
+def test_backlog_level_matches_a_direct_count() -> None:
+    q = run(4, 1, 5.0).queue
+    backlog = Backlog(q)
+    times = np.linspace(0, q.horizon, 97)
+    started = np.where(np.isnan(q.start), np.inf, q.start)
+    for t, level in zip(times, backlog.level(times), strict=True):
+        waiting = (q.arrival <= t) & (started > t) & (q.deadline > t)
+        assert level == int(waiting.sum())
+    direct_peak = max(
+        int(((q.arrival <= t) & (started > t) & (q.deadline > t)).sum()) for t in q.arrival
+    )
+    assert backlog.peak() == direct_peak
 
 
 def test_utilization_is_busy_over_present() -> None:

@@ -38,6 +38,26 @@ def test_advancing_in_steps_changes_nothing(inst: Instance, cuts: list[float]) -
     assert same_starts(run_engine(inst, sorted(cuts)), run_engine(inst))
 
 
+@settings(max_examples=50, deadline=None)
+@given(instances(), st.lists(st.floats(0, 400), min_size=1, max_size=8))
+def test_compacting_between_steps_changes_nothing(inst: Instance, cuts: list[float]) -> None:
+    q = HumanQueue(StaffSchedule(inst.times, inst.levels), compact_at_least=1)
+    half = len(inst.arrival) // 2
+    q.offer(inst.arrival[:half], inst.priority[:half], inst.handle[:half], inst.deadline[:half])
+    cap = float(inst.arrival[half])  # the second half must still be in the future
+    for t in sorted(cuts):
+        q.advance(min(t, cap))
+        q.compact()
+        count, within, late, unanswered = q.outcomes(0, q.offered, 1.0)
+        assert count == within + late + unanswered == q.offered
+    q.offer(inst.arrival[half:], inst.priority[half:], inst.handle[half:], inst.deadline[half:])
+    q.advance(np.inf)
+    q.compact()  # whatever is settled (messages may wait forever if the roster ends at zero)
+    assert q.offered == len(inst.arrival)
+    assert same_starts(q.records().start, run_engine(inst))
+    assert np.array_equal(q.records().arrival, inst.arrival)
+
+
 def test_backlog_carries_over_between_advances() -> None:
     q = HumanQueue(StaffSchedule((0.0, 10.0), (0, 1)))
     q.offer(np.array([1.0, 2.0]), np.zeros(2, np.int64), np.ones(2), np.full(2, np.inf))
