@@ -1,10 +1,15 @@
 """Speed targets, checked by measurement (`make bench`), never by timed asserts.
 
-Targets (issue 2), on the 2-core reference machine:
+Targets, on the 2-core reference machine:
 - human queue on M/M/c (9/min, 1/min, 10 agents): >= 200,000 messages/s, exact;
-- one simulated day of scenarios/xiaomi_service_2013.toml: < 1 s.
+- one simulated day of scenarios/xiaomi_service_2013.toml: < 1 s;
+- the flagship 99-day scenarios/xiaomi_2013q1.toml: < 10 s;
+- scenarios/scale_10m_2014.toml (10M fans, 365 days): < 60 s and < 2 GiB peak memory.
 """
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -61,3 +66,49 @@ def test_xiaomi_service_day(benchmark: Any) -> None:
 
     summary = benchmark(one_day)
     assert summary["messages_received"] > 0
+
+
+SCENARIOS = Path(__file__).parents[1] / "scenarios"
+
+
+def test_flagship_99_days(benchmark: Any) -> None:
+    scenario = load_scenario(SCENARIOS / "xiaomi_2013q1.toml")
+
+    def quarter() -> dict[str, Any]:
+        result = run_one(RunSpec(scenario, 1))
+        hourly_rows(result)
+        return summarize(result)
+
+    summary = benchmark.pedantic(quarter, rounds=3, iterations=1)
+    assert summary["days"] == 99
+
+
+SCALE_RUN = """
+import json, resource, time
+from sim.config import load_scenario
+from sim.metrics import daily_rows, hourly_rows, summarize
+from sim.model import RunSpec, run_one
+t0 = time.perf_counter()
+result = run_one(RunSpec(load_scenario({path!r}), 1))
+daily_rows(result, hourly_rows(result))
+s = summarize(result)
+print(json.dumps({{"seconds": time.perf_counter() - t0, "fans_final": s["fans_final"],
+                  "routed": s["messages_to_humans"],
+                  "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+"""
+
+
+def test_scale_10m_fans_365_days(benchmark: Any) -> None:
+    """Run in a fresh process so its peak memory is its own."""
+    code = SCALE_RUN.format(path=str(SCENARIOS / "scale_10m_2014.toml"))
+
+    def once() -> dict[str, Any]:
+        out = subprocess.run(
+            [sys.executable, "-c", code], check=True, capture_output=True, text=True
+        )
+        return dict(json.loads(out.stdout))
+
+    measured = benchmark.pedantic(once, rounds=1, iterations=1)
+    benchmark.extra_info.update(measured)
+    assert measured["fans_final"] > 10_000_000
+    assert measured["peak_mib"] < 2048, measured
