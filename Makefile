@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench docs clean
+.PHONY: demo test lint bench docs calibrate clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/fansim run scenarios/xiaomi_service_2013.toml --seed 1 --out out/demo
+	$(BIN)/fansim run scenarios/xiaomi_2013q1.toml --out out/demo
 
 lint: $(STAMP)
 	$(BIN)/ruff check sim loadtests tests
@@ -28,6 +28,9 @@ bench: $(STAMP)
 
 docs: $(STAMP)
 	$(BIN)/fansim docs --out docs/scenario-reference.md
+
+calibrate: $(STAMP)
+	$(BIN)/fansim calibrate --replications 10 --workers 2
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .mypy_cache .ruff_cache .benchmarks
