@@ -36,6 +36,10 @@ __all__ = [
 ]
 
 
+Probability = Annotated[float, Field(ge=0, le=1)]
+"""A probability or a share: between 0 and 1."""
+
+
 class _Frozen(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -127,15 +131,15 @@ class FansSpec(_Frozen):
     """The follower base at the start, and how much of it is active."""
 
     initial: int = Field(ge=0, description="Fans at the start of the first day.")
-    active_share: float = Field(
-        1.0, ge=0, le=1, description="Share of fans who are active (message, refer others)."
+    active_share: Probability = Field(
+        1.0, description="Share of fans who are active (message, refer others)."
     )
 
 
 class MessageClassSpec(_Frozen):
     """One kind of inbound message: how common, who answers it, how long it takes."""
 
-    share: float = Field(ge=0, le=1, description="Share of all inbound messages (shares sum to 1).")
+    share: Probability = Field(description="Share of all inbound messages (shares sum to 1).")
     routing: Literal["auto", "human"] = Field(
         description="`auto`: answerable by keyword auto-reply; `human`: always routed to an agent "
         "(orders, ROM flashing, delivery, images, voice)."
@@ -168,8 +172,8 @@ class MessagesSpec(_Frozen):
         max_length=24,
         description="Relative volume in each hour of the day (00:00 first); normalised to sum 1.",
     )
-    auto_reply_coverage: float = Field(
-        1.0, ge=0, le=1, description="Share of `auto` messages that keyword rules actually answer."
+    auto_reply_coverage: Probability = Field(
+        1.0, description="Share of `auto` messages that keyword rules actually answer."
     )
     classes: dict[str, MessageClassSpec] = Field(
         min_length=1, description="Message classes by name (e.g. keyword, order, delivery)."
@@ -230,7 +234,7 @@ class OrdersExposure(_Frozen):
 
     kind: Literal["orders"]
     orders_per_day: float = Field(ge=0, description="Orders (or site sessions) per day.")
-    prompt_share: float = Field(ge=0, le=1, description="Share of them shown the follow prompt.")
+    prompt_share: Probability = Field(description="Share of them shown the follow prompt.")
 
     def per_day(self, active_fans: float) -> float:
         """Exposures per day."""
@@ -275,21 +279,19 @@ class ChannelSpec(_Frozen):
     )
     pool: float = Field(ge=0, description="People this channel can ever reach (depletes).")
     exposure: ExposureSpec = Field(description="How the pool is exposed each day.")
-    conversion: float = Field(
-        ge=0, le=1, description="Probability an exposed, not yet following person follows."
+    conversion: Probability = Field(
+        description="Probability an exposed, not yet following person follows."
     )
     quality_sensitivity: float = Field(
         0.0,
         ge=0,
         description="Conversion x quality^this: how much the account's service reputation matters.",
     )
-    gift_share: float = Field(
-        0.0, ge=0, le=1, description="Share of this channel's follows who came only for a gift."
+    gift_share: Probability = Field(
+        0.0, description="Share of this channel's follows who came only for a gift."
     )
-    first_message_share: float = Field(
+    first_message_share: Probability = Field(
         0.0,
-        ge=0,
-        le=1,
         description="Share of new fans who send a message on their first day (e.g. to track "
         "a delivery), on top of the everyday stream.",
     )
@@ -303,30 +305,26 @@ class ChannelSpec(_Frozen):
 class FollowersSpec(_Frozen):
     """Unfollow hazards and the service-quality feedback."""
 
-    unfollow_per_day: float = Field(
-        0.0, ge=0, le=1, description="Base daily probability that a fan unfollows."
+    unfollow_per_day: Probability = Field(
+        0.0, description="Base daily probability that a fan unfollows."
     )
-    gift_unfollow_per_day: float = Field(
+    gift_unfollow_per_day: Probability = Field(
         0.3,
-        ge=0,
-        le=1,
         description="Daily unfollow probability of gift-driven fans in their window.",
     )
     gift_window_days: int = Field(7, ge=1, description="Days gift-driven fans stay at risk.")
-    unanswered_unfollow: float = Field(
-        0.0, ge=0, le=1, description="Probability a fan whose message went unanswered unfollows."
+    unanswered_unfollow: Probability = Field(
+        0.0, description="Probability a fan whose message went unanswered unfollows."
     )
-    push_excess_unfollow: float = Field(
+    push_excess_unfollow: Probability = Field(
         0.0,
-        ge=0,
-        le=1,
         description="Extra probability per push above policy that a fan unfollows that week.",
     )
     quality_memory_days: float = Field(
         7.0, ge=1, description="Time constant of the service-quality index (EWMA), in days."
     )
-    quality_late_weight: float = Field(
-        0.5, ge=0, le=1, description="Credit for an answer later than the first-response target."
+    quality_late_weight: Probability = Field(
+        0.5, description="Credit for an answer later than the first-response target."
     )
 
 
