@@ -24,7 +24,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.special import betainc, logsumexp
 
-__all__ = ["ErlangA", "ErlangC", "agents_for_service_level", "erlang_b"]
+__all__ = ["ErlangA", "ErlangC", "MMcK", "agents_for_service_level", "erlang_b"]
 
 _TAIL_TOLERANCE = 1e-14
 """Upper bound on the stationary probability mass dropped when truncating the Erlang A chain."""
@@ -281,3 +281,49 @@ class ErlangA:
         answered = m / (m + ahead) * betainc(ahead, m + 1.0, x)
         served_at_once = float(self._stationary[: self.agents].sum())
         return served_at_once + float(np.dot(probs, answered))
+
+
+@dataclass(frozen=True)
+class MMcK:
+    """M/M/c/K: c servers and room for K requests in all (c in service, K - c waiting).
+
+    The back-end server without retries: a request finding K in the system is refused.
+    """
+
+    arrival_rate: float
+    service_rate: float
+    servers: int
+    capacity: int  # K >= servers
+
+    def __post_init__(self) -> None:
+        _check_positive("arrival_rate", self.arrival_rate)
+        _check_positive("service_rate", self.service_rate)
+        _check_count("servers", self.servers, 1)
+        _check_count("capacity", self.capacity, self.servers)
+
+    @cached_property
+    def _probs(self) -> npt.NDArray[np.float64]:
+        n = np.arange(self.capacity + 1)
+        rates = np.minimum(n[1:], self.servers) * self.service_rate
+        log_terms = np.concatenate([[0.0], np.cumsum(np.log(self.arrival_rate / rates))])
+        return np.asarray(np.exp(log_terms - logsumexp(log_terms)), np.float64)
+
+    @property
+    def prob_block(self) -> float:
+        """Share of arrivals refused (they find the system full; PASTA)."""
+        return float(self._probs[-1])
+
+    @property
+    def prob_wait(self) -> float:
+        """Share of arrivals that are accepted but wait (all servers busy, room left)."""
+        return float(self._probs[self.servers : self.capacity].sum())
+
+    @property
+    def mean_in_system(self) -> float:
+        """Time-average number of requests in the system."""
+        return float(np.dot(np.arange(self.capacity + 1), self._probs))
+
+    @property
+    def mean_response(self) -> float:
+        """Mean time in system of accepted requests (Little's law on the accepted flow)."""
+        return self.mean_in_system / (self.arrival_rate * (1.0 - self.prob_block))
