@@ -65,6 +65,7 @@ class _Class:
     priority: int
     handle: Distribution
     patience: Distribution | None
+    coverage: float
 
 
 class MessageStream:
@@ -82,13 +83,15 @@ class MessageStream:
                     priority=spec.priority,
                     handle=spec.handle_time_minutes.build(),
                     patience=patience.build() if patience is not None else None,
+                    coverage=messages.auto_reply_coverage
+                    if spec.auto_reply_coverage is None
+                    else spec.auto_reply_coverage,
                 )
             )
         self.classes = tuple(classes)
         profile = np.asarray(messages.hourly_profile, np.float64)
         self._hour_weight = profile / profile.sum()
         self._per_active_fan_per_day = messages.per_active_fan_per_day
-        self._coverage = messages.auto_reply_coverage
         self._streams = streams
 
     @property
@@ -108,6 +111,53 @@ class MessageStream:
     def class_index(self, name: str) -> int:
         """Position of class `name` in per-class arrays."""
         return self.class_names.index(name)
+
+    def background_per_second(
+        self, t_seconds: NDArray[np.float64], fans: float
+    ) -> NDArray[np.float64]:
+        """Expected everyday messages per second and class at each time (s), for `fans` active."""
+        hours = (t_seconds // 3600).astype(np.int64) % 24
+        per_second = fans * self._per_active_fan_per_day * self._hour_weight[hours] / 3600.0
+        shares = np.asarray([c.share for c in self.classes])
+        return np.asarray(per_second[:, None] * shares[None, :], np.float64)
+
+    def sample_seconds(
+        self, first_second: float, means: NDArray[np.float64], back_end: bool
+    ) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.bool_]]:
+        """Individual messages from expected counts `means[second, class]`.
+
+        Returns arrival times (s, sorted), class indices and whether the keyword rules answer
+        each one (always False without a back end).
+        """
+        s = self._streams
+        counts = s.counts.poisson(means)
+        per_second = counts.sum(axis=1)
+        seconds = np.repeat(np.arange(means.shape[0], dtype=np.float64), per_second)
+        times = first_second + seconds + s.times.random(seconds.size)
+        cls = np.repeat(np.tile(np.arange(means.shape[1]), means.shape[0]), counts.ravel())
+        order = np.argsort(times, kind="stable")
+        times, cls = times[order], cls[order]
+        auto_class = np.asarray([c.auto for c in self.classes])[cls]
+        covered = s.counts.random(times.size) < np.asarray([c.coverage for c in self.classes])[cls]
+        return times, cls, auto_class & covered & back_end
+
+    def human_attributes(
+        self, arrival_minutes: NDArray[np.float64], cls: NDArray[np.int64]
+    ) -> HumanBatch:
+        """Handle times and patience deadlines for routed messages (sorted by arrival)."""
+        s = self._streams
+        handle = np.empty(arrival_minutes.size)
+        deadline = np.full(arrival_minutes.size, np.inf)
+        for i, c in enumerate(self.classes):
+            mask = cls == i
+            n = int(mask.sum())
+            if n == 0:
+                continue
+            handle[mask] = c.handle.sample(s.handle, n)
+            if c.patience is not None:
+                deadline[mask] = arrival_minutes[mask] + c.patience.sample(s.patience, n)
+        prio = np.asarray([c.priority for c in self.classes], np.int64)[cls]
+        return HumanBatch(arrival_minutes, cls.astype(np.int64), prio, handle, deadline)
 
     def sample(
         self,
@@ -133,7 +183,7 @@ class MessageStream:
         if back_end:
             for i, c in enumerate(self.classes):
                 if c.auto and received[i]:
-                    auto[i] = s.counts.binomial(received[i], self._coverage)
+                    auto[i] = s.counts.binomial(received[i], c.coverage)
         human = received - auto
         parts_t, parts_c, parts_h, parts_d = [], [], [], []
         for i, c in enumerate(self.classes):

@@ -16,13 +16,14 @@ from rich.table import Table
 
 from sim import __version__
 from sim.calibration import calibrate, calibration_markdown
-from sim.config import Scenario, load_scenario
+from sim.config import Scenario, load_scenario, phase_segments
 from sim.docgen import scenario_reference
-from sim.errors import ScenarioError
+from sim.errors import Problem, ScenarioError
 from sim.metrics import daily_rows, hourly_rows, summarize
 from sim.model import RunSpec, run_one
-from sim.output import clean, write_outputs
+from sim.output import clean, csv_text, write_outputs
 from sim.progress import DayProgress
+from sim.server_metrics import profile_rows, surge_rows
 
 __all__ = ["main"]
 
@@ -74,6 +75,21 @@ def _parser() -> argparse.ArgumentParser:
     val = sub.add_parser("validate", help="check scenario files; exit 2 if any is invalid")
     val.add_argument("files", type=Path, nargs="+")
 
+    prof = sub.add_parser(
+        "profile", help="write the offered load per second of a scenario's campaign windows"
+    )
+    prof.add_argument("scenario", type=Path, help="scenario TOML file with campaigns")
+    prof.add_argument("--seed", type=_non_negative, help="root seed (default: scenario.seed)")
+    prof.add_argument("--out", type=Path, default=Path("profile.csv"), help="CSV to write")
+    prof.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        help="override a field",
+    )
+
     cal = sub.add_parser("calibrate", help="compare the model with the field facts; write a table")
     cal.add_argument("--replications", type=_positive, default=10, help="per scenario (10)")
     cal.add_argument("--seed", type=_non_negative, default=2013, help="root seed (2013)")
@@ -112,6 +128,11 @@ _SHOWN = (
     "sla_first_response_met",
     "sla_resolution_met",
     "agent_utilization",
+    "participants",
+    "server_requests",
+    "server_failed_messages",
+    "server_retry_amplification",
+    "server_p99_seconds",
 )
 
 
@@ -132,7 +153,12 @@ def _cmd_run(args: argparse.Namespace, console: Console) -> int:
     summary = summarize(result)
     hourly = hourly_rows(result)
     paths = write_outputs(
-        args.out, summary, hourly, scenario.model_dump(mode="json"), daily_rows(result, hourly)
+        args.out,
+        summary,
+        hourly,
+        scenario.model_dump(mode="json"),
+        daily_rows(result, hourly),
+        surge_rows(result),
     )
     if not args.quiet:
         _print_summary(console, clean(summary))
@@ -150,6 +176,26 @@ def _cmd_validate(args: argparse.Namespace, console: Console) -> int:
             bad += 1
             print(exc, file=sys.stderr)
     return 2 if bad else 0
+
+
+def _cmd_profile(args: argparse.Namespace, console: Console) -> int:
+    scenario = load_scenario(args.scenario, args.overrides)
+    if not any(sc.campaigns for _, sc in phase_segments(scenario)):
+        raise ScenarioError(
+            [Problem("campaigns", "the scenario has no campaign to profile")], str(args.scenario)
+        )
+    seed = scenario.scenario.seed if args.seed is None else args.seed
+    result = run_one(RunSpec(scenario, seed), DayProgress(scenario.scenario.name))
+    rows = profile_rows(result)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(csv_text(rows), encoding="utf-8")
+    peak = max(rows, key=lambda r: r["rate_per_second"])
+    total = sum(r["rate_per_second"] for r in rows)
+    console.print(
+        f"{len(rows):,} seconds, {total:,.0f} messages expected, peak "
+        f"{peak['rate_per_second']:,.0f}/s at {peak['second']}; wrote {args.out}"
+    )
+    return 0
 
 
 def _cmd_calibrate(args: argparse.Namespace, console: Console) -> int:
@@ -202,6 +248,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "run": _cmd_run,
         "validate": _cmd_validate,
         "calibrate": _cmd_calibrate,
+        "profile": _cmd_profile,
         "docs": _cmd_docs,
     }
     try:

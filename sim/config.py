@@ -147,6 +147,10 @@ class MessageClassSpec(_Frozen):
     priority: int = Field(
         1, ge=0, le=9, description="Queue priority for agents; 0 is served first."
     )
+    auto_reply_coverage: Probability | None = Field(
+        None,
+        description="This class's keyword-rule coverage (default: messages.auto_reply_coverage).",
+    )
     handle_time_minutes: DistSpec = Field(
         description="Agent handling time for one message of this class."
     )
@@ -337,6 +341,69 @@ class PushesSpec(_Frozen):
     )
 
 
+class BurstSpec(_Frozen):
+    """How a campaign's messages arrive: an opening spike, then one per round."""
+
+    every_minutes: float | None = Field(
+        None,
+        gt=0,
+        description="Minutes between rounds (a quiz question, a prize); none: one spike.",
+    )
+    first_share: Probability = Field(
+        0.5, description="Share of the campaign's messages in the opening spike."
+    )
+    rise_seconds: float = Field(5.0, gt=0, description="How fast a spike builds up.")
+    decay_seconds: float = Field(60.0, gt=0, description="How fast it dies away (> rise_seconds).")
+
+
+class CampaignSpec(_Frozen):
+    """A dated campaign: who takes part, what they send and when, whom it brings in."""
+
+    type: Literal["live_quiz", "repost_lottery", "fission", "meetup", "push"] = Field(
+        description="Kind of campaign (a label for reports; the burst says how messages arrive)."
+    )
+    start: dt.datetime = Field(description="When it starts (ISO date-time, local).")
+    end: dt.datetime = Field(description="When it ends.")
+    participation: Probability = Field(description="Share of active fans who take part.")
+    messages_per_participant: float = Field(
+        1.0, ge=0, description="Messages each participant sends."
+    )
+    message_class: str = Field(description="Class of those messages (a name in messages.classes).")
+    keyword: str = Field("", description='What participants reply, e.g. "GO" (for reports).')
+    burst: BurstSpec = Field(default_factory=BurstSpec)
+    new_fans_per_participant: float = Field(
+        0.0, ge=0, description="People who follow in order to take part, per participating fan."
+    )
+    source: str = Field("campaign", description="Source label of those new fans in outputs.")
+    gift_share: Probability = Field(
+        0.0, description="Share of those new fans who came only for the prize (they churn)."
+    )
+    prizes: int = Field(0, ge=0, description="Prizes given away (e.g. one phone every 10 min).")
+
+
+class ServerSpec(_Frozen):
+    """The account's back-end server and WeChat's delivery rules, simulated per message."""
+
+    instances: int = Field(ge=1, description="Server instances behind the load balancer.")
+    workers_per_instance: int = Field(ge=1, description="Requests one instance serves at once.")
+    queue_limit_per_instance: int = Field(
+        100, ge=0, description="Requests an instance lets wait; beyond that it refuses."
+    )
+    service_time_seconds: DistSpec = Field(
+        description="Time to handle one request (from the scenario or a load-test measurement)."
+    )
+    dedup: bool = Field(
+        False, description="Recognise repeated MsgIds: answer from cache or reply success."
+    )
+    dedup_seconds: float = Field(0.002, gt=0, description="Time to handle a recognised repeat.")
+    deadline_seconds: float = Field(5.0, gt=0, description="WeChat waits this long for a reply.")
+    max_deliveries: int = Field(3, ge=1, le=10, description="Deliveries of one message in all.")
+    margin_before_minutes: float = Field(
+        5.0, ge=0, description="Simulate the server from this long before each campaign."
+    )
+    margin_after_minutes: float = Field(30.0, ge=0, description="...until this long after it ends.")
+
+
 class PhaseSpec(_Frozen):
     """A dated change: from `date` on, the dotted paths in `set` take new values."""
 
@@ -375,6 +442,14 @@ class Scenario(_Frozen):
     service: ServiceSpec
     channels: dict[str, ChannelSpec] = Field(
         default_factory=dict, description="Referral funnels by name (none: a fixed fan count)."
+    )
+    campaigns: dict[str, CampaignSpec] = Field(
+        default_factory=dict, description="Dated campaigns by name (bursts of messages, new fans)."
+    )
+    server: ServerSpec | None = Field(
+        None,
+        description="The back-end server; when given, campaign windows are simulated per "
+        "message through it.",
     )
     followers: FollowersSpec = Field(default_factory=FollowersSpec)
     pushes: PushesSpec = Field(default_factory=PushesSpec)
@@ -447,9 +522,71 @@ def _channel_problems(raw: Any) -> list[Problem]:
     return out
 
 
+def _campaign_problems(raw: Any) -> list[Problem]:
+    out: list[Problem] = []
+    campaigns = raw.get("campaigns") if isinstance(raw, dict) else None
+    messages = raw.get("messages") if isinstance(raw, dict) else None
+    classes = messages.get("classes") if isinstance(messages, dict) else None
+    known = list(classes) if isinstance(classes, dict) else []
+    meta = raw.get("scenario") if isinstance(raw, dict) else None
+    for name, spec in campaigns.items() if isinstance(campaigns, dict) else ():
+        try:
+            c = CampaignSpec.model_validate(spec)
+        except ValidationError:
+            continue
+        here = f"campaigns.{name}"
+        if c.end <= c.start:
+            rule = f"must be after {here}.start ({c.start.isoformat()})"
+            out.append(Problem(f"{here}.end", rule, c.end.isoformat(), True))
+        if c.start.date() != c.end.date():
+            out.append(
+                Problem(
+                    f"{here}.end",
+                    "must be on the same day as start (one-day campaigns; split longer ones)",
+                    c.end.isoformat(),
+                    True,
+                )
+            )
+        if known and c.message_class not in known:
+            close = difflib.get_close_matches(c.message_class, known, n=1)
+            hint = f"; did you mean `{close[0]}`?" if close else f" (known: {', '.join(known)})"
+            out.append(
+                Problem(
+                    f"{here}.message_class",
+                    f"must be a class in messages.classes{hint}",
+                    c.message_class,
+                    True,
+                )
+            )
+        if c.burst.rise_seconds >= c.burst.decay_seconds:
+            out.append(
+                Problem(
+                    f"{here}.burst.rise_seconds",
+                    f"must be less than decay_seconds ({c.burst.decay_seconds})",
+                    c.burst.rise_seconds,
+                    True,
+                )
+            )
+        try:
+            m = ScenarioMeta.model_validate(meta)
+        except ValidationError:
+            continue
+        last = m.end or m.start
+        if not m.start <= c.start.date() <= last:
+            out.append(
+                Problem(
+                    f"{here}.start",
+                    f"must fall within {m.start}..{last}",
+                    c.start.isoformat(),
+                    True,
+                )
+            )
+    return out
+
+
 def _cross_field_problems(raw: dict[str, Any]) -> list[Problem]:
     """Rules spanning fields, for every section whose own fields are valid."""
-    out: list[Problem] = _channel_problems(raw)
+    out: list[Problem] = _channel_problems(raw) + _campaign_problems(raw)
     for key, model, check in _SECTIONS:
         try:
             section = model.model_validate(raw.get(key))

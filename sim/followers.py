@@ -64,6 +64,9 @@ def _channel_sources(segments: Sequence[Scenario]) -> tuple[str, ...]:
     for sc in segments:
         for name, ch in sc.channels.items():
             names[ch.source or name] = None
+        for c in sc.campaigns.values():
+            if c.new_fans_per_participant > 0:
+                names[c.source] = None
     return tuple(names)
 
 
@@ -187,6 +190,18 @@ class FollowerModel:
                 extra = n * ch.first_message_share
                 self._first_messages[cls] = self._first_messages.get(cls, 0.0) + extra
         return follows
+
+    def add_follows(self, day: int, source: str, n: int, gift_share: float) -> None:
+        """`n` people follow during the day to join a campaign; a share came for the prize."""
+        if n <= 0:
+            return
+        gift = int(self._rng_follow.binomial(n, gift_share)) if gift_share > 0 else 0
+        s = self._source_index[source]
+        self._cohorts[s, day, 0] += n - gift
+        self._cohorts[s, day, 1] += gift
+        self._trace_follows[-1][s] += n
+        self._fans += n
+        self._trace_fans[-1] = self._fans
 
     def trace(self) -> FollowerTrace:
         """Per-day KPIs so far."""

@@ -13,8 +13,6 @@ Definitions (also in docs/model.md):
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 from typing import Any
 
 import numpy as np
@@ -22,17 +20,13 @@ from numpy.typing import NDArray
 
 from sim import __version__
 from sim.model import ModelResult
+from sim.provenance import params_hash
 from sim.queue import QueueRecords
+from sim.server_metrics import server_summary
 
-__all__ = ["Backlog", "daily_rows", "follower_summary", "hourly_rows", "params_hash", "summarize"]
+__all__ = ["Backlog", "daily_rows", "follower_summary", "hourly_rows", "summarize"]
 
 F64 = NDArray[np.float64]
-
-
-def params_hash(result: ModelResult) -> str:
-    """Short stable digest of the resolved scenario, written into every output row."""
-    canonical = json.dumps(result.spec.scenario.model_dump(mode="json"), sort_keys=True)
-    return hashlib.sha256(canonical.encode()).hexdigest()[:12]
 
 
 def _step_integral(times: F64, levels: F64, bounds: F64) -> F64:
@@ -143,6 +137,7 @@ def summarize(result: ModelResult) -> dict[str, Any]:
         m = q.tag == i
         by_class[name] = {
             "received": int(result.received[:, i].sum()),
+            "failed_at_server": int(result.server_failed[:, i].sum()),
             "auto_replied": int(result.auto_replied[:, i].sum()),
             "to_humans": int(result.to_humans[:, i].sum()),
             "answered": int((answered & m).sum()),
@@ -156,7 +151,7 @@ def summarize(result: ModelResult) -> dict[str, Any]:
         "scenario": sc.scenario.name,
         "seed": result.spec.seed,
         "replication": result.spec.replication,
-        "params_hash": params_hash(result),
+        "params_hash": params_hash(result.spec.scenario),
         "version": __version__,
         "start": sc.scenario.start.isoformat(),
         "days": sc.scenario.days,
@@ -184,7 +179,9 @@ def summarize(result: ModelResult) -> dict[str, Any]:
         "agent_hours_present": present_area / 60.0,
         "agent_utilization": busy_area / present_area if present_area > 0 else float("nan"),
         "by_class": by_class,
+        "messages_failed_at_server": int(result.server_failed.sum()),
         **follower_summary(result),
+        **server_summary(result),
     }
 
 
@@ -224,6 +221,7 @@ _DAILY_SUMS = (
     "messages_received",
     "messages_auto_replied",
     "messages_to_humans",
+    "messages_failed_at_server",
     "messages_answered",
     "messages_abandoned",
 )
@@ -274,8 +272,9 @@ def hourly_rows(result: ModelResult) -> list[dict[str, Any]]:
         total = a.sum(axis=1)[: hours * per_hour].reshape(hours, per_hour)
         return np.asarray(total.sum(axis=1), np.int64)
 
-    received, auto, human = (
-        by_hour(a) for a in (result.received, result.auto_replied, result.to_humans)
+    received, auto, human, failed = (
+        by_hour(a)
+        for a in (result.received, result.auto_replied, result.to_humans, result.server_failed)
     )
     out = _outcomes(q)
     wait = q.start - q.arrival
@@ -300,7 +299,7 @@ def hourly_rows(result: ModelResult) -> list[dict[str, Any]]:
         "scenario": sc.scenario.name,
         "seed": result.spec.seed,
         "replication": result.spec.replication,
-        "params_hash": params_hash(result),
+        "params_hash": params_hash(result.spec.scenario),
     }
     start_dt = np.datetime64(sc.scenario.start.isoformat(), "m")
     rows: list[dict[str, Any]] = []
@@ -315,6 +314,7 @@ def hourly_rows(result: ModelResult) -> list[dict[str, Any]]:
                 "messages_received": int(received[h]),
                 "messages_auto_replied": int(auto[h]),
                 "messages_to_humans": int(human[h]),
+                "messages_failed_at_server": int(failed[h]),
                 "messages_answered": int(answered_n[h]),
                 "messages_abandoned": int(abandoned_n[h]),
                 "backlog": int(backlog_end[h]),

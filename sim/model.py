@@ -22,6 +22,7 @@ from sim.fans import FanBase, FixedFanBase
 from sim.followers import DayOutcome, FollowerModel, FollowerTrace
 from sim.queue import HumanQueue, QueueRecords
 from sim.roster import DAY, StaffSchedule, build_schedule_by_day
+from sim.surge import SurgeWindow, WindowSample, campaign_bursts, sample_window
 
 __all__ = ["ModelResult", "RunSpec", "ServiceModel", "day_scenarios", "run_one"]
 
@@ -52,10 +53,12 @@ class ModelResult:
     received: NDArray[np.int64]  # shape (intervals, classes)
     auto_replied: NDArray[np.int64]
     to_humans: NDArray[np.int64]
+    server_failed: NDArray[np.int64]  # lost at the back-end server (campaign windows only)
     fans: NDArray[np.float64]  # fans at each interval start
     queue: QueueRecords
     schedule: StaffSchedule
     followers: FollowerTrace | None  # None when the scenario has no channels
+    windows: tuple[WindowSample, ...]  # campaign windows simulated per message
 
 
 def day_scenarios(scenario: Scenario) -> list[Scenario]:
@@ -82,6 +85,8 @@ class ServiceModel:
         streams: Streams,
         follower_seed: np.random.SeedSequence,
         progress: Callable[[int, int], None] | None = None,
+        server_seed: np.random.SeedSequence | None = None,
+        campaign_seed: np.random.SeedSequence | None = None,
     ) -> None:
         self.env = env
         self.scenario = scenario
@@ -95,14 +100,22 @@ class ServiceModel:
         self.queue = HumanQueue(self.schedule)
         self.followers: FollowerModel | None = None
         self.fans: FanBase
-        if any(sc.channels for sc in self.by_day):
+        grows = any(
+            sc.channels or any(c.new_fans_per_participant > 0 for c in sc.campaigns.values())
+            for sc in self.by_day
+        )
+        if grows:
             self.followers = FollowerModel(self.by_day, scenario.scenario.start, follower_seed)
             self.fans = self.followers
         else:
             self.fans = FixedFanBase(float(scenario.fans.initial), scenario.fans.active_share)
         self._progress = progress
+        self._server_rng = np.random.default_rng(server_seed)
+        self._campaign_rng = np.random.default_rng(campaign_seed)
+        self._window: WindowSample | None = None
+        self._windows: list[WindowSample] = []
         self._day_first_message: list[int] = []
-        self._counts: list[tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]] = []
+        self._counts: list[tuple[NDArray[np.int64], ...]] = []
         self._fans: list[float] = []
         env.process(self._daily())  # created first: at midnight it runs before the sampling
         env.process(self._messages())
@@ -129,10 +142,56 @@ class ServiceModel:
             self._day_first_message.append(self.queue.offered)
             if self.followers is not None:
                 self.followers.step(day, self._outcome(day - FEEDBACK_LAG_DAYS))
+            self._start_campaigns(day)
             if self._progress is not None and day:
                 self._progress(day, self.days)
             yield self.env.timeout(DAY)
         self._day_first_message.append(self.queue.offered)
+
+    def _start_campaigns(self, day: int) -> None:
+        """Sample today's campaign window (if any) per message and run it through the server."""
+        sc = self.by_day[day]
+        today = self.scenario.scenario.start + dt.timedelta(days=day)
+        campaigns = {n: c for n, c in sc.campaigns.items() if c.start.date() == today}
+        if not campaigns:
+            return
+        stream = self._stream(day)
+        t = float(self.env.now)
+        bursts, participants, joiners = campaign_bursts(
+            self.scenario,
+            campaigns,
+            self.fans.active_at(t),
+            stream.class_names,
+            self._campaign_rng,
+        )
+        if self.followers is not None:
+            for source, expected, gift in joiners.values():
+                self.followers.add_follows(day, source, expected, gift)
+        before = sc.server.margin_before_minutes if sc.server else 0.0
+        after = sc.server.margin_after_minutes if sc.server else 30.0
+        midnight = self.scenario.scenario.start
+        first = min(c.start for c in campaigns.values())
+        last = max(c.end for c in campaigns.values())
+        lo = (
+            dt.datetime.combine(first.date(), first.time())
+            - dt.datetime.combine(midnight, dt.time())
+        ).total_seconds() / 60.0 - before
+        hi = (last - dt.datetime.combine(midnight, dt.time())).total_seconds() / 60.0 + after
+        step = self.interval
+        lo = max(day * DAY, np.floor(lo / step) * step)
+        hi = min((day + 1) * DAY, np.ceil(hi / step) * step)
+        window = SurgeWindow(lo, hi, tuple(campaigns), bursts, participants)
+        first_messages = self.followers.first_messages() if self.followers else {}
+        self._window = sample_window(
+            sc,
+            stream,
+            window,
+            self.fans.active_at(t),
+            first_messages,
+            sc.service.back_end,
+            self._server_rng,
+        )
+        self._windows.append(self._window)
 
     def _first_message_means(self, stream: MessageStream, t0: float) -> NDArray[np.float64] | None:
         """New fans' first messages today, spread over the day like the everyday stream."""
@@ -152,12 +211,20 @@ class ServiceModel:
             t0 = float(self.env.now)
             day = int(t0 // DAY)
             stream = self._stream(day)
-            back_end = self.by_day[day].service.back_end
-            active = self.fans.active_at(t0)
-            extra = self._first_message_means(stream, t0)
-            counts, batch = stream.sample(t0, t0 + self.interval, active, back_end, extra)
+            t1 = t0 + self.interval
+            w = self._window
+            if w is not None and w.window.start <= t0 and t1 <= w.window.end:
+                counts4 = w.counts(t0, t1, len(stream.classes))
+                batch = w.human_between(t0, t1)
+            else:
+                back_end = self.by_day[day].service.back_end
+                active = self.fans.active_at(t0)
+                extra = self._first_message_means(stream, t0)
+                counts, batch = stream.sample(t0, t1, active, back_end, extra)
+                none = np.zeros_like(counts.received)
+                counts4 = (counts.received, counts.auto_replied, counts.to_humans, none)
             self.queue.offer(batch.arrival, batch.priority, batch.handle, batch.deadline, batch.cls)
-            self._counts.append((counts.received, counts.auto_replied, counts.to_humans))
+            self._counts.append(counts4)
             self._fans.append(self.fans.fans_at(t0))
             yield self.env.timeout(self.interval)
             self.queue.advance(float(self.env.now))
@@ -171,7 +238,7 @@ class ServiceModel:
         names = self._stream(0).class_names
         k = len(names)
         stacked = [
-            np.asarray([c[i] for c in self._counts], np.int64).reshape(-1, k) for i in range(3)
+            np.asarray([c[i] for c in self._counts], np.int64).reshape(-1, k) for i in range(4)
         ]
         return ModelResult(
             spec=spec,
@@ -181,10 +248,12 @@ class ServiceModel:
             received=stacked[0],
             auto_replied=stacked[1],
             to_humans=stacked[2],
+            server_failed=stacked[3],
             fans=np.asarray(self._fans, np.float64),
             queue=self.queue.records(),
             schedule=self.schedule,
             followers=self.followers.trace() if self.followers is not None else None,
+            windows=tuple(self._windows),
         )
 
 
@@ -192,7 +261,9 @@ def run_one(spec: RunSpec, progress: Callable[[int, int], None] | None = None) -
     """Run one replication of `spec.scenario` with its own child seed."""
     env = simpy.Environment()
     seq = spec.seed_sequence()
-    stream_seed, follower_seed = seq.spawn(2)
+    stream_seed, follower_seed, server_seed, campaign_seed = seq.spawn(4)
     streams = Streams.from_seed(stream_seed)
-    model = ServiceModel(env, spec.scenario, streams, follower_seed, progress)
+    model = ServiceModel(
+        env, spec.scenario, streams, follower_seed, progress, server_seed, campaign_seed
+    )
     return model.run(spec)

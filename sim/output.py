@@ -52,8 +52,13 @@ def write_outputs(
     rows: Sequence[Mapping[str, Any]],
     scenario: Mapping[str, Any],
     daily: Sequence[Mapping[str, Any]] = (),
+    surge: Sequence[Mapping[str, Any]] = (),
 ) -> list[Path]:
-    """Write summary.json, timeseries.csv (hourly), daily.csv and scenario.json; return paths."""
+    """Write the run's files; return their paths.
+
+    summary.json, timeseries.csv (hourly), daily.csv, scenario.json and, when campaign windows
+    were simulated, surge.csv (per second).
+    """
     out_dir.mkdir(parents=True, exist_ok=True)
     files = {
         "summary.json": json_text(summary),
@@ -61,6 +66,8 @@ def write_outputs(
         "daily.csv": csv_text(daily),
         "scenario.json": json_text(scenario),
     }
+    if surge:
+        files["surge.csv"] = csv_text(surge)
     paths = []
     for name, text in files.items():
         path = out_dir / name

@@ -1,0 +1,16 @@
+"""A short, stable digest of a resolved scenario, written into every output row."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from sim.config import Scenario
+
+__all__ = ["params_hash"]
+
+
+def params_hash(scenario: Scenario) -> str:
+    """First 12 hex digits of SHA-256 over the scenario's canonical JSON."""
+    canonical = json.dumps(scenario.model_dump(mode="json"), sort_keys=True)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:12]
