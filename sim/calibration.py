@@ -75,7 +75,12 @@ class Target:
     fmt: str = ",.0f"
 
 
+def _summary(key: str) -> Measure:
+    return lambda r: float(summarize(r)[key])
+
+
 Q1 = "xiaomi_2013q1.toml"
+FEST = "mifan_festival_2013.toml"
 Q1_NB = "xiaomi_2013q1_no_backend.toml"
 
 TARGETS: tuple[Target, ...] = (
@@ -172,6 +177,25 @@ TARGETS: tuple[Target, ...] = (
         _growth("2013-04-02", "2013-04-09"),
         -1.0,
         0.05,
+        ".3f",
+    ),
+    Target(
+        "米粉节: more than 200,000 fans took part",
+        "A",
+        FEST,
+        "participants",
+        _summary("participants"),
+        200_000,
+        400_000,
+    ),
+    Target(
+        "米粉节: the back-end servers were overwhelmed (>= 10% of messages fail)",
+        "A",
+        FEST,
+        "share of messages failed at the server",
+        _summary("server_failed_share"),
+        0.10,
+        1.0,
         ".3f",
     ),
 )

@@ -4,7 +4,9 @@ Targets, on the 2-core reference machine:
 - human queue on M/M/c (9/min, 1/min, 10 agents): >= 200,000 messages/s, exact;
 - one simulated day of scenarios/xiaomi_service_2013.toml: < 1 s;
 - the flagship 99-day scenarios/xiaomi_2013q1.toml: < 10 s;
-- scenarios/scale_10m_2014.toml (10M fans, 365 days): < 60 s and < 2 GiB peak memory.
+- scenarios/scale_10m_2014.toml (10M fans, 365 days): < 60 s and < 2 GiB peak memory;
+- the 米粉节 surge (scenarios/mifan_festival_2013.toml), every message and retry through the
+  server: < 10 s.
 """
 
 import json
@@ -112,3 +114,15 @@ def test_scale_10m_fans_365_days(benchmark: Any) -> None:
     benchmark.extra_info.update(measured)
     assert measured["fans_final"] > 10_000_000
     assert measured["peak_mib"] < 2048, measured
+
+
+def test_festival_surge_message_by_message(benchmark: Any) -> None:
+    scenario = load_scenario(SCENARIOS / "mifan_festival_2013.toml")
+
+    def festival() -> dict[str, Any]:
+        return summarize(run_one(RunSpec(scenario, 1)))
+
+    summary = benchmark.pedantic(festival, rounds=3, iterations=1)
+    benchmark.extra_info["server_messages"] = summary["server_messages"]
+    benchmark.extra_info["server_requests"] = summary["server_requests"]
+    assert summary["server_requests"] > 500_000

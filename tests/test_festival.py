@@ -1,0 +1,118 @@
+"""The 米粉节 surge: a back end sized for ordinary days falls over; a sized one holds."""
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+
+from sim.cli import main
+from sim.config import load_scenario
+from sim.metrics import summarize
+from sim.model import ModelResult, RunSpec, run_one
+from sim.server_metrics import profile_rows, surge_rows
+
+SCENARIOS = Path(__file__).parents[1] / "scenarios"
+BASE = SCENARIOS / "mifan_festival_2013.toml"
+SIZED = SCENARIOS / "mifan_festival_2013_sized.toml"
+
+
+@pytest.fixture(scope="module")
+def base() -> ModelResult:
+    return run_one(RunSpec(load_scenario(BASE), 1))
+
+
+@pytest.fixture(scope="module")
+def sized() -> ModelResult:
+    return run_one(RunSpec(load_scenario(SIZED), 1))
+
+
+def test_2013_back_end_is_overwhelmed(base: ModelResult) -> None:
+    s = summarize(base)
+    assert s["participants"] > 200_000  # facts section 2 [A]
+    assert s["server_messages"] > 500_000  # hundreds of thousands of messages [A]
+    assert s["server_failed_share"] > 0.2
+    assert s["server_retry_amplification"] > 1.3
+    assert s["server_duplicates"] == s["server_requests"] - s["server_messages"]
+    assert s["server_p99_seconds"] > 5.0  # requests outlive WeChat's deadline
+
+
+def test_sized_back_end_fails_fewer_than_one_in_a_thousand(sized: ModelResult) -> None:
+    s = summarize(sized)
+    assert s["server_failed_share"] < 0.001
+    assert s["server_retry_amplification"] < 1.01
+
+
+def test_failures_fall_as_instances_grow_on_the_same_seed() -> None:
+    failed = []
+    for n in (2, 8, 16):
+        sc = load_scenario(BASE, [f"server.instances={n}"])
+        failed.append(summarize(run_one(RunSpec(sc, 1)))["server_failed_messages"])
+    assert failed[0] >= failed[1] >= failed[2]
+
+
+def test_messages_conserved_with_server_failures(base: ModelResult) -> None:
+    s = summarize(base)
+    for name, c in s["by_class"].items():
+        assert c["received"] == (
+            c["auto_replied"] + c["answered"] + c["abandoned"] + c["queued"] + c["failed_at_server"]
+        ), name
+    assert s["messages_failed_at_server"] == s["server_failed_messages"]
+
+
+def test_surge_rows_add_up(base: ModelResult) -> None:
+    s = summarize(base)
+    rows = surge_rows(base)
+    window = base.windows[0].window
+    assert len(rows) == round((window.end - window.start) * 60)
+    assert sum(r["messages"] for r in rows) == s["server_messages"]
+    assert sum(r["requests"] for r in rows) == s["server_requests"]
+    assert sum(r["failed_messages"] for r in rows) == s["server_failed_messages"]
+    assert rows[0]["second"] < "2013-04-09T14:00:00" < rows[-1]["second"]
+
+
+def test_profile_is_the_expected_offered_load(base: ModelResult) -> None:
+    rows = profile_rows(base)
+    total = sum(r["rate_per_second"] for r in rows)
+    window = base.windows[0]
+    bursts = sum(b.total for _, b in window.window.bursts)
+    assert total == pytest.approx(bursts + window.background_per_second.sum(), rel=1e-3)
+    peak = max(rows, key=lambda r: r["rate_per_second"])
+    assert peak["second"].startswith("2013-04-09T14:00")
+    for r in rows:
+        assert r["rate_per_second"] == pytest.approx(
+            sum(v for k, v in r.items() if k.startswith("rate_") and k != "rate_per_second")
+        )
+
+
+def test_profile_command_writes_documented_columns(tmp_path: Path) -> None:
+    out = tmp_path / "profile.csv"
+    assert main(["profile", str(BASE), "--out", str(out)]) == 0
+    rows = list(csv.DictReader(io.StringIO(out.read_text())))
+    assert {
+        "scenario",
+        "seed",
+        "params_hash",
+        "second",
+        "t_seconds",
+        "rate_per_second",
+        "rate_quiz",
+    } <= set(rows[0])
+    again = tmp_path / "again.csv"
+    assert main(["profile", str(BASE), "--out", str(again)]) == 0
+    assert out.read_bytes() == again.read_bytes()
+
+
+def test_profile_without_campaigns_is_a_clear_error(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code = main(
+        ["profile", str(SCENARIOS / "xiaomi_service_2013.toml"), "--out", str(tmp_path / "p.csv")]
+    )
+    assert code == 2
+    assert "no campaign" in capsys.readouterr().err
+
+
+def test_run_writes_surge_csv(tmp_path: Path) -> None:
+    assert main(["run", str(SIZED), "-q", "--out", str(tmp_path)]) == 0
+    assert (tmp_path / "surge.csv").read_text().startswith("scenario,seed,replication,second")
