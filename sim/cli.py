@@ -47,6 +47,17 @@ def _positive(text: str) -> int:
     return value
 
 
+def _add_overrides(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="PATH=VALUE",
+        help="override a field, e.g. service.shifts[0].agents=9 (repeatable)",
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="fansim",
@@ -62,14 +73,7 @@ def _parser() -> argparse.ArgumentParser:
         "--replication", type=_non_negative, default=0, help="replication index (default 0)"
     )
     run.add_argument("--out", type=Path, default=Path("out"), help="output folder (default out)")
-    run.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="PATH=VALUE",
-        help="override a field, e.g. service.shifts[0].agents=9",
-    )
+    _add_overrides(run)
     run.add_argument("-q", "--quiet", action="store_true", help="no table on the terminal")
 
     val = sub.add_parser("validate", help="check scenario files; exit 2 if any is invalid")
@@ -81,14 +85,7 @@ def _parser() -> argparse.ArgumentParser:
     prof.add_argument("scenario", type=Path, help="scenario TOML file with campaigns")
     prof.add_argument("--seed", type=_non_negative, help="root seed (default: scenario.seed)")
     prof.add_argument("--out", type=Path, default=Path("profile.csv"), help="CSV to write")
-    prof.add_argument(
-        "--set",
-        dest="overrides",
-        action="append",
-        default=[],
-        metavar="PATH=VALUE",
-        help="override a field",
-    )
+    _add_overrides(prof)
 
     cal = sub.add_parser("calibrate", help="compare the model with the field facts; write a table")
     cal.add_argument("--replications", type=_positive, default=10, help="per scenario (10)")

@@ -496,12 +496,26 @@ _SECTIONS: tuple[tuple[str, type[BaseModel], Any], ...] = (
 )
 
 
+def _known_classes(raw: Any) -> list[str]:
+    """Message class names in a raw scenario, or [] if they cannot be read."""
+    messages = raw.get("messages") if isinstance(raw, dict) else None
+    classes = messages.get("classes") if isinstance(messages, dict) else None
+    return list(classes) if isinstance(classes, dict) else []
+
+
+def _class_name_problems(path: str, name: str | None, known: list[str]) -> list[Problem]:
+    """A problem if `name` is not one of the known message classes (with did-you-mean)."""
+    if name is None or not known or name in known:
+        return []
+    close = difflib.get_close_matches(name, known, n=1)
+    hint = f"; did you mean `{close[0]}`?" if close else f" (known: {', '.join(known)})"
+    return [Problem(path, f"must be a class in messages.classes{hint}", name, True)]
+
+
 def _channel_problems(raw: Any) -> list[Problem]:
     out: list[Problem] = []
     channels = raw.get("channels") if isinstance(raw, dict) else None
-    messages = raw.get("messages") if isinstance(raw, dict) else None
-    classes = messages.get("classes") if isinstance(messages, dict) else None
-    known = list(classes) if isinstance(classes, dict) else []
+    known = _known_classes(raw)
     for name, spec in (channels or {}).items() if isinstance(channels, dict) else ():
         try:
             ch = ChannelSpec.model_validate(spec)
@@ -511,11 +525,7 @@ def _channel_problems(raw: Any) -> list[Problem]:
         if ch.first_message_share > 0 and cls is None:
             rule = "must name a message class when first_message_share > 0"
             out.append(Problem(f"channels.{name}.first_message_class", rule))
-        if cls is not None and known and cls not in known:
-            close = difflib.get_close_matches(cls, known, n=1)
-            hint = f"; did you mean `{close[0]}`?" if close else f" (known: {', '.join(known)})"
-            rule = f"must be a class in messages.classes{hint}"
-            out.append(Problem(f"channels.{name}.first_message_class", rule, cls, True))
+        out += _class_name_problems(f"channels.{name}.first_message_class", cls, known)
         if ch.start is not None and ch.end is not None and ch.end < ch.start:
             rule = f"must not be before channels.{name}.start ({ch.start})"
             out.append(Problem(f"channels.{name}.end", rule, ch.end.isoformat(), True))
@@ -525,9 +535,7 @@ def _channel_problems(raw: Any) -> list[Problem]:
 def _campaign_problems(raw: Any) -> list[Problem]:
     out: list[Problem] = []
     campaigns = raw.get("campaigns") if isinstance(raw, dict) else None
-    messages = raw.get("messages") if isinstance(raw, dict) else None
-    classes = messages.get("classes") if isinstance(messages, dict) else None
-    known = list(classes) if isinstance(classes, dict) else []
+    known = _known_classes(raw)
     meta = raw.get("scenario") if isinstance(raw, dict) else None
     for name, spec in campaigns.items() if isinstance(campaigns, dict) else ():
         try:
@@ -547,17 +555,7 @@ def _campaign_problems(raw: Any) -> list[Problem]:
                     True,
                 )
             )
-        if known and c.message_class not in known:
-            close = difflib.get_close_matches(c.message_class, known, n=1)
-            hint = f"; did you mean `{close[0]}`?" if close else f" (known: {', '.join(known)})"
-            out.append(
-                Problem(
-                    f"{here}.message_class",
-                    f"must be a class in messages.classes{hint}",
-                    c.message_class,
-                    True,
-                )
-            )
+        out += _class_name_problems(f"{here}.message_class", c.message_class, known)
         if c.burst.rise_seconds >= c.burst.decay_seconds:
             out.append(
                 Problem(

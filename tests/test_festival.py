@@ -116,3 +116,32 @@ def test_profile_without_campaigns_is_a_clear_error(
 def test_run_writes_surge_csv(tmp_path: Path) -> None:
     assert main(["run", str(SIZED), "-q", "--out", str(tmp_path)]) == 0
     assert (tmp_path / "surge.csv").read_text().startswith("scenario,seed,replication,second")
+
+
+def test_campaign_mistakes_are_reported_with_paths() -> None:
+    from sim.errors import ScenarioError
+
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(
+            BASE,
+            [
+                "campaigns.live_quiz.message_class=quizz",
+                "campaigns.live_quiz.end=2013-04-09T13:00:00",
+                "campaigns.live_quiz.burst.rise_seconds=100",
+            ],
+        )
+    text = str(info.value)
+    assert (
+        "campaigns.live_quiz.message_class: must be a class in messages.classes; "
+        "did you mean `quiz`? (got 'quizz')" in text
+    )
+    assert "campaigns.live_quiz.end: must be after campaigns.live_quiz.start" in text
+    assert "campaigns.live_quiz.burst.rise_seconds: must be less than decay_seconds" in text
+    with pytest.raises(ScenarioError, match=r"campaigns.live_quiz.start: must fall within"):
+        load_scenario(
+            BASE,
+            [
+                "campaigns.live_quiz.start=2013-05-01T14:00:00",
+                "campaigns.live_quiz.end=2013-05-01T15:00:00",
+            ],
+        )
