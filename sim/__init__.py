@@ -1,7 +1,8 @@
 """fansim: simulate how a brand's follower base grows and how its service back end copes.
 
 The package is layered so imports run one way:
-errors <- dists <- config <- (arrivals, roster, queue) <- model <- metrics/output <- cli.
+errors <- dists <- schema <- config <- (roster, arrivals, queue, followers, bursts, server, surge)
+<- model <- (metrics, server_metrics, calibration) <- output <- cli.
 """
 
 from importlib.metadata import PackageNotFoundError, version
