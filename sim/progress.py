@@ -26,7 +26,7 @@ class DayProgress:
         self._t0 = time.monotonic()
         self._after = after_seconds
         self._every = every_seconds
-        self._last = 0.0
+        self._last = float("-inf")  # the first report goes out as soon as it is due
         self._tty = self._stream.isatty()
         self._shown = False
 
