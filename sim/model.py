@@ -22,7 +22,7 @@ from sim.fans import FanBase, FixedFanBase
 from sim.followers import DayOutcome, FollowerModel, FollowerTrace
 from sim.queue import HumanQueue, QueueRecords
 from sim.roster import DAY, StaffSchedule, build_schedule_by_day
-from sim.surge import SurgeWindow, WindowSample, campaign_bursts, sample_window
+from sim.surge import SurgeWindow, WindowSample, campaign_bursts, sample_window, window_bounds
 
 __all__ = ["ModelResult", "RunSpec", "ServiceModel", "day_scenarios", "run_one"]
 
@@ -165,21 +165,9 @@ class ServiceModel:
             self._campaign_rng,
         )
         if self.followers is not None:
-            for source, expected, gift in joiners.values():
-                self.followers.add_follows(day, source, expected, gift)
-        before = sc.server.margin_before_minutes if sc.server else 0.0
-        after = sc.server.margin_after_minutes if sc.server else 30.0
-        midnight = self.scenario.scenario.start
-        first = min(c.start for c in campaigns.values())
-        last = max(c.end for c in campaigns.values())
-        lo = (
-            dt.datetime.combine(first.date(), first.time())
-            - dt.datetime.combine(midnight, dt.time())
-        ).total_seconds() / 60.0 - before
-        hi = (last - dt.datetime.combine(midnight, dt.time())).total_seconds() / 60.0 + after
-        step = self.interval
-        lo = max(day * DAY, np.floor(lo / step) * step)
-        hi = min((day + 1) * DAY, np.ceil(hi / step) * step)
+            for source, joined, gift in joiners.values():
+                self.followers.add_follows(day, source, joined, gift)
+        lo, hi = window_bounds(self.scenario.scenario.start, sc, campaigns, day, self.interval)
         window = SurgeWindow(lo, hi, tuple(campaigns), bursts, participants)
         first_messages = self.followers.first_messages() if self.followers else {}
         self._window = sample_window(

@@ -20,7 +20,9 @@ from sim.bursts import BurstSchedule
 from sim.config import CampaignSpec, Scenario
 from sim.server import FAILED, ServerRecords, simulate_server
 
-__all__ = ["SurgeWindow", "WindowSample", "campaign_bursts", "sample_window"]
+__all__ = ["SurgeWindow", "WindowSample", "campaign_bursts", "sample_window", "window_bounds"]
+
+DAY_MINUTES = 1440.0
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,31 @@ class WindowSample:
 def _seconds_since_start(scenario: Scenario, when: dt.datetime) -> float:
     midnight = dt.datetime.combine(scenario.scenario.start, dt.time())
     return (when - midnight).total_seconds()
+
+
+def window_bounds(
+    start: dt.date,
+    scenario: Scenario,
+    campaigns: dict[str, CampaignSpec],
+    day: int,
+    interval: float,
+) -> tuple[float, float]:
+    """Minutes (from `start`) of the window simulated per message around a day's campaigns.
+
+    The server's margins widen it (without a server: 30 minutes after, for the bursts' tails);
+    it is aligned to the model's interval grid and kept within the day.
+    """
+    server = scenario.server
+    before = server.margin_before_minutes if server else 0.0
+    after = server.margin_after_minutes if server else 30.0
+    midnight = dt.datetime.combine(start, dt.time())
+    first = min(c.start for c in campaigns.values())
+    last = max(c.end for c in campaigns.values())
+    lo = (first - midnight).total_seconds() / 60.0 - before
+    hi = (last - midnight).total_seconds() / 60.0 + after
+    lo = max(day * DAY_MINUTES, float(np.floor(lo / interval)) * interval)
+    hi = min((day + 1) * DAY_MINUTES, float(np.ceil(hi / interval)) * interval)
+    return lo, hi
 
 
 def campaign_bursts(

@@ -145,3 +145,19 @@ def test_campaign_mistakes_are_reported_with_paths() -> None:
                 "campaigns.live_quiz.end=2013-05-01T15:00:00",
             ],
         )
+
+
+def test_window_covers_the_campaign_with_margins_on_the_interval_grid() -> None:
+    from sim.surge import window_bounds
+
+    sc = load_scenario(BASE)
+    lo, hi = window_bounds(sc.scenario.start, sc, dict(sc.campaigns), 0, 15.0)
+    assert (lo, hi) == (13 * 60 + 45, 16 * 60 + 30)  # 14:00 - 5 min -> 13:45; 16:00 + 30 min
+    late = load_scenario(
+        BASE,
+        [
+            "campaigns.live_quiz.start=2013-04-09T23:00:00",
+            "campaigns.live_quiz.end=2013-04-09T23:50:00",
+        ],
+    )
+    assert window_bounds(late.scenario.start, late, dict(late.campaigns), 0, 15.0)[1] == 1440.0
