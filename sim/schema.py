@@ -395,6 +395,18 @@ class ServerSpec(_Frozen):
         False, description="Recognise repeated MsgIds: answer from cache or reply success."
     )
     dedup_seconds: float = Field(0.002, gt=0, description="Time to handle a recognised repeat.")
+    reply: Literal["sync", "async"] = Field(
+        "sync",
+        description='`sync`: answer within the request; `async`: reply "success" at once and '
+        "answer through the customer-service API from background workers.",
+    )
+    ack_seconds: float = Field(0.002, gt=0, description="async: time to acknowledge a request.")
+    background_workers_per_instance: int | None = Field(
+        None,
+        ge=1,
+        description="async: background workers per instance (default: the same "
+        "as workers_per_instance).",
+    )
     deadline_seconds: float = Field(5.0, gt=0, description="WeChat waits this long for a reply.")
     max_deliveries: int = Field(3, ge=1, le=10, description="Deliveries of one message in all.")
     margin_before_minutes: float = Field(

@@ -12,7 +12,12 @@ reply; without one it drops the connection and delivers the same message (same M
   is the work that retries multiply;
 - with `dedup`, a worker recognises a MsgId it has already taken: it answers from the cache if
   the first copy is done, else replies "success" (stop retrying; the answer follows through the
-  customer-service API), in `dedup_seconds`; without it, every copy is processed in full.
+  customer-service API), in `dedup_seconds`; without it, every copy is processed in full;
+- with `background_workers` (asynchronous replies), every request is acknowledged with
+  "success" after `ack_seconds` and the message's first acknowledged copy is queued for
+  `background_workers` workers, whose answer goes out through the customer-service API: the
+  deadline then only has to cover the acknowledgement, and the fan's real wait is the
+  background queue's.
 
 FCFS lets each request's start time be fixed when it arrives (a heap of worker free times), so
 the engine needs no event list: retries are re-inserted in time order from a FIFO, since each is
@@ -61,6 +66,8 @@ def simulate_server(
     max_deliveries: int = 3,
     dedup: bool = False,
     dedup_seconds: float = 0.002,
+    background_workers: int | None = None,
+    ack_seconds: float = 0.002,
 ) -> ServerRecords:
     """Run sorted first deliveries `arrival` (s) through the back end.
 
@@ -75,6 +82,11 @@ def simulate_server(
         raise ValueError(f"max_deliveries(={max_deliveries}) must be in 1..10")
     if service.shape != (n,):
         raise ValueError(f"service must hold one time per message, shape ({n},)")
+    if background_workers is not None and background_workers < 1:
+        raise ValueError(f"background_workers(={background_workers}) must be >= 1")
+    asynchronous = background_workers is not None
+    queued_behind = [False] * n  # async: the message is already in the background queue
+    background: list[tuple[float, int]] = []
     free = [0.0] * servers  # heap of worker free times
     waiting: list[float] = []  # heap of start times of requests still waiting
     retries: deque[tuple[float, int, int]] = deque()
@@ -110,9 +122,16 @@ def simulate_server(
             r_ref.append(True)
             ok = False
         else:
-            full = not (dedup and d > 1 and first_done[m] < inf)  # a known MsgId: cache check
+            # async: acknowledge only; sync: full work, or a cache check for a known MsgId
+            full = not asynchronous and not (dedup and d > 1 and first_done[m] < inf)
             start = free[0] if free[0] > t else t
-            done = start + (svc[m] if full else dedup_seconds)
+            if asynchronous:
+                done = start + ack_seconds
+                if not queued_behind[m]:
+                    queued_behind[m] = True
+                    background.append((done, m))
+            else:
+                done = start + (svc[m] if full else dedup_seconds)
             heapreplace(free, done)
             if start > t:
                 heappush(waiting, start)
@@ -121,12 +140,14 @@ def simulate_server(
             if full and done < first_done[m]:
                 first_done[m] = done
             ok = done - t <= deadline
-            if ok:  # a "success" reply to a duplicate: the answer follows when the first is done
+            if ok and not asynchronous:  # a "success" to a repeat: the answer follows the first
                 answered_at[m] = done if full else max(done, first_done[m])
         if ok:
             outcome[m] = ANSWERED_IN_TIME if d == 1 else ANSWERED_AFTER_RETRY
         elif d < max_deliveries:
             retries.append((t + deadline, m, d + 1))
+    if background_workers is not None:
+        _answer_in_background(background, svc, background_workers, outcome, answered_at)
     return ServerRecords(
         outcome=np.asarray(outcome, np.int8),
         deliveries=np.asarray(deliveries, np.int8),
@@ -137,3 +158,24 @@ def simulate_server(
         request_response=np.asarray(r_resp),
         request_refused=np.asarray(r_ref, bool),
     )
+
+
+def _answer_in_background(
+    queued: list[tuple[float, int]],
+    service: list[float],
+    workers: int,
+    outcome: list[int],
+    answered_at: list[float],
+) -> None:
+    """FCFS background workers answer through the customer-service API.
+
+    A message the platform gave up on is still processed, but the fan already saw the error, so
+    it is not counted as answered.
+    """
+    free = [0.0] * workers
+    for enqueued, m in sorted(queued):
+        start = free[0] if free[0] > enqueued else enqueued
+        done = start + service[m]
+        heapq.heapreplace(free, done)
+        if outcome[m] != FAILED:
+            answered_at[m] = done

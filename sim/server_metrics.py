@@ -38,6 +38,7 @@ def server_summary(result: ModelResult) -> dict[str, Any]:
             "server_refused": 0,
             "server_retry_amplification": None,
             "server_p99_seconds": None,
+            "server_answer_p99_seconds": None,
         }
     outcome = np.concatenate([r.outcome for r in records])
     delivery = np.concatenate([r.request_delivery for r in records])
@@ -45,6 +46,13 @@ def server_summary(result: ModelResult) -> dict[str, Any]:
     response = np.concatenate([r.request_response for r in records])
     messages, requests = outcome.size, delivery.size
     served = response[~refused]
+    waits = np.concatenate(
+        [
+            r.answered_at - w.arrival_s
+            for w, r in ((w, w.server) for w in result.windows if w.server is not None)
+        ]
+    )
+    waits = waits[~np.isnan(waits)]
     return {
         "participants": participants,
         "server_messages": int(messages),
@@ -57,6 +65,7 @@ def server_summary(result: ModelResult) -> dict[str, Any]:
         "server_refused": int(refused.sum()),
         "server_retry_amplification": requests / messages if messages else None,
         "server_p99_seconds": float(np.quantile(served, 0.99)) if served.size else None,
+        "server_answer_p99_seconds": float(np.quantile(waits, 0.99)) if waits.size else None,
     }
 
 

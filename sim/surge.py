@@ -182,6 +182,11 @@ def sample_window(
             max_deliveries=server.max_deliveries,
             dedup=server.dedup,
             dedup_seconds=server.dedup_seconds,
+            background_workers=None
+            if server.reply == "sync"
+            else server.instances
+            * (server.background_workers_per_instance or server.workers_per_instance),
+            ack_seconds=server.ack_seconds,
         )
         failed = records.outcome == FAILED
     routed = ~auto & ~failed

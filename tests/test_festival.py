@@ -161,3 +161,9 @@ def test_window_covers_the_campaign_with_margins_on_the_interval_grid() -> None:
         ],
     )
     assert window_bounds(late.scenario.start, late, dict(late.campaigns), 0, 15.0)[1] == 1440.0
+
+
+def test_async_replies_trade_failures_for_a_later_answer() -> None:
+    s = summarize(run_one(RunSpec(load_scenario(SCENARIOS / "mifan_festival_2013_async.toml"), 1)))
+    assert s["server_failed_share"] < 0.001
+    assert s["server_answer_p99_seconds"] > 60  # the 2013 workers drain the spike for minutes

@@ -118,3 +118,23 @@ def test_server_matches_mmck_when_fed_poisson_arrivals() -> None:
     ):
         lo, hi = ci95(measured)
         assert lo <= expected <= hi, (lo, expected, hi)
+
+
+@settings(max_examples=40, deadline=None)
+@given(loads(), st.integers(1, 8), st.integers(1, 8))
+def test_async_replies_meet_the_deadline_and_answer_later(load, front, extra) -> None:  # type: ignore[no-untyped-def]
+    arrival, service = load
+    waits = []
+    for background in (front, front + extra):
+        r = simulate_server(
+            arrival,
+            service,
+            front,
+            queue_limit=10_000,
+            background_workers=background,
+            ack_seconds=0.001,
+        )
+        assert (r.outcome == ANSWERED_IN_TIME).all()  # acknowledging is cheap
+        assert (r.answered_at >= arrival + service - 1e-9).all()  # the work is still done
+        waits.append(r.answered_at - arrival)
+    assert (waits[1] <= waits[0] + 1e-9).all()  # more background workers never answer later
