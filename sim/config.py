@@ -165,6 +165,14 @@ def _campaign_problems(raw: Any) -> list[Problem]:
                 )
             )
         out += _class_name_problems(f"{here}.message_class", c.message_class, known)
+        channels = raw.get("channels") if isinstance(raw.get("channels"), dict) else {}
+        if c.channel is not None and c.channel not in channels:
+            names = list(channels)
+            close = difflib.get_close_matches(c.channel, names, n=1)
+            hint = f"; did you mean `{close[0]}`?" if close else f" (known: {', '.join(names)})"
+            out.append(
+                Problem(f"{here}.channel", f"must be a channel in channels{hint}", c.channel, True)
+            )
         if c.burst.rise_seconds >= c.burst.decay_seconds:
             out.append(
                 Problem(

@@ -191,10 +191,26 @@ class FollowerModel:
                 self._first_messages[cls] = self._first_messages.get(cls, 0.0) + extra
         return follows
 
-    def add_follows(self, day: int, source: str, n: int, gift_share: float) -> None:
-        """`n` people follow during the day to join a campaign; a share came for the prize."""
+    def remaining_pools(self, day: int) -> dict[str, float]:
+        """What is left of each channel's pool on `day`."""
+        return {
+            name: max(0.0, ch.pool - self._converted.get(name, 0.0))
+            for name, ch in self._days[day].channels.items()
+        }
+
+    def add_follows(
+        self, day: int, source: str, n: int, gift_share: float, channel: str | None = None
+    ) -> None:
+        """`n` people follow during the day to join a campaign; a share came for the prize.
+
+        Through a `channel`, they deplete its pool and take its source label.
+        """
         if n <= 0:
             return
+        if channel is not None:
+            ch = self._days[day].channels[channel]
+            source = ch.source or channel
+            self._converted[channel] = self._converted.get(channel, 0.0) + n
         gift = int(self._rng_follow.binomial(n, gift_share)) if gift_share > 0 else 0
         s = self._source_index[source]
         self._cohorts[s, day, 0] += n - gift

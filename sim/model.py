@@ -163,10 +163,11 @@ class ServiceModel:
             self.fans.active_at(t),
             stream.class_names,
             self._campaign_rng,
+            self.followers.remaining_pools(day) if self.followers is not None else None,
         )
         if self.followers is not None:
-            for source, joined, gift in joiners.values():
-                self.followers.add_follows(day, source, joined, gift)
+            for new in joiners.values():
+                self.followers.add_follows(day, new.source, new.count, new.gift_share, new.channel)
         lo, hi = window_bounds(self.scenario.scenario.start, sc, campaigns, day, self.interval)
         window = SurgeWindow(lo, hi, tuple(campaigns), bursts, participants)
         first_messages = self.followers.first_messages() if self.followers else {}

@@ -374,6 +374,11 @@ class CampaignSpec(_Frozen):
         0.0, ge=0, description="People who follow in order to take part, per participating fan."
     )
     source: str = Field("campaign", description="Source label of those new fans in outputs.")
+    channel: str | None = Field(
+        None,
+        description="Channel the new fans come through (a name in channels): its remaining pool "
+        "caps them, they deplete it, and they take its source label.",
+    )
     gift_share: Probability = Field(
         0.0, description="Share of those new fans who came only for the prize (they churn)."
     )

@@ -20,9 +20,26 @@ from sim.bursts import BurstSchedule
 from sim.config import CampaignSpec, Scenario
 from sim.server import FAILED, ServerRecords, simulate_server
 
-__all__ = ["SurgeWindow", "WindowSample", "campaign_bursts", "sample_window", "window_bounds"]
+__all__ = [
+    "NewFans",
+    "SurgeWindow",
+    "WindowSample",
+    "campaign_bursts",
+    "sample_window",
+    "window_bounds",
+]
 
 DAY_MINUTES = 1440.0
+
+
+@dataclass(frozen=True)
+class NewFans:
+    """People who follow to take part in a campaign, for the follower model."""
+
+    source: str
+    count: int
+    gift_share: float
+    channel: str | None
 
 
 @dataclass(frozen=True)
@@ -113,22 +130,25 @@ def campaign_bursts(
     active: float,
     classes: tuple[str, ...],
     rng: np.random.Generator,
-) -> tuple[tuple[tuple[int, BurstSchedule], ...], int, dict[str, tuple[str, int, float]]]:
+    pools: dict[str, float] | None = None,
+) -> tuple[tuple[tuple[int, BurstSchedule], ...], int, dict[str, NewFans]]:
     """Bursts of today's campaigns, the participants, and new fans per campaign.
 
     Participants are Binomial(active fans, `participation`) plus the people who follow to take
-    part, Poisson(`new_fans_per_participant` per participating fan); returns, per campaign,
-    (source, new fans, gift share) for the follower model.
+    part, Poisson(`new_fans_per_participant` per participating fan), capped by what is left of
+    the campaign's channel pool (`pools`, by channel name) when it names one.
     """
     bursts: list[tuple[int, BurstSchedule]] = []
     participants = 0
-    new_fans: dict[str, tuple[str, int, float]] = {}
+    new_fans: dict[str, NewFans] = {}
     for name, c in campaigns.items():
         fans_taking_part = int(rng.binomial(int(active), c.participation))
         joiners = int(rng.poisson(fans_taking_part * c.new_fans_per_participant))
+        if c.channel is not None and pools is not None:
+            joiners = min(joiners, int(pools.get(c.channel, 0.0)))
         people = fans_taking_part + joiners
         participants += people
-        new_fans[name] = (c.source, joiners, c.gift_share)
+        new_fans[name] = NewFans(c.source, joiners, c.gift_share, c.channel)
         b = c.burst
         start = _seconds_since_start(scenario, c.start)
         end = _seconds_since_start(scenario, c.end)

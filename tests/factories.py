@@ -48,6 +48,7 @@ def growth_scenario(
     initial: int = 1000,
     phases: list[dict[str, Any]] | None = None,
     back_end: bool = True,
+    campaigns: dict[str, Any] | None = None,
 ) -> Scenario:
     """A small account with referral funnels, for follower-model tests."""
     start = "2013-01-01"
@@ -96,4 +97,6 @@ def growth_scenario(
     }
     if phases:
         raw["phases"] = phases
+    if campaigns:
+        raw["campaigns"] = campaigns
     return scenario_from_dict(raw)

@@ -178,3 +178,49 @@ def test_extends_merges_and_detects_cycles(tmp_path: Path) -> None:
     (tmp_path / "b.toml").write_text('extends = "a.toml"\n')
     with pytest.raises(ScenarioError, match="cycle"):
         load_scenario(tmp_path / "a.toml")
+
+
+def quiz_through(channel: str | None, pool: float):  # type: ignore[no-untyped-def]
+    channels = {
+        "forum": {
+            "pool": 50_000,
+            "conversion": 0.0,
+            "exposure": {"kind": "visitors", "visitors_per_day": 1},
+        },
+        "weibo": {
+            "pool": pool,
+            "conversion": 0.0,
+            "source": "weibo_fans",
+            "exposure": {"kind": "posts", "posts_per_week": 0, "reach_per_post": 0},
+        },
+    }
+    campaigns = {
+        "quiz": {
+            "type": "live_quiz",
+            "start": "2013-01-03T14:00:00",
+            "end": "2013-01-03T15:00:00",
+            "participation": 0.5,
+            "message_class": "keyword",
+            "new_fans_per_participant": 1.0,
+            "channel": channel,
+        }
+    }
+    return growth_scenario(channels=channels, campaigns=campaigns, days=5, initial=10_000)
+
+
+def test_campaign_newcomers_come_through_their_channel() -> None:
+    tr = trace(quiz_through("weibo", 1e6))
+    joined = tr.follows[2, tr.sources.index("weibo_fans")]
+    assert 2_000 < joined < 3_000  # ~0.5 x 5,000 active fans x 1.0 newcomers each
+    capped = trace(quiz_through("weibo", 300))
+    assert capped.follows[2, capped.sources.index("weibo_fans")] == 300  # the pool caps them
+    assert capped.follows[:, capped.sources.index("weibo_fans")].sum() == 300
+
+
+def test_campaign_channel_must_exist() -> None:
+    with pytest.raises(
+        ScenarioError,
+        match=r"campaigns.quiz.channel: must be a channel in "
+        r"channels; did you mean `weibo`\?",
+    ):
+        quiz_through("weibbo", 1e6)
