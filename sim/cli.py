@@ -137,7 +137,12 @@ def _print_summary(console: Console, summary: dict[str, object]) -> None:
     table = Table(title=f"{summary['scenario']} (seed {summary['seed']})", show_header=False)
     table.add_column("metric")
     table.add_column("value", justify="right")
+    simulated_server = bool(summary.get("server_messages"))
     for key in _SHOWN:
+        if key.startswith("server_") and not simulated_server:
+            continue  # no campaign window went through a server in this run
+        if key == "participants" and not summary.get(key):
+            continue
         table.add_row(key, _fmt(summary.get(key)))
     console.print(table)
 
