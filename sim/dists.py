@@ -69,8 +69,8 @@ class Exponential:
 
 
 @dataclass(frozen=True)
-class LogNormal:
-    """Right-skewed durations (handle times) given by mean and coefficient of variation."""
+class _MeanCV:
+    """Shared part of distributions given by mean and coefficient of variation."""
 
     mean_value: float
     cv: float
@@ -88,6 +88,14 @@ class LogNormal:
     def variance(self) -> float:
         """Analytic variance."""
         return (self.cv * self.mean_value) ** 2
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(mean={self.mean_value:g}, cv={self.cv:g})"
+
+
+@dataclass(frozen=True, repr=False)
+class LogNormal(_MeanCV):
+    """Right-skewed durations (handle times) given by mean and coefficient of variation."""
 
     def sample(self, rng: np.random.Generator, size: int) -> FloatArray:
         """Draw `size` values with the caller's generator."""
@@ -95,38 +103,15 @@ class LogNormal:
         mu = math.log(self.mean_value) - sigma2 / 2
         return rng.lognormal(mu, math.sqrt(sigma2), size)
 
-    def __repr__(self) -> str:
-        return f"LogNormal(mean={self.mean_value:g}, cv={self.cv:g})"
 
-
-@dataclass(frozen=True)
-class Gamma:
+@dataclass(frozen=True, repr=False)
+class Gamma(_MeanCV):
     """Durations less skewed than log-normal (cv < 1 gives a hump), by mean and cv."""
-
-    mean_value: float
-    cv: float
-
-    def __post_init__(self) -> None:
-        _positive("mean", self.mean_value)
-        _positive("cv", self.cv)
-
-    @property
-    def mean(self) -> float:
-        """Analytic mean."""
-        return self.mean_value
-
-    @property
-    def variance(self) -> float:
-        """Analytic variance."""
-        return (self.cv * self.mean_value) ** 2
 
     def sample(self, rng: np.random.Generator, size: int) -> FloatArray:
         """Draw `size` values with the caller's generator."""
         shape = 1.0 / self.cv**2
         return rng.gamma(shape, self.mean_value / shape, size)
-
-    def __repr__(self) -> str:
-        return f"Gamma(mean={self.mean_value:g}, cv={self.cv:g})"
 
 
 @dataclass(frozen=True)
