@@ -44,6 +44,7 @@ class IntervalCounts:
     received: NDArray[np.int64]
     auto_replied: NDArray[np.int64]
     to_humans: NDArray[np.int64]
+    failed_at_server: NDArray[np.int64]  # zero outside campaign windows
 
 
 @dataclass(frozen=True)
@@ -101,12 +102,15 @@ class MessageStream:
 
     def expected_per_minute(self, t: float, fans: float) -> float:
         """Mean arrival rate (all classes, messages/minute) at time `t` for `fans` fans."""
-        hour = int(t // 60) % 24
-        return float(fans * self._per_active_fan_per_day * self._hour_weight[hour] / 60.0)
+        return fans * self._per_active_fan_per_day * self.hour_weight(t) / 60.0
 
     def hour_weight(self, t: float) -> float:
-        """Share of a day's volume that falls in the clock hour containing `t`."""
+        """Share of a day's volume that falls in the clock hour containing `t` (minutes)."""
         return float(self._hour_weight[int(t // 60) % 24])
+
+    def hour_weights(self, t_seconds: NDArray[np.float64]) -> NDArray[np.float64]:
+        """`hour_weight` at each time given in seconds."""
+        return np.asarray(self._hour_weight[(t_seconds // 3600).astype(np.int64) % 24], np.float64)
 
     def class_index(self, name: str) -> int:
         """Position of class `name` in per-class arrays."""
@@ -116,8 +120,7 @@ class MessageStream:
         self, t_seconds: NDArray[np.float64], fans: float
     ) -> NDArray[np.float64]:
         """Expected everyday messages per second and class at each time (s), for `fans` active."""
-        hours = (t_seconds // 3600).astype(np.int64) % 24
-        per_second = fans * self._per_active_fan_per_day * self._hour_weight[hours] / 3600.0
+        per_second = fans * self._per_active_fan_per_day * self.hour_weights(t_seconds) / 3600.0
         shares = np.asarray([c.share for c in self.classes])
         return np.asarray(per_second[:, None] * shares[None, :], np.float64)
 
@@ -144,7 +147,10 @@ class MessageStream:
     def human_attributes(
         self, arrival_minutes: NDArray[np.float64], cls: NDArray[np.int64]
     ) -> HumanBatch:
-        """Handle times and patience deadlines for routed messages (sorted by arrival)."""
+        """Handle times and patience deadlines for routed messages, in the order given.
+
+        Draws go class by class (all of class 0, then class 1, ...), each in the given order.
+        """
         s = self._streams
         handle = np.empty(arrival_minutes.size)
         deadline = np.full(arrival_minutes.size, np.inf)
@@ -185,32 +191,16 @@ class MessageStream:
                 if c.auto and received[i]:
                     auto[i] = s.counts.binomial(received[i], c.coverage)
         human = received - auto
-        parts_t, parts_c, parts_h, parts_d = [], [], [], []
-        for i, c in enumerate(self.classes):
-            n = int(human[i])
-            if n == 0:
-                continue
-            times = s.times.uniform(t0, t1, n)
-            parts_t.append(times)
-            parts_c.append(np.full(n, i, np.int64))
-            parts_h.append(c.handle.sample(s.handle, n))
-            if c.patience is None:
-                parts_d.append(np.full(n, np.inf))
-            else:
-                parts_d.append(times + c.patience.sample(s.patience, n))
-        counts = IntervalCounts(received, auto, human)
-        if not parts_t:
-            empty_f, empty_i = np.empty(0, np.float64), np.empty(0, np.int64)
-            return counts, HumanBatch(empty_f, empty_i, empty_i, empty_f, empty_f)
-        arrival = np.concatenate(parts_t)
+        counts = IntervalCounts(received, auto, human, np.zeros(k, np.int64))
+        # arrival times class by class, attributes drawn in the same class order, then sorted
+        arrival = s.times.uniform(t0, t1, int(human.sum()))
+        cls = np.repeat(np.arange(k), human)
+        batch = self.human_attributes(arrival, cls)
         order = np.argsort(arrival, kind="stable")
-        cls = np.concatenate(parts_c)[order]
-        prio = np.asarray([c.priority for c in self.classes], np.int64)[cls]
-        batch = HumanBatch(
-            arrival=arrival[order],
-            cls=cls,
-            priority=prio,
-            handle=np.concatenate(parts_h)[order],
-            deadline=np.concatenate(parts_d)[order],
+        return counts, HumanBatch(
+            arrival=batch.arrival[order],
+            cls=batch.cls[order],
+            priority=batch.priority[order],
+            handle=batch.handle[order],
+            deadline=batch.deadline[order],
         )
-        return counts, batch

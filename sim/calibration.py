@@ -15,11 +15,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from scipy import stats
 
 from sim.config import load_scenario
 from sim.metrics import summarize
 from sim.model import ModelResult, RunSpec, run_one
+from sim.stats import mean_ci95
 
 __all__ = ["TARGETS", "Target", "TargetResult", "calibrate", "calibration_markdown"]
 
@@ -216,11 +216,7 @@ class TargetResult:
     @property
     def ci95(self) -> tuple[float, float]:
         """Student-t 95% confidence interval of the mean."""
-        x = np.asarray(self.values)
-        if x.size < 2:
-            return (float(x.mean()), float(x.mean()))
-        half = float(stats.t.ppf(0.975, x.size - 1) * x.std(ddof=1) / np.sqrt(x.size))
-        return (float(x.mean()) - half, float(x.mean()) + half)
+        return mean_ci95(self.values)
 
     @property
     def within(self) -> bool:

@@ -172,31 +172,37 @@ class FollowerModel:
         for name, ch in sc.channels.items():
             if not self._running(name, ch, day):
                 continue
-            remaining = max(0.0, ch.pool - self._converted.get(name, 0.0))
+            remaining = self._remaining(name, ch)
             if remaining <= 0 or ch.pool <= 0:
                 continue
             p = ch.conversion * self._quality**ch.quality_sensitivity * remaining / ch.pool
             n = min(int(self._rng_follow.poisson(ch.exposure.per_day(active) * p)), int(remaining))
             if n == 0:
                 continue
-            gift = int(self._rng_follow.binomial(n, ch.gift_share)) if ch.gift_share > 0 else 0
-            s = self._source_index[ch.source or name]
-            self._cohorts[s, day, 0] += n - gift
-            self._cohorts[s, day, 1] += gift
-            follows[s] += n
-            self._converted[name] = self._converted.get(name, 0.0) + n
+            follows[self._join(day, ch.source or name, n, ch.gift_share, name)] += n
             if ch.first_message_class is not None and ch.first_message_share > 0:
                 cls = ch.first_message_class
                 extra = n * ch.first_message_share
                 self._first_messages[cls] = self._first_messages.get(cls, 0.0) + extra
         return follows
 
+    def _remaining(self, name: str, ch: ChannelSpec) -> float:
+        """People in channel `name`'s pool not yet converted."""
+        return max(0.0, ch.pool - self._converted.get(name, 0.0))
+
+    def _join(self, day: int, source: str, n: int, gift_share: float, channel: str | None) -> int:
+        """Put `n` new fans into today's cohorts (a share gift-driven); returns the source index."""
+        gift = int(self._rng_follow.binomial(n, gift_share)) if gift_share > 0 else 0
+        s = self._source_index[source]
+        self._cohorts[s, day, 0] += n - gift
+        self._cohorts[s, day, 1] += gift
+        if channel is not None:
+            self._converted[channel] = self._converted.get(channel, 0.0) + n
+        return s
+
     def remaining_pools(self, day: int) -> dict[str, float]:
         """What is left of each channel's pool on `day`."""
-        return {
-            name: max(0.0, ch.pool - self._converted.get(name, 0.0))
-            for name, ch in self._days[day].channels.items()
-        }
+        return {name: self._remaining(name, ch) for name, ch in self._days[day].channels.items()}
 
     def add_follows(
         self, day: int, source: str, n: int, gift_share: float, channel: str | None = None
@@ -210,11 +216,7 @@ class FollowerModel:
         if channel is not None:
             ch = self._days[day].channels[channel]
             source = ch.source or channel
-            self._converted[channel] = self._converted.get(channel, 0.0) + n
-        gift = int(self._rng_follow.binomial(n, gift_share)) if gift_share > 0 else 0
-        s = self._source_index[source]
-        self._cohorts[s, day, 0] += n - gift
-        self._cohorts[s, day, 1] += gift
+        s = self._join(day, source, n, gift_share, channel)
         self._trace_follows[-1][s] += n
         self._fans += n
         self._trace_fans[-1] = self._fans

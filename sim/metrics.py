@@ -100,9 +100,9 @@ def _sla_flags(
     q: QueueRecords, elapsed: F64, target: float
 ) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
     """Per message: target met; outcome known (answered, abandoned, or waiting past target)."""
-    answered = ~np.isnan(q.start)
-    abandoned = ~answered & (q.deadline <= q.horizon)
-    waiting_late = ~answered & ~abandoned & (q.horizon - q.arrival > target)
+    out = _outcomes(q)
+    answered, abandoned = out["answered"], out["abandoned"]
+    waiting_late = out["queued"] & (q.horizon - q.arrival > target)
     with np.errstate(invalid="ignore"):
         met = answered & (elapsed <= target)
     return met, answered | abandoned | waiting_late

@@ -16,7 +16,7 @@ import numpy as np
 import simpy
 from numpy.typing import NDArray
 
-from sim.arrivals import MessageStream, Streams
+from sim.arrivals import IntervalCounts, MessageStream, Streams
 from sim.config import Scenario, phase_segments
 from sim.fans import FanBase, FixedFanBase
 from sim.followers import DayOutcome, FollowerModel, FollowerTrace
@@ -49,7 +49,6 @@ class ModelResult:
     spec: RunSpec
     class_names: tuple[str, ...]
     interval_minutes: float
-    interval_start: NDArray[np.float64]
     received: NDArray[np.int64]  # shape (intervals, classes)
     auto_replied: NDArray[np.int64]
     to_humans: NDArray[np.int64]
@@ -115,7 +114,7 @@ class ServiceModel:
         self._window: WindowSample | None = None
         self._windows: list[WindowSample] = []
         self._day_first_message: list[int] = []
-        self._counts: list[tuple[NDArray[np.int64], ...]] = []
+        self._counts: list[IntervalCounts] = []
         self._fans: list[float] = []
         env.process(self._daily())  # created first: at midnight it runs before the sampling
         env.process(self._messages())
@@ -203,17 +202,15 @@ class ServiceModel:
             t1 = t0 + self.interval
             w = self._window
             if w is not None and w.window.start <= t0 and t1 <= w.window.end:
-                counts4 = w.counts(t0, t1, len(stream.classes))
+                counts = w.counts(t0, t1, len(stream.classes))
                 batch = w.human_between(t0, t1)
             else:
                 back_end = self.by_day[day].service.back_end
                 active = self.fans.active_at(t0)
                 extra = self._first_message_means(stream, t0)
                 counts, batch = stream.sample(t0, t1, active, back_end, extra)
-                none = np.zeros_like(counts.received)
-                counts4 = (counts.received, counts.auto_replied, counts.to_humans, none)
             self.queue.offer(batch.arrival, batch.priority, batch.handle, batch.deadline, batch.cls)
-            self._counts.append(counts4)
+            self._counts.append(counts)
             self._fans.append(self.fans.fans_at(t0))
             yield self.env.timeout(self.interval)
             self.queue.advance(float(self.env.now))
@@ -225,19 +222,19 @@ class ServiceModel:
         if self._progress is not None:
             self._progress(self.days, self.days)
         names = self._stream(0).class_names
-        k = len(names)
-        stacked = [
-            np.asarray([c[i] for c in self._counts], np.int64).reshape(-1, k) for i in range(4)
-        ]
+
+        def stacked(field: str) -> NDArray[np.int64]:
+            rows = [getattr(c, field) for c in self._counts]
+            return np.asarray(rows, np.int64).reshape(-1, len(names))
+
         return ModelResult(
             spec=spec,
             class_names=names,
             interval_minutes=self.interval,
-            interval_start=np.arange(len(self._counts), dtype=np.float64) * self.interval,
-            received=stacked[0],
-            auto_replied=stacked[1],
-            to_humans=stacked[2],
-            server_failed=stacked[3],
+            received=stacked("received"),
+            auto_replied=stacked("auto_replied"),
+            to_humans=stacked("to_humans"),
+            server_failed=stacked("failed_at_server"),
             fans=np.asarray(self._fans, np.float64),
             queue=self.queue.records(),
             schedule=self.schedule,

@@ -41,6 +41,7 @@ _FIELDS: tuple[tuple[str, type], ...] = (
     ("start", np.float64),
     ("tag", np.int32),
 )
+_DTYPES = dict(_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -139,6 +140,7 @@ class HumanQueue:
                 if t_done > until or not busy:  # past the horizon, or nothing left at all
                     break
                 heappop(busy)
+                # (the dispatch below repeats `_dispatch` inline: it runs once per message)
                 if idle + len(busy) >= target:  # over roster: this agent's shift has ended
                     log.append((t_done, idle + len(busy)))
                     continue
@@ -217,7 +219,9 @@ class HumanQueue:
         self._base += k
         return k
 
-    def _gather(self, name: str, dtype: type, lo: int, hi: int) -> NDArray[np.generic]:
+    def _gather(self, name: str, lo: int, hi: int) -> NDArray[np.generic]:
+        """Field `name` of messages lo..hi-1 (global indices), from chunks and lists."""
+        dtype = _DTYPES[name]
         parts: list[NDArray[np.generic]] = []
         pos = 0
         for chunk in self._done[name]:
@@ -235,8 +239,8 @@ class HumanQueue:
 
         Returns (count, picked up within `target`, picked up later, not picked up).
         """
-        arrival = self._gather("arrival", np.float64, lo, hi)
-        start = self._gather("start", np.float64, lo, hi)
+        arrival = self._gather("arrival", lo, hi)
+        start = self._gather("start", lo, hi)
         answered = ~np.isnan(start)
         within = int(np.count_nonzero(start[answered] - arrival[answered] <= target))
         n_answered = int(np.count_nonzero(answered))
@@ -247,16 +251,19 @@ class HumanQueue:
         log = self._present_log
         n = self.offered
 
-        def field(name: str, dtype: type) -> NDArray[np.generic]:
-            return self._gather(name, dtype, 0, n)
+        def floats(name: str) -> NDArray[np.float64]:
+            return self._gather(name, 0, n).astype(np.float64, copy=False)
+
+        def ints(name: str) -> NDArray[np.int64]:
+            return self._gather(name, 0, n).astype(np.int64)
 
         return QueueRecords(
-            arrival=field("arrival", np.float64).astype(np.float64, copy=False),
-            priority=field("priority", np.int8).astype(np.int64),
-            handle=field("handle", np.float64).astype(np.float64, copy=False),
-            deadline=field("deadline", np.float64).astype(np.float64, copy=False),
-            start=field("start", np.float64).astype(np.float64, copy=False),
-            tag=field("tag", np.int32).astype(np.int64),
+            arrival=floats("arrival"),
+            priority=ints("priority"),
+            handle=floats("handle"),
+            deadline=floats("deadline"),
+            start=floats("start"),
+            tag=ints("tag"),
             present_times=np.asarray([t for t, _ in log], np.float64),
             present_agents=np.asarray([a for _, a in log], np.int64),
             horizon=self._now,

@@ -47,10 +47,7 @@ def server_summary(result: ModelResult) -> dict[str, Any]:
     messages, requests = outcome.size, delivery.size
     served = response[~refused]
     waits = np.concatenate(
-        [
-            r.answered_at - w.arrival_s
-            for w, r in ((w, w.server) for w in result.windows if w.server is not None)
-        ]
+        [w.server.answered_at - w.arrival_s for w in result.windows if w.server is not None]
     )
     waits = waits[~np.isnan(waits)]
     return {

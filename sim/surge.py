@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from sim.arrivals import HumanBatch, MessageStream
+from sim.arrivals import HumanBatch, IntervalCounts, MessageStream
 from sim.bursts import BurstSchedule
 from sim.config import CampaignSpec, Scenario
 from sim.server import FAILED, ServerRecords, simulate_server
@@ -66,10 +66,8 @@ class WindowSample:
     server: ServerRecords | None
     background_per_second: NDArray[np.float64]  # expected, per (second, class)
 
-    def counts(
-        self, t0: float, t1: float, classes: int
-    ) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]]:
-        """Per-class received, auto-replied, to humans, failed at the server in [t0, t1) min."""
+    def counts(self, t0: float, t1: float, classes: int) -> IntervalCounts:
+        """Per-class counts of messages arriving in [t0, t1) minutes."""
         lo, hi = np.searchsorted(self.arrival_s, [t0 * 60.0, t1 * 60.0])
         cls = self.cls[lo:hi]
         auto, failed = self.auto[lo:hi], self.failed[lo:hi]
@@ -78,11 +76,11 @@ class WindowSample:
             return np.bincount(cls[mask], minlength=classes).astype(np.int64)
 
         everything = np.ones(cls.size, bool)
-        return (
-            by_class(everything),
-            by_class(auto & ~failed),
-            by_class(~auto & ~failed),
-            by_class(failed),
+        return IntervalCounts(
+            received=by_class(everything),
+            auto_replied=by_class(auto & ~failed),
+            to_humans=by_class(~auto & ~failed),
+            failed_at_server=by_class(failed),
         )
 
     def human_between(self, t0: float, t1: float) -> HumanBatch:
@@ -181,7 +179,7 @@ def sample_window(
     background = stream.background_per_second(seconds, active)
     means = background.copy()
     if first_messages:
-        day_share = np.asarray([stream.hour_weight(t / 60.0) for t in seconds]) / 3600.0
+        day_share = stream.hour_weights(seconds) / 3600.0
         for name, count in first_messages.items():
             means[:, stream.class_index(name)] += count * day_share
     for k, schedule in window.bursts:

@@ -1,10 +1,10 @@
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from scipy import stats
 
 from sim.erlang import MMcK
 from sim.server import ANSWERED_AFTER_RETRY, ANSWERED_IN_TIME, FAILED, simulate_server
+from sim.stats import mean_ci95
 
 
 def poisson_load(seed: int, n: int, rate: float, mean_service: float):  # type: ignore[no-untyped-def]
@@ -90,12 +90,6 @@ def test_dedup_answers_repeats_quickly_and_fails_less() -> None:
     assert plain.request_time.size > arrival.size  # overloaded: retries happened
 
 
-def ci95(x: list[float]) -> tuple[float, float]:
-    a = np.asarray(x)
-    half = stats.t.ppf(0.975, a.size - 1) * a.std(ddof=1) / np.sqrt(a.size)
-    return float(a.mean() - half), float(a.mean() + half)
-
-
 def test_server_matches_mmck_when_fed_poisson_arrivals() -> None:
     """No retries (one delivery, no deadline): the server is an M/M/c/K queue."""
     lam, mu, c, waiting = 50.0, 6.0, 8, 12
@@ -116,7 +110,7 @@ def test_server_matches_mmck_when_fed_poisson_arrivals() -> None:
         (response, theory.mean_response),
         (waited, theory.prob_wait),
     ):
-        lo, hi = ci95(measured)
+        lo, hi = mean_ci95(measured)
         assert lo <= expected <= hi, (lo, expected, hi)
 
 

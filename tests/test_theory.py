@@ -4,21 +4,15 @@ Seeds are explicit (root 2024, replications 0..R-1), so each check is determinis
 """
 
 import numpy as np
-from scipy import stats
 
 from sim.erlang import ErlangA, ErlangC
 from sim.model import RunSpec, run_one
+from sim.stats import mean_ci95
 from tests.factories import queue_scenario
 
 REPS = 16
 WARMUP = 120.0  # minutes discarded from each replication (the queue starts empty)
 COOLDOWN = 60.0  # arrivals this close to the horizon may still wait: not measured
-
-
-def ci95(samples: list[float]) -> tuple[float, float]:
-    x = np.asarray(samples)
-    half = stats.t.ppf(0.975, x.size - 1) * x.std(ddof=1) / np.sqrt(x.size)
-    return float(x.mean() - half), float(x.mean() + half)
 
 
 def per_replication(scenario, fn):  # type: ignore[no-untyped-def]
@@ -36,11 +30,11 @@ def test_mmc_matches_erlang_c() -> None:
     sc = queue_scenario(rate_per_minute=9.0, agents=10)
     waits = per_replication(sc, lambda q, k: q.start[k] - q.arrival[k])
     assert not any(np.isnan(w).any() for w in waits)  # every measured message was answered
-    lo, hi = ci95([float(np.mean(w > 0)) for w in waits])
+    lo, hi = mean_ci95([float(np.mean(w > 0)) for w in waits])
     assert lo <= theory.prob_wait <= hi
-    lo, hi = ci95([float(np.mean(w)) for w in waits])
+    lo, hi = mean_ci95([float(np.mean(w)) for w in waits])
     assert lo <= theory.mean_wait <= hi
-    lo, hi = ci95([float(np.mean(w <= 0.5)) for w in waits])
+    lo, hi = mean_ci95([float(np.mean(w <= 0.5)) for w in waits])
     assert lo <= theory.service_level(0.5) <= hi
 
 
@@ -62,7 +56,7 @@ def test_mmc_plus_m_matches_erlang_a() -> None:
     for i, expected in enumerate(
         (theory.prob_abandon, theory.mean_wait, theory.service_level(0.5), theory.prob_wait)
     ):
-        lo, hi = ci95([r[i] for r in results])
+        lo, hi = mean_ci95([r[i] for r in results])
         assert lo <= expected <= hi, (i, lo, expected, hi)
 
 
@@ -78,5 +72,5 @@ def test_littles_law_queue_length() -> None:
         s = np.clip(np.where(np.isnan(q.start), hi_t, q.start), lo_t, hi_t)
         return float(np.sum(s - a) / (hi_t - lo_t))
 
-    lo, hi = ci95(per_replication(sc, mean_queue))
+    lo, hi = mean_ci95(per_replication(sc, mean_queue))
     assert lo <= theory.mean_queue_length <= hi
