@@ -55,6 +55,13 @@ class ServerRecords:
     request_delivery: NDArray[np.int8]  # 1 first, 2.. retries
     request_response: NDArray[np.float64]  # wait + service; NaN if refused
     request_refused: NDArray[np.bool_]
+    deadline: float  # the platform's reply deadline these requests were held to
+
+    @property
+    def request_timed_out(self) -> NDArray[np.bool_]:
+        """Requests accepted but answered after the deadline (the platform had given up)."""
+        with np.errstate(invalid="ignore"):
+            return ~self.request_refused & (self.request_response > self.deadline)
 
 
 def simulate_server(
@@ -157,6 +164,7 @@ def simulate_server(
         request_delivery=np.asarray(r_del, np.int8),
         request_response=np.asarray(r_resp),
         request_refused=np.asarray(r_ref, bool),
+        deadline=deadline,
     )
 
 

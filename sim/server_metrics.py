@@ -76,21 +76,15 @@ def surge_rows(result: ModelResult) -> list[dict[str, Any]]:
         n = int(w.window.end * 60) - first
         sec = np.floor(w.arrival_s).astype(np.int64) - first
         offered = np.bincount(sec, minlength=n)[:n]
-        expected = w.background_per_second.sum(axis=1).copy()
-        for _, schedule in w.window.bursts:
-            grid = first + np.arange(n, dtype=float)
-            expected += schedule.expected(grid, grid + 1.0)
+        expected = w.expected_per_second.sum(axis=1)
         r = w.server
         cols: dict[str, np.ndarray] = {}
         if r is not None:
             rs = np.clip(np.floor(r.request_time).astype(np.int64) - first, 0, n - 1)
-            timed_out = ~r.request_refused & (
-                r.request_response > sc.server.deadline_seconds if sc.server else False
-            )
             cols["requests"] = np.bincount(rs, minlength=n)[:n]
             cols["retries"] = np.bincount(rs[r.request_delivery > 1], minlength=n)[:n]
             cols["refused"] = np.bincount(rs[r.request_refused], minlength=n)[:n]
-            cols["timed_out"] = np.bincount(rs[timed_out], minlength=n)[:n]
+            cols["timed_out"] = np.bincount(rs[r.request_timed_out], minlength=n)[:n]
             failed_at = np.clip(sec[r.outcome == FAILED], 0, n - 1)
             cols["failed_messages"] = np.bincount(failed_at, minlength=n)[:n]
             order = np.argsort(rs, kind="stable")
@@ -124,7 +118,8 @@ def profile_rows(result: ModelResult) -> list[dict[str, Any]]:
     """The offered load of each campaign window, per second: the load tests' input.
 
     Columns: `second` (ISO local time), `t_seconds` (from the window start), `rate_per_second`
-    (expected messages per second, all classes: the everyday stream plus the bursts) and
+    (expected messages per second, all classes: the everyday stream, new fans' first messages and
+    the bursts; exactly what the simulation samples from) and
     `rate_<class>` per message class; every row also names the scenario, seed and params hash.
     Rates are expectations (no sampling noise), computed from the same pure functions of time that
     drive the simulation.
@@ -135,12 +130,8 @@ def profile_rows(result: ModelResult) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for w in result.windows:
         first = int(w.window.start * 60)
-        n = w.background_per_second.shape[0]
-        rates = w.background_per_second.copy()
-        grid = first + np.arange(n, dtype=float)
-        for k, schedule in w.window.bursts:
-            rates[:, k] += schedule.expected(grid, grid + 1.0)
-        for j in range(n):
+        rates = w.expected_per_second
+        for j in range(rates.shape[0]):
             row: dict[str, Any] = {
                 "scenario": sc.scenario.name,
                 "seed": result.spec.seed,

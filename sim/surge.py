@@ -64,7 +64,8 @@ class WindowSample:
     failed: NDArray[np.bool_]
     human: HumanBatch  # routed messages the server let through
     server: ServerRecords | None
-    background_per_second: NDArray[np.float64]  # expected, per (second, class)
+    background_per_second: NDArray[np.float64]  # expected everyday stream, per (second, class)
+    expected_per_second: NDArray[np.float64]  # everything sampled from, per (second, class)
 
     def counts(self, t0: float, t1: float, classes: int) -> IntervalCounts:
         """Per-class counts of messages arriving in [t0, t1) minutes."""
@@ -209,4 +210,4 @@ def sample_window(
         failed = records.outcome == FAILED
     routed = ~auto & ~failed
     human = stream.human_attributes(arrival_s[routed] / 60.0, cls[routed])
-    return WindowSample(window, arrival_s, cls, auto, failed, human, records, background)
+    return WindowSample(window, arrival_s, cls, auto, failed, human, records, background, means)

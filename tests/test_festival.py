@@ -167,3 +167,34 @@ def test_async_replies_trade_failures_for_a_later_answer() -> None:
     s = summarize(run_one(RunSpec(load_scenario(SCENARIOS / "mifan_festival_2013_async.toml"), 1)))
     assert s["server_failed_share"] < 0.001
     assert s["server_answer_p99_seconds"] > 60  # the 2013 workers drain the spike for minutes
+
+
+def test_profile_counts_new_fans_first_messages() -> None:
+    """The offered load is what the simulation samples, new fans' first messages included."""
+    from tests.factories import growth_scenario
+
+    channels = {
+        "store": {
+            "pool": 1e6,
+            "conversion": 0.2,
+            "first_message_share": 1.0,
+            "first_message_class": "keyword",
+            "exposure": {"kind": "orders", "orders_per_day": 20_000, "prompt_share": 1.0},
+        }
+    }
+    campaigns = {
+        "quiz": {
+            "type": "live_quiz",
+            "start": "2013-01-02T01:00:00",
+            "end": "2013-01-02T22:00:00",
+            "participation": 0.01,
+            "message_class": "keyword",
+        }
+    }
+    sc = growth_scenario(channels=channels, campaigns=campaigns, days=2, initial=1000)
+    result = run_one(RunSpec(sc, 5))
+    offered = sum(r["rate_per_second"] for r in profile_rows(result))
+    sampled = result.windows[0].arrival_s.size
+    assert sampled > 1000  # the day's first messages dominate this window
+    assert abs(sampled - offered) < 5 * offered**0.5
+    assert sum(r["expected_messages"] for r in surge_rows(result)) == pytest.approx(offered)
