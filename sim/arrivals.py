@@ -90,6 +90,9 @@ class MessageStream:
                 )
             )
         self.classes = tuple(classes)
+        self._priority = np.asarray([c.priority for c in self.classes], np.int64)
+        self._auto = np.asarray([c.auto for c in self.classes], bool)
+        self._coverage = np.asarray([c.coverage for c in self.classes], np.float64)
         profile = np.asarray(messages.hourly_profile, np.float64)
         self._hour_weight = profile / profile.sum()
         self._per_active_fan_per_day = messages.per_active_fan_per_day
@@ -140,9 +143,8 @@ class MessageStream:
         cls = np.repeat(np.tile(np.arange(means.shape[1]), means.shape[0]), counts.ravel())
         order = np.argsort(times, kind="stable")
         times, cls = times[order], cls[order]
-        auto_class = np.asarray([c.auto for c in self.classes])[cls]
-        covered = s.counts.random(times.size) < np.asarray([c.coverage for c in self.classes])[cls]
-        return times, cls, auto_class & covered & back_end
+        covered = s.counts.random(times.size) < self._coverage[cls]
+        return times, cls, self._auto[cls] & covered & back_end
 
     def human_attributes(
         self, arrival_minutes: NDArray[np.float64], cls: NDArray[np.int64]
@@ -151,19 +153,33 @@ class MessageStream:
 
         Draws go class by class (all of class 0, then class 1, ...), each in the given order.
         """
+        order = np.argsort(cls, kind="stable")
+        counts = np.bincount(cls, minlength=len(self.classes))
+        handle_g, deadline_g = self._draw_grouped(arrival_minutes[order], counts)
+        handle = np.empty_like(handle_g)
+        deadline = np.empty_like(deadline_g)
+        handle[order], deadline[order] = handle_g, deadline_g
+        return HumanBatch(
+            arrival_minutes, cls.astype(np.int64), self._priority[cls], handle, deadline
+        )
+
+    def _draw_grouped(
+        self, arrival_minutes: NDArray[np.float64], counts: NDArray[np.int64]
+    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """Handle times and deadlines for messages grouped by class (`counts[i]` of class i)."""
         s = self._streams
         handle = np.empty(arrival_minutes.size)
         deadline = np.full(arrival_minutes.size, np.inf)
-        for i, c in enumerate(self.classes):
-            mask = cls == i
-            n = int(mask.sum())
+        pos = 0
+        for c, n in zip(self.classes, counts.tolist(), strict=True):
             if n == 0:
                 continue
-            handle[mask] = c.handle.sample(s.handle, n)
+            block = slice(pos, pos + n)
+            handle[block] = c.handle.sample(s.handle, n)
             if c.patience is not None:
-                deadline[mask] = arrival_minutes[mask] + c.patience.sample(s.patience, n)
-        prio = np.asarray([c.priority for c in self.classes], np.int64)[cls]
-        return HumanBatch(arrival_minutes, cls.astype(np.int64), prio, handle, deadline)
+                deadline[block] = arrival_minutes[block] + c.patience.sample(s.patience, n)
+            pos += n
+        return handle, deadline
 
     def sample(
         self,
@@ -194,13 +210,13 @@ class MessageStream:
         counts = IntervalCounts(received, auto, human, np.zeros(k, np.int64))
         # arrival times class by class, attributes drawn in the same class order, then sorted
         arrival = s.times.uniform(t0, t1, int(human.sum()))
-        cls = np.repeat(np.arange(k), human)
-        batch = self.human_attributes(arrival, cls)
+        handle, deadline = self._draw_grouped(arrival, human)
         order = np.argsort(arrival, kind="stable")
+        cls = np.repeat(np.arange(k), human)[order]
         return counts, HumanBatch(
-            arrival=batch.arrival[order],
-            cls=batch.cls[order],
-            priority=batch.priority[order],
-            handle=batch.handle[order],
-            deadline=batch.deadline[order],
+            arrival=arrival[order],
+            cls=cls,
+            priority=self._priority[cls],
+            handle=handle[order],
+            deadline=deadline[order],
         )
