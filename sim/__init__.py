@@ -1,8 +1,9 @@
 """fansim: simulate how a brand's follower base grows and how its service back end copes.
 
-The package is layered so imports run one way:
-errors <- dists <- schema <- config <- (roster, arrivals, queue, followers, bursts, server, surge)
-<- model <- (metrics, server_metrics, calibration) <- output <- cli.
+Sub-packages, imports running one way (left to right):
+errors, dists, units (shared values) <- scenario <- model <- results <- analytic-backed
+staffing, experiments, reports <- cli. `loadtests/` beside it may import pure pieces of `sim`
+(offered load, bursts, keyword routing); nothing in `sim` imports `loadtests`.
 """
 
 from importlib.metadata import PackageNotFoundError, version

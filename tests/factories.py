@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sim.config import Scenario, scenario_from_dict
+from sim.scenario.load import Scenario, scenario_from_dict
 
 
 def queue_scenario(

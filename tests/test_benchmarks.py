@@ -18,11 +18,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-from sim.config import load_scenario
-from sim.metrics import hourly_rows, summarize
-from sim.model import RunSpec, run_one
-from sim.queue import HumanQueue
-from sim.roster import StaffSchedule
+from sim.model.engine import RunSpec, run_one
+from sim.model.human_queue import HumanQueue
+from sim.model.roster import StaffSchedule
+from sim.results.summary import hourly_rows, summarize
+from sim.scenario.load import load_scenario
 from tests.reference_queue import reference_starts
 
 pytestmark = pytest.mark.benchmark
@@ -87,9 +87,9 @@ def test_flagship_99_days(benchmark: Any) -> None:
 
 SCALE_RUN = """
 import json, resource, time
-from sim.config import load_scenario
-from sim.metrics import daily_rows, hourly_rows, summarize
-from sim.model import RunSpec, run_one
+from sim.scenario.load import load_scenario
+from sim.results.summary import daily_rows, hourly_rows, summarize
+from sim.model.engine import RunSpec, run_one
 t0 = time.perf_counter()
 result = run_one(RunSpec(load_scenario({path!r}), 1))
 daily_rows(result, hourly_rows(result))

@@ -4,7 +4,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import integrate
 
-from sim.bursts import BurstSchedule
+from sim.model.bursts import BurstSchedule
 
 
 def quiz() -> BurstSchedule:

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.calibration import TARGETS, calibrate, calibration_markdown
+from sim.experiments.calibration import TARGETS, calibrate, calibration_markdown
 
 ROOT = Path(__file__).parents[1]
 

@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 
 from sim import __version__
-from sim.cli import main
-from sim.config import load_scenario
-from sim.docgen import scenario_reference
+from sim.cli.main import main
+from sim.scenario.load import load_scenario
+from sim.scenario.reference import scenario_reference
 
 REPO = Path(__file__).parents[1]
 GOOD = REPO / "scenarios" / "xiaomi_service_2013.toml"
@@ -268,7 +268,7 @@ def test_committed_reference_is_up_to_date() -> None:
     assert REFERENCE.is_file(), f"{REFERENCE} is missing; run `make docs`"
     committed = REFERENCE.read_text(encoding="utf-8")
     assert committed == scenario_reference(), (
-        f"{REFERENCE.relative_to(REPO)} is out of date with sim/config.py; run `make docs`"
+        f"{REFERENCE.relative_to(REPO)} is out of date with sim/scenario/; run `make docs`"
     )
 
 

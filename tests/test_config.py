@@ -4,10 +4,10 @@ from typing import Any
 
 import pytest
 
-from sim.cli import main
-from sim.config import ScenarioMeta, load_scenario, parse_override, scenario_from_dict
+from sim.cli.main import main
 from sim.dists import Fixed
 from sim.errors import Problem, ScenarioError
+from sim.scenario.load import ScenarioMeta, load_scenario, parse_override, scenario_from_dict
 
 REPO = Path(__file__).parents[1]
 SCENARIO_FILES = sorted((REPO / "scenarios").glob("*.toml"))

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-from sim.config import DistSpec
 from sim.dists import Distribution, Empirical, Exponential, Fixed, Gamma, LogNormal
+from sim.scenario.load import DistSpec
 
 N = 200_000
 Z = 5.0  # tolerance in standard errors; the seed is fixed, so this is about model error only

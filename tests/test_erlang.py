@@ -6,7 +6,7 @@ import scipy.linalg
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.erlang import ErlangA, ErlangC, agents_for_service_level, erlang_b
+from sim.analytic.erlang import ErlangA, ErlangC, agents_for_service_level, erlang_b
 
 # --- Erlang B / C known values -------------------------------------------------------------
 

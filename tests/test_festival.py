@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from sim.cli import main
-from sim.config import load_scenario
-from sim.metrics import summarize
-from sim.model import ModelResult, RunSpec, run_one
-from sim.server_metrics import profile_rows, surge_rows
+from sim.cli.main import main
+from sim.model.engine import ModelResult, RunSpec, run_one
+from sim.results.server_tables import profile_rows, surge_rows
+from sim.results.summary import summarize
+from sim.scenario.load import load_scenario
 
 SCENARIOS = Path(__file__).parents[1] / "scenarios"
 BASE = SCENARIOS / "mifan_festival_2013.toml"
@@ -148,7 +148,7 @@ def test_campaign_mistakes_are_reported_with_paths() -> None:
 
 
 def test_window_covers_the_campaign_with_margins_on_the_interval_grid() -> None:
-    from sim.surge import window_bounds
+    from sim.model.surge import window_bounds
 
     sc = load_scenario(BASE)
     lo, hi = window_bounds(sc.scenario.start, sc, dict(sc.campaigns), 0, 15.0)

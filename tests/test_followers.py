@@ -5,10 +5,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.config import load_scenario
 from sim.errors import ScenarioError
-from sim.metrics import daily_rows, hourly_rows, summarize
-from sim.model import RunSpec, run_one
+from sim.model.engine import RunSpec, run_one
+from sim.results.summary import daily_rows, hourly_rows, summarize
+from sim.scenario.load import load_scenario
 from tests.factories import growth_scenario
 
 SCENARIOS = Path(__file__).parents[1] / "scenarios"

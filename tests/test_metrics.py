@@ -2,8 +2,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.metrics import Backlog, hourly_rows, summarize
-from sim.model import RunSpec, run_one
+from sim.model.engine import RunSpec, run_one
+from sim.results.summary import Backlog, hourly_rows, summarize
 from tests.factories import queue_scenario
 
 

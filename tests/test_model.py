@@ -4,9 +4,9 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.config import load_scenario
-from sim.metrics import summarize
-from sim.model import RunSpec, run_one
+from sim.model.engine import RunSpec, run_one
+from sim.results.summary import summarize
+from sim.scenario.load import load_scenario
 from tests.factories import queue_scenario
 
 SCENARIOS = Path(__file__).parents[1] / "scenarios"
@@ -104,7 +104,7 @@ def test_more_agents_lower_mean_wait_in_expectation_on_xiaomi() -> None:
     over replications under common random numbers one more agent per hour must help."""
     hours = XIAOMI.service.shifts
     assert hours is not None
-    from sim.config import scenario_from_dict
+    from sim.scenario.load import scenario_from_dict
 
     def with_extra(extra: int):  # type: ignore[no-untyped-def]
         raw = XIAOMI.model_dump(mode="json")
@@ -124,7 +124,7 @@ def test_more_agents_lower_mean_wait_in_expectation_on_xiaomi() -> None:
 
 
 def test_no_back_end_sends_everything_to_humans() -> None:
-    from sim.config import scenario_from_dict
+    from sim.scenario.load import scenario_from_dict
 
     raw = XIAOMI.model_dump(mode="json")
     raw["service"]["back_end"] = False
@@ -136,7 +136,7 @@ def test_no_back_end_sends_everything_to_humans() -> None:
 
 def test_backlog_crosses_midnight() -> None:
     """Nobody on duty 00:00-08:00 and fans who wait forever: the night's messages wait."""
-    from sim.config import scenario_from_dict
+    from sim.scenario.load import scenario_from_dict
 
     raw = mixed_scenario(2, None, True, days=2).model_dump(mode="json")
     raw["service"]["agents_by_hour"] = [0] * 8 + [3] * 16

@@ -1,6 +1,6 @@
 import io
 
-from sim.progress import DayProgress
+from sim.cli.progress import DayProgress
 
 
 def test_quiet_while_short_then_plain_lines_in_logs() -> None:

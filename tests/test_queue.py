@@ -3,8 +3,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.queue import HumanQueue
-from sim.roster import StaffSchedule
+from sim.model.human_queue import HumanQueue
+from sim.model.roster import StaffSchedule
 from tests.reference_queue import reference_starts
 from tests.strategies import Instance, instances
 

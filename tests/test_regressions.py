@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from sim.cli import main
-from sim.config import load_scenario
+from sim.cli.main import main
 from sim.errors import ScenarioError
+from sim.scenario.load import load_scenario
 
 XIAOMI = Path(__file__).parents[1] / "scenarios" / "xiaomi_service_2013.toml"
 

@@ -4,8 +4,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.config import ServiceSpec, ShiftSpec
-from sim.roster import DAY, StaffSchedule, build_schedule, daily_pattern
+from sim.model.roster import DAY, StaffSchedule, build_schedule, daily_pattern
+from sim.scenario.load import ServiceSpec, ShiftSpec
 
 HOURLY = tuple(h % 7 for h in range(24))
 

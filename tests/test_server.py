@@ -2,9 +2,9 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.erlang import MMcK
-from sim.server import ANSWERED_AFTER_RETRY, ANSWERED_IN_TIME, FAILED, simulate_server
-from sim.stats import mean_ci95
+from sim.analytic.erlang import MMcK
+from sim.model.server import ANSWERED_AFTER_RETRY, ANSWERED_IN_TIME, FAILED, simulate_server
+from sim.results.stats import mean_ci95
 
 
 def poisson_load(seed: int, n: int, rate: float, mean_service: float):  # type: ignore[no-untyped-def]

@@ -5,9 +5,9 @@ Seeds are explicit (root 2024, replications 0..R-1), so each check is determinis
 
 import numpy as np
 
-from sim.erlang import ErlangA, ErlangC
-from sim.model import RunSpec, run_one
-from sim.stats import mean_ci95
+from sim.analytic.erlang import ErlangA, ErlangC
+from sim.model.engine import RunSpec, run_one
+from sim.results.stats import mean_ci95
 from tests.factories import queue_scenario
 
 REPS = 16

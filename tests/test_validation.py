@@ -5,7 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.errors import Problem, ScenarioError
-from sim.validation import format_path, set_path, split_path
+from sim.scenario.validation import format_path, set_path, split_path
 
 identifiers = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,11}", fullmatch=True)
 indices = st.integers(min_value=0, max_value=10**6)

@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sim.config import ServiceSpec, ShiftSpec
+from sim.scenario.load import ServiceSpec, ShiftSpec
 
 __all__ = ["StaffSchedule", "build_schedule", "build_schedule_by_day", "daily_pattern"]
 

@@ -19,10 +19,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sim import __version__
-from sim.model import ModelResult
-from sim.provenance import params_hash
-from sim.queue import QueueRecords
-from sim.server_metrics import server_summary
+from sim.model.engine import ModelResult
+from sim.model.human_queue import QueueRecords
+from sim.results.provenance import params_hash
+from sim.results.server_tables import server_summary
 
 __all__ = ["Backlog", "daily_rows", "follower_summary", "hourly_rows", "summarize"]
 

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from sim.config import MessagesSpec, ServiceSpec
 from sim.dists import Distribution
+from sim.scenario.load import MessagesSpec, ServiceSpec
 
 __all__ = ["HumanBatch", "IntervalCounts", "MessageStream", "Streams"]
 

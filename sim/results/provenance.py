@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 
-from sim.config import Scenario
+from sim.scenario.load import Scenario
 
 __all__ = ["params_hash"]
 

@@ -14,9 +14,9 @@ from typing import Any
 
 import numpy as np
 
-from sim.model import ModelResult
-from sim.provenance import params_hash
-from sim.server import ANSWERED_AFTER_RETRY, ANSWERED_IN_TIME, FAILED
+from sim.model.engine import ModelResult
+from sim.model.server import ANSWERED_AFTER_RETRY, ANSWERED_IN_TIME, FAILED
+from sim.results.provenance import params_hash
 
 __all__ = ["profile_rows", "server_summary", "surge_rows"]
 

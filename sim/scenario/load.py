@@ -2,8 +2,8 @@
 
 The TOML is read once at the boundary; after `load_scenario` no code sees a dict. A file may
 `extends = "base.toml"` and override what differs; `[[phases]]` change fields from a date on.
-Field rules live with the models in `sim.schema` (re-exported here); the rules that span fields,
-phases and loading live here.
+Field rules live with the models in `sim.scenario.schema` (re-exported here); the rules
+that span fields, phases and loading live here.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from sim.errors import Problem, ScenarioError
-from sim.schema import (
+from sim.scenario.schema import (
     BurstSpec,
     CampaignSpec,
     ChannelSpec,
@@ -38,7 +38,7 @@ from sim.schema import (
     ServiceSpec,
     ShiftSpec,
 )
-from sim.validation import pydantic_problems, schema_path_problem, set_path
+from sim.scenario.validation import pydantic_problems, schema_path_problem, set_path
 
 __all__ = [
     "BurstSpec",

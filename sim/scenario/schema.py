@@ -1,8 +1,8 @@
 """The scenario schema: frozen, typed, documented models of everything a scenario can say.
 
 Each field carries its unit in its name, its rule as a constraint and its meaning as a
-description; `sim.docgen` turns these into docs/scenario-reference.md. Loading, cross-field
-rules, phases and `extends` live in `sim.config`.
+description; `sim.scenario.reference` turns these into docs/scenario-reference.md. Loading,
+cross-field rules, phases and `extends` live in `sim.scenario.load`.
 """
 
 from __future__ import annotations

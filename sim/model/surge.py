@@ -2,7 +2,7 @@
 
 On a day with campaigns, a window around them (the server's margins, aligned to the model's
 interval grid) is sampled per second and per message: the everyday stream, new fans' first
-messages and each campaign's burst. Every message goes to the back-end server (`sim.server`);
+messages and each campaign's burst. Every message goes to the back-end server (`sim.model.server`);
 only messages the server answers (at any delivery) reach keyword auto-reply or the agents' queue.
 A message that failed all deliveries is lost: the fan saw 该公众号暂时无法提供服务.
 """
@@ -15,10 +15,10 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from sim.arrivals import HumanBatch, IntervalCounts, MessageStream
-from sim.bursts import BurstSchedule
-from sim.config import CampaignSpec, Scenario
-from sim.server import FAILED, ServerRecords, simulate_server
+from sim.model.bursts import BurstSchedule
+from sim.model.server import FAILED, ServerRecords, simulate_server
+from sim.model.traffic import HumanBatch, IntervalCounts, MessageStream
+from sim.scenario.load import CampaignSpec, Scenario
 
 __all__ = [
     "NewFans",

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.config import load_scenario
-from sim.metrics import summarize
-from sim.model import ModelResult, RunSpec, run_one
-from sim.stats import mean_ci95
+from sim.model.engine import ModelResult, RunSpec, run_one
+from sim.results.stats import mean_ci95
+from sim.results.summary import summarize
+from sim.scenario.load import load_scenario
 
 __all__ = ["TARGETS", "Target", "TargetResult", "calibrate", "calibration_markdown"]
 

@@ -16,13 +16,13 @@ import numpy as np
 import simpy
 from numpy.typing import NDArray
 
-from sim.arrivals import IntervalCounts, MessageStream, Streams
-from sim.config import Scenario, phase_segments
-from sim.fans import FanBase, FixedFanBase
-from sim.followers import DayOutcome, FollowerModel, FollowerTrace
-from sim.queue import HumanQueue, QueueRecords
-from sim.roster import DAY, StaffSchedule, build_schedule_by_day
-from sim.surge import SurgeWindow, WindowSample, campaign_bursts, sample_window, window_bounds
+from sim.model.fans import FanBase, FixedFanBase
+from sim.model.followers import DayOutcome, FollowerModel, FollowerTrace
+from sim.model.human_queue import HumanQueue, QueueRecords
+from sim.model.roster import DAY, StaffSchedule, build_schedule_by_day
+from sim.model.surge import SurgeWindow, WindowSample, campaign_bursts, sample_window, window_bounds
+from sim.model.traffic import IntervalCounts, MessageStream, Streams
+from sim.scenario.load import Scenario, phase_segments
 
 __all__ = ["ModelResult", "RunSpec", "ServiceModel", "day_scenarios", "run_one"]
 
@@ -44,7 +44,7 @@ class RunSpec:
 
 @dataclass(frozen=True)
 class ModelResult:
-    """Raw outcome of one replication; `sim.metrics` turns it into tables."""
+    """Raw outcome of one replication; `sim.results.summary` turns it into tables."""
 
     spec: RunSpec
     class_names: tuple[str, ...]

@@ -29,7 +29,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import stats
 
-from sim.config import ChannelSpec, Scenario
+from sim.scenario.load import ChannelSpec, Scenario
 
 __all__ = ["INITIAL_SOURCE", "DayOutcome", "FollowerModel", "FollowerTrace"]
 

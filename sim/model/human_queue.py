@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from sim.roster import StaffSchedule
+from sim.model.roster import StaffSchedule
 
 __all__ = ["HumanQueue", "QueueRecords"]
 

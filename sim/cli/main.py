@@ -15,15 +15,15 @@ from rich.console import Console
 from rich.table import Table
 
 from sim import __version__
-from sim.calibration import calibrate, calibration_markdown
-from sim.config import Scenario, load_scenario, phase_segments
-from sim.docgen import scenario_reference
+from sim.cli.progress import DayProgress
 from sim.errors import Problem, ScenarioError
-from sim.metrics import daily_rows, hourly_rows, summarize
-from sim.model import RunSpec, run_one
-from sim.output import clean, csv_text, write_outputs
-from sim.progress import DayProgress
-from sim.server_metrics import profile_rows, surge_rows
+from sim.experiments.calibration import calibrate, calibration_markdown
+from sim.model.engine import RunSpec, run_one
+from sim.results.server_tables import profile_rows, surge_rows
+from sim.results.summary import daily_rows, hourly_rows, summarize
+from sim.results.writers import clean, csv_text, write_outputs
+from sim.scenario.load import Scenario, load_scenario, phase_segments
+from sim.scenario.reference import scenario_reference
 
 __all__ = ["main"]
 

@@ -1,0 +1,1 @@
+"""Many runs at once: calibration against the field facts (replications, sweeps to come)."""

@@ -1,0 +1,10 @@
+"""Scenarios: the typed schema, loading TOML (`extends`, `--set`), cross-field rules, phases.
+
+Everything a what-if can say is validated here, once, at the boundary; after `load_scenario`
+no code sees a dict. Errors are `sim.errors.ScenarioError`, listing every problem at once.
+"""
+
+from sim.scenario.load import load_scenario, parse_override, scenario_from_dict
+from sim.scenario.schema import Scenario
+
+__all__ = ["Scenario", "load_scenario", "parse_override", "scenario_from_dict"]
