@@ -36,4 +36,9 @@ class ScenarioError(ValueError):
         count = len(self.problems)
         lines = [f"{head}{count} problem{'s' if count != 1 else ''}"]
         lines += [f"  - {p}" for p in self.problems]
-        super().__init__("\n".join(lines))
+        self.message = "\n".join(lines)
+        # args rebuild the error: SimPy re-raises a process's exception as type(exc)(*exc.args)
+        super().__init__(self.problems, source)
+
+    def __str__(self) -> str:
+        return self.message

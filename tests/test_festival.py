@@ -163,6 +163,21 @@ def test_window_covers_the_campaign_with_margins_on_the_interval_grid() -> None:
     assert window_bounds(late.scenario.start, late, dict(late.campaigns), 0, 15.0)[1] == 1440.0
 
 
+def test_a_burst_cut_off_by_midnight_is_an_error_not_lost_messages() -> None:
+    from sim.errors import ScenarioError
+
+    late = load_scenario(
+        BASE,
+        [
+            "campaigns.live_quiz.start=2013-04-09T23:55:00",
+            "campaigns.live_quiz.end=2013-04-09T23:58:00",
+            "campaigns.live_quiz.burst.decay_seconds=600",
+        ],
+    )
+    with pytest.raises(ScenarioError, match=r"campaigns\.live_quiz\.end: the burst's tail"):
+        run_one(RunSpec(late, 1))
+
+
 def test_async_replies_trade_failures_for_a_later_answer() -> None:
     s = summarize(run_one(RunSpec(load_scenario(SCENARIOS / "mifan_festival_2013_async.toml"), 1)))
     assert s["server_failed_share"] < 0.001

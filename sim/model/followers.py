@@ -13,7 +13,7 @@ Each simulated day, in this order:
    one uniform per cell (quantile coupling), so under common random numbers a higher hazard never
    gives fewer unfollows; then each unanswered message makes its sender unfollow with probability
    `unanswered_unfollow` (senders drawn from the cohorts without replacement, in proportion to
-   their size);
+   their size) among fans who already followed on the day of the message;
 3. follows: each running channel exposes E people a day; a person not yet following converts with
    probability conversion x quality^sensitivity x (remaining pool / pool), so follows are
    Poisson(E x that), capped by the remaining pool, which they deplete.
@@ -29,7 +29,8 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import stats
 
-from sim.scenario.load import ChannelSpec, Scenario
+from sim.model.rng import Streams
+from sim.scenario.schema import ChannelSpec, Scenario
 
 __all__ = ["INITIAL_SOURCE", "DayOutcome", "FollowerModel", "FollowerTrace"]
 
@@ -44,6 +45,7 @@ class DayOutcome:
     within_target: int
     answered_late: int
     unanswered: int
+    day: int  # the day the messages were sent
 
 
 @dataclass(frozen=True)
@@ -73,14 +75,11 @@ def _channel_sources(segments: Sequence[Scenario]) -> tuple[str, ...]:
 class FollowerModel:
     """Fans by cohort, advanced one day at a time; also the service model's `FanBase`."""
 
-    def __init__(
-        self, day_scenarios: Sequence[Scenario], start: dt.date, seed: np.random.SeedSequence
-    ) -> None:
+    def __init__(self, day_scenarios: Sequence[Scenario], start: dt.date, streams: Streams) -> None:
         self._days = day_scenarios
         self._start = start
-        # one generator per mechanism, so that changing one never shifts another's draws
-        follows, unfollows, unanswered = (np.random.default_rng(s) for s in seed.spawn(3))
-        self._rng_follow, self._rng_unfollow, self._rng_unanswered = follows, unfollows, unanswered
+        # a named stream per mechanism, day and channel: changing one never shifts another's draws
+        self._streams = streams
         self.sources = _channel_sources(day_scenarios)
         self._source_index = {s: i for i, s in enumerate(self.sources)}
         n_days = len(day_scenarios)
@@ -122,8 +121,11 @@ class FollowerModel:
             alpha = 1.0 / fol.quality_memory_days
             self._quality = (1 - alpha) * self._quality + alpha * q_day
         gone = self._unfollow(day, sc)
-        unanswered = outcome.unanswered if outcome is not None else 0
-        gone_unanswered = self._unfollow_unanswered(unanswered, fol.unanswered_unfollow)
+        gone_unanswered = 0
+        if outcome is not None:
+            gone_unanswered = self._unfollow_unanswered(
+                day, outcome.unanswered, fol.unanswered_unfollow, outcome.day
+            )
         follows = self._follow(day, sc)
         self._fans = int(self._cohorts.sum())
         self._trace_fans.append(self._fans)
@@ -141,7 +143,8 @@ class FollowerModel:
         p = np.full(self._cohorts.shape, 1.0 - keep)
         window_start = max(0, day - fol.gift_window_days)
         p[:, window_start : day + 1, 1] = 1.0 - keep * (1.0 - fol.gift_unfollow_per_day)
-        u = self._rng_unfollow.random(self._cohorts.shape)  # same draws whatever the hazards
+        # same draws whatever the hazards: one uniform per cohort cell, quantile-coupled
+        u = self._streams.get("followers.unfollow", day).random(self._cohorts.shape)
         live = (self._cohorts > 0) & (p > 0)
         if not live.any():
             return 0
@@ -149,16 +152,24 @@ class FollowerModel:
         self._cohorts[live] -= leaving
         return int(leaving.sum())
 
-    def _unfollow_unanswered(self, unanswered: int, probability: float) -> int:
-        total = int(self._cohorts.sum())
+    def _unfollow_unanswered(
+        self, day: int, unanswered: int, probability: float, sent_on: int
+    ) -> int:
+        """Senders of `unanswered` messages sent on day `sent_on` leave with `probability`.
+
+        Senders are drawn from the fans who followed by `sent_on`: a later fan sent nothing then.
+        """
+        senders = self._cohorts[:, : sent_on + 1, :]
+        total = int(senders.sum())
         if unanswered <= 0 or probability <= 0 or total == 0:
             return 0
-        k = min(int(self._rng_unanswered.binomial(unanswered, probability)), total)
+        rng = self._streams.get("followers.unanswered", day)
+        k = min(int(rng.binomial(unanswered, probability)), total)
         if k == 0:
             return 0
-        flat = self._cohorts.reshape(-1)
-        leaving = self._rng_unanswered.multivariate_hypergeometric(flat, k, method="marginals")
-        self._cohorts -= leaving.reshape(self._cohorts.shape)
+        flat = np.ascontiguousarray(senders).reshape(-1)
+        leaving = rng.multivariate_hypergeometric(flat, k, method="marginals")
+        self._cohorts[:, : sent_on + 1, :] -= leaving.reshape(senders.shape)
         return k
 
     def _running(self, name: str, ch: ChannelSpec, day: int) -> bool:
@@ -176,10 +187,11 @@ class FollowerModel:
             if remaining <= 0 or ch.pool <= 0:
                 continue
             p = ch.conversion * self._quality**ch.quality_sensitivity * remaining / ch.pool
-            n = min(int(self._rng_follow.poisson(ch.exposure.per_day(active) * p)), int(remaining))
+            rng = self._streams.get("followers.follow", day, name)
+            n = min(int(rng.poisson(ch.exposure.per_day(active) * p)), int(remaining))
             if n == 0:
                 continue
-            follows[self._join(day, ch.source or name, n, ch.gift_share, name)] += n
+            follows[self._join(day, ch.source or name, n, ch.gift_share, name, name)] += n
             if ch.first_message_class is not None and ch.first_message_share > 0:
                 cls = ch.first_message_class
                 extra = n * ch.first_message_share
@@ -190,9 +202,16 @@ class FollowerModel:
         """People in channel `name`'s pool not yet converted."""
         return max(0.0, ch.pool - self._converted.get(name, 0.0))
 
-    def _join(self, day: int, source: str, n: int, gift_share: float, channel: str | None) -> int:
-        """Put `n` new fans into today's cohorts (a share gift-driven); returns the source index."""
-        gift = int(self._rng_follow.binomial(n, gift_share)) if gift_share > 0 else 0
+    def _join(
+        self, day: int, source: str, n: int, gift_share: float, channel: str | None, key: str
+    ) -> int:
+        """Put `n` new fans into today's cohorts (a share gift-driven); returns the source index.
+
+        `key` names the mechanism that brought them (a channel or a campaign) for its own stream.
+        """
+        gift = 0
+        if gift_share > 0:
+            gift = int(self._streams.get("followers.gift", day, key).binomial(n, gift_share))
         s = self._source_index[source]
         self._cohorts[s, day, 0] += n - gift
         self._cohorts[s, day, 1] += gift
@@ -205,7 +224,13 @@ class FollowerModel:
         return {name: self._remaining(name, ch) for name, ch in self._days[day].channels.items()}
 
     def add_follows(
-        self, day: int, source: str, n: int, gift_share: float, channel: str | None = None
+        self,
+        day: int,
+        source: str,
+        n: int,
+        gift_share: float,
+        channel: str | None = None,
+        key: str = "campaign",
     ) -> None:
         """`n` people follow during the day to join a campaign; a share came for the prize.
 
@@ -216,7 +241,7 @@ class FollowerModel:
         if channel is not None:
             ch = self._days[day].channels[channel]
             source = ch.source or channel
-        s = self._join(day, source, n, gift_share, channel)
+        s = self._join(day, source, n, gift_share, channel, f"campaign:{key}")
         self._trace_follows[-1][s] += n
         self._fans += n
         self._trace_fans[-1] = self._fans

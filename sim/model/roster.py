@@ -11,11 +11,10 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sim.scenario.load import ServiceSpec, ShiftSpec
+from sim.scenario.schema import ServiceSpec, ShiftSpec
+from sim.units import DAY
 
-__all__ = ["StaffSchedule", "build_schedule", "build_schedule_by_day", "daily_pattern"]
-
-DAY = 1440.0
+__all__ = ["DAY", "StaffSchedule", "build_schedule", "build_schedule_by_day", "daily_pattern"]
 
 
 @dataclass(frozen=True)
@@ -88,9 +87,11 @@ def build_schedule_by_day(services: Sequence[ServiceSpec]) -> StaffSchedule:
     """
     times: list[float] = []
     agents: list[int] = []
-    patterns: dict[int, list[tuple[float, int]]] = {}
+    patterns: dict[int, list[tuple[float, int]]] = {}  # by object: days of one phase share it
     for d, service in enumerate(services):
-        pattern = patterns.setdefault(id(service), daily_pattern(service))
+        pattern = patterns.get(id(service))
+        if pattern is None:
+            pattern = patterns[id(service)] = daily_pattern(service)
         for minute, on in pattern:
             if agents and agents[-1] == on:
                 continue

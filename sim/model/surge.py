@@ -1,35 +1,47 @@
-"""Campaign days: bursts of messages, sampled one by one and sent through the back-end server.
+"""Campaign days: who takes part, their bursts of messages, and the window through the server.
 
 On a day with campaigns, a window around them (the server's margins, aligned to the model's
-interval grid) is sampled per second and per message: the everyday stream, new fans' first
-messages and each campaign's burst. Every message goes to the back-end server (`sim.model.server`);
-only messages the server answers (at any delivery) reach keyword auto-reply or the agents' queue.
-A message that failed all deliveries is lost: the fan saw 该公众号暂时无法提供服务.
+interval grid, within the day) is simulated per message through the back-end server
+(`sim.model.server`): the day's everyday messages that fall in it, new fans' first messages and
+each campaign's burst, sampled per second from the campaign's own random stream. Only messages
+the server answers (at any delivery) reach keyword auto-reply or the agents' queue; a message
+that failed all deliveries is lost (the fan saw 该公众号暂时无法提供服务).
+
+Participants are drawn at midnight from the fans of the day; people who follow to take part are
+fans (and active) from the campaign's start, not from midnight.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
+from sim.errors import Problem, ScenarioError
 from sim.model.bursts import BurstSchedule
+from sim.model.rng import Streams
 from sim.model.server import FAILED, ServerRecords, simulate_server
-from sim.model.traffic import HumanBatch, IntervalCounts, MessageStream
-from sim.scenario.load import CampaignSpec, Scenario
+from sim.model.traffic import HumanBatch, Messages, MessageStream
+from sim.scenario.schema import CampaignSpec, Scenario, ServerSpec
 
 __all__ = [
+    "EVERYDAY",
+    "Campaigning",
     "NewFans",
     "SurgeWindow",
     "WindowSample",
     "campaign_bursts",
+    "draw_participants",
     "sample_window",
     "window_bounds",
 ]
 
 DAY_MINUTES = 1440.0
+EVERYDAY = "everyday"  # server-stream key of the everyday messages in a window
+LOST_TAIL_SHARE = 1e-3  # a burst may lose at most this share of its messages past the window
 
 
 @dataclass(frozen=True)
@@ -40,6 +52,16 @@ class NewFans:
     count: int
     gift_share: float
     channel: str | None
+    start_minute: float  # they follow (and become active) at the campaign's start
+
+
+@dataclass(frozen=True)
+class Campaigning:
+    """A campaign's draw for the day: people taking part and newcomers among them."""
+
+    name: str
+    participants: int
+    new_fans: NewFans
 
 
 @dataclass(frozen=True)
@@ -62,152 +84,216 @@ class WindowSample:
     cls: NDArray[np.int64]
     auto: NDArray[np.bool_]
     failed: NDArray[np.bool_]
-    human: HumanBatch  # routed messages the server let through
+    service_s: NDArray[np.float64]  # back-end service time of each message (s)
+    candidates: HumanBatch  # messages not auto-answered, whether or not the server let them in
+    candidate_index: NDArray[np.int64]  # their positions in the window's arrays
     server: ServerRecords | None
     background_per_second: NDArray[np.float64]  # expected everyday stream, per (second, class)
     expected_per_second: NDArray[np.float64]  # everything sampled from, per (second, class)
 
-    def counts(self, t0: float, t1: float, classes: int) -> IntervalCounts:
-        """Per-class counts of messages arriving in [t0, t1) minutes."""
-        lo, hi = np.searchsorted(self.arrival_s, [t0 * 60.0, t1 * 60.0])
-        cls = self.cls[lo:hi]
-        auto, failed = self.auto[lo:hi], self.failed[lo:hi]
-
-        def by_class(mask: NDArray[np.bool_]) -> NDArray[np.int64]:
-            return np.bincount(cls[mask], minlength=classes).astype(np.int64)
-
-        everything = np.ones(cls.size, bool)
-        return IntervalCounts(
-            received=by_class(everything),
-            auto_replied=by_class(auto & ~failed),
-            to_humans=by_class(~auto & ~failed),
-            failed_at_server=by_class(failed),
-        )
-
-    def human_between(self, t0: float, t1: float) -> HumanBatch:
-        """Routed messages arriving in [t0, t1) minutes."""
-        h = self.human
-        lo, hi = np.searchsorted(h.arrival, [t0, t1])
-        return HumanBatch(
-            h.arrival[lo:hi], h.cls[lo:hi], h.priority[lo:hi], h.handle[lo:hi], h.deadline[lo:hi]
-        )
+    @property
+    def human(self) -> HumanBatch:
+        """Routed messages the server let through."""
+        return self.candidates.take(~self.failed[self.candidate_index])
 
 
-def _seconds_since_start(scenario: Scenario, when: dt.datetime) -> float:
-    midnight = dt.datetime.combine(scenario.scenario.start, dt.time())
-    return (when - midnight).total_seconds()
+def _minutes_since_start(start: dt.date, when: dt.datetime) -> float:
+    return (when - dt.datetime.combine(start, dt.time())).total_seconds() / 60.0
 
 
 def window_bounds(
     start: dt.date,
     scenario: Scenario,
-    campaigns: dict[str, CampaignSpec],
+    campaigns: Mapping[str, CampaignSpec],
     day: int,
     interval: float,
 ) -> tuple[float, float]:
     """Minutes (from `start`) of the window simulated per message around a day's campaigns.
 
     The server's margins widen it (without a server: 30 minutes after, for the bursts' tails);
-    it is aligned to the model's interval grid and kept within the day.
+    it is aligned to the model's interval grid and kept within the day. Raises `ScenarioError`
+    if midnight would cut off more than 0.1% of a campaign's burst (move the campaign earlier
+    or shorten `burst.decay_seconds`).
     """
     server = scenario.server
     before = server.margin_before_minutes if server else 0.0
     after = server.margin_after_minutes if server else 30.0
-    midnight = dt.datetime.combine(start, dt.time())
-    first = min(c.start for c in campaigns.values())
-    last = max(c.end for c in campaigns.values())
-    lo = (first - midnight).total_seconds() / 60.0 - before
-    hi = (last - midnight).total_seconds() / 60.0 + after
-    lo = max(day * DAY_MINUTES, float(np.floor(lo / interval)) * interval)
-    hi = min((day + 1) * DAY_MINUTES, float(np.ceil(hi / interval)) * interval)
+    first = min(_minutes_since_start(start, c.start) for c in campaigns.values())
+    last = max(_minutes_since_start(start, c.end) for c in campaigns.values())
+    midnight = (day + 1) * DAY_MINUTES
+    lo = max(day * DAY_MINUTES, float(np.floor((first - before) / interval)) * interval)
+    hi = min(midnight, float(np.ceil((last + after) / interval)) * interval)
+    for name, c in campaigns.items():
+        b = c.burst
+        every = None if b.every_minutes is None else b.every_minutes * 60.0
+        begin, end = (_minutes_since_start(start, t) * 60.0 for t in (c.start, c.end))
+        unit = BurstSchedule.rounds(
+            begin, end, 1.0, every, b.first_share, b.rise_seconds, b.decay_seconds
+        )
+        lost = 1.0 - float(unit.expected(begin, midnight * 60.0))
+        if lost > LOST_TAIL_SHARE:
+            rule = (
+                f"the burst's tail runs past midnight ({lost:.2%} of its messages would be "
+                "lost): end the campaign earlier or shorten burst.decay_seconds"
+            )
+            raise ScenarioError([Problem(f"campaigns.{name}.end", rule, c.end.isoformat(), True)])
     return lo, hi
 
 
-def campaign_bursts(
-    scenario: Scenario,
-    campaigns: dict[str, CampaignSpec],
+def draw_participants(
+    campaigns: Mapping[str, CampaignSpec],
     active: float,
-    classes: tuple[str, ...],
-    rng: np.random.Generator,
-    pools: dict[str, float] | None = None,
-) -> tuple[tuple[tuple[int, BurstSchedule], ...], int, dict[str, NewFans]]:
-    """Bursts of today's campaigns, the participants, and new fans per campaign.
+    streams: Streams,
+    day: int,
+    start: dt.date,
+    pools: Mapping[str, float] | None = None,
+) -> tuple[Campaigning, ...]:
+    """Today's participants per campaign, each from the campaign's own stream.
 
     Participants are Binomial(active fans, `participation`) plus the people who follow to take
     part, Poisson(`new_fans_per_participant` per participating fan), capped by what is left of
     the campaign's channel pool (`pools`, by channel name) when it names one.
     """
-    bursts: list[tuple[int, BurstSchedule]] = []
-    participants = 0
-    new_fans: dict[str, NewFans] = {}
+    out = []
     for name, c in campaigns.items():
-        fans_taking_part = int(rng.binomial(int(active), c.participation))
-        joiners = int(rng.poisson(fans_taking_part * c.new_fans_per_participant))
+        rng = streams.get("campaign.participants", day, name)
+        taking_part = int(rng.binomial(int(active), c.participation))
+        joiners = int(rng.poisson(taking_part * c.new_fans_per_participant))
         if c.channel is not None and pools is not None:
             joiners = min(joiners, int(pools.get(c.channel, 0.0)))
-        people = fans_taking_part + joiners
-        participants += people
-        new_fans[name] = NewFans(c.source, joiners, c.gift_share, c.channel)
+        at = _minutes_since_start(start, c.start)
+        new = NewFans(c.source, joiners, c.gift_share, c.channel, at)
+        out.append(Campaigning(name, taking_part + joiners, new))
+    return tuple(out)
+
+
+def campaign_bursts(
+    start: dt.date,
+    campaigns: Mapping[str, CampaignSpec],
+    drawn: tuple[Campaigning, ...],
+    classes: tuple[str, ...],
+) -> tuple[tuple[str, int, BurstSchedule], ...]:
+    """(campaign, message class, schedule in seconds) of each of today's campaigns."""
+    out = []
+    for d in drawn:
+        c = campaigns[d.name]
         b = c.burst
-        start = _seconds_since_start(scenario, c.start)
-        end = _seconds_since_start(scenario, c.end)
         every = None if b.every_minutes is None else b.every_minutes * 60.0
         schedule = BurstSchedule.rounds(
-            start,
-            end,
-            people * c.messages_per_participant,
+            _minutes_since_start(start, c.start) * 60.0,
+            _minutes_since_start(start, c.end) * 60.0,
+            d.participants * c.messages_per_participant,
             every,
             b.first_share,
             b.rise_seconds,
             b.decay_seconds,
         )
-        bursts.append((classes.index(c.message_class), schedule))
-    return tuple(bursts), participants, new_fans
+        out.append((d.name, classes.index(c.message_class), schedule))
+    return tuple(out)
+
+
+def _server_records(
+    server: ServerSpec, arrival_s: NDArray[np.float64], service: NDArray[np.float64]
+) -> ServerRecords:
+    return simulate_server(
+        arrival_s,
+        service,
+        servers=server.instances * server.workers_per_instance,
+        queue_limit=server.instances * server.queue_limit_per_instance,
+        deadline=server.deadline_seconds,
+        max_deliveries=server.max_deliveries,
+        dedup=server.dedup,
+        dedup_seconds=server.dedup_seconds,
+        background_workers=None
+        if server.reply == "sync"
+        else server.instances
+        * (server.background_workers_per_instance or server.workers_per_instance),
+        ack_seconds=server.ack_seconds,
+    )
+
+
+def serve_window(sample: WindowSample, server: ServerSpec | None) -> WindowSample:
+    """The same window's messages through another server (or none): common random numbers."""
+    records = (
+        None if server is None else _server_records(server, sample.arrival_s, sample.service_s)
+    )
+    failed = np.zeros(sample.arrival_s.size, bool) if records is None else records.outcome == FAILED
+    return WindowSample(
+        sample.window,
+        sample.arrival_s,
+        sample.cls,
+        sample.auto,
+        failed,
+        sample.service_s,
+        sample.candidates,
+        sample.candidate_index,
+        records,
+        sample.background_per_second,
+        sample.expected_per_second,
+    )
 
 
 def sample_window(
     scenario: Scenario,
     stream: MessageStream,
     window: SurgeWindow,
-    active: float,
-    first_messages: dict[str, float],
-    back_end: bool,
-    server_rng: np.random.Generator,
-) -> WindowSample:
-    """Sample the window's messages per second and run them through the server, if any."""
+    names: tuple[str, ...],
+    everyday: Messages,
+    active_per_second: NDArray[np.float64],
+    first_messages: NDArray[np.float64] | None,
+    streams: Streams,
+    day: int,
+) -> tuple[Messages, WindowSample]:
+    """The window's messages (everyday ones in it plus the bursts) through the server, if any.
+
+    `names[k]` names the campaign of `window.bursts[k]`. Returns the window's messages in time
+    order and what happened to them.
+    """
     first_s = window.start * 60.0
     seconds = first_s + np.arange(round((window.end - window.start) * 60.0), dtype=float)
-    background = stream.background_per_second(seconds, active)
-    means = background.copy()
-    if first_messages:
+    background = stream.background_per_second(seconds, active_per_second)
+    expected = background.copy()
+    if first_messages is not None:
         day_share = stream.hour_weights(seconds) / 3600.0
-        for name, count in first_messages.items():
-            means[:, stream.class_index(name)] += count * day_share
-    for k, schedule in window.bursts:
-        means[:, k] += schedule.expected(seconds, seconds + 1.0)
-    arrival_s, cls, auto = stream.sample_seconds(first_s, means, back_end)
+        expected += day_share[:, None] * first_messages[None, :]
+    k = len(stream.class_names)
+    parts = [everyday]
+    sources = [EVERYDAY]
+    for name, c, schedule in zip(
+        names, (b[0] for b in window.bursts), (b[1] for b in window.bursts), strict=True
+    ):
+        means = np.zeros((seconds.size, k))
+        means[:, c] = schedule.expected(seconds, seconds + 1.0)
+        expected[:, c] += means[:, c]
+        g = streams.get("campaign.burst", day, name)
+        parts.append(stream.sample_counts(means, window.start, 1.0 / 60.0, [(g, g, g, g)] * k))
+        sources.append(name)
     server = scenario.server
-    records: ServerRecords | None = None
-    failed = np.zeros(arrival_s.size, bool)
+    service = np.zeros(sum(p.size for p in parts))
     if server is not None:
         dist = server.service_time_seconds.build()
-        service = dist.sample(server_rng, arrival_s.size)
-        records = simulate_server(
-            arrival_s,
-            service,
-            servers=server.instances * server.workers_per_instance,
-            queue_limit=server.instances * server.queue_limit_per_instance,
-            deadline=server.deadline_seconds,
-            max_deliveries=server.max_deliveries,
-            dedup=server.dedup,
-            dedup_seconds=server.dedup_seconds,
-            background_workers=None
-            if server.reply == "sync"
-            else server.instances
-            * (server.background_workers_per_instance or server.workers_per_instance),
-            ack_seconds=server.ack_seconds,
+        service = np.concatenate(
+            [
+                dist.sample(streams.get("server.service", day, s), p.size)
+                for s, p in zip(sources, parts, strict=True)
+            ]
         )
-        failed = records.outcome == FAILED
-    routed = ~auto & ~failed
-    human = stream.human_attributes(arrival_s[routed] / 60.0, cls[routed])
-    return WindowSample(window, arrival_s, cls, auto, failed, human, records, background, means)
+    order = Messages.merge_order(parts)
+    merged = Messages.merge(parts)
+    arrival_s = merged.time * 60.0
+    auto = stream.answered_by_keyword(merged, scenario.service.back_end)
+    candidate_index = np.flatnonzero(~auto).astype(np.int64)
+    sample = WindowSample(
+        window,
+        arrival_s,
+        merged.cls,
+        auto,
+        np.zeros(merged.size, bool),
+        service[order],
+        stream.human_batch(merged.take(~auto)),
+        candidate_index,
+        None,
+        background,
+        expected,
+    )
+    return merged, serve_window(sample, server)

@@ -1,61 +1,112 @@
-"""The inbound message stream, sampled in bulk per interval with numpy.
+"""The inbound message stream: one day's messages sampled at midnight, each with its attributes.
 
-Per interval and class the count is Poisson with mean fans x rate x hourly weight x length, which
-is an exact non-homogeneous Poisson process for a rate constant within the interval. Messages the
-keyword auto-reply answers are only counted (no individual events: they cost the back end, not an
-agent); messages routed to humans get individual arrival times (uniform within the interval),
-handle times and patience deadlines, drawn from their own generators so that staffing changes
-never change the traffic (common random numbers).
+Fans change only at midnight and when a campaign's newcomers arrive, so a whole day can be drawn
+at once (vectorised, the hot path). Per interval and class the count is Poisson with mean
+active fans x rate x hourly weight x length, an exact non-homogeneous Poisson process for a rate
+constant within the interval; times are uniform within it.
+
+Every message gets all its attributes before any filtering: its keyword coverage draw, handle
+time and patience, whether or not the back end answers it or the server drops it. Each draws
+from its own named stream per day and class (`sim.model.rng`), so switching the back end off,
+resizing the server or adding a campaign leaves every everyday message as it was (common random
+numbers). Times are minutes from the scenario's first midnight.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
 from sim.dists import Distribution
-from sim.scenario.load import MessagesSpec, ServiceSpec
+from sim.model.rng import Streams
+from sim.scenario.schema import MessagesSpec, ServiceSpec
 
-__all__ = ["HumanBatch", "IntervalCounts", "MessageStream", "Streams"]
+__all__ = ["DayCounts", "HumanBatch", "MessageStream", "Messages", "day_counts"]
 
-
-@dataclass(frozen=True)
-class Streams:
-    """Independent generators, one per kind of randomness."""
-
-    counts: np.random.Generator
-    times: np.random.Generator
-    handle: np.random.Generator
-    patience: np.random.Generator
-
-    @classmethod
-    def from_seed(cls, seed: np.random.SeedSequence) -> Streams:
-        """Spawn the four generators from one seed sequence."""
-        a, b, c, d = (np.random.default_rng(s) for s in seed.spawn(4))
-        return cls(a, b, c, d)
-
-
-@dataclass(frozen=True)
-class IntervalCounts:
-    """Per-class counts in one interval."""
-
-    received: NDArray[np.int64]
-    auto_replied: NDArray[np.int64]
-    to_humans: NDArray[np.int64]
-    failed_at_server: NDArray[np.int64]  # zero outside campaign windows
+F64 = NDArray[np.float64]
+I64 = NDArray[np.int64]
+Bool = NDArray[np.bool_]
 
 
 @dataclass(frozen=True)
 class HumanBatch:
-    """Messages routed to agents in one interval, sorted by arrival."""
+    """Messages routed to agents, sorted by arrival (minutes)."""
 
-    arrival: NDArray[np.float64]
-    cls: NDArray[np.int64]
-    priority: NDArray[np.int64]
-    handle: NDArray[np.float64]
-    deadline: NDArray[np.float64]
+    arrival: F64
+    cls: I64
+    priority: I64
+    handle: F64
+    deadline: F64
+
+    def take(self, mask: Bool) -> HumanBatch:
+        """The messages where `mask` holds, in the same order."""
+        return HumanBatch(
+            self.arrival[mask], self.cls[mask], self.priority[mask], self.handle[mask],
+            self.deadline[mask],
+        )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Messages:
+    """Individual messages, sorted by time: what was sent and what it would cost an agent."""
+
+    time: F64  # minutes
+    cls: I64  # index into the run's class names
+    covered: Bool  # keyword rules cover it (they answer it if its class is auto, back end live)
+    handle: F64  # agent handle time (minutes), drawn for every message
+    deadline: F64  # time the fan gives up (inf: never)
+
+    @classmethod
+    def empty(cls) -> Messages:
+        """No messages."""
+        f, i = np.empty(0, np.float64), np.empty(0, np.int64)
+        return cls(f, i, np.empty(0, bool), f, f)
+
+    @staticmethod
+    def merge_order(parts: Sequence[Messages]) -> I64:
+        """Positions in the concatenation of `parts` in time order (ties keep `parts` order)."""
+        if not parts:
+            return np.empty(0, np.int64)
+        return np.argsort(np.concatenate([p.time for p in parts]), kind="stable").astype(np.int64)
+
+    @classmethod
+    def merge(cls, parts: Sequence[Messages]) -> Messages:
+        """All `parts` in one time order (ties keep the order of `parts`)."""
+        if not parts:
+            return cls.empty()
+        order = Messages.merge_order(parts)
+        return cls(
+            np.concatenate([p.time for p in parts])[order],
+            np.concatenate([p.cls for p in parts])[order],
+            np.concatenate([p.covered for p in parts])[order],
+            np.concatenate([p.handle for p in parts])[order],
+            np.concatenate([p.deadline for p in parts])[order],
+        )
+
+    def take(self, mask: Bool) -> Messages:
+        """The messages where `mask` holds, in the same order."""
+        return Messages(
+            self.time[mask], self.cls[mask], self.covered[mask], self.handle[mask],
+            self.deadline[mask],
+        )  # fmt: skip
+
+    @property
+    def size(self) -> int:
+        """Number of messages."""
+        return int(self.time.size)
+
+
+@dataclass(frozen=True)
+class DayCounts:
+    """Per (interval, class) counts of one day."""
+
+    received: I64
+    auto_replied: I64
+    to_humans: I64
+    failed_at_server: I64
 
 
 @dataclass(frozen=True)
@@ -64,18 +115,25 @@ class _Class:
     share: float
     auto: bool
     priority: int
-    handle: Distribution
+    handle: Distribution | None  # None: the class does not exist on this day
     patience: Distribution | None
     coverage: float
 
 
 class MessageStream:
-    """Samples what fans send, class by class, and routes it to auto-reply or to humans."""
+    """One day's message classes (in the run's class order) and how they are sampled."""
 
-    def __init__(self, messages: MessagesSpec, service: ServiceSpec, streams: Streams) -> None:
+    def __init__(
+        self, messages: MessagesSpec, service: ServiceSpec, class_names: tuple[str, ...]
+    ) -> None:
         classes = []
-        for name, spec in messages.classes.items():
+        for name in class_names:
+            spec = messages.classes.get(name)
+            if spec is None:  # added or dropped by a phase: no traffic on this day
+                classes.append(_Class(name, 0.0, False, 1, None, None, 0.0))
+                continue
             patience = spec.patience_minutes or service.patience_minutes
+            coverage = spec.auto_reply_coverage
             classes.append(
                 _Class(
                     name=name,
@@ -84,139 +142,136 @@ class MessageStream:
                     priority=spec.priority,
                     handle=spec.handle_time_minutes.build(),
                     patience=patience.build() if patience is not None else None,
-                    coverage=messages.auto_reply_coverage
-                    if spec.auto_reply_coverage is None
-                    else spec.auto_reply_coverage,
+                    coverage=messages.auto_reply_coverage if coverage is None else coverage,
                 )
             )
         self.classes = tuple(classes)
-        self._priority = np.asarray([c.priority for c in self.classes], np.int64)
-        self._auto = np.asarray([c.auto for c in self.classes], bool)
+        self.class_names = class_names
+        self.priority = np.asarray([c.priority for c in self.classes], np.int64)
+        self.auto = np.asarray([c.auto for c in self.classes], bool)
+        self.shares = np.asarray([c.share for c in self.classes], np.float64)
         self._coverage = np.asarray([c.coverage for c in self.classes], np.float64)
         profile = np.asarray(messages.hourly_profile, np.float64)
         self._hour_weight = profile / profile.sum()
         self._per_active_fan_per_day = messages.per_active_fan_per_day
-        self._streams = streams
-
-    @property
-    def class_names(self) -> tuple[str, ...]:
-        """Class names in the order used by every per-class array."""
-        return tuple(c.name for c in self.classes)
-
-    def expected_per_minute(self, t: float, fans: float) -> float:
-        """Mean arrival rate (all classes, messages/minute) at time `t` for `fans` fans."""
-        return fans * self._per_active_fan_per_day * self.hour_weight(t) / 60.0
-
-    def hour_weight(self, t: float) -> float:
-        """Share of a day's volume that falls in the clock hour containing `t` (minutes)."""
-        return float(self._hour_weight[int(t // 60) % 24])
-
-    def hour_weights(self, t_seconds: NDArray[np.float64]) -> NDArray[np.float64]:
-        """`hour_weight` at each time given in seconds."""
-        return np.asarray(self._hour_weight[(t_seconds // 3600).astype(np.int64) % 24], np.float64)
 
     def class_index(self, name: str) -> int:
         """Position of class `name` in per-class arrays."""
         return self.class_names.index(name)
 
-    def background_per_second(
-        self, t_seconds: NDArray[np.float64], fans: float
-    ) -> NDArray[np.float64]:
-        """Expected everyday messages per second and class at each time (s), for `fans` active."""
-        per_second = fans * self._per_active_fan_per_day * self.hour_weights(t_seconds) / 3600.0
-        shares = np.asarray([c.share for c in self.classes])
-        return np.asarray(per_second[:, None] * shares[None, :], np.float64)
+    def hour_weights(self, t_seconds: F64) -> F64:
+        """Share of a day's volume per hour, for the clock hour of each time given in seconds."""
+        return np.asarray(self._hour_weight[(t_seconds // 3600).astype(np.int64) % 24], np.float64)
 
-    def sample_seconds(
-        self, first_second: float, means: NDArray[np.float64], back_end: bool
-    ) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.bool_]]:
-        """Individual messages from expected counts `means[second, class]`.
+    def day_means(self, t0: float, interval: float, active: F64) -> F64:
+        """Expected everyday messages per (interval, class) for `active[i]` active fans."""
+        starts = t0 + interval * np.arange(active.size)
+        hour = self._hour_weight[(starts // 60).astype(np.int64) % 24] * interval / 60.0
+        per_interval = active * self._per_active_fan_per_day * hour
+        return np.asarray(per_interval[:, None] * self.shares[None, :], np.float64)
 
-        Returns arrival times (s, sorted), class indices and whether the keyword rules answer
-        each one (always False without a back end).
-        """
-        s = self._streams
-        counts = s.counts.poisson(means)
-        per_second = counts.sum(axis=1)
-        seconds = np.repeat(np.arange(means.shape[0], dtype=np.float64), per_second)
-        times = first_second + seconds + s.times.random(seconds.size)
-        cls = np.repeat(np.tile(np.arange(means.shape[1]), means.shape[0]), counts.ravel())
-        order = np.argsort(times, kind="stable")
-        times, cls = times[order], cls[order]
-        covered = s.counts.random(times.size) < self._coverage[cls]
-        return times, cls, self._auto[cls] & covered & back_end
+    def first_message_means(self, t0: float, interval: float, n: int, counts: F64) -> F64:
+        """Expected first messages per (interval, class), spread like the everyday stream."""
+        starts = t0 + interval * np.arange(n)
+        hour = self._hour_weight[(starts // 60).astype(np.int64) % 24] * interval / 60.0
+        return np.asarray(hour[:, None] * counts[None, :], np.float64)
 
-    def human_attributes(
-        self, arrival_minutes: NDArray[np.float64], cls: NDArray[np.int64]
-    ) -> HumanBatch:
-        """Handle times and patience deadlines for routed messages, in the order given.
+    def background_per_second(self, t_seconds: F64, active: F64) -> F64:
+        """Expected everyday messages per second and class at each time (s)."""
+        per_second = active * self._per_active_fan_per_day * self.hour_weights(t_seconds) / 3600.0
+        return np.asarray(per_second[:, None] * self.shares[None, :], np.float64)
 
-        Draws go class by class (all of class 0, then class 1, ...), each in the given order.
-        """
-        order = np.argsort(cls, kind="stable")
-        counts = np.bincount(cls, minlength=len(self.classes))
-        handle_g, deadline_g = self._draw_grouped(arrival_minutes[order], counts)
-        handle = np.empty_like(handle_g)
-        deadline = np.empty_like(deadline_g)
-        handle[order], deadline[order] = handle_g, deadline_g
-        return HumanBatch(
-            arrival_minutes, cls.astype(np.int64), self._priority[cls], handle, deadline
-        )
-
-    def _draw_grouped(
-        self, arrival_minutes: NDArray[np.float64], counts: NDArray[np.int64]
-    ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-        """Handle times and deadlines for messages grouped by class (`counts[i]` of class i)."""
-        s = self._streams
-        handle = np.empty(arrival_minutes.size)
-        deadline = np.full(arrival_minutes.size, np.inf)
-        pos = 0
-        for c, n in zip(self.classes, counts.tolist(), strict=True):
-            if n == 0:
-                continue
-            block = slice(pos, pos + n)
-            handle[block] = c.handle.sample(s.handle, n)
-            if c.patience is not None:
-                deadline[block] = arrival_minutes[block] + c.patience.sample(s.patience, n)
-            pos += n
-        return handle, deadline
-
-    def sample(
+    def _attributes(
         self,
-        t0: float,
-        t1: float,
-        fans: float,
-        back_end: bool,
-        extra: NDArray[np.float64] | None = None,
-    ) -> tuple[IntervalCounts, HumanBatch]:
-        """Messages arriving in [t0, t1), which must lie within one clock hour.
+        c: int,
+        time: F64,
+        covered_u: F64,
+        handle_rng: np.random.Generator,
+        patience_rng: np.random.Generator,
+    ) -> Messages:
+        spec = self.classes[c]
+        n = time.size
+        if spec.handle is None:
+            raise ValueError(f"class {spec.name!r} has no traffic on this day")
+        handle = spec.handle.sample(handle_rng, n)
+        deadline = np.full(n, np.inf)
+        if spec.patience is not None:
+            deadline = time + spec.patience.sample(patience_rng, n)
+        cls = np.full(n, c, np.int64)
+        return Messages(time, cls, covered_u < spec.coverage, handle, deadline)
 
-        `extra` adds expected messages per class in the interval (e.g. new fans' first
-        messages) on top of the everyday stream.
+    def sample_counts(
+        self,
+        means: F64,
+        t0: float,
+        step: float,
+        per_class: Sequence[tuple[np.random.Generator, ...]],
+    ) -> Messages:
+        """Messages from expected counts `means[slot, class]`, slots of `step` from `t0`.
+
+        `per_class[c]` holds the generators of class c: (counts, times and coverage, handle,
+        patience); one generator may serve several roles (it is then used in that order).
         """
-        s = self._streams
-        mean_total = self.expected_per_minute(t0, fans) * (t1 - t0)
-        k = len(self.classes)
-        means = np.asarray([mean_total * c.share for c in self.classes])
-        if extra is not None:
-            means = means + extra
-        received = s.counts.poisson(means).astype(np.int64)
-        auto = np.zeros(k, np.int64)
-        if back_end:
-            for i, c in enumerate(self.classes):
-                if c.auto and received[i]:
-                    auto[i] = s.counts.binomial(received[i], c.coverage)
-        human = received - auto
-        counts = IntervalCounts(received, auto, human, np.zeros(k, np.int64))
-        # arrival times class by class, attributes drawn in the same class order, then sorted
-        arrival = s.times.uniform(t0, t1, int(human.sum()))
-        handle, deadline = self._draw_grouped(arrival, human)
-        order = np.argsort(arrival, kind="stable")
-        cls = np.repeat(np.arange(k), human)[order]
-        return counts, HumanBatch(
-            arrival=arrival[order],
-            cls=cls,
-            priority=self._priority[cls],
-            handle=handle[order],
-            deadline=deadline[order],
-        )
+        parts = []
+        for c in np.flatnonzero(means.sum(axis=0) > 0).tolist():
+            counts_rng, message_rng, handle_rng, patience_rng = per_class[c]
+            counts = counts_rng.poisson(means[:, c])
+            slots = np.repeat(np.arange(means.shape[0], dtype=np.float64), counts)
+            time = t0 + step * (slots + message_rng.random(slots.size))
+            covered_u = message_rng.random(slots.size)
+            parts.append(self._attributes(c, time, covered_u, handle_rng, patience_rng))
+        return Messages.merge(parts)
+
+    def sample_day(
+        self,
+        streams: Streams,
+        day: int,
+        t0: float,
+        interval: float,
+        active: F64,
+        first_messages: F64 | None = None,
+    ) -> Messages:
+        """The everyday stream and new fans' first messages (`first_messages[class]`) of a day."""
+        names = self.class_names
+        everyday = [
+            (
+                streams.get("traffic.counts", day, n),
+                streams.get("traffic.messages", day, n),
+                streams.get("traffic.handle", day, n),
+                streams.get("traffic.patience", day, n),
+            )
+            for n in names
+        ]
+        parts = [self.sample_counts(self.day_means(t0, interval, active), t0, interval, everyday)]
+        if first_messages is not None and first_messages.any():
+            own = [(g, g, g, g) for g in (streams.get("first_messages", day, n) for n in names)]
+            means = self.first_message_means(t0, interval, active.size, first_messages)
+            parts.append(self.sample_counts(means, t0, interval, own))
+        return Messages.merge(parts)
+
+    def answered_by_keyword(self, m: Messages, back_end: bool) -> Bool:
+        """Messages the keyword auto-reply answers (never without a back end)."""
+        return np.asarray(self.auto[m.cls] & m.covered & back_end, bool)
+
+    def human_batch(self, m: Messages) -> HumanBatch:
+        """All of `m` as messages for agents (priorities from their classes)."""
+        return HumanBatch(m.time, m.cls, self.priority[m.cls], m.handle, m.deadline)
+
+
+def day_counts(
+    m: Messages, auto: Bool, failed: Bool, t0: float, interval: float, n: int, k: int
+) -> DayCounts:
+    """Per (interval, class) counts of a day's messages."""
+    slot = np.minimum(((m.time - t0) // interval).astype(np.int64), n - 1)
+    cell = slot * k + m.cls
+
+    def count(mask: Bool) -> I64:
+        return np.bincount(cell[mask], minlength=n * k).reshape(n, k).astype(np.int64)
+
+    everything = np.ones(m.size, bool)
+    return DayCounts(
+        received=count(everything),
+        auto_replied=count(auto & ~failed),
+        to_humans=count(~auto & ~failed),
+        failed_at_server=count(failed),
+    )

@@ -287,7 +287,7 @@ def scenario_from_dict(raw: Any, source: str = "") -> Scenario:
     problems += _cross_field_problems(raw)
     if scenario is not None and scenario.phases and not problems:
         try:
-            phase_segments(scenario)
+            scenario.timeline  # noqa: B018  (resolves the phases once, cached on the scenario)
         except ScenarioError as exc:
             problems += exc.problems
     if problems or scenario is None:

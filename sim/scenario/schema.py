@@ -8,11 +8,16 @@ cross-field rules, phases and `extends` live in `sim.scenario.load`.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from collections.abc import Mapping
+from functools import cached_property
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from sim.dists import Distribution, Empirical, Exponential, Fixed, Gamma, LogNormal
+
+if TYPE_CHECKING:
+    from sim.scenario.timeline import Timeline
 
 __all__ = [
     "BurstSpec",
@@ -471,3 +476,18 @@ class Scenario(_Frozen):
     pushes: PushesSpec = Field(default_factory=PushesSpec)
     phases: tuple[PhaseSpec, ...] = Field((), description="Dated changes, in date order.")
     model: ModelSpec = Field(default_factory=ModelSpec)
+
+    @cached_property
+    def timeline(self) -> Timeline:
+        """The scenario in force on each day, phases applied (resolved once, then cached)."""
+        from sim.scenario.timeline import resolve_timeline  # the resolver imports this module
+
+        return resolve_timeline(self)
+
+    def model_copy(
+        self, *, update: Mapping[str, Any] | None = None, deep: bool = False
+    ) -> Scenario:
+        """A copy with `update` applied; its timeline is resolved afresh, never inherited."""
+        out = super().model_copy(update=update, deep=deep)
+        out.__dict__.pop("timeline", None)
+        return out
