@@ -143,3 +143,65 @@ def test_present_log_follows_shift_end_rule() -> None:
         (5.0, 1),
         (10.0, 0),
     ]
+
+
+# Ties at one instant, with integer times and fixed handle times (rules in docs/model.md).
+
+
+def _tie_queue(times: tuple[float, ...], agents: tuple[int, ...]) -> HumanQueue:
+    return HumanQueue(StaffSchedule(times, agents))
+
+
+def _offer(q: HumanQueue, arrival: list[float], handle: list[float], priority: list[int]) -> None:
+    n = len(arrival)
+    q.offer(
+        np.asarray(arrival, np.float64),
+        np.asarray(priority, np.int64),
+        np.asarray(handle, np.float64),
+        np.full(n, np.inf),
+    )
+
+
+def test_tie_an_agent_whose_shift_ends_as_a_message_completes_starts_nothing_new() -> None:
+    q = _tie_queue((0.0, 10.0, 20.0), (1, 0, 1))
+    _offer(q, [0.0, 1.0], [10.0, 5.0], [1, 1])  # the first completes at 10, when the shift ends
+    q.advance(100.0)
+    start = q.records().start
+    assert start[0] == 0.0
+    assert start[1] == 20.0  # not 10: the agent left at 10; the next shift takes it at 20
+
+
+def test_tie_an_arrival_at_a_shift_end_is_not_taken_by_the_leaving_agent() -> None:
+    q = _tie_queue((0.0, 10.0, 30.0), (1, 0, 1))
+    _offer(q, [10.0], [1.0], [1])
+    q.advance(100.0)
+    assert q.records().start[0] == 30.0
+
+
+def test_tie_an_arrival_at_a_shift_start_is_served_at_once() -> None:
+    q = _tie_queue((0.0, 10.0), (0, 1))
+    _offer(q, [10.0], [1.0], [1])
+    q.advance(100.0)
+    assert q.records().start[0] == 10.0
+
+
+def test_tie_a_completion_before_an_arrival_at_the_same_instant() -> None:
+    """The freed agent takes the queue's head, even if the arrival at that instant ranks higher."""
+    q = _tie_queue((0.0,), (1,))
+    _offer(q, [0.0, 2.0, 10.0], [10.0, 3.0, 3.0], [1, 1, 0])
+    q.advance(100.0)
+    start = q.records().start
+    assert list(start) == [0.0, 10.0, 13.0]
+
+
+def test_tie_a_deadline_equal_to_the_pick_up_time_is_abandoned() -> None:
+    q = _tie_queue((0.0,), (1,))
+    q.offer(
+        np.asarray([0.0, 1.0]),
+        np.asarray([1, 1]),
+        np.asarray([10.0, 1.0]),
+        np.asarray([np.inf, 10.0]),
+    )
+    q.advance(100.0)
+    start = q.records().start
+    assert start[0] == 0.0 and np.isnan(start[1])

@@ -11,6 +11,10 @@ priority, and advances in bulk to a horizon the SimPy clock gives it:
 - staff follows a `StaffSchedule`. Shift-end rule: an agent whose shift ends while handling a
   message finishes it (overtime is counted as present time), then leaves; idle agents leave at
   once. New shifts start by taking waiting work, highest priority first.
+- ties at one instant: roster changes first (an agent whose shift ended at t does not start new
+  work at t; one whose shift starts at t does), then completions (the freed agent takes the
+  queue's head), then arrivals (an arrival at t finds agents freed at t); a deadline equal to
+  the pick-up time counts as given up.
 
 Times are minutes. `offer` appends messages in arrival order; `advance(until)` runs every event up
 to `until`; state (queue, busy agents) carries over, so backlog crosses days. `compact()` moves
@@ -136,8 +140,22 @@ class HumanQueue:
         t_arr = arr[i] if i < n else INF
         while True:
             t_done = busy[0] if busy else INF
-            if t_done <= t_arr and t_done <= t_change:
-                if t_done > until or not busy:  # past the horizon, or nothing left at all
+            # ties at one instant: roster change, then completions, then arrivals
+            if t_change <= t_done and t_change <= t_arr:
+                if t_change > until or t_change == INF:  # past the horizon, or nothing left
+                    break
+                target = levels[k]
+                present = idle + len(busy)
+                if target < present:
+                    idle -= min(idle, present - target)
+                elif target > present:
+                    idle += target - present
+                    idle = self._dispatch(t_change, idle)
+                log.append((t_change, idle + len(busy)))
+                k += 1
+                t_change = times[k] if k < len(times) else INF
+            elif t_done <= t_arr:
+                if t_done > until:
                     break
                 heappop(busy)
                 # (the dispatch below repeats `_dispatch` inline: it runs once per message)
@@ -156,19 +174,6 @@ class HumanQueue:
                     break
                 else:
                     idle += 1
-            elif t_change <= t_arr:
-                if t_change > until:
-                    break
-                target = levels[k]
-                present = idle + len(busy)
-                if target < present:
-                    idle -= min(idle, present - target)
-                elif target > present:
-                    idle += target - present
-                    idle = self._dispatch(t_change, idle)
-                log.append((t_change, idle + len(busy)))
-                k += 1
-                t_change = times[k] if k < len(times) else INF
             else:
                 if t_arr > until:
                     break
