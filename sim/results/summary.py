@@ -23,6 +23,7 @@ from sim.model.engine import ModelResult
 from sim.model.human_queue import QueueRecords
 from sim.results.provenance import params_hash
 from sim.results.server_tables import server_summary
+from sim.units import DAY
 
 __all__ = ["Backlog", "daily_rows", "follower_summary", "hourly_rows", "summarize"]
 
@@ -96,8 +97,32 @@ def _quantile(x: F64, p: float) -> float:
     return float(np.quantile(x, p)) if x.size else float("nan")
 
 
+def _per_message_targets(result: ModelResult, which: str) -> F64:
+    """Each routed message's target (minutes): the one in force on the day it arrived."""
+    tl = result.spec.scenario.timeline
+    per_day = np.asarray(
+        tl.first_response_targets() if which == "first_response" else tl.resolution_targets(),
+        np.float64,
+    )
+    day = np.minimum((result.queue.arrival // DAY).astype(np.int64), per_day.size - 1)
+    return np.asarray(per_day[day], np.float64)
+
+
+def _target_summary(result: ModelResult, which: str) -> float | list[dict[str, Any]]:
+    """The target as one number, or its dated values when phases change it."""
+    tl = result.spec.scenario.timeline
+    per_day = tl.first_response_targets() if which == "first_response" else tl.resolution_targets()
+    if len(set(per_day)) == 1:
+        return per_day[0]
+    return [
+        {"from": tl.date(d).isoformat(), "minutes": v}
+        for d, v in enumerate(per_day)
+        if d == 0 or per_day[d - 1] != v
+    ]
+
+
 def _sla_flags(
-    q: QueueRecords, elapsed: F64, target: float
+    q: QueueRecords, elapsed: F64, target: F64
 ) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
     """Per message: target met; outcome known (answered, abandoned, or waiting past target)."""
     out = _outcomes(q)
@@ -108,7 +133,7 @@ def _sla_flags(
     return met, answered | abandoned | waiting_late
 
 
-def _sla(q: QueueRecords, elapsed: F64, target: float) -> float:
+def _sla(q: QueueRecords, elapsed: F64, target: F64) -> float:
     met, decided = _sla_flags(q, elapsed, target)
     n = int(decided.sum())
     return int(met.sum()) / n if n else float("nan")
@@ -123,8 +148,8 @@ def _outcomes(q: QueueRecords) -> dict[str, NDArray[np.bool_]]:
 def summarize(result: ModelResult) -> dict[str, Any]:
     """Whole-run figures; later model layers add keys, never rename them."""
     q, sc = result.queue, result.spec.scenario
-    svc = sc.service
     out = _outcomes(q)
+    first_targets = _per_message_targets(result, "first_response")
     wait = q.start - q.arrival
     resolution = wait + q.handle
     answered = out["answered"]
@@ -171,10 +196,10 @@ def summarize(result: ModelResult) -> dict[str, Any]:
         "wait_mean_all_minutes": float(ended[~out["queued"]].mean())
         if (~out["queued"]).any()
         else float("nan"),
-        "sla_first_response_target_minutes": svc.first_response_target_minutes,
-        "sla_first_response_met": _sla(q, wait, svc.first_response_target_minutes),
-        "sla_resolution_target_minutes": svc.resolution_target_minutes,
-        "sla_resolution_met": _sla(q, resolution, svc.resolution_target_minutes),
+        "sla_first_response_target_minutes": _target_summary(result, "first_response"),
+        "sla_first_response_met": _sla(q, wait, first_targets),
+        "sla_resolution_target_minutes": _target_summary(result, "resolution"),
+        "sla_resolution_met": _sla(q, resolution, _per_message_targets(result, "resolution")),
         "agent_hours_rostered": result.schedule.agent_minutes(q.horizon) / 60.0,
         "agent_hours_present": present_area / 60.0,
         "agent_utilization": busy_area / present_area if present_area > 0 else float("nan"),
@@ -263,7 +288,6 @@ def daily_rows(result: ModelResult, hourly: list[dict[str, Any]]) -> list[dict[s
 def hourly_rows(result: ModelResult) -> list[dict[str, Any]]:
     """One row per simulated hour, each carrying scenario, seed, replication and params hash."""
     q, sc = result.queue, result.spec.scenario
-    svc = sc.service
     per_hour = round(60 / result.interval_minutes)
     hours = result.received.shape[0] // per_hour
     edges = np.arange(hours + 1, dtype=np.float64) * 60.0
@@ -288,7 +312,7 @@ def hourly_rows(result: ModelResult) -> list[dict[str, Any]]:
     start_hour = _hour_of(q.start, out["answered"])
     abandon_hour = _hour_of(q.deadline, out["abandoned"])
     arrival_hour = np.minimum((q.arrival // 60).astype(np.int64), hours - 1)
-    met, decided = _sla_flags(q, wait, svc.first_response_target_minutes)
+    met, decided = _sla_flags(q, wait, _per_message_targets(result, "first_response"))
     met_n = np.bincount(arrival_hour[met], minlength=hours)
     decided_n = np.bincount(arrival_hour[decided], minlength=hours)
     answered_n = np.bincount(start_hour[start_hour >= 0], minlength=hours)[:hours]

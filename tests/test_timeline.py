@@ -1,0 +1,70 @@
+"""The timeline: phases resolved once into the scenario of each day, read by model and results."""
+
+import numpy as np
+
+from sim.model import RunSpec, run_one
+from sim.results import summarize
+from sim.scenario import scenario_from_dict
+from tests.factories import queue_scenario
+
+
+def _raw_with_phases(phases: list[dict[str, object]]) -> dict[str, object]:
+    raw = queue_scenario(rate_per_minute=1.0, agents=1, days=4).model_dump(mode="json")
+    raw["phases"] = phases
+    return raw
+
+
+def test_phases_are_resolved_once_and_cached() -> None:
+    sc = scenario_from_dict(
+        _raw_with_phases([{"date": "2013-04-12", "set": {"service.agents_by_hour": [3] * 24}}])
+    )
+    tl = sc.timeline
+    assert sc.timeline is tl
+    assert [s.service.agents_by_hour[0] for s in tl.days] == [1, 1, 3, 3]  # type: ignore[index]
+    assert tl.days[0] is tl.days[1] and tl.days[2] is tl.days[3]  # one object per segment
+    copy = sc.model_copy(update={"phases": ()})
+    assert copy.timeline is not tl and len(copy.timeline.days) == 4
+
+
+def test_a_phase_s_sla_target_counts_in_the_outputs_of_its_days() -> None:
+    strict = [{"date": "2013-04-12", "set": {"service.first_response_target_minutes": 0.01}}]
+    base = scenario_from_dict(_raw_with_phases([]))
+    phased = scenario_from_dict(_raw_with_phases(strict))
+    a = summarize(run_one(RunSpec(base, 3)))
+    b = summarize(run_one(RunSpec(phased, 3)))
+    assert a["sla_first_response_target_minutes"] == 15
+    assert b["sla_first_response_target_minutes"] == [
+        {"from": "2013-04-10", "minutes": 15.0},
+        {"from": "2013-04-12", "minutes": 0.01},
+    ]
+    # the same messages (same seed); only the days under the strict target miss it
+    assert b["sla_first_response_met"] < a["sla_first_response_met"]
+    assert b["sla_resolution_met"] == a["sla_resolution_met"]
+
+
+def test_a_phase_that_adds_a_message_class_brings_its_traffic_from_its_date() -> None:
+    new_classes = {
+        "all": {
+            "share": 0.5,
+            "routing": "human",
+            "handle_time_minutes": {"dist": "exponential", "mean": 1.0},
+        },
+        "voice": {
+            "share": 0.5,
+            "routing": "human",
+            "priority": 0,
+            "handle_time_minutes": {"dist": "fixed", "value": 2.0},
+        },
+    }
+    sc = scenario_from_dict(
+        _raw_with_phases([{"date": "2013-04-12", "set": {"messages.classes": new_classes}}])
+    )
+    assert sc.timeline.class_names == ("all", "voice")
+    result = run_one(RunSpec(sc, 5))
+    voice = result.received[:, 1].reshape(4, -1).sum(axis=1)
+    assert voice[0] == voice[1] == 0 and voice[2] > 0 and voice[3] > 0
+    routed_voice = result.queue.tag == 1
+    assert np.all(result.queue.arrival[routed_voice] >= 2 * 1440.0)
+    assert np.all(result.queue.handle[routed_voice] == 2.0)
+    s = summarize(result)
+    assert s["by_class"]["voice"]["received"] == int(voice.sum())
