@@ -1,0 +1,130 @@
+"""Traffic sampled once, served many times: other rosters and servers on the same messages.
+
+A staffing or sizing search compares configurations on the same messages (common random
+numbers) and should not pay for sampling them again. `sample_traffic` runs the model once and
+keeps every message that could reach an agent: the routed messages outside campaign windows and,
+inside them, every message the keyword rules do not answer, with its server service time.
+`serve` replays them through another `StaffSchedule` and/or `ServerSpec`.
+
+Exactness: serving with the original roster and server reproduces the run exactly. With another
+configuration the traffic is held fixed; that is the model's own answer when fans do not depend
+on service (a fixed fan base, or `quality_sensitivity` and `unanswered_unfollow` both 0), and an
+approximation otherwise: the follower feedback of the new configuration is not re-simulated.
+`Traffic.exact` says which.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+from numpy.typing import NDArray
+
+from sim.model.engine import ModelResult, RunSpec, run_one
+from sim.model.human_queue import HumanQueue
+from sim.model.roster import StaffSchedule
+from sim.model.surge import WindowSample, serve_window
+from sim.scenario.schema import Scenario, ServerSpec
+
+__all__ = ["Traffic", "sample_traffic", "serve"]
+
+I64 = NDArray[np.int64]
+
+
+def _feedback(scenario: Scenario) -> bool:
+    """Whether fans (and so later traffic) depend on how the agents serve them."""
+    for sc in scenario.timeline.days:
+        if sc.followers.unanswered_unfollow > 0:
+            return True
+        if any(ch.quality_sensitivity > 0 for ch in sc.channels.values()):
+            return True
+    return False
+
+
+@dataclass(frozen=True)
+class Traffic:
+    """One replication's messages, sampled once, and the run they were sampled in."""
+
+    result: ModelResult
+    exact: bool  # serving another configuration is exact (fans do not depend on service)
+
+
+def sample_traffic(spec: RunSpec) -> Traffic:
+    """Run `spec` once and keep its messages for `serve`."""
+    return Traffic(run_one(spec), not _feedback(spec.scenario))
+
+
+def _window_counts(w: WindowSample, interval: float, shape: tuple[int, int]) -> tuple[I64, ...]:
+    """(auto-replied, to humans, failed) per (interval, class) of one window's messages."""
+    slot = (w.arrival_s / 60.0 // interval).astype(np.int64)
+    cell = slot * shape[1] + w.cls
+    size = shape[0] * shape[1]
+
+    def count(mask: NDArray[np.bool_]) -> I64:
+        return np.bincount(cell[mask], minlength=size).reshape(shape).astype(np.int64)
+
+    return count(w.auto & ~w.failed), count(~w.auto & ~w.failed), count(w.failed)
+
+
+def serve(
+    traffic: Traffic,
+    schedule: StaffSchedule | None = None,
+    server: ServerSpec | None = None,
+    keep_server: bool = True,
+    scenario: Scenario | None = None,
+) -> ModelResult:
+    """Serve the same messages with `schedule` (default: the run's) and `server`.
+
+    With `keep_server` (the default) campaign windows keep the run's server outcomes; pass
+    `keep_server=False` to re-run every window through `server` (None: no server at all).
+    `scenario` (the variant served) goes into the result's provenance; default: the run's.
+    """
+    r = traffic.result
+    q = r.queue
+    windows = r.windows if keep_server else tuple(serve_window(w, server) for w in r.windows)
+    outside = np.ones(q.arrival.size, bool)
+    for w in r.windows:
+        outside &= (q.arrival < w.window.start) | (q.arrival >= w.window.end)
+    arrival = [q.arrival[outside]]
+    priority, handle, deadline, cls = [q.priority[outside]], [q.handle[outside]], [], []
+    deadline.append(q.deadline[outside])
+    cls.append(q.tag[outside])
+    for w in windows:
+        h = w.human
+        arrival.append(h.arrival)
+        priority.append(h.priority)
+        handle.append(h.handle)
+        deadline.append(h.deadline)
+        cls.append(h.cls)
+    a = np.concatenate(arrival)
+    order = np.argsort(a, kind="stable")
+    roster = schedule if schedule is not None else r.schedule
+    queue = HumanQueue(roster)
+    queue.offer(
+        a[order],
+        np.concatenate(priority)[order],
+        np.concatenate(handle)[order],
+        np.concatenate(deadline)[order],
+        np.concatenate(cls)[order],
+    )
+    queue.advance(q.horizon)
+    auto, human, failed = r.auto_replied.copy(), r.to_humans.copy(), r.server_failed.copy()
+    for old, new in zip(r.windows, windows, strict=True):
+        for total, before, after in zip(
+            (auto, human, failed),
+            _window_counts(old, r.interval_minutes, auto.shape),
+            _window_counts(new, r.interval_minutes, auto.shape),
+            strict=True,
+        ):
+            total += after - before
+    spec = r.spec if scenario is None else replace(r.spec, scenario=scenario)
+    return replace(
+        r,
+        spec=spec,
+        auto_replied=auto,
+        to_humans=human,
+        server_failed=failed,
+        queue=queue.records(),
+        schedule=roster,
+        windows=windows,
+    )
