@@ -26,3 +26,22 @@ def test_units_are_named() -> None:
     log = io.StringIO()
     DayProgress("calibrate", stream=log, after_seconds=0, unit="run")(2, 4)
     assert log.getvalue().startswith("calibrate: run 2/4")
+
+
+def test_a_long_campaign_window_reports_progress_before_the_day_ends() -> None:
+    from pathlib import Path
+
+    from sim.model import RunSpec, run_one
+    from sim.scenario import load_scenario
+
+    heard: list[tuple[int, int, str]] = []
+
+    def record(done: int, total: int, note: str = "") -> None:
+        heard.append((done, total, note))
+
+    festival = Path(__file__).parents[1] / "scenarios" / "mifan_festival_2013.toml"
+    run_one(RunSpec(load_scenario(festival), 1), record)
+    notes = [n for _, _, n in heard if n]
+    assert notes and all(n.startswith("campaign window: ") for n in notes)
+    assert heard[-1] == (1, 1, "")
+    assert heard.index((1, 1, "")) > 0  # window reports came first

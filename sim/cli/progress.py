@@ -30,8 +30,8 @@ class DayProgress:
         self._tty = self._stream.isatty()
         self._shown = False
 
-    def __call__(self, done: int, total: int) -> None:
-        """Callback for the model: `done` of `total` simulated days finished."""
+    def __call__(self, done: int, total: int, note: str = "") -> None:
+        """Callback for the model: `done` of `total` simulated days finished; `note` says more."""
         now = time.monotonic() - self._t0
         if now < self._after:
             return
@@ -40,12 +40,13 @@ class DayProgress:
             fill = int(width * done / total)
             self._stream.write(
                 f"\r{self._label}: [{'#' * fill}{'.' * (width - fill)}] {self._unit} "
-                f"{done}/{total} ({now:.0f} s)"
+                f"{done}/{total}{', ' + note if note else ''} ({now:.0f} s)\x1b[K"
             )
             self._shown = True
             if done == total:
                 self._stream.write("\n")
         elif now - self._last >= self._every or done == total:
-            self._stream.write(f"{self._label}: {self._unit} {done}/{total} ({now:.0f} s)\n")
+            more = f", {note}" if note else ""
+            self._stream.write(f"{self._label}: {self._unit} {done}/{total}{more} ({now:.0f} s)\n")
             self._last = now
         self._stream.flush()

@@ -40,7 +40,8 @@ __all__ = ["FEEDBACK_LAG_DAYS", "ModelResult", "RunSpec", "ServiceModel", "run_o
 
 FEEDBACK_LAG_DAYS = 2  # outcomes of day d-2's messages feed day d (nearly all are settled)
 
-Progress = Callable[[int, int], None]
+Progress = Callable[..., None]
+"""`progress(done_days, total_days, note="")`: called after each day and during long windows."""
 
 
 @dataclass(frozen=True)
@@ -233,12 +234,23 @@ class ServiceModel:
             first,
             self._streams,
             day,
+            self._server_progress(day),
         )
         self._windows.append(sample)
         outside = everyday.take(~inside)
         order = Messages.merge_order([outside, in_window])
         failed = np.concatenate([np.zeros(outside.size, bool), sample.failed])[order]
         return Messages.merge([outside, in_window]), failed
+
+    def _server_progress(self, day: int) -> Callable[[int, int], None] | None:
+        report = self._progress
+        if report is None:
+            return None
+
+        def window(done: int, total: int) -> None:
+            report(day, self.days, f"campaign window: {done:,}/{total:,} messages")
+
+        return window
 
     def run(self, spec: RunSpec) -> ModelResult:
         """Run to the horizon and collect the raw result."""

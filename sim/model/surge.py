@@ -14,7 +14,7 @@ fans (and active) from the campaign's start, not from midnight.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -193,7 +193,10 @@ def campaign_bursts(
 
 
 def _server_records(
-    server: ServerSpec, arrival_s: NDArray[np.float64], service: NDArray[np.float64]
+    server: ServerSpec,
+    arrival_s: NDArray[np.float64],
+    service: NDArray[np.float64],
+    progress: Callable[[int, int], None] | None = None,
 ) -> ServerRecords:
     return simulate_server(
         arrival_s,
@@ -209,14 +212,19 @@ def _server_records(
         else server.instances
         * (server.background_workers_per_instance or server.workers_per_instance),
         ack_seconds=server.ack_seconds,
+        progress=progress,
     )
 
 
-def serve_window(sample: WindowSample, server: ServerSpec | None) -> WindowSample:
+def serve_window(
+    sample: WindowSample,
+    server: ServerSpec | None,
+    progress: Callable[[int, int], None] | None = None,
+) -> WindowSample:
     """The same window's messages through another server (or none): common random numbers."""
-    records = (
-        None if server is None else _server_records(server, sample.arrival_s, sample.service_s)
-    )
+    records = None
+    if server is not None:
+        records = _server_records(server, sample.arrival_s, sample.service_s, progress)
     failed = np.zeros(sample.arrival_s.size, bool) if records is None else records.outcome == FAILED
     return WindowSample(
         sample.window,
@@ -243,6 +251,7 @@ def sample_window(
     first_messages: NDArray[np.float64] | None,
     streams: Streams,
     day: int,
+    progress: Callable[[int, int], None] | None = None,
 ) -> tuple[Messages, WindowSample]:
     """The window's messages (everyday ones in it plus the bursts) through the server, if any.
 
@@ -296,4 +305,4 @@ def sample_window(
         background,
         expected,
     )
-    return merged, serve_window(sample, server)
+    return merged, serve_window(sample, server, progress)
