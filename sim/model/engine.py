@@ -32,7 +32,7 @@ from sim.model.surge import (
     sample_window,
     window_bounds,
 )
-from sim.model.traffic import DayCounts, Messages, MessageStream, day_counts
+from sim.model.traffic import DayCounts, HumanBatch, Messages, MessageStream
 from sim.scenario.schema import Scenario
 from sim.units import DAY, SECONDS_PER_MINUTE
 
@@ -186,34 +186,50 @@ class ServiceModel:
                 fans += new.count * share
                 active += new.count * share * sc.fans.active_share
         first = self._first_messages()
-        everyday = stream.sample_day(self._streams, day, t0, self.interval, active, first)
-        failed = np.zeros(everyday.size, bool)
-        messages = everyday
+        back_end = sc.service.back_end
+        window = None
         if campaigns:
-            messages, failed = self._campaign_window(day, stream, everyday, active, first, drawn)
-        auto = stream.answered_by_keyword(messages, sc.service.back_end)
-        k = len(self.class_names)
-        self._counts.append(day_counts(messages, auto, failed, t0, self.interval, self.per_day, k))
+            window = window_bounds(self.scenario.scenario.start, sc, campaigns, day, self.interval)
+        sample = stream.sample_day(
+            self._streams, day, t0, self.interval, active, first, back_end, window
+        )
+        received, auto = sample.received, sample.auto
+        failed = np.zeros_like(received)
+        routed = stream.human_batch(sample.messages)
+        if window is not None:
+            counts, routed = self._campaign_window(
+                day, stream, sample.messages, active, first, drawn, window
+            )
+            a, b = (round((x - t0) / self.interval) for x in window)
+            received, auto, failed = received.copy(), auto.copy(), failed.copy()
+            received[a:b] = counts.received[a:b]
+            auto[a:b] = counts.auto_replied[a:b]
+            failed[a:b] = counts.failed_at_server[a:b]
+        self._counts.append(DayCounts(received, auto, received - auto - failed, failed))
         self._fans.append(fans)
-        batch = stream.human_batch(messages.take(~auto & ~failed))
-        self.queue.offer(batch.arrival, batch.priority, batch.handle, batch.deadline, batch.cls)
+        self.queue.offer(
+            routed.arrival, routed.priority, routed.handle, routed.deadline, routed.cls
+        )
 
     def _campaign_window(
         self,
         day: int,
         stream: MessageStream,
-        everyday: Messages,
+        kept: Messages,
         active: NDArray[np.float64],
         first: NDArray[np.float64] | None,
         drawn: tuple[Campaigning, ...],
-    ) -> tuple[Messages, NDArray[np.bool_]]:
-        """The day's messages with the window's bursts, and which failed at the server."""
+        bounds: tuple[float, float],
+    ) -> tuple[DayCounts, HumanBatch]:
+        """The window through the server: its counts per interval, and the day's routed messages.
+
+        `kept` holds the day's routed candidates and every everyday message inside the window.
+        """
         sc = self.by_day[day]
         today = self.timeline.date(day)
         campaigns = {n: c for n, c in sc.campaigns.items() if c.start.date() == today}
-        start = self.scenario.scenario.start
-        lo, hi = window_bounds(start, sc, campaigns, day, self.interval)
-        bursts = campaign_bursts(start, campaigns, drawn, self.class_names)
+        lo, hi = bounds
+        bursts = campaign_bursts(self.scenario.scenario.start, campaigns, drawn, self.class_names)
         window = SurgeWindow(
             lo,
             hi,
@@ -221,15 +237,15 @@ class ServiceModel:
             tuple((c, s) for _, c, s in bursts),
             sum(d.participants for d in drawn),
         )
-        inside = (everyday.time >= lo) & (everyday.time < hi)
+        inside = (kept.time >= lo) & (kept.time < hi)
         seconds = lo * SECONDS_PER_MINUTE + np.arange(round((hi - lo) * SECONDS_PER_MINUTE))
         slot = ((seconds / SECONDS_PER_MINUTE - day * DAY) // self.interval).astype(np.int64)
-        in_window, sample = sample_window(
+        _, sample = sample_window(
             sc,
             stream,
             window,
             tuple(name for name, _, _ in bursts),
-            everyday.take(inside),
+            kept.take(inside),
             active[np.minimum(slot, self.per_day - 1)],
             first,
             self._streams,
@@ -237,10 +253,10 @@ class ServiceModel:
             self._server_progress(day),
         )
         self._windows.append(sample)
-        outside = everyday.take(~inside)
-        order = Messages.merge_order([outside, in_window])
-        failed = np.concatenate([np.zeros(outside.size, bool), sample.failed])[order]
-        return Messages.merge([outside, in_window]), failed
+        outside = stream.human_batch(kept.take(~inside))
+        routed = HumanBatch.merge([outside, sample.human])
+        counts = sample.interval_counts(day * DAY, self.interval, self.per_day, len(stream.auto))
+        return counts, routed
 
     def _server_progress(self, day: int) -> Callable[[int, int], None] | None:
         report = self._progress

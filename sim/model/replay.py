@@ -23,7 +23,7 @@ from numpy.typing import NDArray
 from sim.model.engine import ModelResult, RunSpec, run_one
 from sim.model.human_queue import HumanQueue
 from sim.model.roster import StaffSchedule
-from sim.model.surge import WindowSample, serve_window
+from sim.model.surge import serve_window
 from sim.scenario.schema import Scenario, ServerSpec
 
 __all__ = ["Traffic", "sample_traffic", "serve"]
@@ -52,18 +52,6 @@ class Traffic:
 def sample_traffic(spec: RunSpec) -> Traffic:
     """Run `spec` once and keep its messages for `serve`."""
     return Traffic(run_one(spec), not _feedback(spec.scenario))
-
-
-def _window_counts(w: WindowSample, interval: float, shape: tuple[int, int]) -> tuple[I64, ...]:
-    """(auto-replied, to humans, failed) per (interval, class) of one window's messages."""
-    slot = (w.arrival_s / 60.0 // interval).astype(np.int64)
-    cell = slot * shape[1] + w.cls
-    size = shape[0] * shape[1]
-
-    def count(mask: NDArray[np.bool_]) -> I64:
-        return np.bincount(cell[mask], minlength=size).reshape(shape).astype(np.int64)
-
-    return count(w.auto & ~w.failed), count(~w.auto & ~w.failed), count(w.failed)
 
 
 def serve(
@@ -109,14 +97,13 @@ def serve(
     )
     queue.advance(q.horizon)
     auto, human, failed = r.auto_replied.copy(), r.to_humans.copy(), r.server_failed.copy()
+    n, k = auto.shape
     for old, new in zip(r.windows, windows, strict=True):
-        for total, before, after in zip(
-            (auto, human, failed),
-            _window_counts(old, r.interval_minutes, auto.shape),
-            _window_counts(new, r.interval_minutes, auto.shape),
-            strict=True,
-        ):
-            total += after - before
+        before = old.interval_counts(0.0, r.interval_minutes, n, k)
+        after = new.interval_counts(0.0, r.interval_minutes, n, k)
+        auto += after.auto_replied - before.auto_replied
+        human += after.to_humans - before.to_humans
+        failed += after.failed_at_server - before.failed_at_server
     spec = r.spec if scenario is None else replace(r.spec, scenario=scenario)
     return replace(
         r,

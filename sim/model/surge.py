@@ -24,7 +24,7 @@ from sim.errors import Problem, ScenarioError
 from sim.model.bursts import BurstSchedule
 from sim.model.rng import Streams
 from sim.model.server import FAILED, ServerRecords, simulate_server
-from sim.model.traffic import HumanBatch, Messages, MessageStream
+from sim.model.traffic import DayCounts, HumanBatch, Messages, MessageStream
 from sim.scenario.schema import CampaignSpec, Scenario, ServerSpec
 
 __all__ = [
@@ -90,6 +90,24 @@ class WindowSample:
     server: ServerRecords | None
     background_per_second: NDArray[np.float64]  # expected everyday stream, per (second, class)
     expected_per_second: NDArray[np.float64]  # everything sampled from, per (second, class)
+
+    def interval_counts(self, first: float, interval: float, n: int, k: int) -> DayCounts:
+        """Per (interval, class) counts of the window's messages; slots of `interval` from `first`.
+
+        Slots outside the window count nothing.
+        """
+        slot = np.clip((self.arrival_s / 60.0 - first) // interval, 0, n - 1).astype(np.int64)
+        cell = slot * k + self.cls
+
+        def count(mask: NDArray[np.bool_]) -> NDArray[np.int64]:
+            return np.bincount(cell[mask], minlength=n * k).reshape(n, k).astype(np.int64)
+
+        return DayCounts(
+            received=count(np.ones(self.cls.size, bool)),
+            auto_replied=count(self.auto & ~self.failed),
+            to_humans=count(~self.auto & ~self.failed),
+            failed_at_server=count(self.failed),
+        )
 
     @property
     def human(self) -> HumanBatch:

@@ -24,7 +24,7 @@ from sim.dists import Distribution
 from sim.model.rng import Streams
 from sim.scenario.schema import MessagesSpec, ServiceSpec
 
-__all__ = ["DayCounts", "HumanBatch", "MessageStream", "Messages", "day_counts"]
+__all__ = ["DayCounts", "DaySample", "HumanBatch", "MessageStream", "Messages"]
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
@@ -41,6 +41,19 @@ class HumanBatch:
     handle: F64
     deadline: F64
 
+    @classmethod
+    def merge(cls, parts: Sequence[HumanBatch]) -> HumanBatch:
+        """Sorted batches in one time order (stable: ties keep the order of `parts`)."""
+        arrival = np.concatenate([p.arrival for p in parts])
+        order = np.argsort(arrival, kind="stable")
+        return cls(
+            arrival[order],
+            np.concatenate([p.cls for p in parts])[order],
+            np.concatenate([p.priority for p in parts])[order],
+            np.concatenate([p.handle for p in parts])[order],
+            np.concatenate([p.deadline for p in parts])[order],
+        )
+
     def take(self, mask: Bool) -> HumanBatch:
         """The messages where `mask` holds, in the same order."""
         return HumanBatch(
@@ -51,7 +64,12 @@ class HumanBatch:
 
 @dataclass(frozen=True)
 class Messages:
-    """Individual messages, sorted by time: what was sent and what it would cost an agent."""
+    """Individual messages: what was sent and what it would cost an agent.
+
+    A day's messages stay grouped by source and class (counting needs no order); only what
+    needs time order (the queue's routed messages, a server window) is sorted, by `merge` or
+    `sorted`, with a stable sort, so ties keep their sampling order.
+    """
 
     time: F64  # minutes
     cls: I64  # index into the run's class names
@@ -71,6 +89,29 @@ class Messages:
         if not parts:
             return np.empty(0, np.int64)
         return np.argsort(np.concatenate([p.time for p in parts]), kind="stable").astype(np.int64)
+
+    @classmethod
+    def concat(cls, parts: Sequence[Messages]) -> Messages:
+        """All `parts` one after the other, unsorted."""
+        if not parts:
+            return cls.empty()
+        if len(parts) == 1:
+            return parts[0]
+        return cls(
+            np.concatenate([p.time for p in parts]),
+            np.concatenate([p.cls for p in parts]),
+            np.concatenate([p.covered for p in parts]),
+            np.concatenate([p.handle for p in parts]),
+            np.concatenate([p.deadline for p in parts]),
+        )
+
+    def sorted(self) -> Messages:
+        """The same messages in time order (stable)."""
+        order = np.argsort(self.time, kind="stable")
+        return Messages(
+            self.time[order], self.cls[order], self.covered[order], self.handle[order],
+            self.deadline[order],
+        )  # fmt: skip
 
     @classmethod
     def merge(cls, parts: Sequence[Messages]) -> Messages:
@@ -97,6 +138,15 @@ class Messages:
     def size(self) -> int:
         """Number of messages."""
         return int(self.time.size)
+
+
+@dataclass(frozen=True)
+class DaySample:
+    """A day's sampled messages: those kept individually, and counts per (interval, class)."""
+
+    messages: Messages  # routed candidates, plus every message inside a server window
+    received: I64
+    auto: I64  # answered by keyword rules (before any server failure)
 
 
 @dataclass(frozen=True)
@@ -212,15 +262,39 @@ class MessageStream:
         `per_class[c]` holds the generators of class c: (counts, times and coverage, handle,
         patience); one generator may serve several roles (it is then used in that order).
         """
+        return self._sample(means, t0, step, per_class, None).messages
+
+    def _sample(
+        self,
+        means: F64,
+        t0: float,
+        step: float,
+        per_class: Sequence[tuple[np.random.Generator, ...]],
+        drop: tuple[bool, float, float] | None,
+    ) -> DaySample:
+        """Sample every message with all its attributes, then keep what later steps need.
+
+        With `drop = (back_end, lo, hi)`, messages the keyword rules answer are only counted
+        (they cost no agent time), unless they fall in [lo, hi), a window the server sees.
+        """
+        shape = means.shape
+        received = np.zeros(shape, np.int64)
+        auto = np.zeros(shape, np.int64)
         parts = []
         for c in np.flatnonzero(means.sum(axis=0) > 0).tolist():
             counts_rng, message_rng, handle_rng, patience_rng = per_class[c]
             counts = counts_rng.poisson(means[:, c])
-            slots = np.repeat(np.arange(means.shape[0], dtype=np.float64), counts)
-            time = t0 + step * (slots + message_rng.random(slots.size))
-            covered_u = message_rng.random(slots.size)
-            parts.append(self._attributes(c, time, covered_u, handle_rng, patience_rng))
-        return Messages.merge(parts)
+            slot = np.repeat(np.arange(shape[0], dtype=np.int64), counts)
+            time = t0 + step * (slot + message_rng.random(slot.size))
+            covered_u = message_rng.random(slot.size)
+            m = self._attributes(c, time, covered_u, handle_rng, patience_rng)
+            received[:, c] = counts
+            if drop is not None and self.auto[c] and drop[0]:
+                answered = m.covered
+                auto[:, c] = np.bincount(slot[answered], minlength=shape[0])
+                m = m.take(~answered | ((time >= drop[1]) & (time < drop[2])))
+            parts.append(m)
+        return DaySample(Messages.concat(parts), received, auto)
 
     def sample_day(
         self,
@@ -229,10 +303,19 @@ class MessageStream:
         t0: float,
         interval: float,
         active: F64,
-        first_messages: F64 | None = None,
-    ) -> Messages:
-        """The everyday stream and new fans' first messages (`first_messages[class]`) of a day."""
+        first_messages: F64 | None,
+        back_end: bool,
+        window: tuple[float, float] | None = None,
+    ) -> DaySample:
+        """The everyday stream and new fans' first messages (`first_messages[class]`) of a day.
+
+        Every message is drawn with all its attributes (common random numbers); those the
+        keyword rules answer are then only counted, except inside `window` (minutes), which the
+        server sees. Messages are grouped by source and class, each group in sampling order.
+        """
         names = self.class_names
+        lo, hi = window if window is not None else (0.0, 0.0)
+        drop = (back_end, lo, hi)
         everyday = [
             (
                 streams.get("traffic.counts", day, n),
@@ -242,36 +325,23 @@ class MessageStream:
             )
             for n in names
         ]
-        parts = [self.sample_counts(self.day_means(t0, interval, active), t0, interval, everyday)]
+        out = self._sample(self.day_means(t0, interval, active), t0, interval, everyday, drop)
         if first_messages is not None and first_messages.any():
             own = [(g, g, g, g) for g in (streams.get("first_messages", day, n) for n in names)]
             means = self.first_message_means(t0, interval, active.size, first_messages)
-            parts.append(self.sample_counts(means, t0, interval, own))
-        return Messages.merge(parts)
+            first = self._sample(means, t0, interval, own, drop)
+            out = DaySample(
+                Messages.concat([out.messages, first.messages]),
+                out.received + first.received,
+                out.auto + first.auto,
+            )
+        return out
 
     def answered_by_keyword(self, m: Messages, back_end: bool) -> Bool:
         """Messages the keyword auto-reply answers (never without a back end)."""
         return np.asarray(self.auto[m.cls] & m.covered & back_end, bool)
 
     def human_batch(self, m: Messages) -> HumanBatch:
-        """All of `m` as messages for agents (priorities from their classes)."""
-        return HumanBatch(m.time, m.cls, self.priority[m.cls], m.handle, m.deadline)
-
-
-def day_counts(
-    m: Messages, auto: Bool, failed: Bool, t0: float, interval: float, n: int, k: int
-) -> DayCounts:
-    """Per (interval, class) counts of a day's messages."""
-    slot = np.minimum(((m.time - t0) // interval).astype(np.int64), n - 1)
-    cell = slot * k + m.cls
-
-    def count(mask: Bool) -> I64:
-        return np.bincount(cell[mask], minlength=n * k).reshape(n, k).astype(np.int64)
-
-    everything = np.ones(m.size, bool)
-    return DayCounts(
-        received=count(everything),
-        auto_replied=count(auto & ~failed),
-        to_humans=count(~auto & ~failed),
-        failed_at_server=count(failed),
-    )
+        """All of `m` as messages for agents, in time order (priorities from their classes)."""
+        s = m.sorted()
+        return HumanBatch(s.time, s.cls, self.priority[s.cls], s.handle, s.deadline)
