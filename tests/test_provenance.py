@@ -56,7 +56,7 @@ def test_every_csv_row_leads_with_the_provenance(out: Path, name: str, replicati
     assert all({k: row[k] for k in PROVENANCE_COLUMNS} == want for row in rows)
 
 
-@pytest.mark.parametrize("name", ["summary.json"])
+@pytest.mark.parametrize("name", ["summary.json", "manifest.json"])
 def test_json_outputs_carry_the_provenance(out: Path, name: str) -> None:
     data = json.loads((out / "run" / name).read_text(encoding="utf-8"))
     assert {k: str(data[k]) for k in PROVENANCE_COLUMNS} == expected(out, 2)
