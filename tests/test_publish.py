@@ -5,6 +5,7 @@ import json
 import os
 import signal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -248,19 +249,50 @@ def test_unwritable_out_fails_before_simulating(
     assert "Traceback" not in err
 
 
-def test_read_only_out_fails_before_simulating(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+def read_only(monkeypatch: pytest.MonkeyPatch, folder: Path) -> None:
+    """Refuse new entries in `folder` as a read-only folder would (chmod does not stop root)."""
+    mkdir, os_open = Path.mkdir, os.open
+
+    def refusing_mkdir(self: Path, *args: Any, **kwargs: Any) -> None:
+        if self.parent == folder:
+            raise PermissionError(13, "Permission denied")
+        mkdir(self, *args, **kwargs)
+
+    def refusing_open(path: Any, *args: Any, **kwargs: Any) -> int:
+        if Path(path).parent == folder:
+            raise PermissionError(13, "Permission denied")
+        return os_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "mkdir", refusing_mkdir)
+    monkeypatch.setattr(os, "open", refusing_open)
+
+
+@pytest.mark.parametrize(("command", "name"), [("run", "out"), ("profile", "p.csv")])
+def test_read_only_place_fails_before_simulating(
+    command: str,
+    name: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
-    if os.geteuid() == 0:
-        pytest.skip("root writes into read-only folders")
     monkeypatch.setattr(cli, "run_one", must_not_run)
-    locked = tmp_path / "locked"
-    locked.mkdir(0o555)
-    try:
-        assert main(["run", str(DAY), "-q", "--out", str(locked / "out")]) == 2
-    finally:
-        locked.chmod(0o755)
-    assert "cannot write in" in capsys.readouterr().err
+    read_only(monkeypatch, tmp_path)
+    assert main([command, str(FEST), "--out", str(tmp_path / name)]) == 2
+    err = capsys.readouterr().err
+    assert f"--out: cannot write in {tmp_path}: Permission denied" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_existing_out_below_a_read_only_parent_stages_inside_it(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "surge.csv").write_text("old")
+    with pytest.MonkeyPatch.context() as mp:
+        read_only(mp, tmp_path)
+        with StagedFolder(out) as stage:
+            assert stage.path is not None and stage.path.parent == out
+            stage.publish({"a.csv": "a"}, {}, known=["surge.csv"])
+    assert sorted(p.name for p in out.iterdir()) == ["a.csv", MANIFEST]
 
 
 @pytest.mark.parametrize("command", ["run", "profile", "calibrate", "docs"])

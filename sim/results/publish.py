@@ -107,14 +107,23 @@ class _Staged(abc.ABC):
         self._created: list[Path] = []
         self.path: Path | None = None
 
-    def _prepare(self, create: Callable[[Path], None]) -> None:
-        """Create missing parent folders and the staging entry; a failure is a clear error."""
+    def _prepare(self, create: Callable[[Path], None], inside: Path | None = None) -> None:
+        """Create missing parent folders and the staging entry; a failure is a clear error.
+
+        The entry goes beside the target; if the parent refuses it and `inside` is given (an
+        existing output folder, e.g. `--out .` below a read-only parent), it goes in there.
+        """
         missing = _missing_ancestors(self.target.parent, self.field, self.shown)
         try:
             for folder in reversed(missing):
                 folder.mkdir()
                 self._created.append(folder)
-            self.path = _fresh_name(self.target.parent, self.target.name, create)
+            try:
+                self.path = _fresh_name(self.target.parent, self.target.name, create)
+            except PermissionError:
+                if inside is None:
+                    raise
+                self.path = _fresh_name(inside, "fansim", create)
         except OSError as exc:
             self._remove_created()
             raise _problem(
@@ -198,7 +207,7 @@ class StagedFolder(_Staged):
                 raise _problem(field, target, "is a file, not a folder")
             if not os.access(self.target, os.W_OK | os.X_OK):
                 raise _problem(field, target, "the folder is not writable")
-        self._prepare(lambda p: p.mkdir(0o777))
+        self._prepare(lambda p: p.mkdir(0o777), self.target if self.target.is_dir() else None)
 
     def publish(
         self, files: Mapping[str, str], provenance: Mapping[str, Any], known: Iterable[str] = ()
