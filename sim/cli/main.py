@@ -1,7 +1,8 @@
 """The `fansim` command: thin argument handling over the Python API.
 
-`main(argv)` returns an exit code (0 ok, 2 bad input) and never raises for user errors, so tests
-call it directly and users never see a traceback for a mistake in a scenario file.
+`main(argv)` returns an exit code (0 ok, 2 bad input, 130 / 143 after Ctrl-C / SIGTERM) and
+never raises for user errors, so tests call it directly and users never see a traceback for a
+mistake in a scenario file or for stopping a run.
 """
 
 from __future__ import annotations
@@ -16,12 +17,15 @@ from rich.table import Table
 
 from sim import __version__
 from sim.cli.progress import DayProgress
+from sim.cli.signals import Terminated, exit_code, interrupted_message, sigterm_raises
 from sim.errors import Problem, ScenarioError
 from sim.experiments.calibration import calibrate, calibration_markdown
 from sim.model.engine import RunSpec, run_one
+from sim.results.provenance import provenance
+from sim.results.publish import StagedFile, StagedFolder
 from sim.results.server_tables import profile_rows, surge_rows
 from sim.results.summary import daily_rows, hourly_rows, summarize
-from sim.results.writers import clean, csv_text, write_outputs
+from sim.results.writers import RUN_FILES, clean, csv_text, run_files
 from sim.scenario.load import Scenario, load_scenario, phase_segments
 from sim.scenario.reference import scenario_reference
 
@@ -45,6 +49,13 @@ def _positive(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be >= 1 (got {value})")
     return value
+
+
+def _out_path(text: str) -> Path:
+    """Validating `type=` for --out: an empty name would silently mean the current folder."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError(f"must name a file or folder (got {text!r})")
+    return Path(text)
 
 
 def _add_overrides(parser: argparse.ArgumentParser) -> None:
@@ -72,7 +83,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--replication", type=_non_negative, default=0, help="replication index (default 0)"
     )
-    run.add_argument("--out", type=Path, default=Path("out"), help="output folder (default out)")
+    run.add_argument(
+        "--out", type=_out_path, default=Path("out"), help="output folder (default out)"
+    )
     _add_overrides(run)
     run.add_argument("-q", "--quiet", action="store_true", help="no table on the terminal")
 
@@ -84,7 +97,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     prof.add_argument("scenario", type=Path, help="scenario TOML file with campaigns")
     prof.add_argument("--seed", type=_non_negative, help="root seed (default: scenario.seed)")
-    prof.add_argument("--out", type=Path, default=Path("profile.csv"), help="CSV to write")
+    prof.add_argument("--out", type=_out_path, default=Path("profile.csv"), help="CSV to write")
     _add_overrides(prof)
 
     cal = sub.add_parser("calibrate", help="compare the model with the field facts; write a table")
@@ -92,10 +105,12 @@ def _parser() -> argparse.ArgumentParser:
     cal.add_argument("--seed", type=_non_negative, default=2013, help="root seed (2013)")
     cal.add_argument("--workers", type=_positive, default=1, help="processes (default 1)")
     cal.add_argument("--scenarios", type=Path, default=Path("scenarios"), help="scenario folder")
-    cal.add_argument("--out", type=Path, default=Path("docs/calibration.md"), help="table file")
+    cal.add_argument(
+        "--out", type=_out_path, default=Path("docs/calibration.md"), help="table file"
+    )
 
     docs = sub.add_parser("docs", help="write the scenario reference generated from the schema")
-    docs.add_argument("--out", type=Path, help="file to write (default: print)")
+    docs.add_argument("--out", type=_out_path, help="file to write (default: print)")
     return p
 
 
@@ -151,17 +166,18 @@ def _cmd_run(args: argparse.Namespace, console: Console) -> int:
     scenario: Scenario = load_scenario(args.scenario, args.overrides)
     seed = scenario.scenario.seed if args.seed is None else args.seed
     spec = RunSpec(scenario, seed, args.replication)
-    result = run_one(spec, DayProgress(scenario.scenario.name))
-    summary = summarize(result)
-    hourly = hourly_rows(result)
-    paths = write_outputs(
-        args.out,
-        summary,
-        hourly,
-        scenario.model_dump(mode="json"),
-        daily_rows(result, hourly),
-        surge_rows(result),
-    )
+    with StagedFolder(args.out, "--out") as stage:  # checked before any simulation
+        result = run_one(spec, DayProgress(scenario.scenario.name))
+        summary = summarize(result)
+        hourly = hourly_rows(result)
+        files = run_files(
+            summary,
+            hourly,
+            scenario.model_dump(mode="json"),
+            daily_rows(result, hourly),
+            surge_rows(result),
+        )
+        paths = stage.publish(files, {**provenance(spec), "version": summary["version"]}, RUN_FILES)
     if not args.quiet:
         _print_summary(console, clean(summary))
         console.print("wrote " + ", ".join(str(p) for p in paths))
@@ -187,10 +203,10 @@ def _cmd_profile(args: argparse.Namespace, console: Console) -> int:
             [Problem("campaigns", "the scenario has no campaign to profile")], str(args.scenario)
         )
     seed = scenario.scenario.seed if args.seed is None else args.seed
-    result = run_one(RunSpec(scenario, seed), DayProgress(scenario.scenario.name))
-    rows = profile_rows(result)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(csv_text(rows), encoding="utf-8")
+    with StagedFile(args.out, "--out") as staged:
+        result = run_one(RunSpec(scenario, seed), DayProgress(scenario.scenario.name))
+        rows = profile_rows(result)
+        staged.publish(csv_text(rows))
     peak = max(rows, key=lambda r: r["rate_per_second"])
     total = sum(r["rate_per_second"] for r in rows)
     console.print(
@@ -201,16 +217,15 @@ def _cmd_profile(args: argparse.Namespace, console: Console) -> int:
 
 
 def _cmd_calibrate(args: argparse.Namespace, console: Console) -> int:
-    results = calibrate(
-        args.scenarios,
-        args.replications,
-        args.seed,
-        args.workers,
-        DayProgress("calibrate", after_seconds=0.0, unit="run"),
-    )
-    text = calibration_markdown(results, args.replications, args.seed)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text, encoding="utf-8")
+    with StagedFile(args.out, "--out") as staged:
+        results = calibrate(
+            args.scenarios,
+            args.replications,
+            args.seed,
+            args.workers,
+            DayProgress("calibrate", after_seconds=0.0, unit="run"),
+        )
+        staged.publish(calibration_markdown(results, args.replications, args.seed))
     table = Table(title="calibration")
     for col in ("measure", "scenario", "mean", "tolerance", "within"):
         table.add_column(col)
@@ -233,8 +248,8 @@ def _cmd_docs(args: argparse.Namespace, console: Console) -> int:
     if args.out is None:
         sys.stdout.write(text)
     else:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text, encoding="utf-8")
+        with StagedFile(args.out, "--out") as staged:
+            staged.publish(text)
         console.print(f"wrote {args.out}")
     return 0
 
@@ -254,7 +269,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "docs": _cmd_docs,
     }
     try:
-        return commands[args.command](args, console)
+        with sigterm_raises():
+            return commands[args.command](args, console)
+    except (KeyboardInterrupt, Terminated) as exc:  # staged outputs are already cleaned up
+        print(interrupted_message(exc), file=sys.stderr)
+        return exit_code(exc)
     except ScenarioError as exc:
         print(exc, file=sys.stderr)
         return 2
