@@ -18,6 +18,13 @@ from sim import __version__
 from sim.cli.progress import DayProgress
 from sim.errors import Problem, ScenarioError
 from sim.experiments.calibration import calibrate, calibration_markdown
+from sim.model.budget import (
+    DEFAULT_BUDGET_BYTES,
+    check_budget,
+    estimate_work,
+    format_bytes,
+    parse_bytes,
+)
 from sim.model.engine import RunSpec, run_one
 from sim.results.server_tables import profile_rows, surge_rows
 from sim.results.summary import daily_rows, hourly_rows, summarize
@@ -47,6 +54,30 @@ def _positive(text: str) -> int:
     return value
 
 
+def _memory_size(text: str) -> int:
+    """Validating `type=` for --memory-budget."""
+    try:
+        return parse_bytes(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _add_budget(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--memory-budget",
+        type=_memory_size,
+        default=DEFAULT_BUDGET_BYTES,
+        metavar="SIZE",
+        help="refuse a run whose estimated memory exceeds SIZE, e.g. 8GiB "
+        f"(default {format_bytes(DEFAULT_BUDGET_BYTES)})",
+    )
+
+
+def _within_budget(scenario: Scenario, args: argparse.Namespace) -> None:
+    """Estimate the run's memory before simulating; `ScenarioError` (exit 2) if over budget."""
+    check_budget(estimate_work(scenario), args.memory_budget, str(args.scenario))
+
+
 def _add_overrides(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--set",
@@ -74,6 +105,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--out", type=Path, default=Path("out"), help="output folder (default out)")
     _add_overrides(run)
+    _add_budget(run)
     run.add_argument("-q", "--quiet", action="store_true", help="no table on the terminal")
 
     val = sub.add_parser("validate", help="check scenario files; exit 2 if any is invalid")
@@ -86,6 +118,7 @@ def _parser() -> argparse.ArgumentParser:
     prof.add_argument("--seed", type=_non_negative, help="root seed (default: scenario.seed)")
     prof.add_argument("--out", type=Path, default=Path("profile.csv"), help="CSV to write")
     _add_overrides(prof)
+    _add_budget(prof)
 
     cal = sub.add_parser("calibrate", help="compare the model with the field facts; write a table")
     cal.add_argument("--replications", type=_positive, default=10, help="per scenario (10)")
@@ -149,6 +182,7 @@ def _print_summary(console: Console, summary: dict[str, object]) -> None:
 
 def _cmd_run(args: argparse.Namespace, console: Console) -> int:
     scenario: Scenario = load_scenario(args.scenario, args.overrides)
+    _within_budget(scenario, args)
     seed = scenario.scenario.seed if args.seed is None else args.seed
     spec = RunSpec(scenario, seed, args.replication)
     result = run_one(spec, DayProgress(scenario.scenario.name))
@@ -186,6 +220,7 @@ def _cmd_profile(args: argparse.Namespace, console: Console) -> int:
         raise ScenarioError(
             [Problem("campaigns", "the scenario has no campaign to profile")], str(args.scenario)
         )
+    _within_budget(scenario, args)
     seed = scenario.scenario.seed if args.seed is None else args.seed
     result = run_one(RunSpec(scenario, seed), DayProgress(scenario.scenario.name))
     rows = profile_rows(result)
