@@ -29,6 +29,7 @@ from sim.model.engine import RunSpec, run_one
 from sim.results.server_tables import profile_rows, surge_rows
 from sim.results.summary import daily_rows, hourly_rows, summarize
 from sim.results.writers import clean, csv_text, write_outputs
+from sim.scenario.bounds import MAX_SEED
 from sim.scenario.load import Scenario, load_scenario, phase_segments
 from sim.scenario.reference import scenario_reference
 
@@ -41,8 +42,8 @@ def _non_negative(text: str) -> int:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"must be a whole number >= 0 (got {text!r})") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0 (got {value})")
+    if not 0 <= value <= MAX_SEED:
+        raise argparse.ArgumentTypeError(f"must be >= 0 and < 2**63 (got {value})")
     return value
 
 

@@ -35,7 +35,7 @@ DEFAULT_BUDGET_BYTES = 4 * 2**30
 
 # Per-item costs in bytes, measured with peak RSS of `fansim run` (docs/benchmarks.md, "Memory
 # budget"); each is rounded up so the estimate stays an upper one.
-BASE_BYTES = 128 * 2**20  # interpreter, numpy, scipy, pydantic, simpy, rich: a tiny run (114 MB)
+BASE_BYTES = 160 * 2**20  # interpreter and libraries: a tiny run peaks at 110-127 MiB here
 QUEUE_BYTES = 160  # one routed message, kept by the agents' queue and the summary to the end
 QUEUE_DAY_BYTES = 110  # more per routed message of the busiest day, held in lists until midnight
 WINDOW_BYTES = 64  # one message sampled per message in a campaign window, no server
@@ -116,7 +116,7 @@ def _hours_share(profile: tuple[float, ...], lo: float, hi: float) -> float:
 def _spikes(c: CampaignSpec) -> int:
     every = c.burst.every_minutes
     length = (c.end - c.start).total_seconds() / 60.0
-    return 1 + (math.ceil(length / every) if every else 0)
+    return 1 + (max(0, math.ceil(length / every) - 1) if every else 0)  # opening + rounds
 
 
 def _roster_steps(service: ServiceSpec) -> int:
