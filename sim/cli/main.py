@@ -20,12 +20,20 @@ from sim.cli.progress import DayProgress
 from sim.cli.signals import Terminated, exit_code, interrupted_message, sigterm_raises
 from sim.errors import Problem, ScenarioError
 from sim.experiments.calibration import calibrate, calibration_markdown
+from sim.model.budget import (
+    DEFAULT_BUDGET_BYTES,
+    check_budget,
+    estimate_work,
+    format_bytes,
+    parse_bytes,
+)
 from sim.model.engine import RunSpec, run_one
 from sim.results.provenance import provenance
 from sim.results.publish import StagedFile, StagedFolder
 from sim.results.server_tables import profile_rows, surge_rows
 from sim.results.summary import daily_rows, hourly_rows, summarize
 from sim.results.writers import RUN_FILES, clean, csv_text, run_files
+from sim.scenario.bounds import MAX_SEED
 from sim.scenario.load import Scenario, load_scenario, phase_segments
 from sim.scenario.reference import scenario_reference
 
@@ -38,8 +46,8 @@ def _non_negative(text: str) -> int:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"must be a whole number >= 0 (got {text!r})") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0 (got {value})")
+    if not 0 <= value <= MAX_SEED:
+        raise argparse.ArgumentTypeError(f"must be >= 0 and < 2**63 (got {value})")
     return value
 
 
@@ -56,6 +64,30 @@ def _out_path(text: str) -> Path:
     if not text.strip():
         raise argparse.ArgumentTypeError(f"must name a file or folder (got {text!r})")
     return Path(text)
+
+
+def _memory_size(text: str) -> int:
+    """Validating `type=` for --memory-budget."""
+    try:
+        return parse_bytes(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _add_budget(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--memory-budget",
+        type=_memory_size,
+        default=DEFAULT_BUDGET_BYTES,
+        metavar="SIZE",
+        help="refuse a run whose estimated memory exceeds SIZE, e.g. 8GiB "
+        f"(default {format_bytes(DEFAULT_BUDGET_BYTES)})",
+    )
+
+
+def _within_budget(scenario: Scenario, args: argparse.Namespace) -> None:
+    """Estimate the run's memory before simulating; `ScenarioError` (exit 2) if over budget."""
+    check_budget(estimate_work(scenario), args.memory_budget, str(args.scenario))
 
 
 def _add_overrides(parser: argparse.ArgumentParser) -> None:
@@ -87,6 +119,7 @@ def _parser() -> argparse.ArgumentParser:
         "--out", type=_out_path, default=Path("out"), help="output folder (default out)"
     )
     _add_overrides(run)
+    _add_budget(run)
     run.add_argument("-q", "--quiet", action="store_true", help="no table on the terminal")
 
     val = sub.add_parser("validate", help="check scenario files; exit 2 if any is invalid")
@@ -99,6 +132,7 @@ def _parser() -> argparse.ArgumentParser:
     prof.add_argument("--seed", type=_non_negative, help="root seed (default: scenario.seed)")
     prof.add_argument("--out", type=_out_path, default=Path("profile.csv"), help="CSV to write")
     _add_overrides(prof)
+    _add_budget(prof)
 
     cal = sub.add_parser("calibrate", help="compare the model with the field facts; write a table")
     cal.add_argument("--replications", type=_positive, default=10, help="per scenario (10)")
@@ -164,6 +198,7 @@ def _print_summary(console: Console, summary: dict[str, object]) -> None:
 
 def _cmd_run(args: argparse.Namespace, console: Console) -> int:
     scenario: Scenario = load_scenario(args.scenario, args.overrides)
+    _within_budget(scenario, args)
     seed = scenario.scenario.seed if args.seed is None else args.seed
     spec = RunSpec(scenario, seed, args.replication)
     with StagedFolder(args.out, "--out") as stage:  # checked before any simulation
@@ -202,6 +237,7 @@ def _cmd_profile(args: argparse.Namespace, console: Console) -> int:
         raise ScenarioError(
             [Problem("campaigns", "the scenario has no campaign to profile")], str(args.scenario)
         )
+    _within_budget(scenario, args)
     seed = scenario.scenario.seed if args.seed is None else args.seed
     with StagedFile(args.out, "--out") as staged:
         result = run_one(RunSpec(scenario, seed), DayProgress(scenario.scenario.name))
