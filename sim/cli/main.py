@@ -20,6 +20,7 @@ from sim.errors import Problem, ScenarioError
 from sim.experiments.calibration import calibrate, calibration_markdown
 from sim.model.engine import RunSpec, run_one
 from sim.results.server_tables import profile_rows, surge_rows
+from sim.results.spread_tables import cascade_rows
 from sim.results.summary import daily_rows, hourly_rows, summarize
 from sim.results.writers import clean, csv_text, write_outputs
 from sim.scenario.load import Scenario, load_scenario, phase_segments
@@ -161,6 +162,7 @@ def _cmd_run(args: argparse.Namespace, console: Console) -> int:
         scenario.model_dump(mode="json"),
         daily_rows(result, hourly),
         surge_rows(result),
+        cascade_rows(result),
     )
     if not args.quiet:
         _print_summary(console, clean(summary))

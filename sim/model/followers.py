@@ -29,6 +29,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import stats
 
+from sim.model.campaigns import brings_fans
 from sim.model.rng import Streams
 from sim.scenario.schema import ChannelSpec, Scenario
 
@@ -67,7 +68,7 @@ def _channel_sources(segments: Sequence[Scenario]) -> tuple[str, ...]:
         for name, ch in sc.channels.items():
             names[ch.source or name] = None
         for c in sc.campaigns.values():
-            if c.new_fans_per_participant > 0:
+            if brings_fans(c):
                 names[c.source] = None
     return tuple(names)
 

@@ -53,11 +53,12 @@ def write_outputs(
     scenario: Mapping[str, Any],
     daily: Sequence[Mapping[str, Any]] = (),
     surge: Sequence[Mapping[str, Any]] = (),
+    cascades: Sequence[Mapping[str, Any]] = (),
 ) -> list[Path]:
     """Write the run's files; return their paths.
 
     summary.json, timeseries.csv (hourly), daily.csv, scenario.json and, when campaign windows
-    were simulated, surge.csv (per second).
+    were simulated, surge.csv (per second); with cascades, cascades.csv.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     files = {
@@ -68,6 +69,8 @@ def write_outputs(
     }
     if surge:
         files["surge.csv"] = csv_text(surge)
+    if cascades:
+        files["cascades.csv"] = csv_text(cascades)
     paths = []
     for name, text in files.items():
         path = out_dir / name

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from sim.dists import Distribution, Empirical, Exponential, Fixed, Gamma, LogNormal
+from sim.scenario.spread import ActivationSpec, CascadeSpec, PushSendSpec, WarmupSpec
 
 if TYPE_CHECKING:
     from sim.scenario.timeline import Timeline
@@ -123,6 +124,9 @@ class ScenarioMeta(_Frozen):
         None, description="Last simulated day, inclusive (default: the start day)."
     )
     seed: int = Field(1, ge=0, description="Default root seed; `fansim run --seed` overrides.")
+    platform: Literal["wechat", "weibo"] = Field(
+        "wechat", description="The account's platform (the same model of fans and channels)."
+    )
 
     @property
     def days(self) -> int:
@@ -343,6 +347,12 @@ class PushesSpec(_Frozen):
     policy_per_week: float = Field(
         2.0, ge=0, description="Pushes per week fans tolerate (Xiaomi: at most 2 above 100k fans)."
     )
+    sends: dict[str, PushSendSpec] = Field(
+        default_factory=dict, description="Dated pushes by name: recipients, replies, unfollows."
+    )
+    sms_cost_per_message: float = Field(
+        0.04, ge=0, description="What one SMS would cost instead (RMB; 1M SMS = 40,000 in 2013)."
+    )
 
 
 class BurstSpec(_Frozen):
@@ -367,7 +377,10 @@ class CampaignSpec(_Frozen):
         description="Kind of campaign (a label for reports; the burst says how messages arrive)."
     )
     start: dt.datetime = Field(description="When it starts (ISO date-time, local).")
-    end: dt.datetime = Field(description="When it ends.")
+    end: dt.datetime = Field(
+        description="When it ends; a later day makes it a multi-day campaign, running each day "
+        "from start's clock time to end's."
+    )
     participation: Probability = Field(description="Share of active fans who take part.")
     messages_per_participant: float = Field(
         1.0, ge=0, description="Messages each participant sends."
@@ -388,6 +401,21 @@ class CampaignSpec(_Frozen):
         0.0, description="Share of those new fans who came only for the prize (they churn)."
     )
     prizes: int = Field(0, ge=0, description="Prizes given away (e.g. one phone every 10 min).")
+    daily_shares: tuple[Annotated[float, Field(ge=0)], ...] | None = Field(
+        None,
+        min_length=1,
+        description="Multi-day campaigns: relative participation of each day (normalised; one "
+        "per day from start to end); none: the launch-and-decay curve.",
+    )
+    daily_decay: float = Field(
+        1.0,
+        gt=0,
+        le=1,
+        description="Multi-day campaigns: each day's participation is this times the previous "
+        "day's (1 = flat); `participation` is spread over the days.",
+    )
+    warmup: WarmupSpec | None = Field(None, description="Announcements before the launch.")
+    cascade: CascadeSpec | None = Field(None, description="How participants pass it on.")
 
 
 class ServerSpec(_Frozen):
@@ -476,6 +504,9 @@ class Scenario(_Frozen):
     pushes: PushesSpec = Field(default_factory=PushesSpec)
     phases: tuple[PhaseSpec, ...] = Field((), description="Dated changes, in date order.")
     model: ModelSpec = Field(default_factory=ModelSpec)
+    activation: ActivationSpec | None = Field(
+        None, description="Messages scheduled for new fans after they follow."
+    )
 
     @cached_property
     def timeline(self) -> Timeline:
