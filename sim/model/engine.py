@@ -11,6 +11,7 @@ at load. `run_one(RunSpec)` is pure and picklable so experiments can farm replic
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
 
@@ -23,6 +24,7 @@ from sim.model.cascades import CascadeResult, run_cascade
 from sim.model.fans import FanBase, FixedFanBase
 from sim.model.followers import DayOutcome, FollowerModel, FollowerTrace
 from sim.model.human_queue import HumanQueue, QueueRecords
+from sim.model.pushes import PushResult, push_unfollows, reply_means
 from sim.model.rng import Streams
 from sim.model.roster import StaffSchedule, build_schedule_by_day
 from sim.model.surge import (
@@ -77,6 +79,7 @@ class ModelResult:
     followers: FollowerTrace | None  # None when the scenario has no channels
     windows: tuple[WindowSample, ...]  # campaign windows simulated per message
     cascades: tuple[CascadeResult, ...] = ()  # one per campaign day with a cascade
+    pushes: tuple[PushResult, ...] = ()  # dated pushes sent
 
 
 def _grows(scenario: Scenario) -> bool:
@@ -124,6 +127,7 @@ class ServiceModel:
         self.scheduled = Scheduled(self.days, self.per_day, self.interval, len(self.class_names))
         self._cascades: list[CascadeResult] = []
         self._reached: dict[str, int] = {}  # people each campaign's cascades reached so far
+        self._pushes: list[PushResult] = []
         env.process(self._run_days())
 
     def _stream(self, day: int) -> MessageStream:
@@ -149,6 +153,7 @@ class ServiceModel:
             self._day_first_message.append(self.queue.offered)
             if self.followers is not None:
                 self.followers.step(day, self._outcome(day - FEEDBACK_LAG_DAYS))
+            self._send_pushes(day)
             self._sample_day(day)
             if self._progress is not None and day:
                 self._progress(day, self.days)
@@ -320,6 +325,43 @@ class ServiceModel:
             )
         return tuple(out)
 
+    def _send_pushes(self, day: int) -> None:
+        """Today's pushes: unfollows among their recipients now, replies over the next hours.
+
+        On a fixed fan base every fan is one untagged cohort and nobody unfollows.
+        """
+        sc = self.by_day[day]
+        today = self.timeline.date(day)
+        for name, push in sc.pushes.sends.items():
+            if push.at.date() != today:
+                continue
+            if self.followers is not None:
+                cohorts, sources = self.followers.cohort_table(), self.followers.sources
+            else:
+                cohorts = np.asarray([[[int(self.fans.fans_at(day * DAY)), 0]]], np.int64)
+                sources = ("initial",)
+            u = self._streams.get("push.unfollow", day, name).random((2, *cohorts.shape))
+            leaving, recipients, relevant = push_unfollows(
+                push, cohorts, sources, self.timeline.start, sc.fans.active_share, u
+            )
+            gone = 0
+            if self.followers is not None:
+                self.followers.remove(leaving)
+                gone = int(leaving.sum())
+            replies = recipients * push.reply_rate
+            if replies > 0 and push.reply_class is not None:
+                sent = (
+                    push.at - dt.datetime.combine(self.timeline.start, dt.time())
+                ).total_seconds()
+                n = (self.days - day) * self.per_day
+                means = reply_means(
+                    replies, sent / 60.0, day * DAY, self.interval, n, push.reply_mean_hours
+                )
+                cls = self.class_names.index(push.reply_class)
+                self.scheduled.add_messages("push.replies", day * self.per_day, means, cls)
+            cost = recipients * sc.pushes.sms_cost_per_message
+            self._pushes.append(PushResult(name, day, recipients, relevant, gone, replies, cost))
+
     def _scheduled_follows(self, day: int) -> None:
         """Today's follows from earlier launches (cascades), capped by their channel's pool."""
         if self.followers is None:
@@ -366,6 +408,7 @@ class ServiceModel:
             followers=self.followers.trace() if self.followers is not None else None,
             windows=tuple(self._windows),
             cascades=tuple(self._cascades),
+            pushes=tuple(self._pushes),
         )
 
 

@@ -247,6 +247,20 @@ class FollowerModel:
         self._fans += n
         self._trace_fans[-1] = self._fans
 
+    def cohort_table(self) -> NDArray[np.int64]:
+        """A copy of the cohorts [source, day of follow, gift], for segment-targeted mechanisms."""
+        return self._cohorts.copy()
+
+    def remove(self, leaving: NDArray[np.int64]) -> None:
+        """Fans leaving today for another reason (a push), counted in today's unfollows."""
+        n = int(leaving.sum())
+        if n <= 0:
+            return
+        self._cohorts -= leaving
+        self._fans -= n
+        self._trace_fans[-1] = self._fans
+        self._trace_unfollows[-1] += n
+
     def trace(self) -> FollowerTrace:
         """Per-day KPIs so far."""
         k = len(self.sources)

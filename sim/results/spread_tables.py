@@ -15,7 +15,7 @@ from typing import Any
 from sim.model.engine import ModelResult
 from sim.results.provenance import params_hash
 
-__all__ = ["cascade_rows", "cascade_summary"]
+__all__ = ["cascade_rows", "cascade_summary", "push_summary"]
 
 
 def cascade_summary(result: ModelResult) -> dict[str, Any]:
@@ -71,3 +71,24 @@ def cascade_rows(result: ModelResult) -> list[dict[str, Any]]:
                 }
             )
     return rows
+
+
+def push_summary(result: ModelResult) -> dict[str, Any]:
+    """`pushes` per push and `push_sms_cost` in all ({} when no push was sent)."""
+    if not result.pushes:
+        return {}
+    tl = result.spec.scenario.timeline
+    return {
+        "pushes": {
+            p.name: {
+                "date": tl.date(p.day).isoformat(),
+                "recipients": p.recipients,
+                "relevant_recipients": p.relevant,
+                "unfollows": p.unfollows,
+                "replies_expected": p.replies_expected,
+                "sms_cost": p.sms_cost,
+            }
+            for p in result.pushes
+        },
+        "push_sms_cost": sum(p.sms_cost for p in result.pushes),
+    }

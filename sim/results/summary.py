@@ -23,7 +23,7 @@ from sim.model.engine import ModelResult
 from sim.model.human_queue import QueueRecords
 from sim.results.provenance import params_hash
 from sim.results.server_tables import server_summary
-from sim.results.spread_tables import cascade_summary
+from sim.results.spread_tables import cascade_summary, push_summary
 from sim.units import DAY
 
 __all__ = ["Backlog", "daily_rows", "follower_summary", "hourly_rows", "summarize"]
@@ -209,6 +209,7 @@ def summarize(result: ModelResult) -> dict[str, Any]:
         **follower_summary(result),
         **server_summary(result),
         **cascade_summary(result),
+        **push_summary(result),
     }
 
 
