@@ -19,6 +19,7 @@ import numpy as np
 import simpy
 from numpy.typing import NDArray
 
+from sim.model.activation import activation_reply_means
 from sim.model.campaigns import Scheduled, brings_fans, campaigns_on, warmup_joiners
 from sim.model.cascades import CascadeResult, run_cascade
 from sim.model.fans import FanBase, FixedFanBase
@@ -199,6 +200,7 @@ class ServiceModel:
                 fans += new.count * share
                 active += new.count * share * sc.fans.active_share
         self._scheduled_follows(day)
+        self._activate(day)
         added = self.scheduled.fans_added(day)
         fans += added
         active += added * sc.fans.active_share
@@ -361,6 +363,20 @@ class ServiceModel:
                 self.scheduled.add_messages("push.replies", day * self.per_day, means, cls)
             cost = recipients * sc.pushes.sms_cost_per_message
             self._pushes.append(PushResult(name, day, recipients, relevant, gone, replies, cost))
+
+    def _activate(self, day: int) -> None:
+        """Schedule replies to the activation sequence of today's new fans."""
+        spec = self.by_day[day].activation
+        if spec is None or self.followers is None:
+            return
+        follows = self.followers.follows_today()
+        if follows <= 0:
+            return
+        longest = max(s.after_hours for s in spec.steps) / 24.0 + 10 * spec.reply_mean_hours / 24
+        n = min(self.days - day, int(np.ceil(longest)) + 1) * self.per_day
+        means = activation_reply_means(spec, follows, day * DAY, self.interval, n)
+        cls = self.class_names.index(spec.reply_class)
+        self.scheduled.add_messages("activation.replies", day * self.per_day, means, cls)
 
     def _scheduled_follows(self, day: int) -> None:
         """Today's follows from earlier launches (cascades), capped by their channel's pool."""
