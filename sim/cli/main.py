@@ -31,6 +31,7 @@ from sim.model.engine import RunSpec, run_one
 from sim.results.provenance import provenance
 from sim.results.publish import StagedFile, StagedFolder
 from sim.results.server_tables import profile_rows, surge_rows
+from sim.results.spread_tables import cascade_rows
 from sim.results.summary import daily_rows, hourly_rows, summarize
 from sim.results.writers import RUN_FILES, clean, csv_text, run_files
 from sim.scenario.bounds import MAX_SEED
@@ -211,6 +212,7 @@ def _cmd_run(args: argparse.Namespace, console: Console) -> int:
             scenario.model_dump(mode="json"),
             daily_rows(result, hourly),
             surge_rows(result),
+            cascade_rows(result),
         )
         paths = stage.publish(files, {**provenance(spec), "version": summary["version"]}, RUN_FILES)
     if not args.quiet:

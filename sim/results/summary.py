@@ -23,6 +23,7 @@ from sim.model.engine import ModelResult
 from sim.model.human_queue import QueueRecords
 from sim.results.provenance import provenance
 from sim.results.server_tables import server_summary
+from sim.results.spread_tables import cascade_summary, push_summary
 from sim.units import DAY
 
 __all__ = ["Backlog", "daily_rows", "follower_summary", "hourly_rows", "summarize"]
@@ -204,6 +205,8 @@ def summarize(result: ModelResult) -> dict[str, Any]:
         "messages_failed_at_server": int(result.server_failed.sum()),
         **follower_summary(result),
         **server_summary(result),
+        **cascade_summary(result),
+        **push_summary(result),
     }
 
 

@@ -45,7 +45,14 @@ def csv_text(rows: Sequence[Mapping[str, Any]]) -> str:
     return buf.getvalue()
 
 
-RUN_FILES = ("summary.json", "timeseries.csv", "daily.csv", "scenario.json", "surge.csv")
+RUN_FILES = (
+    "summary.json",
+    "timeseries.csv",
+    "daily.csv",
+    "scenario.json",
+    "surge.csv",
+    "cascades.csv",
+)
 
 
 def run_files(
@@ -54,11 +61,13 @@ def run_files(
     scenario: Mapping[str, Any],
     daily: Sequence[Mapping[str, Any]] = (),
     surge: Sequence[Mapping[str, Any]] = (),
+    cascades: Sequence[Mapping[str, Any]] = (),
 ) -> dict[str, str]:
     """The text of each file of a run, by name (all of them among `RUN_FILES`).
 
     summary.json, timeseries.csv (hourly), daily.csv, scenario.json and, when campaign windows
-    were simulated, surge.csv (per second). `sim.results.publish` puts them in place.
+    were simulated, surge.csv (per second); with cascades, cascades.csv. `sim.results.publish`
+    puts them in place.
     """
     files = {
         "summary.json": json_text(summary),
@@ -68,4 +77,6 @@ def run_files(
     }
     if surge:
         files["surge.csv"] = csv_text(surge)
+    if cascades:
+        files["cascades.csv"] = csv_text(cascades)
     return files

@@ -41,6 +41,7 @@ from sim.scenario.schema import (
     ServiceSpec,
     ShiftSpec,
 )
+from sim.scenario.spread_rules import campaign_spread_problems, spread_problems
 from sim.scenario.validation import pydantic_problems, schema_path_problem, set_path
 
 __all__ = [
@@ -171,15 +172,7 @@ def _campaign_problems(raw: Any) -> list[Problem]:
         if c.end <= c.start:
             rule = f"must be after {here}.start ({c.start.isoformat()})"
             out.append(Problem(f"{here}.end", rule, c.end.isoformat(), True))
-        if c.start.date() != c.end.date():
-            out.append(
-                Problem(
-                    f"{here}.end",
-                    "must be on the same day as start (one-day campaigns; split longer ones)",
-                    c.end.isoformat(),
-                    True,
-                )
-            )
+        out += campaign_spread_problems(here, c, raw.get("channels"))
         out += _class_name_problems(f"{here}.message_class", c.message_class, known)
         channels = raw.get("channels") if isinstance(raw.get("channels"), dict) else {}
         if c.channel is not None and c.channel not in channels:
@@ -225,6 +218,9 @@ def _campaign_problems(raw: Any) -> list[Problem]:
 def _cross_field_problems(raw: dict[str, Any]) -> list[Problem]:
     """Rules spanning fields, for every section whose own fields are valid."""
     out: list[Problem] = _channel_problems(raw) + _campaign_problems(raw)
+    out += spread_problems(
+        raw, lambda path, name: _class_name_problems(path, name, _known_classes(raw))
+    )
     for key, model, check in _SECTIONS:
         try:
             section = model.model_validate(raw.get(key))

@@ -45,6 +45,7 @@ from sim.scenario.bounds import (
     Whole,
 )
 from sim.scenario.durations import DistSpec, MinutesDist, SecondsDist
+from sim.scenario.spread import ActivationSpec, CascadeSpec, PushSendSpec, WarmupSpec
 
 if TYPE_CHECKING:
     from sim.scenario.timeline import Timeline
@@ -84,6 +85,9 @@ class ScenarioMeta(Frozen):
     )
     seed: Whole = Field(
         1, ge=0, le=MAX_SEED, description="Default root seed; `fansim run --seed` overrides."
+    )
+    platform: Literal["wechat", "weibo"] = Field(
+        "wechat", description="The account's platform (the same model of fans and channels)."
     )
 
     @property
@@ -336,6 +340,12 @@ class PushesSpec(Frozen):
         le=MAX_PUSHES_PER_WEEK,
         description="Pushes per week fans tolerate (Xiaomi: at most 2 above 100k fans).",
     )
+    sends: dict[str, PushSendSpec] = Field(
+        default_factory=dict, description="Dated pushes by name: recipients, replies, unfollows."
+    )
+    sms_cost_per_message: float = Field(
+        0.04, ge=0, description="What one SMS would cost instead (RMB; 1M SMS = 40,000 in 2013)."
+    )
 
 
 class BurstSpec(Frozen):
@@ -369,7 +379,10 @@ class CampaignSpec(Frozen):
     start: LocalDateTime = Field(
         description="When it starts (ISO date-time in local time, no offset)."
     )
-    end: LocalDateTime = Field(description="When it ends (the same day).")
+    end: LocalDateTime = Field(
+        description="When it ends; a later day makes it a multi-day campaign, running each day "
+        "from start's clock time to end's."
+    )
     participation: Probability = Field(description="Share of active fans who take part.")
     messages_per_participant: Real = Field(
         1.0, ge=0, le=MAX_MESSAGES_PER_FAN, description="Messages each participant sends."
@@ -397,6 +410,22 @@ class CampaignSpec(Frozen):
     prizes: Whole = Field(
         0, ge=0, le=MAX_FANS, description="Prizes given away (e.g. one phone every 10 min)."
     )
+    daily_shares: tuple[Annotated[Real, Field(ge=0, le=MAX_WEIGHT)], ...] | None = Field(
+        None,
+        min_length=1,
+        max_length=MAX_DAYS,
+        description="Multi-day campaigns: relative participation of each day (normalised; one "
+        "per day from start to end); none: the launch-and-decay curve.",
+    )
+    daily_decay: Real = Field(
+        1.0,
+        gt=0,
+        le=1,
+        description="Multi-day campaigns: each day's participation is this times the previous "
+        "day's (1 = flat); `participation` is spread over the days.",
+    )
+    warmup: WarmupSpec | None = Field(None, description="Announcements before the launch.")
+    cascade: CascadeSpec | None = Field(None, description="How participants pass it on.")
 
 
 class ServerSpec(Frozen):
@@ -511,6 +540,9 @@ class Scenario(Frozen):
         (), max_length=MAX_ITEMS, description="Dated changes, in date order."
     )
     model: ModelSpec = Field(default_factory=ModelSpec)
+    activation: ActivationSpec | None = Field(
+        None, description="Messages scheduled for new fans after they follow."
+    )
 
     @cached_property
     def timeline(self) -> Timeline:
