@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from sim import __version__
+from sim.cli import experiments
 from sim.cli.progress import DayProgress
 from sim.errors import Problem, ScenarioError
 from sim.experiments.calibration import calibrate, calibration_markdown
@@ -75,6 +76,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--out", type=Path, default=Path("out"), help="output folder (default out)")
     _add_overrides(run)
     run.add_argument("-q", "--quiet", action="store_true", help="no table on the terminal")
+    experiments.add_run_options(run)
 
     val = sub.add_parser("validate", help="check scenario files; exit 2 if any is invalid")
     val.add_argument("files", type=Path, nargs="+")
@@ -93,6 +95,8 @@ def _parser() -> argparse.ArgumentParser:
     cal.add_argument("--workers", type=_positive, default=1, help="processes (default 1)")
     cal.add_argument("--scenarios", type=Path, default=Path("scenarios"), help="scenario folder")
     cal.add_argument("--out", type=Path, default=Path("docs/calibration.md"), help="table file")
+
+    experiments.add_commands(sub)
 
     docs = sub.add_parser("docs", help="write the scenario reference generated from the schema")
     docs.add_argument("--out", type=Path, help="file to write (default: print)")
@@ -148,6 +152,8 @@ def _print_summary(console: Console, summary: dict[str, object]) -> None:
 
 
 def _cmd_run(args: argparse.Namespace, console: Console) -> int:
+    if experiments.wants_replications(args):
+        return experiments.run_replications(args, console)
     scenario: Scenario = load_scenario(args.scenario, args.overrides)
     seed = scenario.scenario.seed if args.seed is None else args.seed
     spec = RunSpec(scenario, seed, args.replication)
@@ -252,6 +258,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "calibrate": _cmd_calibrate,
         "profile": _cmd_profile,
         "docs": _cmd_docs,
+        **experiments.COMMANDS,
     }
     try:
         return commands[args.command](args, console)

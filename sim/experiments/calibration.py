@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from sim.experiments.executors import make_executor, run_ordered
 from sim.model.engine import ModelResult, RunSpec, run_one
 from sim.results.stats import mean_ci95
 from sim.results.summary import summarize
@@ -248,15 +248,8 @@ def calibrate(
         for r in range(replications)
     ]
     values: dict[int, list[float]] = {i: [0.0] * replications for i in range(len(TARGETS))}
-    if workers > 1:
-        with ProcessPoolExecutor(workers) as pool:
-            done = list(pool.map(_run_measures, jobs))
-    else:
-        done = []
-        for k, job in enumerate(jobs):
-            done.append(_run_measures(job))
-            if progress is not None:
-                progress(k + 1, len(jobs))
+    with make_executor(workers) as executor:
+        done = run_ordered(executor, _run_measures, jobs, progress)
     for job, (rep, measured) in zip(jobs, done, strict=True):
         for i, v in zip(job[3], measured, strict=True):
             values[i][rep] = v

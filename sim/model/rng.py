@@ -38,6 +38,7 @@ STREAMS = (
     "followers.gift",  # which new fans came for a gift (by day, source)
     "followers.unfollow",  # cohort unfollows, quantile-coupled (by day)
     "followers.unanswered",  # unfollows after an unanswered message (by day)
+    "experiments.bootstrap",  # resampling replications to rank variants (by metric)
 )
 """Every stream name the model uses; `Streams.get` rejects any other (a typo is a bug)."""
 
