@@ -144,8 +144,7 @@ class DaskExecutor:
     @property
     def parallelism(self) -> int:
         """Threads across the cluster's workers (at least 1)."""
-        info = self._client.scheduler_info()
-        return max(1, sum(int(w.get("nthreads", 1)) for w in info["workers"].values()))
+        return max(1, sum(int(n) for n in self._client.nthreads().values()))
 
     def imap_unordered(self, fn: Callable[[J], R], jobs: Sequence[J]) -> Iterator[tuple[int, R]]:
         """Submit every job (pure=False: each is its own task), yield as they complete."""
