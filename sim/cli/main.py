@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from sim import __version__
+from sim.cli import experiments
 from sim.cli.progress import DayProgress
 from sim.cli.signals import Terminated, exit_code, interrupted_message, sigterm_raises
 from sim.errors import Problem, ScenarioError
@@ -122,6 +123,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_overrides(run)
     _add_budget(run)
     run.add_argument("-q", "--quiet", action="store_true", help="no table on the terminal")
+    experiments.add_run_options(run)
 
     val = sub.add_parser("validate", help="check scenario files; exit 2 if any is invalid")
     val.add_argument("files", type=Path, nargs="+")
@@ -143,6 +145,8 @@ def _parser() -> argparse.ArgumentParser:
     cal.add_argument(
         "--out", type=_out_path, default=Path("docs/calibration.md"), help="table file"
     )
+
+    experiments.add_commands(sub)
 
     docs = sub.add_parser("docs", help="write the scenario reference generated from the schema")
     docs.add_argument("--out", type=_out_path, help="file to write (default: print)")
@@ -198,6 +202,8 @@ def _print_summary(console: Console, summary: dict[str, object]) -> None:
 
 
 def _cmd_run(args: argparse.Namespace, console: Console) -> int:
+    if experiments.wants_replications(args):
+        return experiments.run_replications(args, console)
     scenario: Scenario = load_scenario(args.scenario, args.overrides)
     _within_budget(scenario, args)
     seed = scenario.scenario.seed if args.seed is None else args.seed
@@ -305,6 +311,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "calibrate": _cmd_calibrate,
         "profile": _cmd_profile,
         "docs": _cmd_docs,
+        **experiments.COMMANDS,
     }
     try:
         with sigterm_raises():

@@ -46,6 +46,7 @@ STREAMS = (
     "push.unfollow",  # one uniform per cohort cell, quantile-coupled (by day, push)
     "push.replies",  # replies to pushes (by day, class)
     "activation.replies",  # replies to the activation sequence (by day, class)
+    "experiments.bootstrap",  # resampling replications to rank variants (by metric)
 )
 """Every stream name the model uses; `Streams.get` rejects any other (a typo is a bug)."""
 
