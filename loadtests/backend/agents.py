@@ -80,7 +80,7 @@ class AgentApi:
                 )
             )
             if outbox is not None:
-                self._metrics.answered.labels("agent").inc()
+                self._metrics.answered_agent.inc()
             return self._held(outbox is not None, agent, message_id, {"outbox": outbox})
         raise ProtocolError(404, f"no agent action {action!r} (claim, answer, release)")
 

@@ -36,7 +36,7 @@ from loadtests.backend.outbox import Background
 from loadtests.backend.protocol import ProtocolError, check_signature, parse_message, text_reply
 from loadtests.backend.routing import Router, load_classes
 from loadtests.backend.safe_mode import SafeMode
-from loadtests.backend.writer import GroupCommitWriter
+from loadtests.backend.writer import Checkpointer, GroupCommitWriter
 
 __all__ = ["BackendApp", "create_app"]
 
@@ -56,13 +56,14 @@ class BackendApp:
         )
         self.metrics = Metrics(config.db)
         self.writer = GroupCommitWriter(
-            functools.partial(store.connect, config.db, config.synchronous)
+            functools.partial(store.connect, config.db, config.synchronous, autocheckpoint=False)
         )
+        self.checkpointer = Checkpointer(functools.partial(store.connect, config.db))
         self.agents = AgentApi(self.writer, config.token, self.metrics)
         self.background = Background(
             self.writer,
             self.router.reply_text,
-            self.metrics.answered.labels("auto").inc,
+            self.metrics.answered_auto.inc,
             config.platform_url,
             config.outbox_poll_seconds,
         )
@@ -80,11 +81,13 @@ class BackendApp:
             if message["type"] == "lifespan.startup":
                 store.initialize(self.config.db)
                 self.writer.start()
+                self.checkpointer.start()
                 self.background.start()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 await self.background.stop()
                 self.writer.close()  # commits whatever is still queued
+                self.checkpointer.close()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
@@ -104,8 +107,7 @@ class BackendApp:
         await send_response(send, response)
         if path.startswith("/agent/"):
             endpoint = "/agent"
-        self.metrics.requests.labels(response.outcome).inc()
-        self.metrics.latency.labels(endpoint).observe(time.perf_counter() - start)
+        self.metrics.observe(response.outcome, endpoint, time.perf_counter() - start)
 
     async def _route(self, path: str, scope: Scope, receive: Receive) -> Response:
         method: str = scope["method"]
@@ -149,7 +151,7 @@ class BackendApp:
         if accepted.new:
             m.stored.inc()
             if accepted.status == "answered":
-                m.answered.labels("auto").inc()
+                m.answered_auto.inc()
             outcome = "deferred" if accepted.status == "deferred" else "success"
         else:
             m.duplicates.inc()

@@ -59,9 +59,8 @@ class Metrics:
     """The back end's instruments; one instance per worker process."""
 
     def __init__(self, db: str) -> None:
-        self._multiprocess = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
         # In multiprocess mode values live in the shared files, not in a registry.
-        own = None if self._multiprocess else CollectorRegistry()
+        own = None if os.environ.get("PROMETHEUS_MULTIPROC_DIR") else CollectorRegistry()
         self._own = own
         self._gauges = _DatabaseGauges(db)
         self.requests = Counter(
@@ -93,13 +92,29 @@ class Metrics:
             registry=own,
         )
 
+        # Labelled children resolved once: `labels()` costs more than the increment itself.
+        self.answered_auto = self.answered.labels("auto")
+        self.answered_agent = self.answered.labels("agent")
+        self._by_outcome: dict[str, Counter] = {}
+        self._by_endpoint: dict[str, Histogram] = {}
+
+    def observe(self, outcome: str, endpoint: str, seconds: float) -> None:
+        """Count one request and its latency."""
+        counter = self._by_outcome.get(outcome)
+        if counter is None:
+            counter = self._by_outcome[outcome] = self.requests.labels(outcome)
+        counter.inc()
+        histogram = self._by_endpoint.get(endpoint)
+        if histogram is None:
+            histogram = self._by_endpoint[endpoint] = self.latency.labels(endpoint)
+        histogram.observe(seconds)
+
     def exposition(self) -> bytes:
         """The text format, summed over all worker processes."""
-        registry = CollectorRegistry()
-        if self._multiprocess:
+        if self._own is None:
+            registry = CollectorRegistry()
             MultiProcessCollector(registry)
         else:
-            assert self._own is not None
             registry = self._own
         text = generate_latest(registry)
         gauges = CollectorRegistry()

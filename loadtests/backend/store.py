@@ -80,11 +80,20 @@ CREATE INDEX IF NOT EXISTS outbox_fan ON outbox (to_user, created_at);
 """
 
 
-def connect(path: str, synchronous: str = "full") -> sqlite3.Connection:
-    """A connection in autocommit mode (the writer issues BEGIN/COMMIT itself)."""
+def connect(
+    path: str, synchronous: str = "full", autocheckpoint: bool = True
+) -> sqlite3.Connection:
+    """A connection in autocommit mode (the writer issues BEGIN/COMMIT itself).
+
+    The writer's connection is opened without automatic checkpoints: copying the WAL back into
+    the database (and syncing it) would stall every request of the batch that triggers it, so
+    a separate thread checkpoints instead (`writer.Checkpointer`).
+    """
     conn = sqlite3.connect(path, timeout=30.0, isolation_level=None, check_same_thread=False)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute(f"PRAGMA synchronous={'FULL' if synchronous == 'full' else 'NORMAL'}")
+    if not autocheckpoint:
+        conn.execute("PRAGMA wal_autocheckpoint=0")
     return conn
 
 

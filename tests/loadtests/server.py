@@ -103,12 +103,26 @@ class Backend:
         return self.proc.returncode
 
 
-def start_backend(tmp: Path, *args: str, workers: int = 1, db: Path | None = None) -> Backend:
-    """`fansim backend --port 0` in its own process group; returns once /healthz answers."""
+def start_backend(
+    tmp: Path,
+    *args: str,
+    workers: int = 1,
+    db: Path | None = None,
+    hello: bool = False,
+    cpus: str | None = None,
+) -> Backend:
+    """`fansim backend --port 0` in its own process group; returns once /healthz answers.
+
+    `hello` starts the hello-world baseline instead; `cpus` pins the server (taskset list).
+    """
     db = db or tmp / "backend.sqlite3"
     env = dict(os.environ, TMPDIR=str(tmp))  # the metrics folder lands here, even after kill -9
-    cmd = [sys.executable, "-m", "sim", "backend", "--port", "0", "--db", str(db)]
-    cmd += ["--token", TOKEN, "--workers", str(workers), *args]
+    pin = ["taskset", "-c", cpus] if cpus else []
+    if hello:
+        cmd = [*pin, sys.executable, "-m", "loadtests.backend.hello", "--db", str(db)]
+    else:
+        cmd = [*pin, sys.executable, "-m", "sim", "backend", "--db", str(db), "--token", TOKEN]
+    cmd += ["--port", "0", "--workers", str(workers), *args]
     proc = subprocess.Popen(
         cmd,
         stdout=subprocess.PIPE,
