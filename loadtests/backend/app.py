@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import logging
 import time
+from types import MappingProxyType
 
 from loadtests.backend import store
 from loadtests.backend.agents import AgentApi
@@ -41,8 +42,10 @@ from loadtests.backend.writer import Checkpointer, GroupCommitWriter
 __all__ = ["BackendApp", "create_app"]
 
 log = logging.getLogger("fansim.backend")
-_OUTCOMES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found"}
-_OUTCOMES |= {405: "bad_method", 413: "too_large", 500: "error"}
+_OUTCOMES = MappingProxyType(
+    {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found"}
+    | {405: "bad_method", 413: "too_large", 500: "error"}
+)
 
 
 class BackendApp:

@@ -98,17 +98,32 @@ def _parser() -> argparse.ArgumentParser:
     docs.add_argument("--out", type=Path, help="file to write (default: print)")
 
     be = sub.add_parser("backend", help="run the reference WeChat back end (docs/backend.md)")
-    be.add_argument("scenario", type=Path, nargs="?", help="message classes and keywords from")
+    be.add_argument(
+        "scenario",
+        type=Path,
+        nargs="?",
+        help="scenario with classes and keywords (default: built-in classes)",
+    )
     be.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     be.add_argument("--port", type=_non_negative, default=8080, help="0 picks a free port")
     be.add_argument("--workers", type=_positive, default=1, help="processes (default 1)")
-    be.add_argument("--db", type=Path, default=Path("backend.sqlite3"), help="SQLite file")
+    be.add_argument("--db", type=Path, default=Path("backend.sqlite3"), help="SQLite database file")
     be.add_argument("--token", required=True, help="the account's callback token")
     be.add_argument("--aes-key", help="EncodingAESKey: enables safe mode (with --app-id)")
     be.add_argument("--app-id", help="AppId checked inside safe-mode messages")
     be.add_argument("--platform-url", help="customer-service API the outbox is sent to")
-    be.add_argument("--max-pending", type=_non_negative, default=1000, help="overload bound")
-    be.add_argument("--synchronous", choices=("full", "normal"), default="full", help="SQLite")
+    be.add_argument(
+        "--max-pending",
+        type=_non_negative,
+        default=1000,
+        help="writer backlog above which auto replies go async (1000)",
+    )
+    be.add_argument(
+        "--synchronous",
+        choices=("full", "normal"),
+        default="full",
+        help="SQLite synchronous: full fsyncs every commit (default)",
+    )
     return p
 
 

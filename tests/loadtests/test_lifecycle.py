@@ -40,6 +40,8 @@ def test_overload_answers_success_and_replies_through_the_outbox(tmp_path: Path)
             expected = {"touser": "fan-busy", "msgtype": "text"}
             expected["text"] = {"content": "auto-reply (keyword)"}  # type: ignore[assignment]
             wait_for(lambda: platform.received == [expected])
+            sent = "SELECT count(*) FROM outbox WHERE status = 'sent'"
+            wait_for(lambda: server.query(sent) == [(1,)])  # recorded after the stub answered
             assert server.query(
                 "SELECT m.status, m.answered_by, o.status, o.attempts"
                 " FROM messages m JOIN outbox o ON o.message_id = m.id"
