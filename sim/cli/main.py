@@ -150,6 +150,34 @@ def _parser() -> argparse.ArgumentParser:
 
     docs = sub.add_parser("docs", help="write the scenario reference generated from the schema")
     docs.add_argument("--out", type=_out_path, help="file to write (default: print)")
+
+    be = sub.add_parser("backend", help="run the reference WeChat back end (docs/backend.md)")
+    be.add_argument(
+        "scenario",
+        type=Path,
+        nargs="?",
+        help="scenario with classes and keywords (default: built-in classes)",
+    )
+    be.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    be.add_argument("--port", type=_non_negative, default=8080, help="0 picks a free port")
+    be.add_argument("--workers", type=_positive, default=1, help="processes (default 1)")
+    be.add_argument("--db", type=Path, default=Path("backend.sqlite3"), help="SQLite database file")
+    be.add_argument("--token", required=True, help="the account's callback token")
+    be.add_argument("--aes-key", help="EncodingAESKey: enables safe mode (with --app-id)")
+    be.add_argument("--app-id", help="AppId checked inside safe-mode messages")
+    be.add_argument("--platform-url", help="customer-service API the outbox is sent to")
+    be.add_argument(
+        "--max-pending",
+        type=_non_negative,
+        default=1000,
+        help="writer backlog above which auto replies go async (1000)",
+    )
+    be.add_argument(
+        "--synchronous",
+        choices=("full", "normal"),
+        default="full",
+        help="SQLite synchronous: full fsyncs every commit (default)",
+    )
     return p
 
 
@@ -298,6 +326,20 @@ def _cmd_docs(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
+def _cmd_backend(args: argparse.Namespace, console: Console) -> int:
+    try:  # loadtests and its extra are optional; sim never imports them at module level
+        from loadtests.backend.config import BackendConfig
+        from loadtests.backend.runner import serve
+    except ImportError as exc:
+        hint = "install the extra: pip install -e '.[backend]'"
+        print(f"fansim backend: {exc}; {hint}", file=sys.stderr)
+        return 2
+    scenario = None if args.scenario is None else str(args.scenario)
+    keys = ("host", "port", "workers", "token", "aes_key", "app_id", "platform_url")
+    settings = {k: getattr(args, k) for k in (*keys, "max_pending", "synchronous")}
+    return serve(BackendConfig(db=str(args.db), scenario=scenario, **settings))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of `fansim` and `python -m sim`; returns the exit code."""
     try:
@@ -312,6 +354,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "profile": _cmd_profile,
         "docs": _cmd_docs,
         **experiments.COMMANDS,
+        "backend": _cmd_backend,
     }
     try:
         with sigterm_raises():

@@ -128,6 +128,14 @@ class MessageClassSpec(Frozen):
         None,
         description="How long a fan waits before giving up (default: service.patience_minutes).",
     )
+    keywords: tuple[Annotated[str, Field(min_length=1)], ...] = Field(
+        (),
+        description="Words that route a fan's text to this class in the reference back end "
+        '(`fansim backend`), e.g. `["订单"]`: the first class in file order with a keyword '
+        "the text contains wins (ASCII keywords match whole words, any case); text matching "
+        "none goes to the first `auto` class without keywords. The simulation does not read "
+        "them (it draws classes by `share`).",
+    )
 
 
 def _default_profile() -> tuple[float, ...]:
