@@ -16,6 +16,7 @@ from rich.table import Table
 
 from sim import __version__
 from sim.cli.progress import DayProgress
+from sim.cli.report import add_report_option, add_report_parser, cmd_report, write_report
 from sim.errors import Problem, ScenarioError
 from sim.experiments.calibration import calibrate, calibration_markdown
 from sim.model.engine import RunSpec, run_one
@@ -75,6 +76,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--out", type=Path, default=Path("out"), help="output folder (default out)")
     _add_overrides(run)
     run.add_argument("-q", "--quiet", action="store_true", help="no table on the terminal")
+    add_report_option(run)
 
     val = sub.add_parser("validate", help="check scenario files; exit 2 if any is invalid")
     val.add_argument("files", type=Path, nargs="+")
@@ -96,6 +98,7 @@ def _parser() -> argparse.ArgumentParser:
 
     docs = sub.add_parser("docs", help="write the scenario reference generated from the schema")
     docs.add_argument("--out", type=Path, help="file to write (default: print)")
+    add_report_parser(sub)
     return p
 
 
@@ -165,6 +168,8 @@ def _cmd_run(args: argparse.Namespace, console: Console) -> int:
     if not args.quiet:
         _print_summary(console, clean(summary))
         console.print("wrote " + ", ".join(str(p) for p in paths))
+    if args.report:
+        return write_report(args.out, console)
     return 0
 
 
@@ -252,6 +257,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "calibrate": _cmd_calibrate,
         "profile": _cmd_profile,
         "docs": _cmd_docs,
+        "report": cmd_report,
     }
     try:
         return commands[args.command](args, console)
