@@ -38,8 +38,8 @@ lint: $(STAMP)
 test: lint $(CJK_FONT) $(CHROMIUM)
 	$(BIN)/pytest -q
 
-bench: $(STAMP)
-	$(BIN)/pytest -q -m benchmark --benchmark-enable tests/test_benchmarks.py --benchmark-columns=min,mean,max,rounds
+bench: $(STAMP) $(CJK_FONT) $(CHROMIUM)
+	$(BIN)/pytest -q -m benchmark --benchmark-enable tests/test_benchmarks.py tests/test_reports_browser.py --benchmark-columns=min,mean,max,rounds
 
 docs: $(STAMP)
 	$(BIN)/fansim docs --out docs/scenario-reference.md
