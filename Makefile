@@ -28,7 +28,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP) $(CJK_FONT)
-	$(BIN)/fansim run scenarios/xiaomi_2013q1.toml --out out/demo
+	$(BIN)/fansim run scenarios/xiaomi_2013q1.toml --out out/demo --report
 
 lint: $(STAMP)
 	$(BIN)/ruff check sim loadtests tests
