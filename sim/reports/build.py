@@ -45,8 +45,8 @@ def _header(folder: RunFolder) -> tuple[str, str, str]:
     meta = scenario.get("scenario", {}) if isinstance(scenario.get("scenario"), dict) else {}
     name = summary.get("scenario") or meta.get("name") or folder.path.name
     bits = [
-        f"{meta.get('start', summary.get('start', ''))} to {meta.get('end', '')}".strip(" to"),
-        f"{summary['days']} days" if "days" in summary else "",
+        " to ".join(str(d) for d in (meta.get("start"), meta.get("end")) if d),
+        f"{summary['days']} day{'s' if summary['days'] != 1 else ''}" if "days" in summary else "",
         f"seed {summary['seed']}" if "seed" in summary else "",
         f"replication {summary['replication']}" if "replication" in summary else "",
         f"parameters {summary['params_hash']}" if "params_hash" in summary else "",
