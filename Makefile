@@ -4,7 +4,22 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench docs calibrate clean
+.PHONY: demo test lint bench docs calibrate clean fonts browser
+
+# Reports: a CJK font for Chinese names in figures, Debian's chromium for the browser test.
+# Installed through apt only when the file is absent (sudo when not root).
+CJK_FONT := /usr/share/fonts/truetype/wqy/wqy-microhei.ttc
+CHROMIUM := /usr/bin/chromium
+APT := $(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get
+
+$(CJK_FONT):
+	$(APT) update && $(APT) install -y --no-install-recommends fonts-wqy-microhei
+
+$(CHROMIUM):
+	$(APT) update && $(APT) install -y --no-install-recommends chromium
+
+fonts: $(CJK_FONT)
+browser: $(CHROMIUM)
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -12,19 +27,19 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev,backend]'
 	touch $(STAMP)
 
-demo: $(STAMP)
-	$(BIN)/fansim run scenarios/xiaomi_2013q1.toml --out out/demo
+demo: $(STAMP) $(CJK_FONT)
+	$(BIN)/fansim run scenarios/xiaomi_2013q1.toml --out out/demo --report
 
 lint: $(STAMP)
 	$(BIN)/ruff check sim loadtests tests
 	$(BIN)/ruff format --check sim loadtests tests
 	$(BIN)/mypy sim
 
-test: lint
+test: lint $(CJK_FONT) $(CHROMIUM)
 	$(BIN)/pytest -q
 
-bench: $(STAMP)
-	$(BIN)/pytest -q -m benchmark --benchmark-enable tests/test_benchmarks.py tests/loadtests/test_bench.py --benchmark-columns=min,mean,max,rounds
+bench: $(STAMP) $(CJK_FONT) $(CHROMIUM)
+	$(BIN)/pytest -q -m benchmark --benchmark-enable tests/test_benchmarks.py tests/loadtests/test_bench.py tests/test_reports_browser.py --benchmark-columns=min,mean,max,rounds
 
 docs: $(STAMP)
 	$(BIN)/fansim docs --out docs/scenario-reference.md

@@ -42,6 +42,10 @@ def test_readme_command_runs(
     for a in args:  # as the shell would expand globs
         expanded += sorted(str(p) for p in Path().glob(a)) if "*" in a else [a]
     args = expanded
+    if args[0] == "report":  # it reads a run folder: make one first
+        folder = tmp_path / "run"
+        assert main(["run", "scenarios/xiaomi_service_2013.toml", "--out", str(folder), "-q"]) == 0
+        args[1] = str(folder)
     if "--out" in args:
         args[args.index("--out") + 1] = str(tmp_path / "out")
     elif args[0] in ("run", "profile"):

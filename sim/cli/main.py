@@ -18,6 +18,7 @@ from rich.table import Table
 from sim import __version__
 from sim.cli import experiments
 from sim.cli.progress import DayProgress
+from sim.cli.report import add_report_option, add_report_parser, cmd_report, write_report
 from sim.cli.signals import Terminated, exit_code, interrupted_message, sigterm_raises
 from sim.errors import Problem, ScenarioError
 from sim.experiments.calibration import calibrate, calibration_markdown
@@ -124,6 +125,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_budget(run)
     run.add_argument("-q", "--quiet", action="store_true", help="no table on the terminal")
     experiments.add_run_options(run)
+    add_report_option(run)
 
     val = sub.add_parser("validate", help="check scenario files; exit 2 if any is invalid")
     val.add_argument("files", type=Path, nargs="+")
@@ -178,6 +180,7 @@ def _parser() -> argparse.ArgumentParser:
         default="full",
         help="SQLite synchronous: full fsyncs every commit (default)",
     )
+    add_report_parser(sub)
     return p
 
 
@@ -252,6 +255,8 @@ def _cmd_run(args: argparse.Namespace, console: Console) -> int:
     if not args.quiet:
         _print_summary(console, clean(summary))
         console.print("wrote " + ", ".join(str(p) for p in paths))
+    if args.report:
+        return write_report(args.out, console)
     return 0
 
 
@@ -355,6 +360,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "docs": _cmd_docs,
         **experiments.COMMANDS,
         "backend": _cmd_backend,
+        "report": cmd_report,
     }
     try:
         with sigterm_raises():

@@ -1,0 +1,237 @@
+"""Reports drawn from a run folder's own files: loading, folding, fonts, sections, the CLI."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+from matplotlib.ft2font import FT2Font
+
+from sim.cli.main import main
+from sim.errors import ScenarioError
+from sim.reports import build_report
+from sim.reports.fonts import CJK_PROBE, find_cjk_font, rc_params
+from sim.reports.messages import MESSAGES
+from sim.reports.periods import per_day
+from sim.reports.plotting import FigureOut, export, new_figure, style
+from sim.reports.run_folder import RunFolder, Table
+from sim.reports.service import target_minutes
+from sim.reports.surge import server_capacity, windows
+
+REPO = Path(__file__).parents[1]
+SERVICE_DAY = REPO / "scenarios" / "xiaomi_service_2013.toml"
+
+
+@pytest.fixture(scope="module")
+def service_day(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("service_day")
+    assert main(["run", str(SERVICE_DAY), "--out", str(out), "-q"]) == 0
+    return out
+
+
+def copy_of(folder: Path, tmp_path: Path) -> Path:
+    dest = tmp_path / "run"
+    shutil.copytree(folder, dest)
+    return dest
+
+
+# --- loading -----------------------------------------------------------------------------------
+
+
+def test_table_reads_numbers_text_and_empty_cells() -> None:
+    t = Table.parse("x.csv", "hour,backlog,p90\n2013-04-10T00:00,3,\n2013-04-10T01:00,4,2.5\n")
+    assert t.rows == 2
+    assert t.num("backlog").tolist() == [3.0, 4.0]
+    assert np.isnan(t.num("p90")[0]) and t.num("p90")[1] == 2.5
+    assert t.times("hour")[1] == np.datetime64("2013-04-10T01:00")
+
+
+def test_table_errors_name_the_file_the_column_and_the_value() -> None:
+    with pytest.raises(ScenarioError, match=r"x\.csv:3: must have 2 cells"):
+        Table.parse("x.csv", "a,b\n1,2\n3\n")
+    t = Table.parse("x.csv", "a,b\n1,oops\n")
+    with pytest.raises(ScenarioError, match=r"x\.csv\.b: must hold numbers \(got 'oops'\)"):
+        t.num("b")
+    with pytest.raises(ScenarioError, match=r"x\.csv\.c: column is missing"):
+        t.num("c")
+
+
+def test_run_folder_must_exist(tmp_path: Path) -> None:
+    with pytest.raises(ScenarioError, match="DIR: must be an existing run folder"):
+        RunFolder(tmp_path / "nope")
+
+
+# --- folding hours into days, targets, surge windows -----------------------------------------
+
+
+def test_per_day_sums_maxima_medians_and_weighted_means() -> None:
+    times = np.arange(
+        np.datetime64("2013-01-01T00:00"), np.datetime64("2013-01-03T00:00"), np.timedelta64(1, "h")
+    ).astype("datetime64[s]")
+    v = np.arange(48, dtype=np.float64)
+    v[30] = np.nan
+    days, s = per_day(times, v)
+    assert days.astype(str).tolist() == ["2013-01-01T00:00:00", "2013-01-02T00:00:00"]
+    assert s.tolist() == [sum(range(24)), sum(range(24, 48)) - 30]
+    assert per_day(times, v, "max")[1].tolist() == [23, 47]
+    assert per_day(times, v, "median")[1][0] == 11.5
+    w = np.zeros(48)
+    w[[0, 1]] = [1, 3]
+    weighted = per_day(times, v, "weighted", w)[1]
+    assert weighted[0] == 0.75 and np.isnan(weighted[1])  # no weight on day 2
+
+
+def test_target_in_force_follows_dated_phases() -> None:
+    times = np.asarray(["2013-02-28T23:00", "2013-03-01T00:00"], dtype="datetime64[s]")
+    assert target_minutes(15, times).tolist() == [15, 15]
+    dated = [{"from": "2013-01-01", "minutes": 30}, {"from": "2013-03-01", "minutes": 10}]
+    assert target_minutes(dated, times).tolist() == [30, 10]
+
+
+def test_surge_windows_split_at_gaps_and_capacity_is_workers_over_service_time() -> None:
+    t = np.asarray(
+        ["2013-04-09T14:00:00", "2013-04-09T14:00:01", "2013-04-10T14:00:00"], "datetime64[s]"
+    )
+    assert windows(t) == [slice(0, 2), slice(2, 3)]
+    server = {
+        "instances": 2,
+        "workers_per_instance": 16,
+        "reply": "sync",
+        "service_time_seconds": {"dist": "lognormal", "mean": 0.1, "cv": 1.0},
+    }
+    assert server_capacity(server) == pytest.approx(320)
+    assert server_capacity({**server, "reply": "async"}) is None
+
+
+# --- Chinese names -----------------------------------------------------------------------------
+
+
+def glyph_ids(label: str, rc: dict[str, object]) -> set[str]:
+    """The glyph definitions of an SVG with `label` as a title (text drawn as paths)."""
+    with style(rc):
+        fig, (ax,) = new_figure()
+        ax.set_title(label)
+        _, svg = export(FigureOut("t", "t", "", fig), rc)
+    return set(re.findall(r'<path id="([^"]+-[0-9a-f]+)"', svg.decode()))
+
+
+def tofu(glyph_id: str) -> bool:
+    """A .notdef glyph (index 0), or matplotlib's last-resort box for characters no font has."""
+    return glyph_id.endswith("-0") or glyph_id.startswith("LastResort")
+
+
+def test_chinese_names_render_with_real_glyphs_not_tofu() -> None:
+    cjk = find_cjk_font()
+    assert cjk is not None, "no CJK font installed: run `make fonts` (make test does)"
+    font = FT2Font(str(cjk.path))
+    wanted = {f"{font.postscript_name}-{font.get_char_index(ord(c)):x}" for c in CJK_PROBE}
+    assert all(not w.endswith("-0") for w in wanted)  # glyph 0 is .notdef, the tofu box
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # "Glyph ... missing from font(s)" would fail here
+        ids = glyph_ids(f"{CJK_PROBE} campaign", rc_params(cjk))
+    assert wanted <= ids and len(wanted) == len(set(CJK_PROBE))  # one real glyph per character
+    assert not any(tofu(i) for i in ids)
+
+
+def test_without_a_cjk_font_the_same_label_is_tofu() -> None:
+    """The check above can fail: without a CJK font every character becomes the same box."""
+    with pytest.warns(UserWarning, match="missing from font"):
+        ids = glyph_ids("米粉节", rc_params(None))
+    assert any(tofu(i) for i in ids)
+
+
+# --- building ---------------------------------------------------------------------------------
+
+
+def test_sections_without_their_files_are_skipped_with_a_note(
+    service_day: Path, tmp_path: Path
+) -> None:
+    report = build_report(service_day, tmp_path / "r.html")
+    text = report.path.read_text(encoding="utf-8")
+    assert "needs surge.csv (written by fansim run)" in text  # no campaign that day
+    assert "needs staffing.csv (written by fansim staff)" in text
+    assert "no growth to draw" in text  # a one-day run with a fixed fan base
+    names = sorted(p.name for p in report.figures)
+    assert "messages.png" in names and "backlog_response.svg" in names
+    assert all((tmp_path / "r_figures" / n).is_file() for n in names)
+    assert "First response:" in text and ("met</span>" in text or "missed</span>" in text)
+
+
+def test_figures_come_from_the_folders_files_and_are_deterministic(
+    service_day: Path, tmp_path: Path
+) -> None:
+    run = copy_of(service_day, tmp_path)
+    figure = run / "report_figures" / "messages.svg"
+    build_report(run, sections=[MESSAGES])
+    first = figure.read_bytes()
+    page = (run / "report.html").read_bytes()
+    build_report(run, sections=[MESSAGES])
+    assert figure.read_bytes() == first and (run / "report.html").read_bytes() == page
+    csv = run / "timeseries.csv"
+    lines = csv.read_text(encoding="utf-8").splitlines()
+    header = lines[0].split(",")
+    col = header.index("messages_to_humans")
+    cells = lines[13].split(",")
+    cells[col] = str(int(cells[col]) * 10 + 500)  # noon: ten times the messages to humans
+    lines[13] = ",".join(cells)
+    csv.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    build_report(run, sections=[MESSAGES])
+    assert figure.read_bytes() != first
+    assert (run / "report.html").read_bytes() != page
+
+
+def test_a_figure_no_longer_drawn_is_removed(service_day: Path, tmp_path: Path) -> None:
+    run = copy_of(service_day, tmp_path)
+    stale = run / "report_figures" / "surge_9.png"
+    stale.parent.mkdir()
+    stale.write_bytes(b"old")
+    build_report(run, sections=[MESSAGES])
+    assert not stale.exists()
+
+
+# --- CLI ---------------------------------------------------------------------------------------
+
+
+def test_report_command_writes_the_page_and_prints_its_path(
+    service_day: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "slides" / "day.html"
+    assert main(["report", str(service_day), "--out", str(out)]) == 0
+    assert f"report: {out}" in capsys.readouterr().out
+    assert out.is_file() and (tmp_path / "slides" / "day_figures" / "agents.png").is_file()
+
+
+@pytest.mark.parametrize(
+    ("setup", "message"),
+    [
+        ("missing", "DIR: must be an existing run folder"),
+        ("empty", "DIR: holds none of the files a report draws"),
+        ("bad_cell", r"timeseries\.csv\.backlog: must hold numbers \(got 'lots'\)"),
+    ],
+)
+def test_report_command_rejects_bad_folders_with_exit_2(
+    setup: str,
+    message: str,
+    service_day: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    folder = tmp_path / "missing"
+    if setup == "empty":
+        folder.mkdir()
+    elif setup == "bad_cell":
+        folder = copy_of(service_day, tmp_path)
+        csv = folder / "timeseries.csv"
+        lines = csv.read_text(encoding="utf-8").splitlines()
+        col = lines[0].split(",").index("backlog")
+        cells = lines[1].split(",")
+        cells[col] = "lots"
+        lines[1] = ",".join(cells)
+        csv.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert main(["report", str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert re.search(message, err) and "Traceback" not in err
