@@ -215,3 +215,31 @@ def test_profile_counts_new_fans_first_messages() -> None:
     assert sampled > 1000  # the day's first messages dominate this window
     assert abs(sampled - offered) < 5 * offered**0.5
     assert sum(r["expected_messages"] for r in surge_rows(result)) == pytest.approx(offered)
+
+
+def test_a_slow_burst_is_simulated_to_its_tail_not_cut_at_the_margin() -> None:
+    """A decay allowed by validation (length + margin) must not lose its tail at the window end.
+
+    A 30-minute quiz decaying over an hour with a 30-minute margin once lost ~44% of its
+    messages silently: the window ended at end + margin while the burst was still running.
+    """
+    from sim.model.surge import LOST_TAIL_SHARE
+
+    slow = load_scenario(
+        BASE,
+        [
+            "fans.initial=20000",
+            "server.workers_per_instance=64",
+            "campaigns.live_quiz.new_fans_per_participant=0",
+            "campaigns.live_quiz.end=2013-04-09T14:30:00",
+            "campaigns.live_quiz.burst.decay_seconds=3600",
+        ],
+    )
+    r = run_one(RunSpec(slow, 1))
+    (w,) = r.windows
+    ((_, schedule),) = w.window.bursts
+    quiz = r.class_names.index("quiz")
+    covered = schedule.expected(w.window.start * 60.0, w.window.end * 60.0)
+    assert covered >= schedule.total * (1 - LOST_TAIL_SHARE)
+    sent = w.window.participants * 3.0  # messages_per_participant
+    assert abs(int(r.received[:, quiz].sum()) - sent) < 5 * sent**0.5  # Poisson, 5 sd

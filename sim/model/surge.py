@@ -129,9 +129,11 @@ def window_bounds(
     """Minutes (from `start`) of the window simulated per message around a day's campaigns.
 
     The server's margins widen it (without a server: 30 minutes after, for the bursts' tails);
-    it is aligned to the model's interval grid and kept within the day. Raises `ScenarioError`
-    if midnight would cut off more than 0.1% of a campaign's burst (move the campaign earlier
-    or shorten `burst.decay_seconds`).
+    it is aligned to the model's interval grid and kept within the day. Where a burst would
+    still lose more than 0.1% of its messages past the margin, the window runs on, interval by
+    interval, until it does not: messages outside the window are never sampled. Raises
+    `ScenarioError` if midnight would cut off more than 0.1% of a campaign's burst (move the
+    campaign earlier or shorten `burst.decay_seconds`).
     """
     server = scenario.server
     before = server.margin_before_minutes if server else 0.0
@@ -148,6 +150,8 @@ def window_bounds(
         unit = BurstSchedule.rounds(
             begin, end, 1.0, every, b.first_share, b.rise_seconds, b.decay_seconds
         )
+        while hi < midnight and 1.0 - float(unit.expected(begin, hi * 60.0)) > LOST_TAIL_SHARE:
+            hi = min(midnight, hi + interval)  # the tail outside the window would be lost
         lost = 1.0 - float(unit.expected(begin, midnight * 60.0))
         if lost > LOST_TAIL_SHARE:
             rule = (
