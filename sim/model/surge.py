@@ -174,15 +174,18 @@ def draw_participants(
 
     Participants are Binomial(active fans, `participation`) plus the people who follow to take
     part, Poisson(`new_fans_per_participant` per participating fan), capped by what is left of
-    the campaign's channel pool (`pools`, by channel name) when it names one.
+    the campaign's channel pool (`pools`, by channel name) when it names one. Campaigns of one
+    day through one channel share its pool: each takes from what the earlier ones left.
     """
     out = []
+    left = dict(pools) if pools is not None else None
     for name, c in campaigns.items():
         rng = streams.get("campaign.participants", day, name)
         taking_part = int(rng.binomial(int(active), c.participation))
         joiners = int(rng.poisson(taking_part * c.new_fans_per_participant))
-        if c.channel is not None and pools is not None:
-            joiners = min(joiners, int(pools.get(c.channel, 0.0)))
+        if c.channel is not None and left is not None:
+            joiners = min(joiners, int(left.get(c.channel, 0.0)))
+            left[c.channel] = left.get(c.channel, 0.0) - joiners
         at = _minutes_since_start(start, c.start)
         new = NewFans(c.source, joiners, c.gift_share, c.channel, at)
         out.append(Campaigning(name, taking_part + joiners, new))
