@@ -243,3 +243,24 @@ def test_a_slow_burst_is_simulated_to_its_tail_not_cut_at_the_margin() -> None:
     assert covered >= schedule.total * (1 - LOST_TAIL_SHARE)
     sent = w.window.participants * 3.0  # messages_per_participant
     assert abs(int(r.received[:, quiz].sum()) - sent) < 5 * sent**0.5  # Poisson, 5 sd
+
+
+def test_without_a_back_end_no_message_fails_at_the_server() -> None:
+    """`service.back_end = false` means no developer server: nothing can fail at one.
+
+    Before the fix, messages of a window on a day without a back end went through `[server]`
+    anyway and ~20% of them failed at a server that was not live.
+    """
+    from sim.model.replay import sample_traffic, serve
+
+    off = load_scenario(
+        BASE, ["fans.initial=20000", "server.workers_per_instance=2", "service.back_end=false"]
+    )
+    r = run_one(RunSpec(off, 3))
+    (w,) = r.windows
+    assert w.server is None
+    assert r.server_failed.sum() == 0
+    assert r.auto_replied.sum() == 0
+    assert r.to_humans.sum() == r.received.sum() == r.queue.arrival.size
+    resized = serve(sample_traffic(RunSpec(off, 3)), server=off.server, keep_server=False)
+    assert resized.server_failed.sum() == 0

@@ -25,6 +25,7 @@ from sim.model.human_queue import HumanQueue
 from sim.model.roster import StaffSchedule
 from sim.model.surge import serve_window
 from sim.scenario.schema import Scenario, ServerSpec
+from sim.units import DAY
 
 __all__ = ["Traffic", "sample_traffic", "serve"]
 
@@ -69,7 +70,15 @@ def serve(
     """
     r = traffic.result
     q = r.queue
-    windows = r.windows if keep_server else tuple(serve_window(w, server) for w in r.windows)
+    timeline = (scenario or r.spec.scenario).timeline
+    windows = r.windows
+    if not keep_server:  # a day without a back end has no server to serve its window
+        windows = tuple(
+            serve_window(
+                w, server if timeline.on(int(w.window.start // DAY)).service.back_end else None
+            )
+            for w in r.windows
+        )
     outside = np.ones(q.arrival.size, bool)
     for w in r.windows:
         outside &= (q.arrival < w.window.start) | (q.arrival >= w.window.end)

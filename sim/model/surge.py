@@ -281,7 +281,8 @@ def sample_window(
     """The window's messages (everyday ones in it plus the bursts) through the server, if any.
 
     `names[k]` names the campaign of `window.bursts[k]`. Returns the window's messages in time
-    order and what happened to them.
+    order and what happened to them. On a day without a back end (`service.back_end = false`)
+    no server is simulated, whatever `[server]` says.
     """
     first_s = window.start * 60.0
     seconds = first_s + np.arange(round((window.end - window.start) * 60.0), dtype=float)
@@ -302,7 +303,8 @@ def sample_window(
         g = streams.get("campaign.burst", day, name)
         parts.append(stream.sample_counts(means, window.start, 1.0 / 60.0, [(g, g, g, g)] * k))
         sources.append(name)
-    server = scenario.server
+    # without a back end there is no developer server: WeChat's console takes every message
+    server = scenario.server if scenario.service.back_end else None
     service = np.zeros(sum(p.size for p in parts))
     if server is not None:
         dist = server.service_time_seconds.build()
