@@ -1,7 +1,9 @@
 """The timeline: phases resolved once into the scenario of each day, read by model and results."""
 
 import numpy as np
+import pytest
 
+from sim.errors import ScenarioError
 from sim.model import RunSpec, run_one
 from sim.results import summarize
 from sim.scenario import scenario_from_dict
@@ -82,3 +84,12 @@ def test_a_phase_s_active_share_counts_on_a_fixed_fan_base() -> None:
     per_day = r.received.sum(axis=1).reshape(4, -1).sum(axis=1)
     assert all(abs(n - 1440) < 5 * 1440**0.5 for n in per_day[:2])  # Poisson, 5 sd
     assert all(abs(n - 144) < 5 * 144**0.5 for n in per_day[2:])
+
+
+def test_the_sampling_interval_cannot_change_by_phase() -> None:
+    """The engine samples every day on one interval grid; a phase's value was silently ignored."""
+    coarse = [{"date": "2013-04-12", "set": {"model.interval_minutes": 60}}]
+    with pytest.raises(
+        ScenarioError, match=r"phases\[0\]\.set\.model\.interval_minutes: cannot change by phase"
+    ):
+        scenario_from_dict(_raw_with_phases(coarse))
