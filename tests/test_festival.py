@@ -215,3 +215,52 @@ def test_profile_counts_new_fans_first_messages() -> None:
     assert sampled > 1000  # the day's first messages dominate this window
     assert abs(sampled - offered) < 5 * offered**0.5
     assert sum(r["expected_messages"] for r in surge_rows(result)) == pytest.approx(offered)
+
+
+def test_a_slow_burst_is_simulated_to_its_tail_not_cut_at_the_margin() -> None:
+    """A decay allowed by validation (length + margin) must not lose its tail at the window end.
+
+    A 30-minute quiz decaying over an hour with a 30-minute margin once lost ~44% of its
+    messages silently: the window ended at end + margin while the burst was still running.
+    """
+    from sim.model.surge import LOST_TAIL_SHARE
+
+    slow = load_scenario(
+        BASE,
+        [
+            "fans.initial=20000",
+            "server.workers_per_instance=64",
+            "campaigns.live_quiz.new_fans_per_participant=0",
+            "campaigns.live_quiz.end=2013-04-09T14:30:00",
+            "campaigns.live_quiz.burst.decay_seconds=3600",
+        ],
+    )
+    r = run_one(RunSpec(slow, 1))
+    (w,) = r.windows
+    ((_, schedule),) = w.window.bursts
+    quiz = r.class_names.index("quiz")
+    covered = schedule.expected(w.window.start * 60.0, w.window.end * 60.0)
+    assert covered >= schedule.total * (1 - LOST_TAIL_SHARE)
+    sent = w.window.participants * 3.0  # messages_per_participant
+    assert abs(int(r.received[:, quiz].sum()) - sent) < 5 * sent**0.5  # Poisson, 5 sd
+
+
+def test_without_a_back_end_no_message_fails_at_the_server() -> None:
+    """`service.back_end = false` means no developer server: nothing can fail at one.
+
+    Before the fix, messages of a window on a day without a back end went through `[server]`
+    anyway and ~20% of them failed at a server that was not live.
+    """
+    from sim.model.replay import sample_traffic, serve
+
+    off = load_scenario(
+        BASE, ["fans.initial=20000", "server.workers_per_instance=2", "service.back_end=false"]
+    )
+    r = run_one(RunSpec(off, 3))
+    (w,) = r.windows
+    assert w.server is None
+    assert r.server_failed.sum() == 0
+    assert r.auto_replied.sum() == 0
+    assert r.to_humans.sum() == r.received.sum() == r.queue.arrival.size
+    resized = serve(sample_traffic(RunSpec(off, 3)), server=off.server, keep_server=False)
+    assert resized.server_failed.sum() == 0

@@ -224,3 +224,33 @@ def test_campaign_channel_must_exist() -> None:
         r"channels; did you mean `weibo`\?",
     ):
         quiz_through("weibbo", 1e6)
+
+
+def test_two_campaigns_through_one_channel_share_its_pool() -> None:
+    """Both campaigns of a day draw from what is left of the pool, not each from all of it."""
+
+    def quiz(hour: int) -> dict[str, object]:
+        return {
+            "type": "live_quiz",
+            "start": f"2013-01-02T{hour}:00:00",
+            "end": f"2013-01-02T{hour}:30:00",
+            "participation": 0.5,
+            "messages_per_participant": 1,
+            "message_class": "keyword",
+            "new_fans_per_participant": 1.0,
+            "channel": "weibo",
+            "burst": {"first_share": 1.0, "rise_seconds": 5, "decay_seconds": 60},
+        }
+
+    channels = {
+        "weibo": {
+            "pool": 100,
+            "conversion": 0.0,
+            "exposure": {"kind": "visitors", "visitors_per_day": 0},
+        }
+    }
+    sc = growth_scenario(
+        days=3, channels=channels, campaigns={"a": quiz(10), "b": quiz(12)}, initial=2000
+    )
+    tr = trace(sc)
+    assert tr.follows[:, tr.sources.index("weibo")].sum() == 100

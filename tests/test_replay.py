@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -57,3 +58,21 @@ def test_another_server_on_sampled_traffic_equals_a_fresh_run(seed: int, instanc
     fresh = run_one(RunSpec(variant, seed))
     _same(served, fresh)
     assert json_text(summarize(served)) == json_text(summarize(fresh))
+
+
+def test_a_server_that_changes_the_sampled_traffic_is_refused_not_served_wrongly() -> None:
+    """Service times and window margins are sampled with the traffic: serving cannot change them.
+
+    Before the fix, a faster `service_time_seconds` kept the run's slower draws (3,297 failures
+    served against 0 in a fresh run on seed 3), and other margins kept the run's window.
+    """
+    base = load_scenario(FESTIVAL, SMALL_FESTIVAL)
+    traffic = sample_traffic(RunSpec(base, 3))
+    for change in (
+        "server.service_time_seconds={dist='lognormal',mean=0.05,cv=1.0}",
+        "server.margin_after_minutes=60",
+        "server.margin_before_minutes=20",
+    ):
+        variant = load_scenario(FESTIVAL, [*SMALL_FESTIVAL, change])
+        with pytest.raises(ValueError, match="run it afresh"):
+            serve(traffic, server=variant.server, keep_server=False, scenario=variant)

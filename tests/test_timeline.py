@@ -1,7 +1,9 @@
 """The timeline: phases resolved once into the scenario of each day, read by model and results."""
 
 import numpy as np
+import pytest
 
+from sim.errors import ScenarioError
 from sim.model import RunSpec, run_one
 from sim.results import summarize
 from sim.scenario import scenario_from_dict
@@ -68,3 +70,26 @@ def test_a_phase_that_adds_a_message_class_brings_its_traffic_from_its_date() ->
     assert np.all(result.queue.handle[routed_voice] == 2.0)
     s = summarize(result)
     assert s["by_class"]["voice"]["received"] == int(voice.sum())
+
+
+def test_a_phase_s_active_share_counts_on_a_fixed_fan_base() -> None:
+    """Without channels the fan count is fixed, but a phase may still change who is active.
+
+    Before the fix the base's `fans.active_share` held on every day (1,440 messages a day
+    expected from the phase's date on, ~144 sent).
+    """
+    quiet = [{"date": "2013-04-12", "set": {"fans.active_share": 0.1}}]
+    r = run_one(RunSpec(scenario_from_dict(_raw_with_phases(quiet)), 2))
+    assert r.followers is None  # a fixed fan base
+    per_day = r.received.sum(axis=1).reshape(4, -1).sum(axis=1)
+    assert all(abs(n - 1440) < 5 * 1440**0.5 for n in per_day[:2])  # Poisson, 5 sd
+    assert all(abs(n - 144) < 5 * 144**0.5 for n in per_day[2:])
+
+
+def test_the_sampling_interval_cannot_change_by_phase() -> None:
+    """The engine samples every day on one interval grid; a phase's value was silently ignored."""
+    coarse = [{"date": "2013-04-12", "set": {"model.interval_minutes": 60}}]
+    with pytest.raises(
+        ScenarioError, match=r"phases\[0\]\.set\.model\.interval_minutes: cannot change by phase"
+    ):
+        scenario_from_dict(_raw_with_phases(coarse))

@@ -154,6 +154,9 @@ class ServiceModel:
             self._day_first_message.append(self.queue.offered)
             if self.followers is not None:
                 self.followers.step(day, self._outcome(day - FEEDBACK_LAG_DAYS))
+            else:  # a fixed count, but a phase may change who of them is active
+                fans = self.by_day[day].fans
+                self.fans = FixedFanBase(float(fans.initial), fans.active_share)
             self._send_pushes(day)
             self._sample_day(day)
             if self._progress is not None and day:

@@ -23,8 +23,9 @@ from numpy.typing import NDArray
 from sim.model.engine import ModelResult, RunSpec, run_one
 from sim.model.human_queue import HumanQueue
 from sim.model.roster import StaffSchedule
-from sim.model.surge import serve_window
+from sim.model.surge import WindowSample, serve_window
 from sim.scenario.schema import Scenario, ServerSpec
+from sim.units import DAY
 
 __all__ = ["Traffic", "sample_traffic", "serve"]
 
@@ -49,6 +50,30 @@ class Traffic:
     exact: bool  # serving another configuration is exact (fans do not depend on service)
 
 
+def _window_server(
+    run: Scenario, variant: Scenario | None, w: WindowSample, server: ServerSpec | None
+) -> ServerSpec | None:
+    """The server that serves window `w`; raises `ValueError` if it needs other traffic.
+
+    A day without a back end has no server. Service times and the window's margins are drawn
+    with the traffic, so a server that changes them cannot be served from it.
+    """
+    day = int(w.window.start // DAY)
+    if server is None or not (variant or run).timeline.on(day).service.back_end:
+        return None
+    old = run.timeline.on(day)
+    same = old.service.back_end and old.server is not None
+    if same and old.server is not None:
+        fields = ("service_time_seconds", "margin_before_minutes", "margin_after_minutes")
+        same = all(getattr(old.server, f) == getattr(server, f) for f in fields)
+    if not same:
+        raise ValueError(
+            "the server changes the sampled traffic (its service times or window margins "
+            "differ from the run's, or the run had no server that day): run it afresh"
+        )
+    return server
+
+
 def sample_traffic(spec: RunSpec) -> Traffic:
     """Run `spec` once and keep its messages for `serve`."""
     return Traffic(run_one(spec), not _feedback(spec.scenario))
@@ -69,7 +94,11 @@ def serve(
     """
     r = traffic.result
     q = r.queue
-    windows = r.windows if keep_server else tuple(serve_window(w, server) for w in r.windows)
+    windows = r.windows
+    if not keep_server:
+        windows = tuple(
+            serve_window(w, _window_server(r.spec.scenario, scenario, w, server)) for w in r.windows
+        )
     outside = np.ones(q.arrival.size, bool)
     for w in r.windows:
         outside &= (q.arrival < w.window.start) | (q.arrival >= w.window.end)

@@ -129,9 +129,11 @@ def window_bounds(
     """Minutes (from `start`) of the window simulated per message around a day's campaigns.
 
     The server's margins widen it (without a server: 30 minutes after, for the bursts' tails);
-    it is aligned to the model's interval grid and kept within the day. Raises `ScenarioError`
-    if midnight would cut off more than 0.1% of a campaign's burst (move the campaign earlier
-    or shorten `burst.decay_seconds`).
+    it is aligned to the model's interval grid and kept within the day. Where a burst would
+    still lose more than 0.1% of its messages past the margin, the window runs on, interval by
+    interval, until it does not: messages outside the window are never sampled. Raises
+    `ScenarioError` if midnight would cut off more than 0.1% of a campaign's burst (move the
+    campaign earlier or shorten `burst.decay_seconds`).
     """
     server = scenario.server
     before = server.margin_before_minutes if server else 0.0
@@ -148,6 +150,8 @@ def window_bounds(
         unit = BurstSchedule.rounds(
             begin, end, 1.0, every, b.first_share, b.rise_seconds, b.decay_seconds
         )
+        while hi < midnight and 1.0 - float(unit.expected(begin, hi * 60.0)) > LOST_TAIL_SHARE:
+            hi = min(midnight, hi + interval)  # the tail outside the window would be lost
         lost = 1.0 - float(unit.expected(begin, midnight * 60.0))
         if lost > LOST_TAIL_SHARE:
             rule = (
@@ -170,15 +174,18 @@ def draw_participants(
 
     Participants are Binomial(active fans, `participation`) plus the people who follow to take
     part, Poisson(`new_fans_per_participant` per participating fan), capped by what is left of
-    the campaign's channel pool (`pools`, by channel name) when it names one.
+    the campaign's channel pool (`pools`, by channel name) when it names one. Campaigns of one
+    day through one channel share its pool: each takes from what the earlier ones left.
     """
     out = []
+    left = dict(pools) if pools is not None else None
     for name, c in campaigns.items():
         rng = streams.get("campaign.participants", day, name)
         taking_part = int(rng.binomial(int(active), c.participation))
         joiners = int(rng.poisson(taking_part * c.new_fans_per_participant))
-        if c.channel is not None and pools is not None:
-            joiners = min(joiners, int(pools.get(c.channel, 0.0)))
+        if c.channel is not None and left is not None:
+            joiners = min(joiners, int(left.get(c.channel, 0.0)))
+            left[c.channel] = left.get(c.channel, 0.0) - joiners
         at = _minutes_since_start(start, c.start)
         new = NewFans(c.source, joiners, c.gift_share, c.channel, at)
         out.append(Campaigning(name, taking_part + joiners, new))
@@ -274,7 +281,8 @@ def sample_window(
     """The window's messages (everyday ones in it plus the bursts) through the server, if any.
 
     `names[k]` names the campaign of `window.bursts[k]`. Returns the window's messages in time
-    order and what happened to them.
+    order and what happened to them. On a day without a back end (`service.back_end = false`)
+    no server is simulated, whatever `[server]` says.
     """
     first_s = window.start * 60.0
     seconds = first_s + np.arange(round((window.end - window.start) * 60.0), dtype=float)
@@ -295,7 +303,8 @@ def sample_window(
         g = streams.get("campaign.burst", day, name)
         parts.append(stream.sample_counts(means, window.start, 1.0 / 60.0, [(g, g, g, g)] * k))
         sources.append(name)
-    server = scenario.server
+    # without a back end there is no developer server: WeChat's console takes every message
+    server = scenario.server if scenario.service.back_end else None
     service = np.zeros(sum(p.size for p in parts))
     if server is not None:
         dist = server.service_time_seconds.build()

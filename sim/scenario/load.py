@@ -230,7 +230,7 @@ def _cross_field_problems(raw: dict[str, Any]) -> list[Problem]:
     return out
 
 
-_FROZEN_BY_PHASE = ("scenario", "phases", "fans.initial")
+_FROZEN_BY_PHASE = ("scenario", "phases", "fans.initial", "model")  # model: one interval grid
 
 
 def _flatten(prefix: str, value: Any) -> list[tuple[str, Any]]:
