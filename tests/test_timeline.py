@@ -93,3 +93,17 @@ def test_the_sampling_interval_cannot_change_by_phase() -> None:
         ScenarioError, match=r"phases\[0\]\.set\.model\.interval_minutes: cannot change by phase"
     ):
         scenario_from_dict(_raw_with_phases(coarse))
+
+
+def test_a_phase_can_add_a_server_to_a_scenario_without_one() -> None:
+    server = {
+        "instances": 2,
+        "workers_per_instance": 4,
+        "service_time_seconds": {"dist": "fixed", "value": 0.05},
+    }
+    sc = scenario_from_dict(_raw_with_phases([{"date": "2013-04-12", "set": {"server": server}}]))
+    assert sc.server is None
+    assert [d.server is not None for d in sc.timeline.days] == [False, False, True, True]
+    only_instances = [{"date": "2013-04-12", "set": {"server.instances": 3}}]
+    with pytest.raises(ScenarioError, match=r"phases\[0\]\.set\.server"):
+        scenario_from_dict(_raw_with_phases(only_instances))  # a partial server is incomplete

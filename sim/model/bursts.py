@@ -80,20 +80,26 @@ class BurstSchedule:
 
     def rate_at(self, t: ArrayLike) -> F64:
         """Expected messages per second at time(s) `t`."""
-        tt = np.asarray(t, np.float64)[..., None]
-        x = tt - np.asarray(self.times)
+        tt = np.asarray(t, np.float64)
         r, d = self.rise_seconds, self.decay_seconds
-        shape = np.where(
-            x >= 0, (np.exp(-np.maximum(x, 0) / d) - np.exp(-np.maximum(x, 0) / r)) / (d - r), 0.0
-        )
-        return np.asarray((shape * np.asarray(self.weights)).sum(axis=-1), np.float64)
+        out = np.zeros(tt.shape)
+        for when, weight in zip(self.times, self.weights, strict=True):  # memory O(len(t))
+            x = np.maximum(tt - when, 0.0)
+            out += np.where(tt >= when, weight * (np.exp(-x / d) - np.exp(-x / r)) / (d - r), 0.0)
+        return out
 
     def expected(self, t0: ArrayLike, t1: ArrayLike) -> F64:
-        """Expected messages in [t0, t1), exactly (the integral of `rate_at`)."""
-        a = np.asarray(t0, np.float64)[..., None] - np.asarray(self.times)
-        b = np.asarray(t1, np.float64)[..., None] - np.asarray(self.times)
-        per_spike = self._kernel_integral(b) - self._kernel_integral(a)
-        return np.asarray((per_spike * np.asarray(self.weights)).sum(axis=-1), np.float64)
+        """Expected messages in [t0, t1), exactly (the integral of `rate_at`).
+
+        Spike by spike, so memory stays O(len(t0)) however many rounds a campaign has (a
+        spikes x seconds array took 1.9 GB for a day of rounds every minute).
+        """
+        a = np.asarray(t0, np.float64)
+        b = np.asarray(t1, np.float64)
+        out = np.zeros(np.broadcast_shapes(a.shape, b.shape))
+        for when, weight in zip(self.times, self.weights, strict=True):
+            out += weight * (self._kernel_integral(b - when) - self._kernel_integral(a - when))
+        return out
 
     def peak(self) -> tuple[float, float]:
         """(time, rate) of the highest instantaneous rate, found on a 1-second grid."""

@@ -296,17 +296,22 @@ class ServiceModel:
     ) -> tuple[Campaigning, ...]:
         """Add warm-up arrivals to today's participants; start today's cascades."""
         out = []
+        # what today's campaigns left of each channel's pool, before any warm-up arrivals
+        remaining = dict(pools) if pools is not None else None
+        for d in drawn:
+            ch = campaigns[d.name].channel
+            if remaining is not None and ch is not None:
+                remaining[ch] = max(0.0, remaining.get(ch, 0.0) - d.new_fans.count)
         for d in drawn:
             c = campaigns[d.name]
-            left = None if c.channel is None or pools is None else pools.get(c.channel, 0.0)
-            if left is not None:
-                left = max(0.0, left - d.new_fans.count)
+            left = None if c.channel is None or remaining is None else remaining[c.channel]
             pool = left
             if c.cascade is not None and c.cascade.pool is not None:
                 pool = max(0.0, c.cascade.pool - self._reached.get(d.name, 0))
             extra = warmup_joiners(c, d.name, self._streams, day, pool)
-            if left is not None:
+            if left is not None and remaining is not None and c.channel is not None:
                 extra = min(extra, int(left))
+                remaining[c.channel] = left - extra
             if extra:
                 new = d.new_fans
                 bigger = NewFans(

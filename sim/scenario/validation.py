@@ -75,7 +75,9 @@ def set_path(raw: dict[str, Any], path: str, value: Any) -> None:
             elif isinstance(parts[i + 1], int) and part not in node:
                 raise ScenarioError([Problem(here, "cannot index: no list is set at this path")])
             else:
-                node = node.setdefault(part, {})
+                if node.get(part) is None:  # absent, or an optional table left out (null)
+                    node[part] = {}
+                node = node[part]
 
 
 def _unwrap(tp: Any) -> Any:
