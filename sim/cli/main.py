@@ -15,6 +15,8 @@ from rich.console import Console
 from rich.table import Table
 
 from sim import __version__
+from sim.cli.loadtest import COMMANDS as LOADTEST_COMMANDS
+from sim.cli.loadtest import add_parsers as add_loadtest_parsers
 from sim.cli.progress import DayProgress
 from sim.errors import Problem, ScenarioError
 from sim.experiments.calibration import calibrate, calibration_markdown
@@ -86,6 +88,7 @@ def _parser() -> argparse.ArgumentParser:
     prof.add_argument("--seed", type=_non_negative, help="root seed (default: scenario.seed)")
     prof.add_argument("--out", type=Path, default=Path("profile.csv"), help="CSV to write")
     _add_overrides(prof)
+    add_loadtest_parsers(sub)
 
     cal = sub.add_parser("calibrate", help="compare the model with the field facts; write a table")
     cal.add_argument("--replications", type=_positive, default=10, help="per scenario (10)")
@@ -248,6 +251,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     console = Console(highlight=False)
     commands = {
         "run": _cmd_run,
+        **LOADTEST_COMMANDS,
         "validate": _cmd_validate,
         "calibrate": _cmd_calibrate,
         "profile": _cmd_profile,
