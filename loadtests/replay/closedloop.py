@@ -33,10 +33,13 @@ class ClosedLoopUser(FastHttpUser):
     def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
         o: Any = environment.parsed_options
-        rate = o.closed_rate
-        self.wait_time = constant_throughput(rate) if rate > 0 else constant(0)  # type: ignore[method-assign]
+        self.pace = constant_throughput(o.closed_rate) if o.closed_rate > 0 else constant(0)
         self.platform = WeChat(o.closed_token)
         self.ids = itertools.count(id(self) % 1_000_000 * 1_000_000)
+
+    def wait_time(self) -> float:
+        """Locust's own pacing (wait for the reply, then up to 1/rate)."""
+        return float(self.pace(self))
 
     @task
     def send(self) -> None:

@@ -52,16 +52,26 @@ def test_sent_matches_offered_against_a_fast_target(
     assert rep["lateness_ms"]["p99"] < 50  # the generator kept its schedule at 400/s
 
 
-def closed_loop_p99(host: str, out: Path, seconds: int) -> float:
+def closed_loop(host: str, out: Path, seconds: int, users: int, rate: float) -> dict[str, str]:
     """Locust's default statistics for closed-loop users against the same target."""
     spec = Path(__file__).parents[3] / "loadtests" / "replay" / "closedloop.py"
-    cmd = [sys.executable, "-m", "locust", "-f", str(spec), "--headless", "-u", "4", "-r", "4",
-           "--run-time", f"{seconds}s", "--host", host, "--closed-rate", "50", "--csv", str(out),
-           "--only-summary"]  # fmt: skip
+    cmd = [sys.executable, "-m", "locust", "-f", str(spec), "--headless", "-u", str(users),
+           "-r", str(users), "--run-time", f"{seconds}s", "--host", host, "--closed-rate",
+           str(rate), "--csv", str(out), "--only-summary"]  # fmt: skip
     subprocess.run(cmd, check=False, timeout=seconds + 30, capture_output=True)
     with open(f"{out}_stats.csv", encoding="utf-8") as fh:
-        row = next(r for r in csv.DictReader(fh) if r["Name"] == "/wechat #1")
-    return float(row["99%"])
+        return next(r for r in csv.DictReader(fh) if r["Name"] == "/wechat #1")
+
+
+def closed_loop_p99(host: str, out: Path, seconds: int) -> tuple[float, int]:
+    """4 users at up to 50 requests/s each: Locust's p99 and request count."""
+    row = closed_loop(host, out, seconds, 4, 50.0)
+    return float(row["99%"]), int(row["Request Count"])
+
+
+def closed_loop_max(host: str, out: Path, seconds: int) -> float:
+    """Requests/s of 32 users that never wait: the generator's closed-loop ceiling here."""
+    return float(closed_loop(host, out, seconds, 32, 0.0)["Requests/s"])
 
 
 def test_a_stalling_target_shows_in_latency_from_intended_not_in_closed_loop(
@@ -72,8 +82,9 @@ def test_a_stalling_target_shows_in_latency_from_intended_not_in_closed_loop(
     with ThreadPoolExecutor(2) as pool:
         closed = pool.submit(closed_loop_p99, closed_host, tmp_path / "closed", 11)
         rep = replay(profile, open_host, tmp_path / "open", "--duration", "11")
-        closed_p99 = closed.result()
+        closed_p99, closed_requests = closed.result()
     assert rep["latency_from_intended_ms"]["p99"] >= 400
+    assert closed_requests > 1000  # 4 users at up to 50/s for 11 s: the baseline really ran
     assert closed_p99 < 100  # Locust's own p99: the stall hides in the users' waiting
     assert rep["failed"] == 0
 
