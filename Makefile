@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev,loadtest]'
+	$(BIN)/pip install --quiet -e '.[dev,backend,loadtest]'
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -37,7 +37,7 @@ test: lint
 	$(BIN)/pytest -q
 
 bench: $(STAMP)
-	$(BIN)/pytest -q -m benchmark --benchmark-enable tests/test_benchmarks.py --benchmark-columns=min,mean,max,rounds
+	$(BIN)/pytest -q -m benchmark --benchmark-enable tests/test_benchmarks.py tests/loadtests/test_bench.py tests/loadtests/replay/test_bench.py --benchmark-columns=min,mean,max,rounds
 
 docs: $(STAMP)
 	$(BIN)/fansim docs --out docs/scenario-reference.md

@@ -8,7 +8,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["Problem", "ScenarioError"]
+__all__ = ["MAX_SHOWN", "Problem", "ScenarioError"]
+
+MAX_SHOWN = 50
+"""Problems listed in the message; a generated file can have a million, the rest are counted."""
+MAX_VALUE_CHARS = 120
+"""Longest value shown in a problem; longer ones are cut with an ellipsis."""
+
+
+def _shown(value: object) -> str:
+    """`repr(value)`, safe for huge integers (Python refuses to print > 4,300 digits) and cut."""
+    try:
+        text = repr(value)
+    except ValueError:
+        bits = value.bit_length() if isinstance(value, int) else 0
+        text = f"an integer of {bits:,} bits"
+    if len(text) > MAX_VALUE_CHARS:
+        text = text[: MAX_VALUE_CHARS - 3] + "..."
+    return text
 
 
 @dataclass(frozen=True)
@@ -21,7 +38,7 @@ class Problem:
     has_value: bool = False
 
     def __str__(self) -> str:
-        shown = f" (got {self.value!r})" if self.has_value else ""
+        shown = f" (got {_shown(self.value)})" if self.has_value else ""
         where = self.path or "<scenario>"
         return f"{where}: {self.message}{shown}"
 
@@ -35,7 +52,9 @@ class ScenarioError(ValueError):
         head = f"{source}: " if source else ""
         count = len(self.problems)
         lines = [f"{head}{count} problem{'s' if count != 1 else ''}"]
-        lines += [f"  - {p}" for p in self.problems]
+        lines += [f"  - {p}" for p in self.problems[:MAX_SHOWN]]
+        if count > MAX_SHOWN:
+            lines.append(f"  ... and {count - MAX_SHOWN:,} more (`problems` holds them all)")
         self.message = "\n".join(lines)
         # args rebuild the error: SimPy re-raises a process's exception as type(exc)(*exc.args)
         super().__init__(self.problems, source)

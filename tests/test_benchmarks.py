@@ -126,3 +126,44 @@ def test_festival_surge_message_by_message(benchmark: Any) -> None:
     benchmark.extra_info["server_messages"] = summary["server_messages"]
     benchmark.extra_info["server_requests"] = summary["server_requests"]
     assert summary["server_requests"] > 500_000
+
+
+def test_cascade_reaching_5_million(benchmark: Any) -> None:
+    """Target: < 5 s for a cascade that reaches 5 million people (drawn per generation)."""
+    from sim.model.cascades import run_cascade
+    from sim.model.rng import Streams
+    from sim.scenario.spread import CascadeSpec
+
+    spec = CascadeSpec(
+        share_probability=0.8, contacts_mean=10, contacts_dispersion=1.0, join_probability=0.5
+    )
+
+    def cascade() -> int:
+        return run_cascade(spec, 1000, 14, 5_200_000, 24 * 60, Streams(1), 0, "big").reach
+
+    reach = benchmark.pedantic(cascade, rounds=5, iterations=1)
+    benchmark.extra_info["reach"] = reach
+    assert reach > 5_000_000
+
+
+def test_flagship_with_campaigns(benchmark: Any) -> None:
+    """Target: < 10 s for the flagship with a 3-day quiz that cascades (via --set)."""
+    scenario = load_scenario(
+        SCENARIOS / "xiaomi_2013q1.toml",
+        [
+            'campaigns.quiz={type="live_quiz", start=2013-03-20T20:00:00, '
+            'end=2013-03-22T21:00:00, participation=0.3, message_class="keyword", '
+            'new_fans_per_participant=0.2, source="campaign", gift_share=0.3, daily_decay=0.6, '
+            "burst={every_minutes=10}, cascade={share_probability=0.3, contacts_mean=5, "
+            "contacts_dispersion=0.5, join_probability=0.2, pool=5000000}}",
+        ],
+    )
+
+    def quarter() -> dict[str, Any]:
+        result = run_one(RunSpec(scenario, 1))
+        hourly_rows(result)
+        return summarize(result)
+
+    summary = benchmark.pedantic(quarter, rounds=3, iterations=1)
+    benchmark.extra_info["cascade_follows"] = summary["cascades"]["quiz"]["follows"]
+    assert summary["days"] == 99

@@ -97,7 +97,7 @@ def test_missing_file_names_the_path(tmp_path: Path) -> None:
 
 
 def test_directory_is_not_a_scenario_file(tmp_path: Path) -> None:
-    with pytest.raises(ScenarioError, match="file not found"):
+    with pytest.raises(ScenarioError, match="is a directory, not a scenario file"):
         load_scenario(tmp_path)
 
 

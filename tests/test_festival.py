@@ -92,6 +92,7 @@ def test_profile_command_writes_documented_columns(tmp_path: Path) -> None:
     assert {
         "scenario",
         "seed",
+        "replication",
         "params_hash",
         "second",
         "t_seconds",
@@ -115,7 +116,8 @@ def test_profile_without_campaigns_is_a_clear_error(
 
 def test_run_writes_surge_csv(tmp_path: Path) -> None:
     assert main(["run", str(SIZED), "-q", "--out", str(tmp_path)]) == 0
-    assert (tmp_path / "surge.csv").read_text().startswith("scenario,seed,replication,second")
+    header = (tmp_path / "surge.csv").read_text().split("\n", 1)[0]
+    assert header.startswith("scenario,seed,replication,params_hash,second")
 
 
 def test_campaign_mistakes_are_reported_with_paths() -> None:

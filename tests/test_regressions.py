@@ -55,4 +55,4 @@ def test_unwritable_out_is_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[
     blocker = tmp_path / "file"
     blocker.write_text("x")
     assert main(["run", str(XIAOMI), "-q", "--out", str(blocker / "sub")]) == 2
-    assert "cannot write output" in capsys.readouterr().err
+    assert "--out: " + str(blocker) + " is a file, not a folder" in capsys.readouterr().err

@@ -1,7 +1,8 @@
 """The `fansim` command: thin argument handling over the Python API.
 
-`main(argv)` returns an exit code (0 ok, 2 bad input) and never raises for user errors, so tests
-call it directly and users never see a traceback for a mistake in a scenario file.
+`main(argv)` returns an exit code (0 ok, 2 bad input, 130 / 143 after Ctrl-C / SIGTERM) and
+never raises for user errors, so tests call it directly and users never see a traceback for a
+mistake in a scenario file or for stopping a run.
 """
 
 from __future__ import annotations
@@ -15,15 +16,28 @@ from rich.console import Console
 from rich.table import Table
 
 from sim import __version__
+from sim.cli import experiments
 from sim.cli.loadtest import COMMANDS as LOADTEST_COMMANDS
 from sim.cli.loadtest import add_parsers as add_loadtest_parsers
 from sim.cli.progress import DayProgress
+from sim.cli.signals import Terminated, exit_code, interrupted_message, sigterm_raises
 from sim.errors import Problem, ScenarioError
 from sim.experiments.calibration import calibrate, calibration_markdown
+from sim.model.budget import (
+    DEFAULT_BUDGET_BYTES,
+    check_budget,
+    estimate_work,
+    format_bytes,
+    parse_bytes,
+)
 from sim.model.engine import RunSpec, run_one
+from sim.results.provenance import provenance
+from sim.results.publish import StagedFile, StagedFolder
 from sim.results.server_tables import profile_rows, surge_rows
+from sim.results.spread_tables import cascade_rows
 from sim.results.summary import daily_rows, hourly_rows, summarize
-from sim.results.writers import clean, csv_text, write_outputs
+from sim.results.writers import RUN_FILES, clean, csv_text, run_files
+from sim.scenario.bounds import MAX_SEED
 from sim.scenario.load import Scenario, load_scenario, phase_segments
 from sim.scenario.reference import scenario_reference
 
@@ -36,8 +50,8 @@ def _non_negative(text: str) -> int:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"must be a whole number >= 0 (got {text!r})") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0 (got {value})")
+    if not 0 <= value <= MAX_SEED:
+        raise argparse.ArgumentTypeError(f"must be >= 0 and < 2**63 (got {value})")
     return value
 
 
@@ -47,6 +61,37 @@ def _positive(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be >= 1 (got {value})")
     return value
+
+
+def _out_path(text: str) -> Path:
+    """Validating `type=` for --out: an empty name would silently mean the current folder."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError(f"must name a file or folder (got {text!r})")
+    return Path(text)
+
+
+def _memory_size(text: str) -> int:
+    """Validating `type=` for --memory-budget."""
+    try:
+        return parse_bytes(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _add_budget(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--memory-budget",
+        type=_memory_size,
+        default=DEFAULT_BUDGET_BYTES,
+        metavar="SIZE",
+        help="refuse a run whose estimated memory exceeds SIZE, e.g. 8GiB "
+        f"(default {format_bytes(DEFAULT_BUDGET_BYTES)})",
+    )
+
+
+def _within_budget(scenario: Scenario, args: argparse.Namespace) -> None:
+    """Estimate the run's memory before simulating; `ScenarioError` (exit 2) if over budget."""
+    check_budget(estimate_work(scenario), args.memory_budget, str(args.scenario))
 
 
 def _add_overrides(parser: argparse.ArgumentParser) -> None:
@@ -74,9 +119,13 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--replication", type=_non_negative, default=0, help="replication index (default 0)"
     )
-    run.add_argument("--out", type=Path, default=Path("out"), help="output folder (default out)")
+    run.add_argument(
+        "--out", type=_out_path, default=Path("out"), help="output folder (default out)"
+    )
     _add_overrides(run)
+    _add_budget(run)
     run.add_argument("-q", "--quiet", action="store_true", help="no table on the terminal")
+    experiments.add_run_options(run)
 
     val = sub.add_parser("validate", help="check scenario files; exit 2 if any is invalid")
     val.add_argument("files", type=Path, nargs="+")
@@ -86,8 +135,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     prof.add_argument("scenario", type=Path, help="scenario TOML file with campaigns")
     prof.add_argument("--seed", type=_non_negative, help="root seed (default: scenario.seed)")
-    prof.add_argument("--out", type=Path, default=Path("profile.csv"), help="CSV to write")
+    prof.add_argument("--out", type=_out_path, default=Path("profile.csv"), help="CSV to write")
     _add_overrides(prof)
+    _add_budget(prof)
     add_loadtest_parsers(sub)
 
     cal = sub.add_parser("calibrate", help="compare the model with the field facts; write a table")
@@ -95,10 +145,42 @@ def _parser() -> argparse.ArgumentParser:
     cal.add_argument("--seed", type=_non_negative, default=2013, help="root seed (2013)")
     cal.add_argument("--workers", type=_positive, default=1, help="processes (default 1)")
     cal.add_argument("--scenarios", type=Path, default=Path("scenarios"), help="scenario folder")
-    cal.add_argument("--out", type=Path, default=Path("docs/calibration.md"), help="table file")
+    cal.add_argument(
+        "--out", type=_out_path, default=Path("docs/calibration.md"), help="table file"
+    )
+
+    experiments.add_commands(sub)
 
     docs = sub.add_parser("docs", help="write the scenario reference generated from the schema")
-    docs.add_argument("--out", type=Path, help="file to write (default: print)")
+    docs.add_argument("--out", type=_out_path, help="file to write (default: print)")
+
+    be = sub.add_parser("backend", help="run the reference WeChat back end (docs/backend.md)")
+    be.add_argument(
+        "scenario",
+        type=Path,
+        nargs="?",
+        help="scenario with classes and keywords (default: built-in classes)",
+    )
+    be.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    be.add_argument("--port", type=_non_negative, default=8080, help="0 picks a free port")
+    be.add_argument("--workers", type=_positive, default=1, help="processes (default 1)")
+    be.add_argument("--db", type=Path, default=Path("backend.sqlite3"), help="SQLite database file")
+    be.add_argument("--token", required=True, help="the account's callback token")
+    be.add_argument("--aes-key", help="EncodingAESKey: enables safe mode (with --app-id)")
+    be.add_argument("--app-id", help="AppId checked inside safe-mode messages")
+    be.add_argument("--platform-url", help="customer-service API the outbox is sent to")
+    be.add_argument(
+        "--max-pending",
+        type=_non_negative,
+        default=1000,
+        help="writer backlog above which auto replies go async (1000)",
+    )
+    be.add_argument(
+        "--synchronous",
+        choices=("full", "normal"),
+        default="full",
+        help="SQLite synchronous: full fsyncs every commit (default)",
+    )
     return p
 
 
@@ -151,20 +233,25 @@ def _print_summary(console: Console, summary: dict[str, object]) -> None:
 
 
 def _cmd_run(args: argparse.Namespace, console: Console) -> int:
+    if experiments.wants_replications(args):
+        return experiments.run_replications(args, console)
     scenario: Scenario = load_scenario(args.scenario, args.overrides)
+    _within_budget(scenario, args)
     seed = scenario.scenario.seed if args.seed is None else args.seed
     spec = RunSpec(scenario, seed, args.replication)
-    result = run_one(spec, DayProgress(scenario.scenario.name))
-    summary = summarize(result)
-    hourly = hourly_rows(result)
-    paths = write_outputs(
-        args.out,
-        summary,
-        hourly,
-        scenario.model_dump(mode="json"),
-        daily_rows(result, hourly),
-        surge_rows(result),
-    )
+    with StagedFolder(args.out, "--out") as stage:  # checked before any simulation
+        result = run_one(spec, DayProgress(scenario.scenario.name))
+        summary = summarize(result)
+        hourly = hourly_rows(result)
+        files = run_files(
+            summary,
+            hourly,
+            scenario.model_dump(mode="json"),
+            daily_rows(result, hourly),
+            surge_rows(result),
+            cascade_rows(result),
+        )
+        paths = stage.publish(files, {**provenance(spec), "version": summary["version"]}, RUN_FILES)
     if not args.quiet:
         _print_summary(console, clean(summary))
         console.print("wrote " + ", ".join(str(p) for p in paths))
@@ -189,11 +276,12 @@ def _cmd_profile(args: argparse.Namespace, console: Console) -> int:
         raise ScenarioError(
             [Problem("campaigns", "the scenario has no campaign to profile")], str(args.scenario)
         )
+    _within_budget(scenario, args)
     seed = scenario.scenario.seed if args.seed is None else args.seed
-    result = run_one(RunSpec(scenario, seed), DayProgress(scenario.scenario.name))
-    rows = profile_rows(result)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(csv_text(rows), encoding="utf-8")
+    with StagedFile(args.out, "--out") as staged:
+        result = run_one(RunSpec(scenario, seed), DayProgress(scenario.scenario.name))
+        rows = profile_rows(result)
+        staged.publish(csv_text(rows))
     peak = max(rows, key=lambda r: r["rate_per_second"])
     total = sum(r["rate_per_second"] for r in rows)
     console.print(
@@ -204,16 +292,15 @@ def _cmd_profile(args: argparse.Namespace, console: Console) -> int:
 
 
 def _cmd_calibrate(args: argparse.Namespace, console: Console) -> int:
-    results = calibrate(
-        args.scenarios,
-        args.replications,
-        args.seed,
-        args.workers,
-        DayProgress("calibrate", after_seconds=0.0, unit="run"),
-    )
-    text = calibration_markdown(results, args.replications, args.seed)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text, encoding="utf-8")
+    with StagedFile(args.out, "--out") as staged:
+        results = calibrate(
+            args.scenarios,
+            args.replications,
+            args.seed,
+            args.workers,
+            DayProgress("calibrate", after_seconds=0.0, unit="run"),
+        )
+        staged.publish(calibration_markdown(results, args.replications, args.seed))
     table = Table(title="calibration")
     for col in ("measure", "scenario", "mean", "tolerance", "within"):
         table.add_column(col)
@@ -236,10 +323,24 @@ def _cmd_docs(args: argparse.Namespace, console: Console) -> int:
     if args.out is None:
         sys.stdout.write(text)
     else:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text, encoding="utf-8")
+        with StagedFile(args.out, "--out") as staged:
+            staged.publish(text)
         console.print(f"wrote {args.out}")
     return 0
+
+
+def _cmd_backend(args: argparse.Namespace, console: Console) -> int:
+    try:  # loadtests and its extra are optional; sim never imports them at module level
+        from loadtests.backend.config import BackendConfig
+        from loadtests.backend.runner import serve
+    except ImportError as exc:
+        hint = "install the extra: pip install -e '.[backend]'"
+        print(f"fansim backend: {exc}; {hint}", file=sys.stderr)
+        return 2
+    scenario = None if args.scenario is None else str(args.scenario)
+    keys = ("host", "port", "workers", "token", "aes_key", "app_id", "platform_url")
+    settings = {k: getattr(args, k) for k in (*keys, "max_pending", "synchronous")}
+    return serve(BackendConfig(db=str(args.db), scenario=scenario, **settings))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -256,9 +357,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         "calibrate": _cmd_calibrate,
         "profile": _cmd_profile,
         "docs": _cmd_docs,
+        **experiments.COMMANDS,
+        "backend": _cmd_backend,
     }
     try:
-        return commands[args.command](args, console)
+        with sigterm_raises():
+            return commands[args.command](args, console)
+    except (KeyboardInterrupt, Terminated) as exc:  # staged outputs are already cleaned up
+        print(interrupted_message(exc), file=sys.stderr)
+        return exit_code(exc)
     except ScenarioError as exc:
         print(exc, file=sys.stderr)
         return 2

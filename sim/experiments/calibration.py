@@ -9,8 +9,10 @@ are only ever compared with, never fed into, the model.
 from __future__ import annotations
 
 import datetime as dt
+import pickle
+import signal
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,49 +23,73 @@ from sim.results.stats import mean_ci95
 from sim.results.summary import summarize
 from sim.scenario.load import load_scenario
 
-__all__ = ["TARGETS", "Target", "TargetResult", "calibrate", "calibration_markdown"]
+__all__ = ["TARGETS", "Measure", "Target", "TargetResult", "calibrate", "calibration_markdown"]
 
 Measure = Callable[[ModelResult], float]
 
 
-def _fans_on(date: str) -> Measure:
-    def measure(r: ModelResult) -> float:
+# The built-in measures are small frozen dataclasses rather than closures so that they pickle:
+# with `workers > 1` each job carries its targets' measures to a worker process.
+
+
+@dataclass(frozen=True)
+class _FansOn:
+    date: str
+
+    def __call__(self, r: ModelResult) -> float:
         assert r.followers is not None, "the scenario has no follower model"
-        d = (dt.date.fromisoformat(date) - r.spec.scenario.scenario.start).days
+        d = (dt.date.fromisoformat(self.date) - r.spec.scenario.scenario.start).days
         return float(r.followers.fans[d])
 
-    return measure
+
+@dataclass(frozen=True)
+class _Growth:
+    first: str
+    last: str
+
+    def __call__(self, r: ModelResult) -> float:
+        return _FansOn(self.last)(r) / _FansOn(self.first)(r) - 1.0
 
 
-def _growth(first: str, last: str) -> Measure:
-    a, b = _fans_on(first), _fans_on(last)
-    return lambda r: b(r) / a(r) - 1.0
+@dataclass(frozen=True)
+class _Share:
+    sources: tuple[str, ...]
 
-
-def _share(*sources: str) -> Measure:
-    def measure(r: ModelResult) -> float:
+    def __call__(self, r: ModelResult) -> float:
         by_source = summarize(r)["fans_by_source"]
         total = sum(by_source.values())
-        return sum(by_source.get(s, 0) for s in sources) / total if total else float("nan")
-
-    return measure
+        return sum(by_source.get(s, 0) for s in self.sources) / total if total else float("nan")
 
 
-def _last_day(column: str) -> Measure:
-    def measure(r: ModelResult) -> float:
+@dataclass(frozen=True)
+class _LastDay:
+    column: str
+
+    def __call__(self, r: ModelResult) -> float:
         per_day = round(1440 / r.interval_minutes)
-        return float(getattr(r, column)[-per_day:].sum())
-
-    return measure
+        return float(getattr(r, self.column)[-per_day:].sum())
 
 
 def _last_day_auto_share(r: ModelResult) -> float:
-    return _last_day("auto_replied")(r) / _last_day("received")(r)
+    return _LastDay("auto_replied")(r) / _LastDay("received")(r)
+
+
+@dataclass(frozen=True)
+class _SummaryKey:
+    key: str
+
+    def __call__(self, r: ModelResult) -> float:
+        return float(summarize(r)[self.key])
 
 
 @dataclass(frozen=True)
 class Target:
-    """One fact, the scenario and measure that should reproduce it, and the tolerance."""
+    """One fact, the scenario and measure that should reproduce it, and the tolerance.
+
+    `scenario` is a file name under the scenario folder given to `calibrate` (or an absolute
+    path); `measure` is any function of a finished run. With `workers > 1` it must pickle (a
+    module-level function or a dataclass instance, not a lambda).
+    """
 
     fact: str
     source: str
@@ -73,10 +99,6 @@ class Target:
     low: float
     high: float
     fmt: str = ",.0f"
-
-
-def _summary(key: str) -> Measure:
-    return lambda r: float(summarize(r)[key])
 
 
 Q1 = "xiaomi_2013q1.toml"
@@ -89,7 +111,7 @@ TARGETS: tuple[Target, ...] = (
         "A",
         Q1,
         "fans on 2013-01-28",
-        _fans_on("2013-01-28"),
+        _FansOn("2013-01-28"),
         40_000,
         60_000,
     ),
@@ -98,7 +120,7 @@ TARGETS: tuple[Target, ...] = (
         "A",
         Q1,
         "fans on 2013-02-28",
-        _fans_on("2013-02-28"),
+        _FansOn("2013-02-28"),
         40_000,
         60_000,
     ),
@@ -107,7 +129,7 @@ TARGETS: tuple[Target, ...] = (
         "A",
         Q1,
         "fans on 2013-04-09",
-        _fans_on("2013-04-09"),
+        _FansOn("2013-04-09"),
         720_000,
         880_000,
     ),
@@ -116,7 +138,7 @@ TARGETS: tuple[Target, ...] = (
         "A",
         Q1,
         "share from weibo",
-        _share("weibo"),
+        _Share(("weibo",)),
         0.05,
         0.15,
         ".3f",
@@ -126,7 +148,7 @@ TARGETS: tuple[Target, ...] = (
         "A",
         Q1,
         "share from campaigns",
-        _share("campaign"),
+        _Share(("campaign",)),
         0.25,
         0.35,
         ".3f",
@@ -136,7 +158,7 @@ TARGETS: tuple[Target, ...] = (
         "A",
         Q1,
         "share from site+forum+store",
-        _share("site_forum_store"),
+        _Share(("site_forum_store",)),
         0.55,
         0.65,
         ".3f",
@@ -146,7 +168,7 @@ TARGETS: tuple[Target, ...] = (
         "B",
         Q1,
         "messages on 2013-04-09",
-        _last_day("received"),
+        _LastDay("received"),
         24_000,
         36_000,
     ),
@@ -165,7 +187,7 @@ TARGETS: tuple[Target, ...] = (
         "A",
         Q1_NB,
         "fans on 2013-04-09",
-        _fans_on("2013-04-09"),
+        _FansOn("2013-04-09"),
         0,
         100_000,
     ),
@@ -174,7 +196,7 @@ TARGETS: tuple[Target, ...] = (
         "A",
         Q1_NB,
         "growth 2013-04-02 to 04-09",
-        _growth("2013-04-02", "2013-04-09"),
+        _Growth("2013-04-02", "2013-04-09"),
         -1.0,
         0.05,
         ".3f",
@@ -184,7 +206,7 @@ TARGETS: tuple[Target, ...] = (
         "A",
         FEST,
         "participants",
-        _summary("participants"),
+        _SummaryKey("participants"),
         200_000,
         400_000,
     ),
@@ -193,7 +215,7 @@ TARGETS: tuple[Target, ...] = (
         "A",
         FEST,
         "share of messages failed at the server",
-        _summary("server_failed_share"),
+        _SummaryKey("server_failed_share"),
         0.10,
         1.0,
         ".3f",
@@ -224,10 +246,52 @@ class TargetResult:
         return self.target.low <= self.mean <= self.target.high
 
 
-def _run_measures(args: tuple[Path, int, int, tuple[int, ...]]) -> tuple[int, list[float]]:
-    path, seed, replication, indices = args
+Job = tuple[Path, int, int, tuple[Measure, ...]]
+
+
+def _run_measures(job: Job) -> list[float]:
+    path, seed, replication, measures = job
     result = run_one(RunSpec(load_scenario(path), seed, replication))
-    return replication, [TARGETS[i].measure(result) for i in indices]
+    return [measure(result) for measure in measures]
+
+
+def _ignore_sigint() -> None:
+    """Workers leave Ctrl-C to the parent, which stops the pool and reports it once."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _check_picklable(targets: Sequence[Target]) -> None:
+    for t in targets:
+        try:
+            pickle.dumps(t.measure)
+        except (pickle.PicklingError, AttributeError, TypeError) as exc:
+            raise ValueError(
+                f"target {t.measure_name!r}: its measure cannot be sent to a worker process "
+                f"({exc}); use a module-level function, or workers=1"
+            ) from None
+
+
+def _run_jobs(
+    jobs: Sequence[Job], workers: int, progress: Callable[[int, int], None] | None
+) -> list[list[float]]:
+    """Each job's measured values, in job order; `progress` hears of every finished job."""
+    done: list[list[float]] = [[] for _ in jobs]
+    if workers == 1:
+        for k, job in enumerate(jobs):
+            done[k] = _run_measures(job)
+            if progress is not None:
+                progress(k + 1, len(jobs))
+        return done
+    pool = ProcessPoolExecutor(workers, initializer=_ignore_sigint)
+    try:
+        futures = {pool.submit(_run_measures, job): k for k, job in enumerate(jobs)}
+        for finished, future in enumerate(as_completed(futures), start=1):
+            done[futures[future]] = future.result()
+            if progress is not None:
+                progress(finished, len(jobs))
+    finally:  # on an error or Ctrl-C, queued runs are dropped instead of waited for
+        pool.shutdown(wait=True, cancel_futures=True)
+    return done
 
 
 def calibrate(
@@ -238,29 +302,27 @@ def calibrate(
     progress: Callable[[int, int], None] | None = None,
     targets: Sequence[Target] = TARGETS,
 ) -> list[TargetResult]:
-    """Run every target's scenario `replications` times (child seeds of `seed`)."""
-    by_file: dict[str, list[int]] = {}
-    for t in targets:
-        by_file.setdefault(t.scenario, []).append(TARGETS.index(t))
+    """Run every target's scenario `replications` times (child seeds of `seed`).
+
+    `targets` may be any targets, not only the built-in `TARGETS`; targets on the same scenario
+    share its runs. `progress(done, total)` is called as each run finishes, in either mode.
+    """
+    if workers > 1:
+        _check_picklable(targets)
+    by_file: dict[Path, list[int]] = {}
+    for i, t in enumerate(targets):
+        by_file.setdefault(scenario_dir / t.scenario, []).append(i)
     jobs = [
-        (scenario_dir / name, seed, r, tuple(idx))
-        for name, idx in by_file.items()
+        (path, seed, r, tuple(targets[i].measure for i in idx))
+        for path, idx in by_file.items()
         for r in range(replications)
     ]
-    values: dict[int, list[float]] = {i: [0.0] * replications for i in range(len(TARGETS))}
-    if workers > 1:
-        with ProcessPoolExecutor(workers) as pool:
-            done = list(pool.map(_run_measures, jobs))
-    else:
-        done = []
-        for k, job in enumerate(jobs):
-            done.append(_run_measures(job))
-            if progress is not None:
-                progress(k + 1, len(jobs))
-    for job, (rep, measured) in zip(jobs, done, strict=True):
-        for i, v in zip(job[3], measured, strict=True):
-            values[i][rep] = v
-    return [TargetResult(t, tuple(values[TARGETS.index(t)])) for t in targets]
+    owners = [idx for idx in by_file.values() for _ in range(replications)]
+    values = [[0.0] * replications for _ in targets]
+    for job, idx, measured in zip(jobs, owners, _run_jobs(jobs, workers, progress), strict=True):
+        for i, v in zip(idx, measured, strict=True):
+            values[i][job[2]] = v
+    return [TargetResult(t, tuple(v)) for t, v in zip(targets, values, strict=True)]
 
 
 def calibration_markdown(results: Sequence[TargetResult], replications: int, seed: int) -> str:

@@ -11,6 +11,7 @@ at load. `run_one(RunSpec)` is pure and picklable so experiments can farm replic
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
 
@@ -18,13 +19,18 @@ import numpy as np
 import simpy
 from numpy.typing import NDArray
 
+from sim.model.activation import activation_reply_means
+from sim.model.campaigns import Scheduled, brings_fans, campaigns_on, warmup_joiners
+from sim.model.cascades import CascadeResult, run_cascade
 from sim.model.fans import FanBase, FixedFanBase
 from sim.model.followers import DayOutcome, FollowerModel, FollowerTrace
 from sim.model.human_queue import HumanQueue, QueueRecords
+from sim.model.pushes import PushResult, push_unfollows, reply_means
 from sim.model.rng import Streams
 from sim.model.roster import StaffSchedule, build_schedule_by_day
 from sim.model.surge import (
     Campaigning,
+    NewFans,
     SurgeWindow,
     WindowSample,
     campaign_bursts,
@@ -33,7 +39,7 @@ from sim.model.surge import (
     window_bounds,
 )
 from sim.model.traffic import DayCounts, HumanBatch, Messages, MessageStream
-from sim.scenario.schema import Scenario
+from sim.scenario.schema import CampaignSpec, Scenario
 from sim.units import DAY, SECONDS_PER_MINUTE
 
 __all__ = ["FEEDBACK_LAG_DAYS", "ModelResult", "RunSpec", "ServiceModel", "run_one"]
@@ -73,11 +79,13 @@ class ModelResult:
     schedule: StaffSchedule
     followers: FollowerTrace | None  # None when the scenario has no channels
     windows: tuple[WindowSample, ...]  # campaign windows simulated per message
+    cascades: tuple[CascadeResult, ...] = ()  # one per campaign day with a cascade
+    pushes: tuple[PushResult, ...] = ()  # dated pushes sent
 
 
 def _grows(scenario: Scenario) -> bool:
     return any(
-        sc.channels or any(c.new_fans_per_participant > 0 for c in sc.campaigns.values())
+        sc.channels or any(brings_fans(c) for c in sc.campaigns.values())
         for sc in scenario.timeline.days
     )
 
@@ -117,6 +125,10 @@ class ServiceModel:
         self._day_first_message: list[int] = []
         self._counts: list[DayCounts] = []
         self._fans: list[NDArray[np.float64]] = []
+        self.scheduled = Scheduled(self.days, self.per_day, self.interval, len(self.class_names))
+        self._cascades: list[CascadeResult] = []
+        self._reached: dict[str, int] = {}  # people each campaign's cascades reached so far
+        self._pushes: list[PushResult] = []
         env.process(self._run_days())
 
     def _stream(self, day: int) -> MessageStream:
@@ -142,6 +154,7 @@ class ServiceModel:
             self._day_first_message.append(self.queue.offered)
             if self.followers is not None:
                 self.followers.step(day, self._outcome(day - FEEDBACK_LAG_DAYS))
+            self._send_pushes(day)
             self._sample_day(day)
             if self._progress is not None and day:
                 self._progress(day, self.days)
@@ -169,12 +182,13 @@ class ServiceModel:
         starts = t0 + self.interval * np.arange(self.per_day)
         fans = np.full(self.per_day, self.fans.fans_at(t0))
         active = np.full(self.per_day, self.fans.active_at(t0))
-        campaigns = {n: c for n, c in sc.campaigns.items() if c.start.date() == today}
+        campaigns = campaigns_on(sc.campaigns, today)
         drawn: tuple[Campaigning, ...] = ()
         if campaigns:
             pools = self.followers.remaining_pools(day) if self.followers is not None else None
             start = self.scenario.scenario.start
             drawn = draw_participants(campaigns, active[0], self._streams, day, start, pools)
+            drawn = self._launch(day, campaigns, drawn, pools)
             for d in drawn:
                 new = d.new_fans
                 if self.followers is not None and new.count > 0:
@@ -185,20 +199,33 @@ class ServiceModel:
                 share = np.clip((starts + self.interval - new.start_minute) / self.interval, 0, 1)
                 fans += new.count * share
                 active += new.count * share * sc.fans.active_share
+        self._scheduled_follows(day)
+        self._activate(day)
+        added = self.scheduled.fans_added(day)
+        fans += added
+        active += added * sc.fans.active_share
         first = self._first_messages()
         back_end = sc.service.back_end
         window = None
         if campaigns:
             window = window_bounds(self.scenario.scenario.start, sc, campaigns, day, self.interval)
         sample = stream.sample_day(
-            self._streams, day, t0, self.interval, active, first, back_end, window
+            self._streams,
+            day,
+            t0,
+            self.interval,
+            active,
+            first,
+            back_end,
+            window,
+            self.scheduled.messages(day),
         )
         received, auto = sample.received, sample.auto
         failed = np.zeros_like(received)
         routed = stream.human_batch(sample.messages)
         if window is not None:
             counts, routed = self._campaign_window(
-                day, stream, sample.messages, active, first, drawn, window
+                day, stream, sample.messages, active, first, drawn, window, campaigns
             )
             a, b = (round((x - t0) / self.interval) for x in window)
             received, auto, failed = received.copy(), auto.copy(), failed.copy()
@@ -220,14 +247,13 @@ class ServiceModel:
         first: NDArray[np.float64] | None,
         drawn: tuple[Campaigning, ...],
         bounds: tuple[float, float],
+        campaigns: dict[str, CampaignSpec],
     ) -> tuple[DayCounts, HumanBatch]:
         """The window through the server: its counts per interval, and the day's routed messages.
 
         `kept` holds the day's routed candidates and every everyday message inside the window.
         """
         sc = self.by_day[day]
-        today = self.timeline.date(day)
-        campaigns = {n: c for n, c in sc.campaigns.items() if c.start.date() == today}
         lo, hi = bounds
         bursts = campaign_bursts(self.scenario.scenario.start, campaigns, drawn, self.class_names)
         window = SurgeWindow(
@@ -257,6 +283,110 @@ class ServiceModel:
         routed = HumanBatch.merge([outside, sample.human])
         counts = sample.interval_counts(day * DAY, self.interval, self.per_day, len(stream.auto))
         return counts, routed
+
+    def _launch(
+        self,
+        day: int,
+        campaigns: dict[str, CampaignSpec],
+        drawn: tuple[Campaigning, ...],
+        pools: dict[str, float] | None,
+    ) -> tuple[Campaigning, ...]:
+        """Add warm-up arrivals to today's participants; start today's cascades."""
+        out = []
+        for d in drawn:
+            c = campaigns[d.name]
+            left = None if c.channel is None or pools is None else pools.get(c.channel, 0.0)
+            if left is not None:
+                left = max(0.0, left - d.new_fans.count)
+            pool = left
+            if c.cascade is not None and c.cascade.pool is not None:
+                pool = max(0.0, c.cascade.pool - self._reached.get(d.name, 0))
+            extra = warmup_joiners(c, d.name, self._streams, day, pool)
+            if left is not None:
+                extra = min(extra, int(left))
+            if extra:
+                new = d.new_fans
+                bigger = NewFans(
+                    new.source, new.count + extra, new.gift_share, new.channel, new.start_minute
+                )
+                d = Campaigning(d.name, d.participants + extra, bigger)
+            out.append(d)
+            if c.cascade is None or d.participants <= 0:
+                continue
+            if left is not None and c.cascade.pool is None:
+                pool = max(0.0, left - extra)
+            hours = min(c.cascade.max_days, self.days - day) * 24
+            result = run_cascade(
+                c.cascade, d.participants, c.start.hour, pool, hours, self._streams, day, d.name
+            )
+            self._reached[d.name] = self._reached.get(d.name, 0) + result.reach
+            self._cascades.append(result)
+            cls = self.class_names.index(c.message_class)
+            self.scheduled.add_joiners(
+                day, d.name, c, result.joined_by_hour, result.follows_by_hour, cls
+            )
+        return tuple(out)
+
+    def _send_pushes(self, day: int) -> None:
+        """Today's pushes: unfollows among their recipients now, replies over the next hours.
+
+        On a fixed fan base every fan is one untagged cohort and nobody unfollows.
+        """
+        sc = self.by_day[day]
+        today = self.timeline.date(day)
+        for name, push in sc.pushes.sends.items():
+            if push.at.date() != today:
+                continue
+            if self.followers is not None:
+                cohorts, sources = self.followers.cohort_table(), self.followers.sources
+            else:
+                cohorts = np.asarray([[[int(self.fans.fans_at(day * DAY)), 0]]], np.int64)
+                sources = ("initial",)
+            u = self._streams.get("push.unfollow", day, name).random((2, *cohorts.shape))
+            leaving, recipients, relevant = push_unfollows(
+                push, cohorts, sources, self.timeline.start, sc.fans.active_share, u
+            )
+            gone = 0
+            if self.followers is not None:
+                self.followers.remove(leaving)
+                gone = int(leaving.sum())
+            replies = recipients * push.reply_rate
+            if replies > 0 and push.reply_class is not None:
+                sent = (
+                    push.at - dt.datetime.combine(self.timeline.start, dt.time())
+                ).total_seconds()
+                n = (self.days - day) * self.per_day
+                means = reply_means(
+                    replies, sent / 60.0, day * DAY, self.interval, n, push.reply_mean_hours
+                )
+                cls = self.class_names.index(push.reply_class)
+                self.scheduled.add_messages("push.replies", day * self.per_day, means, cls)
+            cost = recipients * sc.pushes.sms_cost_per_message
+            self._pushes.append(PushResult(name, day, recipients, relevant, gone, replies, cost))
+
+    def _activate(self, day: int) -> None:
+        """Schedule replies to the activation sequence of today's new fans."""
+        spec = self.by_day[day].activation
+        if spec is None or self.followers is None:
+            return
+        follows = self.followers.follows_today()
+        if follows <= 0:
+            return
+        longest = max(s.after_hours for s in spec.steps) / 24.0 + 10 * spec.reply_mean_hours / 24
+        n = min(self.days - day, int(np.ceil(longest)) + 1) * self.per_day
+        means = activation_reply_means(spec, follows, day * DAY, self.interval, n)
+        cls = self.class_names.index(spec.reply_class)
+        self.scheduled.add_messages("activation.replies", day * self.per_day, means, cls)
+
+    def _scheduled_follows(self, day: int) -> None:
+        """Today's follows from earlier launches (cascades), capped by their channel's pool."""
+        if self.followers is None:
+            return
+        for f in self.scheduled.follows(day):
+            n = f.count
+            if f.channel is not None:
+                n = min(n, int(self.followers.remaining_pools(day).get(f.channel, 0.0)))
+            self.followers.add_follows(day, f.source, n, f.gift_share, f.channel, f.campaign)
 
     def _server_progress(self, day: int) -> Callable[[int, int], None] | None:
         report = self._progress
@@ -293,6 +423,8 @@ class ServiceModel:
             schedule=self.schedule,
             followers=self.followers.trace() if self.followers is not None else None,
             windows=tuple(self._windows),
+            cascades=tuple(self._cascades),
+            pushes=tuple(self._pushes),
         )
 
 

@@ -29,6 +29,8 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import stats
 
+from sim.model.activation import age_factors
+from sim.model.campaigns import brings_fans
 from sim.model.rng import Streams
 from sim.scenario.schema import ChannelSpec, Scenario
 
@@ -67,7 +69,7 @@ def _channel_sources(segments: Sequence[Scenario]) -> tuple[str, ...]:
         for name, ch in sc.channels.items():
             names[ch.source or name] = None
         for c in sc.campaigns.values():
-            if c.new_fans_per_participant > 0:
+            if brings_fans(c):
                 names[c.source] = None
     return tuple(names)
 
@@ -143,6 +145,10 @@ class FollowerModel:
         p = np.full(self._cohorts.shape, 1.0 - keep)
         window_start = max(0, day - fol.gift_window_days)
         p[:, window_start : day + 1, 1] = 1.0 - keep * (1.0 - fol.gift_unfollow_per_day)
+        if sc.activation is not None:  # new fans' first week, by the steps they received
+            for age, factor in enumerate(age_factors(sc.activation).tolist()):
+                if day - age >= 0:
+                    p[1:, day - age, :] = np.minimum(1.0, p[1:, day - age, :] * factor)
         # same draws whatever the hazards: one uniform per cohort cell, quantile-coupled
         u = self._streams.get("followers.unfollow", day).random(self._cohorts.shape)
         live = (self._cohorts > 0) & (p > 0)
@@ -245,6 +251,24 @@ class FollowerModel:
         self._trace_follows[-1][s] += n
         self._fans += n
         self._trace_fans[-1] = self._fans
+
+    def follows_today(self) -> int:
+        """New follows of the current day so far (all sources)."""
+        return int(self._trace_follows[-1].sum()) if self._trace_follows else 0
+
+    def cohort_table(self) -> NDArray[np.int64]:
+        """A copy of the cohorts [source, day of follow, gift], for segment-targeted mechanisms."""
+        return self._cohorts.copy()
+
+    def remove(self, leaving: NDArray[np.int64]) -> None:
+        """Fans leaving today for another reason (a push), counted in today's unfollows."""
+        n = int(leaving.sum())
+        if n <= 0:
+            return
+        self._cohorts -= leaving
+        self._fans -= n
+        self._trace_fans[-1] = self._fans
+        self._trace_unfollows[-1] += n
 
     def trace(self) -> FollowerTrace:
         """Per-day KPIs so far."""

@@ -38,6 +38,15 @@ STREAMS = (
     "followers.gift",  # which new fans came for a gift (by day, source)
     "followers.unfollow",  # cohort unfollows, quantile-coupled (by day)
     "followers.unanswered",  # unfollows after an unanswered message (by day)
+    "campaign.warmup",  # people a warm-up reached and who come at launch (by day, campaign)
+    "cascade.share",  # sharers and their contacts, quantile-coupled (by day, campaign, generation)
+    "cascade.join",  # reached, joined, followed, quantile-coupled (by day, campaign, generation)
+    "cascade.timing",  # task-fission outcomes; joiners' and followers' hours (same key)
+    "cascade.messages",  # joiners' messages (by day, class)
+    "push.unfollow",  # one uniform per cohort cell, quantile-coupled (by day, push)
+    "push.replies",  # replies to pushes (by day, class)
+    "activation.replies",  # replies to the activation sequence (by day, class)
+    "experiments.bootstrap",  # resampling replications to rank variants (by metric)
 )
 """Every stream name the model uses; `Streams.get` rejects any other (a typo is a bug)."""
 

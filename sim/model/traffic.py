@@ -306,12 +306,15 @@ class MessageStream:
         first_messages: F64 | None,
         back_end: bool,
         window: tuple[float, float] | None = None,
+        extra: Sequence[tuple[str, F64]] = (),
     ) -> DaySample:
         """The everyday stream and new fans' first messages (`first_messages[class]`) of a day.
 
         Every message is drawn with all its attributes (common random numbers); those the
         keyword rules answer are then only counted, except inside `window` (minutes), which the
         server sees. Messages are grouped by source and class, each group in sampling order.
+        `extra` holds (stream name, expected messages per (interval, class)) of mechanisms
+        that schedule messages (cascades, push replies), each sampled from its own stream.
         """
         names = self.class_names
         lo, hi = window if window is not None else (0.0, 0.0)
@@ -326,9 +329,16 @@ class MessageStream:
             for n in names
         ]
         out = self._sample(self.day_means(t0, interval, active), t0, interval, everyday, drop)
+        more: list[tuple[str, F64]] = []
         if first_messages is not None and first_messages.any():
-            own = [(g, g, g, g) for g in (streams.get("first_messages", day, n) for n in names)]
-            means = self.first_message_means(t0, interval, active.size, first_messages)
+            more.append(
+                (
+                    "first_messages",
+                    self.first_message_means(t0, interval, active.size, first_messages),
+                )
+            )
+        for stream, means in [*more, *extra]:
+            own = [(g, g, g, g) for g in (streams.get(stream, day, n) for n in names)]
             first = self._sample(means, t0, interval, own, drop)
             out = DaySample(
                 Messages.concat([out.messages, first.messages]),

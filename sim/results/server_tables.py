@@ -16,7 +16,7 @@ import numpy as np
 
 from sim.model.engine import ModelResult
 from sim.model.server import ANSWERED_AFTER_RETRY, ANSWERED_IN_TIME, FAILED
-from sim.results.provenance import params_hash
+from sim.results.provenance import provenance
 
 __all__ = ["profile_rows", "server_summary", "surge_rows"]
 
@@ -70,6 +70,7 @@ def surge_rows(result: ModelResult) -> list[dict[str, Any]]:
     """One row per second of each campaign window: offered load and what the server did."""
     sc = result.spec.scenario
     midnight = dt.datetime.combine(sc.scenario.start, dt.time())
+    meta = provenance(result.spec)
     rows: list[dict[str, Any]] = []
     for w in result.windows:
         first = int(w.window.start * 60)
@@ -100,9 +101,7 @@ def surge_rows(result: ModelResult) -> list[dict[str, Any]]:
         for k in range(n):
             when = midnight + dt.timedelta(seconds=float(first + k))
             row: dict[str, Any] = {
-                "scenario": sc.scenario.name,
-                "seed": result.spec.seed,
-                "replication": result.spec.replication,
+                **meta,
                 "second": when.isoformat(),
                 "expected_messages": float(expected[k]),
                 "messages": int(offered[k]),
@@ -120,22 +119,21 @@ def profile_rows(result: ModelResult) -> list[dict[str, Any]]:
     Columns: `second` (ISO local time), `t_seconds` (from the window start), `rate_per_second`
     (expected messages per second, all classes: the everyday stream, new fans' first messages and
     the bursts; exactly what the simulation samples from) and
-    `rate_<class>` per message class; every row also names the scenario, seed and params hash.
+    `rate_<class>` per message class, after the provenance columns (scenario, seed, replication,
+    params hash).
     Rates are expectations (no sampling noise), computed from the same pure functions of time that
     drive the simulation.
     """
     sc = result.spec.scenario
     midnight = dt.datetime.combine(sc.scenario.start, dt.time())
-    digest = params_hash(sc)
+    meta = provenance(result.spec)
     rows: list[dict[str, Any]] = []
     for w in result.windows:
         first = int(w.window.start * 60)
         rates = w.expected_per_second
         for j in range(rates.shape[0]):
             row: dict[str, Any] = {
-                "scenario": sc.scenario.name,
-                "seed": result.spec.seed,
-                "params_hash": digest,
+                **meta,
                 "second": (midnight + dt.timedelta(seconds=float(first + j))).isoformat(),
                 "t_seconds": j,
                 "rate_per_second": float(rates[j].sum()),

@@ -21,8 +21,9 @@ from numpy.typing import NDArray
 from sim import __version__
 from sim.model.engine import ModelResult
 from sim.model.human_queue import QueueRecords
-from sim.results.provenance import params_hash
+from sim.results.provenance import provenance
 from sim.results.server_tables import server_summary
+from sim.results.spread_tables import cascade_summary, push_summary
 from sim.units import DAY
 
 __all__ = ["Backlog", "daily_rows", "follower_summary", "hourly_rows", "summarize"]
@@ -173,10 +174,7 @@ def summarize(result: ModelResult) -> dict[str, Any]:
     # waiting time of every routed message whose wait has ended (answered or abandoned)
     ended = np.where(answered, wait, np.minimum(q.deadline, q.horizon) - q.arrival)
     return {
-        "scenario": sc.scenario.name,
-        "seed": result.spec.seed,
-        "replication": result.spec.replication,
-        "params_hash": params_hash(result.spec.scenario),
+        **provenance(result.spec),
         "version": __version__,
         "start": sc.scenario.start.isoformat(),
         "days": sc.scenario.days,
@@ -207,6 +205,8 @@ def summarize(result: ModelResult) -> dict[str, Any]:
         "messages_failed_at_server": int(result.server_failed.sum()),
         **follower_summary(result),
         **server_summary(result),
+        **cascade_summary(result),
+        **push_summary(result),
     }
 
 
@@ -256,11 +256,12 @@ def daily_rows(result: ModelResult, hourly: list[dict[str, Any]]) -> list[dict[s
     """One row per day: the WeChat dashboard's follower KPIs beside the day's service totals."""
     sc = result.spec.scenario
     tr = result.followers
+    meta = provenance(result.spec)
     rows: list[dict[str, Any]] = []
     for d in range(sc.scenario.days):
         hours = hourly[24 * d : 24 * d + 24]
         row: dict[str, Any] = {
-            **{k: hours[0][k] for k in ("scenario", "seed", "replication", "params_hash")},
+            **meta,
             "date": (sc.scenario.start + dt.timedelta(days=d)).isoformat(),
         }
         if tr is None:
@@ -319,12 +320,7 @@ def hourly_rows(result: ModelResult) -> list[dict[str, Any]]:
     abandoned_n = np.bincount(abandon_hour[abandon_hour >= 0], minlength=hours)[:hours]
     order = np.argsort(start_hour, kind="stable")
     sorted_hours = start_hour[order]
-    meta = {
-        "scenario": sc.scenario.name,
-        "seed": result.spec.seed,
-        "replication": result.spec.replication,
-        "params_hash": params_hash(result.spec.scenario),
-    }
+    meta = provenance(result.spec)
     start_dt = np.datetime64(sc.scenario.start.isoformat(), "m")
     rows: list[dict[str, Any]] = []
     for h in range(hours):

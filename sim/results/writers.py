@@ -12,10 +12,9 @@ import io
 import json
 import math
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
-__all__ = ["clean", "csv_text", "json_text", "write_outputs"]
+__all__ = ["RUN_FILES", "clean", "csv_text", "json_text", "run_files"]
 
 
 def clean(value: Any) -> Any:
@@ -46,20 +45,30 @@ def csv_text(rows: Sequence[Mapping[str, Any]]) -> str:
     return buf.getvalue()
 
 
-def write_outputs(
-    out_dir: Path,
+RUN_FILES = (
+    "summary.json",
+    "timeseries.csv",
+    "daily.csv",
+    "scenario.json",
+    "surge.csv",
+    "cascades.csv",
+)
+
+
+def run_files(
     summary: Mapping[str, Any],
     rows: Sequence[Mapping[str, Any]],
     scenario: Mapping[str, Any],
     daily: Sequence[Mapping[str, Any]] = (),
     surge: Sequence[Mapping[str, Any]] = (),
-) -> list[Path]:
-    """Write the run's files; return their paths.
+    cascades: Sequence[Mapping[str, Any]] = (),
+) -> dict[str, str]:
+    """The text of each file of a run, by name (all of them among `RUN_FILES`).
 
     summary.json, timeseries.csv (hourly), daily.csv, scenario.json and, when campaign windows
-    were simulated, surge.csv (per second).
+    were simulated, surge.csv (per second); with cascades, cascades.csv. `sim.results.publish`
+    puts them in place.
     """
-    out_dir.mkdir(parents=True, exist_ok=True)
     files = {
         "summary.json": json_text(summary),
         "timeseries.csv": csv_text(rows),
@@ -68,9 +77,6 @@ def write_outputs(
     }
     if surge:
         files["surge.csv"] = csv_text(surge)
-    paths = []
-    for name, text in files.items():
-        path = out_dir / name
-        path.write_text(text, encoding="utf-8")
-        paths.append(path)
-    return paths
+    if cascades:
+        files["cascades.csv"] = csv_text(cascades)
+    return files

@@ -8,6 +8,7 @@ that span fields, phases and loading live here.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import difflib
 import math
@@ -18,6 +19,8 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from sim.errors import Problem, ScenarioError
+from sim.scenario.bounds import MAX_DAYS
+from sim.scenario.files import MAX_DEPTH, read_raw, too_deep
 from sim.scenario.schema import (
     BurstSpec,
     CampaignSpec,
@@ -38,6 +41,7 @@ from sim.scenario.schema import (
     ServiceSpec,
     ShiftSpec,
 )
+from sim.scenario.spread_rules import campaign_spread_problems, spread_problems
 from sim.scenario.validation import pydantic_problems, schema_path_problem, set_path
 
 __all__ = [
@@ -70,6 +74,9 @@ def _meta_problems(meta: ScenarioMeta) -> list[Problem]:
     if meta.end is not None and meta.end < meta.start:
         rule = f"must not be before scenario.start ({meta.start})"
         return [Problem("scenario.end", rule, meta.end.isoformat(), True)]
+    if meta.days > MAX_DAYS:
+        rule = f"must be at most {MAX_DAYS:,} days (ten years) from scenario.start ({meta.start})"
+        return [Problem("scenario.end", rule, meta.end.isoformat() if meta.end else None, True)]
     return []
 
 
@@ -141,11 +148,21 @@ def _channel_problems(raw: Any) -> list[Problem]:
     return out
 
 
+def _margin_after_minutes(raw: Any) -> float:
+    """Minutes simulated per message after a campaign ends (the server's margin, else 30)."""
+    server = raw.get("server") if isinstance(raw, dict) else None
+    try:
+        return ServerSpec.model_validate(server).margin_after_minutes if server else 30.0
+    except ValidationError:
+        return 30.0
+
+
 def _campaign_problems(raw: Any) -> list[Problem]:
     out: list[Problem] = []
     campaigns = raw.get("campaigns") if isinstance(raw, dict) else None
     known = _known_classes(raw)
     meta = raw.get("scenario") if isinstance(raw, dict) else None
+    margin_after = _margin_after_minutes(raw)
     for name, spec in campaigns.items() if isinstance(campaigns, dict) else ():
         try:
             c = CampaignSpec.model_validate(spec)
@@ -155,15 +172,7 @@ def _campaign_problems(raw: Any) -> list[Problem]:
         if c.end <= c.start:
             rule = f"must be after {here}.start ({c.start.isoformat()})"
             out.append(Problem(f"{here}.end", rule, c.end.isoformat(), True))
-        if c.start.date() != c.end.date():
-            out.append(
-                Problem(
-                    f"{here}.end",
-                    "must be on the same day as start (one-day campaigns; split longer ones)",
-                    c.end.isoformat(),
-                    True,
-                )
-            )
+        out += campaign_spread_problems(here, c, raw.get("channels"))
         out += _class_name_problems(f"{here}.message_class", c.message_class, known)
         channels = raw.get("channels") if isinstance(raw.get("channels"), dict) else {}
         if c.channel is not None and c.channel not in channels:
@@ -182,6 +191,13 @@ def _campaign_problems(raw: Any) -> list[Problem]:
                     True,
                 )
             )
+        window = (c.end - c.start).total_seconds() + margin_after * 60.0
+        if c.burst.decay_seconds > max(window, 0.0):
+            rule = (
+                f"must be at most the campaign's length plus the {margin_after:g} minutes "
+                f"simulated after it ({window:,.0f} s), or the burst's tail is cut off"
+            )
+            out.append(Problem(f"{here}.burst.decay_seconds", rule, c.burst.decay_seconds, True))
         try:
             m = ScenarioMeta.model_validate(meta)
         except ValidationError:
@@ -202,6 +218,9 @@ def _campaign_problems(raw: Any) -> list[Problem]:
 def _cross_field_problems(raw: dict[str, Any]) -> list[Problem]:
     """Rules spanning fields, for every section whose own fields are valid."""
     out: list[Problem] = _channel_problems(raw) + _campaign_problems(raw)
+    out += spread_problems(
+        raw, lambda path, name: _class_name_problems(path, name, _known_classes(raw))
+    )
     for key, model, check in _SECTIONS:
         try:
             section = model.model_validate(raw.get(key))
@@ -242,6 +261,58 @@ def _apply_phase(raw: dict[str, Any], phase: PhaseSpec, index: int) -> list[Prob
     return problems
 
 
+def _phase_date_problem(
+    index: int, date: dt.date, last: dt.date, meta: ScenarioMeta
+) -> list[Problem]:
+    """A phase must start after the previous one (`last`) and within the simulated days."""
+    end = meta.end or meta.start
+    if not last <= date <= end or (index and date <= last):
+        rule = f"must be after the previous phase and within {meta.start}..{end}"
+        return [Problem(f"phases[{index}].date", rule, date.isoformat(), True)]
+    return []
+
+
+def _under(path: str, prefixes: list[str]) -> bool:
+    return any(path == p or path.startswith((p + ".", p + "[")) for p in prefixes)
+
+
+def _phases_alongside(raw: dict[str, Any]) -> list[Problem]:
+    """Each phase's own problems, for a scenario whose other sections have errors.
+
+    Phases are applied in turn to the raw base; only problems at (or under) the paths a phase
+    sets are reported, as `phases[i].set.<path>`: the base's own are reported already.
+    """
+    phases = raw.get("phases")
+    if not isinstance(phases, list):
+        return []
+    try:
+        meta: ScenarioMeta | None = ScenarioMeta.model_validate(raw.get("scenario"))
+    except ValidationError:
+        meta = None
+    base = copy.deepcopy({k: v for k, v in raw.items() if k != "phases"})
+    out: list[Problem] = []
+    last = meta.start if meta is not None else None
+    for i, item in enumerate(phases):
+        try:
+            phase = PhaseSpec.model_validate(item)
+        except ValidationError:
+            continue  # its field problems are reported by the scenario's validation
+        if meta is not None and last is not None:
+            out += _phase_date_problem(i, phase.date, last, meta)
+            last = max(last, phase.date)
+        out += _apply_phase(base, phase, i)
+        paths = [path for path, _ in _flatten("", phase.set)]
+        try:
+            Scenario.model_validate(base)
+        except ValidationError as exc:
+            out += [
+                Problem(f"phases[{i}].set.{p.path}", p.message, p.value, p.has_value)
+                for p in pydantic_problems(exc, Scenario)
+                if _under(p.path, paths)
+            ]
+    return out
+
+
 def phase_segments(scenario: Scenario) -> tuple[tuple[dt.date, Scenario], ...]:
     """The scenario in force from each date on: the base, then each phase applied in turn.
 
@@ -252,11 +323,8 @@ def phase_segments(scenario: Scenario) -> tuple[tuple[dt.date, Scenario], ...]:
     segments = [(scenario.scenario.start, scenario.model_copy(update={"phases": ()}))]
     problems: list[Problem] = []
     last = scenario.scenario.start
-    end = scenario.scenario.end or scenario.scenario.start
     for i, phase in enumerate(scenario.phases):
-        if not last <= phase.date <= end or (i and phase.date <= last):
-            rule = f"must be after the previous phase and within {scenario.scenario.start}..{end}"
-            problems.append(Problem(f"phases[{i}].date", rule, phase.date.isoformat(), True))
+        problems += _phase_date_problem(i, phase.date, last, scenario.scenario)
         last = max(last, phase.date)
         applied = _apply_phase(raw, phase, i)
         if applied:
@@ -278,6 +346,9 @@ def phase_segments(scenario: Scenario) -> tuple[tuple[dt.date, Scenario], ...]:
 
 def scenario_from_dict(raw: Any, source: str = "") -> Scenario:
     """Validate a raw mapping (parsed TOML plus overrides); raise `ScenarioError` listing all."""
+    deep = too_deep(raw)
+    if deep is not None:
+        raise ScenarioError([deep], source)
     problems: list[Problem] = []
     scenario: Scenario | None = None
     try:
@@ -290,6 +361,8 @@ def scenario_from_dict(raw: Any, source: str = "") -> Scenario:
             scenario.timeline  # noqa: B018  (resolves the phases once, cached on the scenario)
         except ScenarioError as exc:
             problems += exc.problems
+    elif problems and isinstance(raw, dict):
+        problems += _phases_alongside(raw)
     if problems or scenario is None:
         raise ScenarioError(problems, source)
     return scenario
@@ -312,49 +385,19 @@ def parse_override(text: str) -> tuple[str, Any]:
     path = path.strip()
     try:
         value = tomllib.loads(f"v = {value_text.strip()}")["v"]
-    except tomllib.TOMLDecodeError:
+    except ValueError:  # not TOML (or an integer of more than 4,300 digits): a plain string
         value = value_text.strip()
+    except RecursionError:
+        rule = f"value nests more than {MAX_DEPTH} levels deep"
+        raise ScenarioError([Problem(f"--set {path}", rule)]) from None
     return path, value
-
-
-def _merge(base: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
-    """Child over base: tables merge key by key, everything else (arrays too) replaces."""
-    out = dict(base)
-    for key, value in child.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
-            out[key] = _merge(out[key], value)
-        else:
-            out[key] = value
-    return out
-
-
-def _read_raw(p: Path, chain: tuple[Path, ...] = ()) -> dict[str, Any]:
-    """Parse a scenario file, resolving `extends = "base.toml"` (relative to the file)."""
-    source = str(p)
-    if not p.is_file():
-        raise ScenarioError([Problem("", f"file not found: {p}")], source)
-    if p.resolve() in chain:
-        raise ScenarioError([Problem("extends", "files extend each other in a cycle")], source)
-    try:
-        raw = tomllib.loads(p.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError([Problem("", f"not valid TOML: {exc}")], source) from None
-    except UnicodeDecodeError as exc:
-        raise ScenarioError([Problem("", f"not UTF-8 text: {exc}")], source) from None
-    parent = raw.pop("extends", None)
-    if parent is None:
-        return raw
-    if not isinstance(parent, str):
-        raise ScenarioError([Problem("extends", "must be a file name", parent, True)], source)
-    base = _read_raw(p.parent / parent, (*chain, p.resolve()))
-    return _merge(base, raw)
 
 
 def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = ()) -> Scenario:
     """Read a scenario file (and any it `extends`), apply overrides, validate all at once."""
     p = Path(path)
     source = str(p)
-    raw = _read_raw(p)
+    raw = read_raw(p)
     problems: list[Problem] = []
     for text in overrides:
         try:

@@ -11,8 +11,10 @@ import typing
 from typing import Any
 
 from pydantic import BaseModel
+from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
+from sim.scenario.bounds import Rule
 from sim.scenario.schema import DistSpec, Scenario
 
 __all__ = ["scenario_reference"]
@@ -53,21 +55,56 @@ def _strip_optional(tp: Any) -> Any:
     return tp
 
 
-def _constraints(field: Any) -> str:
-    parts = []
-    for m in field.metadata:
-        for attr, sym in (
-            ("gt", ">"),
-            ("ge", ">="),
-            ("lt", "<"),
-            ("le", "<="),
-            ("min_length", "min items"),
-            ("max_length", "max items"),
-        ):
+_SYMBOLS = (
+    ("gt", ">"),
+    ("ge", ">="),
+    ("lt", "<"),
+    ("le", "<="),
+    ("min_length", "length >="),
+    ("max_length", "length <="),
+)
+
+
+def _show(v: Any) -> str:
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    return f"{v:,}" if isinstance(v, int) else str(v)
+
+
+def _rules(metadata: list[Any]) -> list[str]:
+    """Constraints and `Rule` texts found in pydantic metadata (nested `Field`s included)."""
+    parts: list[str] = []
+    for m in metadata:
+        if isinstance(m, FieldInfo):
+            parts += _rules(m.metadata)
+            continue
+        if isinstance(m, Rule):
+            parts.append(m.text)
+            continue
+        for attr, sym in _SYMBOLS:
             v = getattr(m, attr, None)
             if v is not None:
-                parts.append(f"{sym} {v}")
-    return ", ".join(parts)
+                parts.append(f"{sym} {_show(v)}")
+    return parts
+
+
+def _inner_rules(tp: Any, prefix: str = "") -> list[str]:
+    """Rules inside an annotation: of optional values, and of list items (`items >= 0`)."""
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if origin is typing.Annotated:
+        own = [f"{prefix}{r}" for r in _rules(list(tp.__metadata__))]
+        return own + _inner_rules(args[0], prefix)
+    if origin in (typing.Union, types.UnionType):
+        return [r for a in args for r in _inner_rules(a, prefix)]
+    if origin is tuple and args:
+        return _inner_rules(args[0], "items ")
+    return []
+
+
+def _constraints(field: Any) -> str:
+    parts = _rules(field.metadata) + _inner_rules(field.annotation)
+    return ", ".join(dict.fromkeys(parts))
 
 
 def _default(field: Any) -> str:
@@ -100,6 +137,14 @@ def scenario_reference() -> str:
         "Any field can be overridden on the command line: `fansim run FILE --set path=value`,",
         "e.g. `--set service.patience_minutes.mean=45` or",
         "`--set messages.classes.order.share=0.03`.",
+        "",
+        "Types are strict: a number field takes a number (an integer where a float goes is",
+        "fine, `inf` and `nan` are not), an integer field an integer, a flag `true` or `false`",
+        '(not `"yes"`). Date-times are the scenario\'s local time and must not carry an offset',
+        "(`+08:00`, `Z`): convert them to local time first. Every number has an upper bound far",
+        "beyond real use (the `rule` column), so an absurd value is an error, not a long run;",
+        "names are at most 200 characters, free text 5,000. A run is also refused before it",
+        "starts if its estimated memory exceeds `--memory-budget` (docs/model.md).",
         "",
     ]
     seen: set[type[BaseModel]] = set()
@@ -142,7 +187,9 @@ def scenario_reference() -> str:
         "",
     ]
     for model in _nested(DistSpec):
-        fields = ", ".join(f"`{n}`" for n in model.model_fields if n != "dist")
+        fields = ", ".join(
+            f"`{n}` ({_constraints(f)})" for n, f in model.model_fields.items() if n != "dist"
+        )
         tag = typing.get_args(model.model_fields["dist"].annotation)[0]
         lines.append(f"- `{tag}`: {fields} — {(model.__doc__ or '').strip()}")
     return "\n".join(lines) + "\n"

@@ -7,14 +7,45 @@ cross-field rules, phases and `extends` live in `sim.scenario.load`.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 from functools import cached_property
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
-from sim.dists import Distribution, Empirical, Exponential, Fixed, Gamma, LogNormal
+from sim.scenario.bounds import (
+    DAY_MINUTES,
+    DAY_SECONDS,
+    MAX_AGENTS,
+    MAX_DAYS,
+    MAX_FANS,
+    MAX_INSTANCES,
+    MAX_ITEMS,
+    MAX_MESSAGES_PER_FAN,
+    MAX_NAME,
+    MAX_NEW_FANS_PER_PARTICIPANT,
+    MAX_POSTS_PER_WEEK,
+    MAX_PUSHES_PER_WEEK,
+    MAX_QUEUE_LIMIT,
+    MAX_SEED,
+    MAX_SENSITIVITY,
+    MAX_SERVICE_SECONDS,
+    MAX_TARGET_MINUTES,
+    MAX_WEIGHT,
+    MAX_WORKERS,
+    ClockTime,
+    Date,
+    Flag,
+    Frozen,
+    LocalDateTime,
+    Name,
+    Probability,
+    Real,
+    Text,
+    Whole,
+)
+from sim.scenario.durations import DistSpec, MinutesDist, SecondsDist
+from sim.scenario.spread import ActivationSpec, CascadeSpec, PushSendSpec, WarmupSpec
 
 if TYPE_CHECKING:
     from sim.scenario.timeline import Timeline
@@ -40,89 +71,24 @@ __all__ = [
     "ShiftSpec",
 ]
 
-Probability = Annotated[float, Field(ge=0, le=1)]
-"""A probability or a share: between 0 and 1."""
 
-
-class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class ExponentialSpec(_Frozen):
-    """Exponential durations (memoryless)."""
-
-    dist: Literal["exponential"]
-    mean: float = Field(gt=0, description="Mean, in the unit named by the enclosing field.")
-
-    def build(self) -> Distribution:
-        """The sampling object."""
-        return Exponential(self.mean)
-
-
-class LogNormalSpec(_Frozen):
-    """Log-normal durations by mean and coefficient of variation."""
-
-    dist: Literal["lognormal"]
-    mean: float = Field(gt=0, description="Mean, in the unit named by the enclosing field.")
-    cv: float = Field(gt=0, description="Coefficient of variation (standard deviation / mean).")
-
-    def build(self) -> Distribution:
-        """The sampling object."""
-        return LogNormal(self.mean, self.cv)
-
-
-class GammaSpec(_Frozen):
-    """Gamma durations by mean and coefficient of variation."""
-
-    dist: Literal["gamma"]
-    mean: float = Field(gt=0, description="Mean, in the unit named by the enclosing field.")
-    cv: float = Field(gt=0, description="Coefficient of variation (standard deviation / mean).")
-
-    def build(self) -> Distribution:
-        """The sampling object."""
-        return Gamma(self.mean, self.cv)
-
-
-class FixedSpec(_Frozen):
-    """A constant duration."""
-
-    dist: Literal["fixed"]
-    value: float = Field(gt=0, description="The duration, in the unit named by the field.")
-
-    def build(self) -> Distribution:
-        """The sampling object."""
-        return Fixed(self.value)
-
-
-class EmpiricalSpec(_Frozen):
-    """Resampled measurements (e.g. service times measured by a load test)."""
-
-    dist: Literal["empirical"]
-    values: tuple[Annotated[float, Field(ge=0)], ...] = Field(
-        min_length=1, description="Measured durations, in the unit named by the field."
-    )
-
-    def build(self) -> Distribution:
-        """The sampling object."""
-        return Empirical(self.values)
-
-
-DistSpec = Annotated[
-    ExponentialSpec | LogNormalSpec | GammaSpec | FixedSpec | EmpiricalSpec,
-    Field(discriminator="dist"),
-]
-
-
-class ScenarioMeta(_Frozen):
+class ScenarioMeta(Frozen):
     """What the scenario is and which days it covers."""
 
-    name: str = Field(min_length=1, description="Short identifier written into every output row.")
-    description: str = Field("", description="Free text for readers of the file.")
-    start: dt.date = Field(description="First simulated day (ISO date, e.g. 2013-04-10).")
-    end: dt.date | None = Field(
-        None, description="Last simulated day, inclusive (default: the start day)."
+    name: Name = Field(description="Short identifier written into every output row.")
+    description: Text = Field("", description="Free text for readers of the file.")
+    start: Date = Field(description="First simulated day (ISO date, e.g. 2013-04-10).")
+    end: Date | None = Field(
+        None,
+        description=f"Last simulated day, inclusive (default: the start day); at most "
+        f"{MAX_DAYS:,} days (ten years) from the start.",
     )
-    seed: int = Field(1, ge=0, description="Default root seed; `fansim run --seed` overrides.")
+    seed: Whole = Field(
+        1, ge=0, le=MAX_SEED, description="Default root seed; `fansim run --seed` overrides."
+    )
+    platform: Literal["wechat", "weibo"] = Field(
+        "wechat", description="The account's platform (the same model of fans and channels)."
+    )
 
     @property
     def days(self) -> int:
@@ -131,16 +97,16 @@ class ScenarioMeta(_Frozen):
         return (end - self.start).days + 1
 
 
-class FansSpec(_Frozen):
+class FansSpec(Frozen):
     """The follower base at the start, and how much of it is active."""
 
-    initial: int = Field(ge=0, description="Fans at the start of the first day.")
+    initial: Whole = Field(ge=0, le=MAX_FANS, description="Fans at the start of the first day.")
     active_share: Probability = Field(
         1.0, description="Share of fans who are active (message, refer others)."
     )
 
 
-class MessageClassSpec(_Frozen):
+class MessageClassSpec(Frozen):
     """One kind of inbound message: how common, who answers it, how long it takes."""
 
     share: Probability = Field(description="Share of all inbound messages (shares sum to 1).")
@@ -148,19 +114,27 @@ class MessageClassSpec(_Frozen):
         description="`auto`: answerable by keyword auto-reply; `human`: always routed to an agent "
         "(orders, ROM flashing, delivery, images, voice)."
     )
-    priority: int = Field(
+    priority: Whole = Field(
         1, ge=0, le=9, description="Queue priority for agents; 0 is served first."
     )
     auto_reply_coverage: Probability | None = Field(
         None,
         description="This class's keyword-rule coverage (default: messages.auto_reply_coverage).",
     )
-    handle_time_minutes: DistSpec = Field(
+    handle_time_minutes: MinutesDist = Field(
         description="Agent handling time for one message of this class."
     )
-    patience_minutes: DistSpec | None = Field(
+    patience_minutes: MinutesDist | None = Field(
         None,
         description="How long a fan waits before giving up (default: service.patience_minutes).",
+    )
+    keywords: tuple[Annotated[str, Field(min_length=1)], ...] = Field(
+        (),
+        description="Words that route a fan's text to this class in the reference back end "
+        '(`fansim backend`), e.g. `["订单"]`: the first class in file order with a keyword '
+        "the text contains wins (ASCII keywords match whole words, any case); text matching "
+        "none goes to the first `auto` class without keywords. The simulation does not read "
+        "them (it draws classes by `share`).",
     )
 
 
@@ -168,13 +142,15 @@ def _default_profile() -> tuple[float, ...]:
     return (1.0,) * 24
 
 
-class MessagesSpec(_Frozen):
+class MessagesSpec(Frozen):
     """The inbound message stream."""
 
-    per_active_fan_per_day: float = Field(
-        ge=0, description="Messages per active fan per day, all classes (see fans.active_share)."
+    per_active_fan_per_day: Real = Field(
+        ge=0,
+        le=MAX_MESSAGES_PER_FAN,
+        description="Messages per active fan per day, all classes (see fans.active_share).",
     )
-    hourly_profile: tuple[Annotated[float, Field(ge=0)], ...] = Field(
+    hourly_profile: tuple[Annotated[Real, Field(ge=0, le=MAX_WEIGHT)], ...] = Field(
         default_factory=_default_profile,
         min_length=24,
         max_length=24,
@@ -183,65 +159,79 @@ class MessagesSpec(_Frozen):
     auto_reply_coverage: Probability = Field(
         1.0, description="Share of `auto` messages that keyword rules actually answer."
     )
-    classes: dict[str, MessageClassSpec] = Field(
-        min_length=1, description="Message classes by name (e.g. keyword, order, delivery)."
+    classes: dict[Name, MessageClassSpec] = Field(
+        min_length=1,
+        max_length=MAX_ITEMS,
+        description="Message classes by name (e.g. keyword, order, delivery).",
     )
 
 
-class ShiftSpec(_Frozen):
+class ShiftSpec(Frozen):
     """A named shift repeated every day; an end before the start runs past midnight."""
 
-    name: str = Field(min_length=1, description="Label, e.g. `early`.")
-    start: dt.time = Field(description="Clock time the shift starts (HH:MM).")
-    end: dt.time = Field(description="Clock time the shift ends (HH:MM).")
-    agents: int = Field(ge=0, description="Agents on this shift.")
+    name: Name = Field(description="Label, e.g. `early`.")
+    start: ClockTime = Field(description="Clock time the shift starts (HH:MM).")
+    end: ClockTime = Field(description="Clock time the shift ends (HH:MM).")
+    agents: Whole = Field(ge=0, le=MAX_AGENTS, description="Agents on this shift.")
 
 
-class ServiceSpec(_Frozen):
+class ServiceSpec(Frozen):
     """The human side: the back end, the roster and the targets."""
 
-    back_end: bool = Field(
+    back_end: Flag = Field(
         True,
         description="Customer-service back end live: keyword auto-reply answers `auto` classes. "
         "false = every message needs a human (before Xiaomi's API integration).",
     )
-    agents_by_hour: tuple[Annotated[int, Field(ge=0)], ...] | None = Field(
+    agents_by_hour: tuple[Annotated[Whole, Field(ge=0, le=MAX_AGENTS)], ...] | None = Field(
         None,
         min_length=24,
         max_length=24,
         description="Agents on duty in each hour of the day; give this or `shifts`.",
     )
     shifts: tuple[ShiftSpec, ...] | None = Field(
-        None, description="Named daily shifts; give this or `agents_by_hour`."
+        None, max_length=MAX_ITEMS, description="Named daily shifts; give this or `agents_by_hour`."
     )
-    first_response_target_minutes: float = Field(
-        15, gt=0, description="SLA: an agent picks the message up within this time."
+    first_response_target_minutes: Real = Field(
+        15,
+        gt=0,
+        le=MAX_TARGET_MINUTES,
+        description="SLA: an agent picks the message up within this time.",
     )
-    resolution_target_minutes: float = Field(
-        30, gt=0, description="SLA: the message is fully handled within this time."
+    resolution_target_minutes: Real = Field(
+        30,
+        gt=0,
+        le=MAX_TARGET_MINUTES,
+        description="SLA: the message is fully handled within this time.",
     )
-    patience_minutes: DistSpec | None = Field(
+    patience_minutes: MinutesDist | None = Field(
         None, description="How long fans wait before abandoning; omitted = they wait forever."
     )
 
 
-class PostsExposure(_Frozen):
+class PostsExposure(Frozen):
     """Exposure from posts (e.g. Weibo): each post reaches some of the channel's pool."""
 
     kind: Literal["posts"]
-    posts_per_week: float = Field(ge=0, description="Posts mentioning the account per week.")
-    reach_per_post: float = Field(ge=0, description="People in the pool who see one post.")
+    posts_per_week: Real = Field(
+        ge=0, le=MAX_POSTS_PER_WEEK, description="Posts mentioning the account per week."
+    )
+    reach_per_post: Real = Field(
+        ge=0, le=MAX_FANS, description="People in the pool who see one post."
+    )
 
     def per_day(self, active_fans: float) -> float:
         """Exposures per day."""
         return self.posts_per_week / 7.0 * self.reach_per_post
 
 
-class OrdersExposure(_Frozen):
+class OrdersExposure(Frozen):
     """Exposure from store orders shown a prompt (e.g. "track your delivery on WeChat")."""
 
     kind: Literal["orders"]
-    orders_per_day: float = Field(ge=0, description="Orders (or site sessions) per day.")
+    orders_per_day: Real = Field(
+        ge=0, le=MAX_FANS, description="Orders (or site sessions) per day."
+    )
     prompt_share: Probability = Field(description="Share of them shown the follow prompt.")
 
     def per_day(self, active_fans: float) -> float:
@@ -249,23 +239,27 @@ class OrdersExposure(_Frozen):
         return self.orders_per_day * self.prompt_share
 
 
-class VisitorsExposure(_Frozen):
+class VisitorsExposure(Frozen):
     """Exposure from visitors (forum readers, in-store shoppers passing a QR code)."""
 
     kind: Literal["visitors"]
-    visitors_per_day: float = Field(ge=0, description="Visitors who see the QR code or link.")
+    visitors_per_day: Real = Field(
+        ge=0, le=MAX_FANS, description="Visitors who see the QR code or link."
+    )
 
     def per_day(self, active_fans: float) -> float:
         """Exposures per day."""
         return self.visitors_per_day
 
 
-class ReferralsExposure(_Frozen):
+class ReferralsExposure(Frozen):
     """Word of mouth: active fans talk to people in the pool (Bass imitation)."""
 
     kind: Literal["referrals"]
-    per_active_fan_per_day: float = Field(
-        ge=0, description="Contacts per active fan per day with people in the pool."
+    per_active_fan_per_day: Real = Field(
+        ge=0,
+        le=MAX_MESSAGES_PER_FAN,
+        description="Contacts per active fan per day with people in the pool.",
     )
 
     def per_day(self, active_fans: float) -> float:
@@ -279,20 +273,23 @@ ExposureSpec = Annotated[
 ]
 
 
-class ChannelSpec(_Frozen):
+class ChannelSpec(Frozen):
     """A referral funnel: a finite pool, exposures per day, a conversion probability."""
 
-    source: str | None = Field(
+    source: Name | None = Field(
         None, description="Source label in outputs (default: the channel's name), e.g. campaign."
     )
-    pool: float = Field(ge=0, description="People this channel can ever reach (depletes).")
+    pool: Real = Field(
+        ge=0, le=MAX_FANS, description="People this channel can ever reach (depletes)."
+    )
     exposure: ExposureSpec = Field(description="How the pool is exposed each day.")
     conversion: Probability = Field(
         description="Probability an exposed, not yet following person follows."
     )
-    quality_sensitivity: float = Field(
+    quality_sensitivity: Real = Field(
         0.0,
         ge=0,
+        le=MAX_SENSITIVITY,
         description="Conversion x quality^this: how much the account's service reputation matters.",
     )
     gift_share: Probability = Field(
@@ -303,14 +300,14 @@ class ChannelSpec(_Frozen):
         description="Share of new fans who send a message on their first day (e.g. to track "
         "a delivery), on top of the everyday stream.",
     )
-    first_message_class: str | None = Field(
+    first_message_class: Name | None = Field(
         None, description="Message class of that first message (a name in messages.classes)."
     )
-    start: dt.date | None = Field(None, description="First day the channel runs (default: start).")
-    end: dt.date | None = Field(None, description="Last day it runs, inclusive (default: forever).")
+    start: Date | None = Field(None, description="First day the channel runs (default: start).")
+    end: Date | None = Field(None, description="Last day it runs, inclusive (default: forever).")
 
 
-class FollowersSpec(_Frozen):
+class FollowersSpec(Frozen):
     """Unfollow hazards and the service-quality feedback."""
 
     unfollow_per_day: Probability = Field(
@@ -320,7 +317,9 @@ class FollowersSpec(_Frozen):
         0.3,
         description="Daily unfollow probability of gift-driven fans in their window.",
     )
-    gift_window_days: int = Field(7, ge=1, description="Days gift-driven fans stay at risk.")
+    gift_window_days: Whole = Field(
+        7, ge=1, le=MAX_DAYS, description="Days gift-driven fans stay at risk."
+    )
     unanswered_unfollow: Probability = Field(
         0.0, description="Probability a fan whose message went unanswered unfollows."
     )
@@ -328,58 +327,87 @@ class FollowersSpec(_Frozen):
         0.0,
         description="Extra probability per push above policy that a fan unfollows that week.",
     )
-    quality_memory_days: float = Field(
-        7.0, ge=1, description="Time constant of the service-quality index (EWMA), in days."
+    quality_memory_days: Real = Field(
+        7.0,
+        ge=1,
+        le=MAX_DAYS,
+        description="Time constant of the service-quality index (EWMA), in days.",
     )
     quality_late_weight: Probability = Field(
         0.5, description="Credit for an answer later than the first-response target."
     )
 
 
-class PushesSpec(_Frozen):
+class PushesSpec(Frozen):
     """Broadcast pushes to all fans and the policy that limits them."""
 
-    per_week: float = Field(0.0, ge=0, description="Pushes sent per week.")
-    policy_per_week: float = Field(
-        2.0, ge=0, description="Pushes per week fans tolerate (Xiaomi: at most 2 above 100k fans)."
+    per_week: Real = Field(0.0, ge=0, le=MAX_PUSHES_PER_WEEK, description="Pushes sent per week.")
+    policy_per_week: Real = Field(
+        2.0,
+        ge=0,
+        le=MAX_PUSHES_PER_WEEK,
+        description="Pushes per week fans tolerate (Xiaomi: at most 2 above 100k fans).",
+    )
+    sends: dict[str, PushSendSpec] = Field(
+        default_factory=dict, description="Dated pushes by name: recipients, replies, unfollows."
+    )
+    sms_cost_per_message: float = Field(
+        0.04, ge=0, description="What one SMS would cost instead (RMB; 1M SMS = 40,000 in 2013)."
     )
 
 
-class BurstSpec(_Frozen):
+class BurstSpec(Frozen):
     """How a campaign's messages arrive: an opening spike, then one per round."""
 
-    every_minutes: float | None = Field(
+    every_minutes: Real | None = Field(
         None,
-        gt=0,
+        ge=1,
+        le=DAY_MINUTES,
         description="Minutes between rounds (a quiz question, a prize); none: one spike.",
     )
     first_share: Probability = Field(
         0.5, description="Share of the campaign's messages in the opening spike."
     )
-    rise_seconds: float = Field(5.0, gt=0, description="How fast a spike builds up.")
-    decay_seconds: float = Field(60.0, gt=0, description="How fast it dies away (> rise_seconds).")
+    rise_seconds: Real = Field(5.0, gt=0, le=DAY_SECONDS, description="How fast a spike builds up.")
+    decay_seconds: Real = Field(
+        60.0,
+        gt=0,
+        le=DAY_SECONDS,
+        description="How fast it dies away (> rise_seconds); at most the campaign's length "
+        "plus the window's margin after it, so the tail is simulated.",
+    )
 
 
-class CampaignSpec(_Frozen):
+class CampaignSpec(Frozen):
     """A dated campaign: who takes part, what they send and when, whom it brings in."""
 
     type: Literal["live_quiz", "repost_lottery", "fission", "meetup", "push"] = Field(
         description="Kind of campaign (a label for reports; the burst says how messages arrive)."
     )
-    start: dt.datetime = Field(description="When it starts (ISO date-time, local).")
-    end: dt.datetime = Field(description="When it ends.")
+    start: LocalDateTime = Field(
+        description="When it starts (ISO date-time in local time, no offset)."
+    )
+    end: LocalDateTime = Field(
+        description="When it ends; a later day makes it a multi-day campaign, running each day "
+        "from start's clock time to end's."
+    )
     participation: Probability = Field(description="Share of active fans who take part.")
-    messages_per_participant: float = Field(
-        1.0, ge=0, description="Messages each participant sends."
+    messages_per_participant: Real = Field(
+        1.0, ge=0, le=MAX_MESSAGES_PER_FAN, description="Messages each participant sends."
     )
-    message_class: str = Field(description="Class of those messages (a name in messages.classes).")
-    keyword: str = Field("", description='What participants reply, e.g. "GO" (for reports).')
+    message_class: Name = Field(description="Class of those messages (a name in messages.classes).")
+    keyword: str = Field(
+        "", max_length=MAX_NAME, description='What participants reply, e.g. "GO" (for reports).'
+    )
     burst: BurstSpec = Field(default_factory=BurstSpec)
-    new_fans_per_participant: float = Field(
-        0.0, ge=0, description="People who follow in order to take part, per participating fan."
+    new_fans_per_participant: Real = Field(
+        0.0,
+        ge=0,
+        le=MAX_NEW_FANS_PER_PARTICIPANT,
+        description="People who follow in order to take part, per participating fan.",
     )
-    source: str = Field("campaign", description="Source label of those new fans in outputs.")
-    channel: str | None = Field(
+    source: Name = Field("campaign", description="Source label of those new fans in outputs.")
+    channel: Name | None = Field(
         None,
         description="Channel the new fans come through (a name in channels): its remaining pool "
         "caps them, they deplete it, and they take its source label.",
@@ -387,59 +415,97 @@ class CampaignSpec(_Frozen):
     gift_share: Probability = Field(
         0.0, description="Share of those new fans who came only for the prize (they churn)."
     )
-    prizes: int = Field(0, ge=0, description="Prizes given away (e.g. one phone every 10 min).")
+    prizes: Whole = Field(
+        0, ge=0, le=MAX_FANS, description="Prizes given away (e.g. one phone every 10 min)."
+    )
+    daily_shares: tuple[Annotated[Real, Field(ge=0, le=MAX_WEIGHT)], ...] | None = Field(
+        None,
+        min_length=1,
+        max_length=MAX_DAYS,
+        description="Multi-day campaigns: relative participation of each day (normalised; one "
+        "per day from start to end); none: the launch-and-decay curve.",
+    )
+    daily_decay: Real = Field(
+        1.0,
+        gt=0,
+        le=1,
+        description="Multi-day campaigns: each day's participation is this times the previous "
+        "day's (1 = flat); `participation` is spread over the days.",
+    )
+    warmup: WarmupSpec | None = Field(None, description="Announcements before the launch.")
+    cascade: CascadeSpec | None = Field(None, description="How participants pass it on.")
 
 
-class ServerSpec(_Frozen):
+class ServerSpec(Frozen):
     """The account's back-end server and WeChat's delivery rules, simulated per message."""
 
-    instances: int = Field(ge=1, description="Server instances behind the load balancer.")
-    workers_per_instance: int = Field(ge=1, description="Requests one instance serves at once.")
-    queue_limit_per_instance: int = Field(
-        100, ge=0, description="Requests an instance lets wait; beyond that it refuses."
+    instances: Whole = Field(
+        ge=1, le=MAX_INSTANCES, description="Server instances behind the load balancer."
     )
-    service_time_seconds: DistSpec = Field(
+    workers_per_instance: Whole = Field(
+        ge=1, le=MAX_WORKERS, description="Requests one instance serves at once."
+    )
+    queue_limit_per_instance: Whole = Field(
+        100,
+        ge=0,
+        le=MAX_QUEUE_LIMIT,
+        description="Requests an instance lets wait; beyond that it refuses.",
+    )
+    service_time_seconds: SecondsDist = Field(
         description="Time to handle one request (from the scenario or a load-test measurement)."
     )
-    dedup: bool = Field(
+    dedup: Flag = Field(
         False, description="Recognise repeated MsgIds: answer from cache or reply success."
     )
-    dedup_seconds: float = Field(0.002, gt=0, description="Time to handle a recognised repeat.")
+    dedup_seconds: Real = Field(
+        0.002, gt=0, le=MAX_SERVICE_SECONDS, description="Time to handle a recognised repeat."
+    )
     reply: Literal["sync", "async"] = Field(
         "sync",
         description='`sync`: answer within the request; `async`: reply "success" at once and '
         "answer through the customer-service API from background workers.",
     )
-    ack_seconds: float = Field(0.002, gt=0, description="async: time to acknowledge a request.")
-    background_workers_per_instance: int | None = Field(
+    ack_seconds: Real = Field(
+        0.002, gt=0, le=MAX_SERVICE_SECONDS, description="async: time to acknowledge a request."
+    )
+    background_workers_per_instance: Whole | None = Field(
         None,
         ge=1,
+        le=MAX_WORKERS,
         description="async: background workers per instance (default: the same "
         "as workers_per_instance).",
     )
-    deadline_seconds: float = Field(5.0, gt=0, description="WeChat waits this long for a reply.")
-    max_deliveries: int = Field(3, ge=1, le=10, description="Deliveries of one message in all.")
-    margin_before_minutes: float = Field(
-        5.0, ge=0, description="Simulate the server from this long before each campaign."
+    deadline_seconds: Real = Field(
+        5.0, gt=0, le=MAX_SERVICE_SECONDS, description="WeChat waits this long for a reply."
     )
-    margin_after_minutes: float = Field(30.0, ge=0, description="...until this long after it ends.")
+    max_deliveries: Whole = Field(3, ge=1, le=10, description="Deliveries of one message in all.")
+    margin_before_minutes: Real = Field(
+        5.0,
+        ge=0,
+        le=DAY_MINUTES,
+        description="Simulate the server from this long before each campaign.",
+    )
+    margin_after_minutes: Real = Field(
+        30.0, ge=0, le=DAY_MINUTES, description="...until this long after it ends."
+    )
 
 
-class PhaseSpec(_Frozen):
+class PhaseSpec(Frozen):
     """A dated change: from `date` on, the dotted paths in `set` take new values."""
 
-    date: dt.date = Field(description="First day the change applies.")
-    note: str = Field("", description="Why (e.g. customer-service back end goes live).")
+    date: Date = Field(description="First day the change applies.")
+    note: Text = Field("", description="Why (e.g. customer-service back end goes live).")
     set: dict[str, Any] = Field(
         min_length=1,
+        max_length=MAX_ITEMS,
         description='Dotted paths to new values, e.g. { "service.back_end" = true }.',
     )
 
 
-class ModelSpec(_Frozen):
+class ModelSpec(Frozen):
     """Numerical settings of the simulation (not of the world)."""
 
-    interval_minutes: int = Field(
+    interval_minutes: Whole = Field(
         15,
         ge=1,
         le=60,
@@ -454,18 +520,22 @@ class ModelSpec(_Frozen):
         return v
 
 
-class Scenario(_Frozen):
+class Scenario(Frozen):
     """A whole what-if: who the fans are, what they send, who answers."""
 
     scenario: ScenarioMeta
     fans: FansSpec
     messages: MessagesSpec
     service: ServiceSpec
-    channels: dict[str, ChannelSpec] = Field(
-        default_factory=dict, description="Referral funnels by name (none: a fixed fan count)."
+    channels: dict[Name, ChannelSpec] = Field(
+        default_factory=dict,
+        max_length=MAX_ITEMS,
+        description="Referral funnels by name (none: a fixed fan count).",
     )
-    campaigns: dict[str, CampaignSpec] = Field(
-        default_factory=dict, description="Dated campaigns by name (bursts of messages, new fans)."
+    campaigns: dict[Name, CampaignSpec] = Field(
+        default_factory=dict,
+        max_length=MAX_ITEMS,
+        description="Dated campaigns by name (bursts of messages, new fans).",
     )
     server: ServerSpec | None = Field(
         None,
@@ -474,8 +544,13 @@ class Scenario(_Frozen):
     )
     followers: FollowersSpec = Field(default_factory=FollowersSpec)
     pushes: PushesSpec = Field(default_factory=PushesSpec)
-    phases: tuple[PhaseSpec, ...] = Field((), description="Dated changes, in date order.")
+    phases: tuple[PhaseSpec, ...] = Field(
+        (), max_length=MAX_ITEMS, description="Dated changes, in date order."
+    )
     model: ModelSpec = Field(default_factory=ModelSpec)
+    activation: ActivationSpec | None = Field(
+        None, description="Messages scheduled for new fans after they follow."
+    )
 
     @cached_property
     def timeline(self) -> Timeline:

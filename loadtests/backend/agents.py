@@ -1,0 +1,93 @@
+"""The agent API: claim, answer and release human-routed messages (JSON over POST).
+
+`POST /agent/claim {"agent": A}` hands A the oldest message of the best priority (200) or says
+none waits (204). `POST /agent/answer {"agent": A, "id": N, "text": T}` resolves a message A
+holds and queues T for the customer-service API; `POST /agent/release {"agent": A, "id": N}`
+puts it back. Both answer 409 if A does not hold N. Every call needs `Authorization: Bearer
+<token>` (the callback token). Claims are writer jobs, so they are exclusive across processes.
+"""
+
+from __future__ import annotations
+
+import functools
+import hmac
+import json
+import time
+from dataclasses import asdict
+
+from loadtests.backend import store
+from loadtests.backend.asgi import (
+    Receive,
+    Response,
+    Scope,
+    header,
+    json_response,
+    read_body,
+)
+from loadtests.backend.metrics import Metrics
+from loadtests.backend.protocol import ProtocolError
+from loadtests.backend.writer import GroupCommitWriter
+
+__all__ = ["AgentApi"]
+
+_MAX_BODY = 16_384
+
+
+def _field(payload: dict[str, object], name: str, kind: type) -> object:
+    value = payload.get(name)
+    if not isinstance(value, kind) or isinstance(value, bool) or value in ("", None):
+        raise ProtocolError(400, f"{name}: must be a non-empty {kind.__name__} (got {value!r})")
+    return value
+
+
+class AgentApi:
+    """Handles `/agent/<action>` for one worker process."""
+
+    def __init__(self, writer: GroupCommitWriter, token: str, metrics: Metrics) -> None:
+        self._writer = writer
+        self._auth = b"Bearer " + token.encode()
+        self._metrics = metrics
+
+    async def handle(self, action: str, scope: Scope, receive: Receive) -> Response:
+        """One agent call; ProtocolError for bad requests."""
+        given = header(scope, b"authorization") or b""
+        if not hmac.compare_digest(given, self._auth):
+            raise ProtocolError(401, "missing or wrong Authorization: Bearer <token>")
+        try:
+            payload = json.loads(await read_body(scope, receive, _MAX_BODY) or b"{}")
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise ProtocolError(400, "body is not JSON") from None
+        if not isinstance(payload, dict):
+            raise ProtocolError(400, "body must be a JSON object")
+        agent = str(_field(payload, "agent", str))
+        now = time.time()
+        if action == "claim":
+            got = await self._writer.submit(functools.partial(store.claim, agent=agent, now=now))
+            if got is None:
+                return Response(204, b"", b"text/plain", "204")
+            return json_response(200, asdict(got), "200")
+        message_id = int(str(_field(payload, "id", int)))
+        if action == "release":
+            ok = await self._writer.submit(
+                functools.partial(store.release, agent=agent, message_id=message_id, now=now)
+            )
+            return self._held(ok, agent, message_id, {})
+        if action == "answer":
+            text = str(_field(payload, "text", str))
+            outbox = await self._writer.submit(
+                functools.partial(
+                    store.answer, agent=agent, message_id=message_id, text=text, now=now
+                )
+            )
+            if outbox is not None:
+                self._metrics.answered_agent.inc()
+            return self._held(outbox is not None, agent, message_id, {"outbox": outbox})
+        raise ProtocolError(404, f"no agent action {action!r} (claim, answer, release)")
+
+    @staticmethod
+    def _held(ok: bool, agent: str, message_id: int, payload: dict[str, object]) -> Response:
+        if ok:
+            return json_response(200, payload, "200")
+        return json_response(
+            409, {"error": f"message {message_id} is not claimed by {agent}"}, "409"
+        )

@@ -1,0 +1,173 @@
+"""The ASGI app: WeChat callbacks at `/wechat`, the agent API, `/metrics` and `/healthz`.
+
+A callback is answered 200 only after the transaction holding its message has committed (the
+group-commit writer); a redelivery gets the reply stored with the first delivery. Above
+`max_pending` jobs waiting for the writer in this process, auto-replied messages are stored as
+deferred and answered `success`; their reply goes through the outbox (`reply = "async"` in the
+model). Bad input never reaches the database and never takes a worker down: 400 (malformed or
+forbidden XML), 403 (signature), 413 (size), 500 (storage failure: not acknowledged, so WeChat
+retries).
+
+Built per worker by `create_app()` from the settings in the environment (see `config`).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import time
+from types import MappingProxyType
+
+from loadtests.backend import store
+from loadtests.backend.agents import AgentApi
+from loadtests.backend.asgi import (
+    TEXT,
+    XML,
+    Receive,
+    Response,
+    Scope,
+    Send,
+    query,
+    read_body,
+    send_response,
+)
+from loadtests.backend.config import BackendConfig
+from loadtests.backend.metrics import CONTENT_TYPE, Metrics
+from loadtests.backend.outbox import Background
+from loadtests.backend.protocol import ProtocolError, check_signature, parse_message, text_reply
+from loadtests.backend.routing import Router, load_classes
+from loadtests.backend.safe_mode import SafeMode
+from loadtests.backend.writer import Checkpointer, GroupCommitWriter
+
+__all__ = ["BackendApp", "create_app"]
+
+log = logging.getLogger("fansim.backend")
+_OUTCOMES = MappingProxyType(
+    {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found"}
+    | {405: "bad_method", 413: "too_large", 500: "error"}
+)
+
+
+class BackendApp:
+    """One worker's app; the lifespan starts and stops its writer and background task."""
+
+    def __init__(self, config: BackendConfig) -> None:
+        self.config = config
+        self.router = Router(load_classes(config.scenario))
+        self.safe = (
+            SafeMode(config.token, config.aes_key, config.app_id or "") if config.aes_key else None
+        )
+        self.metrics = Metrics(config.db)
+        self.writer = GroupCommitWriter(
+            functools.partial(store.connect, config.db, config.synchronous, autocheckpoint=False)
+        )
+        self.checkpointer = Checkpointer(functools.partial(store.connect, config.db))
+        self.agents = AgentApi(self.writer, config.token, self.metrics)
+        self.background = Background(
+            self.writer,
+            self.router.reply_text,
+            self.metrics.answered_auto.inc,
+            config.platform_url,
+            config.outbox_poll_seconds,
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """ASGI entry: HTTP requests and the lifespan."""
+        if scope["type"] == "http":
+            await self._http(scope, receive, send)
+        elif scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                store.initialize(self.config.db)
+                self.writer.start()
+                self.checkpointer.start()
+                self.background.start()
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await self.background.stop()
+                self.writer.close()  # commits whatever is still queued
+                self.checkpointer.close()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        start = time.perf_counter()
+        path: str = scope["path"]
+        endpoint = path if path in ("/wechat", "/metrics", "/healthz") else "other"
+        try:
+            response = await self._route(path, scope, receive)
+        except ProtocolError as exc:
+            response = Response(
+                exc.status, exc.reason.encode(), TEXT, _OUTCOMES.get(exc.status, "error")
+            )
+        except Exception as exc:  # storage or any bug: answer 500, keep the worker alive
+            log.warning("%s %s failed: %s: %s", scope["method"], path, type(exc).__name__, exc)
+            response = Response(500, b"internal error", TEXT, "error")
+        await send_response(send, response)
+        if path.startswith("/agent/"):
+            endpoint = "/agent"
+        self.metrics.observe(response.outcome, endpoint, time.perf_counter() - start)
+
+    async def _route(self, path: str, scope: Scope, receive: Receive) -> Response:
+        method: str = scope["method"]
+        if path == "/wechat":
+            return await self._wechat(method, scope, receive)
+        if path.startswith("/agent/"):
+            if method != "POST":
+                raise ProtocolError(405, "agent calls are POST")
+            return await self.agents.handle(path[len("/agent/") :], scope, receive)
+        if path == "/healthz":
+            return Response(200, b"ok", TEXT, "healthz")
+        if path == "/metrics":
+            return Response(200, self.metrics.exposition(), CONTENT_TYPE.encode(), "metrics")
+        raise ProtocolError(404, "not found")
+
+    async def _wechat(self, method: str, scope: Scope, receive: Receive) -> Response:
+        q = query(scope)
+        timestamp, nonce = q.get("timestamp", ""), q.get("nonce", "")
+        if not check_signature(self.config.token, timestamp, nonce, q.get("signature", "")):
+            raise ProtocolError(403, "bad signature")
+        if method == "GET":
+            return Response(200, q.get("echostr", "").encode(), TEXT, "verified")
+        if method != "POST":
+            raise ProtocolError(405, "callbacks are GET (verification) or POST")
+        body = await read_body(scope, receive, self.config.max_body_bytes)
+        aes = q.get("encrypt_type") == "aes"
+        if aes:
+            if self.safe is None:
+                raise ProtocolError(400, "encrypt_type=aes but safe mode is off (--aes-key)")
+            body = self.safe.unwrap(body, timestamp, nonce, q.get("msg_signature", ""))
+        msg = parse_message(body)
+        decision = self.router.decide(msg)
+        defer = self.writer.pending >= self.config.max_pending
+        accepted = await self.writer.submit(
+            functools.partial(
+                store.accept, msg=msg, decision=decision, now=time.time(), defer=defer
+            )
+        )
+        m = self.metrics
+        m.acknowledged.inc()
+        if accepted.new:
+            m.stored.inc()
+            if accepted.status == "answered":
+                m.answered_auto.inc()
+            outcome = "deferred" if accepted.status == "deferred" else "success"
+        else:
+            m.duplicates.inc()
+            outcome = "duplicate"
+        if accepted.reply is None or accepted.reply_time is None:
+            return Response(200, b"success", TEXT, outcome)
+        reply = text_reply(msg, accepted.reply, accepted.reply_time)
+        if aes:
+            assert self.safe is not None
+            reply = self.safe.wrap(reply, timestamp, nonce)
+        return Response(200, reply.encode(), XML, "reply" if accepted.new else outcome)
+
+
+def create_app() -> BackendApp:
+    """The uvicorn factory: the app for this worker, from the runner's settings."""
+    return BackendApp(BackendConfig.from_env())

@@ -1,0 +1,122 @@
+"""`/metrics`: counters that sum across worker processes, gauges read from the database.
+
+Counters and the latency histogram use prometheus_client's multiprocess mode: each process
+writes its values to memory-mapped files in `PROMETHEUS_MULTIPROC_DIR` (a private folder the
+runner creates and removes) and a scrape, in whichever worker it lands, adds them all up. The
+queue depth and outbox gauges are read from the database at scrape time, so they are right
+whichever process answers. Counters count since the server started; the database counts
+everything it ever stored.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client.registry import Collector
+
+__all__ = ["CONTENT_TYPE", "Metrics"]
+
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+_LATENCY_BUCKETS = (0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+
+
+class _DatabaseGauges(Collector):
+    """Queue depth by state and outbox rows by status, counted in the database."""
+
+    def __init__(self, db: str) -> None:
+        self._db = db
+
+    def collect(self) -> Iterator[Metric]:
+        conn = sqlite3.connect(f"file:{self._db}?mode=ro", uri=True, timeout=5.0)
+        try:
+            queue = GaugeMetricFamily(
+                "fansim_queue_depth",
+                "Messages waiting for an agent, claimed by one, or deferred under overload",
+                labels=["state"],
+            )
+            for state in ("waiting", "claimed", "deferred"):
+                (n,) = conn.execute(
+                    "SELECT count(*) FROM messages WHERE status = ?", (state,)
+                ).fetchone()
+                queue.add_metric([state], n)
+            outbox = GaugeMetricFamily(
+                "fansim_outbox_messages", "Outbox rows by status", labels=["status"]
+            )
+            for status, n in conn.execute("SELECT status, count(*) FROM outbox GROUP BY status"):
+                outbox.add_metric([status], n)
+        finally:
+            conn.close()
+        yield queue
+        yield outbox
+
+
+class Metrics:
+    """The back end's instruments; one instance per worker process."""
+
+    def __init__(self, db: str) -> None:
+        # In multiprocess mode values live in the shared files, not in a registry.
+        own = None if os.environ.get("PROMETHEUS_MULTIPROC_DIR") else CollectorRegistry()
+        self._own = own
+        self._gauges = _DatabaseGauges(db)
+        self.requests = Counter(
+            "fansim_requests",
+            "HTTP requests by outcome",
+            ["outcome"],
+            registry=own,
+        )
+        self.stored = Counter("fansim_messages_stored", "Distinct messages committed", registry=own)
+        self.duplicates = Counter(
+            "fansim_duplicates_suppressed", "Redeliveries recognised and not stored", registry=own
+        )
+        self.acknowledged = Counter(
+            "fansim_messages_acknowledged",
+            "Callbacks answered 200 after their message was committed",
+            registry=own,
+        )
+        self.answered = Counter(
+            "fansim_messages_answered",
+            "Messages answered, by auto-reply or agents",
+            ["by"],
+            registry=own,
+        )
+        self.latency = Histogram(
+            "fansim_request_seconds",
+            "Time from request start to response, all endpoints",
+            ["endpoint"],
+            buckets=_LATENCY_BUCKETS,
+            registry=own,
+        )
+
+        # Labelled children resolved once: `labels()` costs more than the increment itself.
+        self.answered_auto = self.answered.labels("auto")
+        self.answered_agent = self.answered.labels("agent")
+        self._by_outcome: dict[str, Counter] = {}
+        self._by_endpoint: dict[str, Histogram] = {}
+
+    def observe(self, outcome: str, endpoint: str, seconds: float) -> None:
+        """Count one request and its latency."""
+        counter = self._by_outcome.get(outcome)
+        if counter is None:
+            counter = self._by_outcome[outcome] = self.requests.labels(outcome)
+        counter.inc()
+        histogram = self._by_endpoint.get(endpoint)
+        if histogram is None:
+            histogram = self._by_endpoint[endpoint] = self.latency.labels(endpoint)
+        histogram.observe(seconds)
+
+    def exposition(self) -> bytes:
+        """The text format, summed over all worker processes."""
+        if self._own is None:
+            registry = CollectorRegistry()
+            MultiProcessCollector(registry)
+        else:
+            registry = self._own
+        text = generate_latest(registry)
+        gauges = CollectorRegistry()
+        gauges.register(self._gauges)
+        return text + generate_latest(gauges)

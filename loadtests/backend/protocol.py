@@ -1,0 +1,124 @@
+"""WeChat's callback protocol in plain mode: signatures, safe XML parsing, passive replies.
+
+The platform signs every callback with sha1 over the sorted (token, timestamp, nonce) joined,
+POSTs the fan's message as a small XML document and waits 5 s for a passive reply XML (or
+`success`, meaning "no reply now"). Retries carry the same MsgId (events: FromUserName +
+CreateTime), which is what `Inbound.dedup_key` is built from.
+
+Parsing goes through defusedxml with DTDs forbidden: no entity expansion (billion laughs), no
+external entities, no DTD at all; the parser stops at the DOCTYPE, before any expansion, so
+such documents cost no memory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from xml.etree.ElementTree import ParseError
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import fromstring as safe_fromstring
+
+__all__ = [
+    "Inbound",
+    "ProtocolError",
+    "cdata",
+    "check_signature",
+    "parse_fields",
+    "parse_message",
+    "sign",
+    "text_reply",
+]
+
+
+class ProtocolError(ValueError):
+    """A request that breaks the callback contract; `status` is the HTTP answer to give."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+def sign(*parts: str) -> str:
+    """WeChat's signature: sha1 hex of the parts sorted and joined."""
+    return hashlib.sha1("".join(sorted(parts)).encode()).hexdigest()
+
+
+def check_signature(token: str, timestamp: str, nonce: str, signature: str) -> bool:
+    """True if the callback was signed with our token (constant-time comparison)."""
+    if not (timestamp and nonce and signature):
+        return False
+    return hmac.compare_digest(sign(token, timestamp, nonce), signature)
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    """One fan message or event as the platform delivered it."""
+
+    to_user: str
+    from_user: str
+    create_time: int
+    msg_type: str
+    content: str = ""
+    msg_id: str = ""
+    event: str = ""
+    event_key: str = ""
+
+    @property
+    def dedup_key(self) -> str:
+        """Identity across redeliveries: MsgId, or FromUserName + CreateTime for events."""
+        if self.msg_id:
+            return "m:" + self.msg_id
+        return f"e:{self.from_user}:{self.create_time}"
+
+
+def parse_fields(body: bytes) -> dict[str, str]:
+    """Child elements of the root as text, through a parser that refuses DTDs and entities."""
+    try:
+        root = safe_fromstring(body, forbid_dtd=True)
+    except DefusedXmlException as exc:
+        raise ProtocolError(400, f"forbidden XML construct ({type(exc).__name__})") from None
+    except ParseError as exc:
+        raise ProtocolError(400, f"malformed XML ({exc})") from None
+    return {child.tag: (child.text or "") for child in root}
+
+
+def parse_message(body: bytes) -> Inbound:
+    """A callback body as an `Inbound`; 400 if it is not a message WeChat would send."""
+    fields = parse_fields(body)
+    required = ("ToUserName", "FromUserName", "CreateTime", "MsgType")
+    missing = [k for k in required if k not in fields]
+    if missing:
+        raise ProtocolError(400, "missing " + ", ".join(missing))
+    try:
+        create_time = int(fields["CreateTime"])
+    except ValueError:
+        raise ProtocolError(400, "CreateTime is not a whole number") from None
+    return Inbound(
+        to_user=fields["ToUserName"],
+        from_user=fields["FromUserName"],
+        create_time=create_time,
+        msg_type=fields["MsgType"],
+        content=fields.get("Content", ""),
+        msg_id=fields.get("MsgId", ""),
+        event=fields.get("Event", ""),
+        event_key=fields.get("EventKey", ""),
+    )
+
+
+def cdata(text: str) -> str:
+    """CDATA section; a `]]>` inside is split so it cannot end the section early."""
+    return "<![CDATA[" + text.replace("]]>", "]]]]><![CDATA[>") + "]]>"
+
+
+def text_reply(msg: Inbound, content: str, create_time: int) -> str:
+    """Passive text reply to `msg` (sender and receiver swapped)."""
+    return (
+        f"<xml><ToUserName>{cdata(msg.from_user)}</ToUserName>"
+        f"<FromUserName>{cdata(msg.to_user)}</FromUserName>"
+        f"<CreateTime>{create_time}</CreateTime>"
+        f"<MsgType><![CDATA[text]]></MsgType>"
+        f"<Content>{cdata(content)}</Content></xml>"
+    )

@@ -1,0 +1,88 @@
+"""WeChat's safe mode (安全模式): AES-256-CBC envelopes around the plain callback XML.
+
+The scheme, from the platform documentation: the key is the 43-character EncodingAESKey
+base64-decoded to 32 bytes, the IV its first 16 bytes; the plaintext is 16 random bytes, the
+message length (4 bytes, network order), the message and the AppId, padded PKCS#7 to a multiple
+of 32 bytes (not AES's 16: WeChat's choice); `msg_signature` is the plain-mode signature with
+the ciphertext added to the sorted parts. The cipher comes from `cryptography`, never our own.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+import os
+import struct
+
+from cryptography.hazmat.primitives import padding
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+from loadtests.backend.config import aes_key_bytes
+from loadtests.backend.protocol import ProtocolError, cdata, parse_fields, sign
+
+__all__ = ["SafeMode"]
+
+_PAD_BITS = 256  # WeChat pads to 32-byte blocks
+
+
+class SafeMode:
+    """Encrypts and decrypts callback bodies for one account (token, EncodingAESKey, AppId)."""
+
+    def __init__(self, token: str, encoding_aes_key: str, app_id: str) -> None:
+        key = aes_key_bytes(encoding_aes_key)
+        if key is None:
+            raise ValueError("EncodingAESKey must be 43 base64 characters (32 bytes)")
+        self._token = token
+        self._app_id = app_id.encode()
+        self._cipher = Cipher(algorithms.AES(key), modes.CBC(key[:16]))
+
+    def encrypt(self, xml: bytes) -> str:
+        """Base64 ciphertext of one message, with a fresh random prefix."""
+        plain = os.urandom(16) + struct.pack(">I", len(xml)) + xml + self._app_id
+        padder = padding.PKCS7(_PAD_BITS).padder()
+        padded = padder.update(plain) + padder.finalize()
+        enc = self._cipher.encryptor()
+        return base64.b64encode(enc.update(padded) + enc.finalize()).decode()
+
+    def decrypt(self, encrypted: str) -> bytes:
+        """The message inside a ciphertext; 400 if it does not decrypt to one for our AppId."""
+        try:
+            raw = base64.b64decode(encrypted, validate=True)
+        except binascii.Error:
+            raise ProtocolError(400, "Encrypt is not base64") from None
+        if not raw or len(raw) % 16:
+            raise ProtocolError(400, "Encrypt is not a whole number of AES blocks")
+        dec = self._cipher.decryptor()
+        unpadder = padding.PKCS7(_PAD_BITS).unpadder()
+        try:
+            plain = unpadder.update(dec.update(raw) + dec.finalize()) + unpadder.finalize()
+        except ValueError:
+            raise ProtocolError(400, "Encrypt has bad padding (wrong EncodingAESKey?)") from None
+        if len(plain) < 20:
+            raise ProtocolError(400, "Encrypt is too short")
+        (length,) = struct.unpack(">I", plain[16:20])
+        xml, app_id = plain[20 : 20 + length], plain[20 + length :]
+        if len(xml) != length or app_id != self._app_id:
+            raise ProtocolError(400, "Encrypt is for another AppId")
+        return xml
+
+    def unwrap(self, body: bytes, timestamp: str, nonce: str, msg_signature: str) -> bytes:
+        """The plain XML inside an encrypted callback, after checking `msg_signature`."""
+        encrypted = parse_fields(body).get("Encrypt", "")
+        if not encrypted:
+            raise ProtocolError(400, "encrypt_type=aes but no Encrypt element")
+        expected = sign(self._token, timestamp, nonce, encrypted)
+        if not hmac.compare_digest(expected, msg_signature):
+            raise ProtocolError(403, "bad msg_signature")
+        return self.decrypt(encrypted)
+
+    def wrap(self, reply_xml: str, timestamp: str, nonce: str) -> str:
+        """An encrypted passive reply, signed for the platform to check."""
+        encrypted = self.encrypt(reply_xml.encode())
+        signature = sign(self._token, timestamp, nonce, encrypted)
+        return (
+            f"<xml><Encrypt>{cdata(encrypted)}</Encrypt>"
+            f"<MsgSignature>{cdata(signature)}</MsgSignature>"
+            f"<TimeStamp>{timestamp}</TimeStamp><Nonce>{cdata(nonce)}</Nonce></xml>"
+        )

@@ -1,0 +1,78 @@
+"""Where one callback's time goes: each step timed alone, in microseconds per message.
+
+`python -m loadtests.backend.steps FOLDER` prints JSON; the benchmark runs it with
+`PROMETHEUS_MULTIPROC_DIR` set, so the metrics cost is the one the served app pays. What the
+steps do not cover (uvicorn, httptools and the ASGI calls) is the hello-world's cost per request.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import json
+import sys
+import time
+import timeit
+from collections.abc import Callable
+
+from loadtests.backend import store
+from loadtests.backend.callbacks import text_xml
+from loadtests.backend.metrics import Metrics
+from loadtests.backend.protocol import check_signature, parse_message, sign, text_reply
+from loadtests.backend.routing import Router, load_classes
+
+__all__ = ["step_costs"]
+
+
+def _per_call(fn: Callable[[], object], n: int = 20_000) -> float:
+    return round(timeit.timeit(fn, number=n) / n * 1e6, 1)
+
+
+def step_costs(folder: str) -> dict[str, float]:
+    """Microseconds per message of each step of a signed text callback."""
+    token = "bench"
+    body = text_xml("fan1", "小米3什么时候发布", 1, 1365480000)
+    msg = parse_message(body)
+    router = Router(load_classes(None))
+    decision = router.decide(msg)
+    metrics = Metrics(f"{folder}/steps.db")
+    signature = sign(token, "1365480000", "bench")
+    db = f"{folder}/steps.db"
+    store.initialize(db)
+    conn = store.connect(db, "full", autocheckpoint=False)
+    ids = itertools.count()
+
+    def insert() -> None:
+        fresh = dataclasses.replace(msg, msg_id=str(next(ids)))
+        store.accept(conn, fresh, decision, time.time(), False)
+
+    def count() -> None:
+        metrics.stored.inc()
+        metrics.acknowledged.inc()
+        metrics.answered_auto.inc()
+        metrics.observe("reply", "/wechat", 0.001)
+
+    def commit_one() -> None:
+        conn.execute("BEGIN IMMEDIATE")
+        insert()
+        conn.execute("COMMIT")
+
+    costs = {
+        "signature_check_us": _per_call(
+            lambda: check_signature(token, "1365480000", "bench", signature)
+        ),
+        "defusedxml_parse_us": _per_call(lambda: parse_message(body)),
+        "routing_us": _per_call(lambda: router.decide(msg)),
+        "reply_xml_us": _per_call(lambda: text_reply(msg, "auto-reply (keyword)", 1)),
+        "metrics_us": _per_call(count),
+    }
+    conn.execute("BEGIN IMMEDIATE")
+    costs["sqlite_insert_in_batch_us"] = _per_call(insert)
+    conn.execute("COMMIT")
+    costs["one_commit_with_fsync_us"] = _per_call(commit_one, 200)
+    conn.close()
+    return costs
+
+
+if __name__ == "__main__":
+    print(json.dumps(step_costs(sys.argv[1])))

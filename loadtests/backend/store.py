@@ -1,0 +1,258 @@
+"""The database: schema, connections and the jobs the group-commit writer runs.
+
+SQLite in WAL mode, one file. `messages` holds every distinct message once (unique
+`dedup_key`); `deliveries` counts how often the platform sent it, so duplicates suppressed can be
+read back from the data. Agents' claims, releases and answers are timestamped in `agent_log`;
+answers (and replies deferred under overload) wait in `outbox` for the customer-service API.
+
+Every job below runs inside a writer transaction; none commits by itself.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+from loadtests.backend.protocol import Inbound
+from loadtests.backend.routing import Decision, Treatment
+
+__all__ = [
+    "CS_MAX_MESSAGES",
+    "CS_WINDOW_SECONDS",
+    "Accepted",
+    "Claimed",
+    "accept",
+    "answer",
+    "claim",
+    "connect",
+    "initialize",
+    "release",
+]
+
+CS_WINDOW_SECONDS = 48 * 3600  # customer-service messages: within 48 h of the fan's message
+CS_MAX_MESSAGES = 5  # and at most 5 of them
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS messages (
+    id INTEGER PRIMARY KEY,
+    dedup_key TEXT NOT NULL UNIQUE,
+    from_user TEXT NOT NULL,
+    to_user TEXT NOT NULL,
+    msg_type TEXT NOT NULL,
+    content TEXT NOT NULL,
+    create_time INTEGER NOT NULL,
+    class TEXT NOT NULL,
+    priority INTEGER NOT NULL,
+    status TEXT NOT NULL,          -- answered | waiting | claimed | deferred | noted
+    received_at REAL NOT NULL,
+    deliveries INTEGER NOT NULL DEFAULT 1,
+    reply TEXT,                    -- passive reply, the same for every redelivery (agents'
+                                   -- answers go to the outbox, not here)
+    reply_time INTEGER,            -- CreateTime of that reply
+    answered_by TEXT,              -- auto | agent
+    agent TEXT,
+    claimed_at REAL,
+    first_claimed_at REAL,
+    answered_at REAL
+);
+CREATE INDEX IF NOT EXISTS waiting ON messages (priority, id) WHERE status = 'waiting';
+CREATE INDEX IF NOT EXISTS claimed ON messages (id) WHERE status = 'claimed';
+CREATE INDEX IF NOT EXISTS deferred ON messages (id) WHERE status = 'deferred';
+CREATE TABLE IF NOT EXISTS agent_log (
+    message_id INTEGER NOT NULL,
+    agent TEXT NOT NULL,
+    action TEXT NOT NULL,          -- claim | release | answer
+    at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS outbox (
+    id INTEGER PRIMARY KEY,
+    message_id INTEGER NOT NULL,
+    to_user TEXT NOT NULL,
+    content TEXT NOT NULL,
+    status TEXT NOT NULL,          -- pending | sending | sent | refused
+    created_at REAL NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_at REAL NOT NULL,
+    sent_at REAL
+);
+CREATE INDEX IF NOT EXISTS outbox_due ON outbox (next_at) WHERE status IN ('pending', 'sending');
+CREATE INDEX IF NOT EXISTS outbox_fan ON outbox (to_user, created_at);
+"""
+
+
+def connect(
+    path: str, synchronous: str = "full", autocheckpoint: bool = True
+) -> sqlite3.Connection:
+    """A connection in autocommit mode (the writer issues BEGIN/COMMIT itself).
+
+    The writer's connection is opened without automatic checkpoints: copying the WAL back into
+    the database (and syncing it) would stall every request of the batch that triggers it, so
+    a separate thread checkpoints instead (`writer.Checkpointer`).
+    """
+    conn = sqlite3.connect(path, timeout=30.0, isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute(f"PRAGMA synchronous={'FULL' if synchronous == 'full' else 'NORMAL'}")
+    if not autocheckpoint:
+        conn.execute("PRAGMA wal_autocheckpoint=0")
+    return conn
+
+
+def initialize(path: str) -> None:
+    """Create the tables if missing (idempotent; safe while other processes run)."""
+    conn = connect(path)
+    try:
+        conn.executescript(_SCHEMA)
+    finally:
+        conn.close()
+
+
+@dataclass(frozen=True, slots=True)
+class Accepted:
+    """What `accept` did: stored anew or found a duplicate, and the reply to give."""
+
+    new: bool
+    message_id: int
+    status: str
+    reply: str | None
+    reply_time: int | None
+
+
+_INSERT = (
+    "INSERT INTO messages (dedup_key, from_user, to_user, msg_type, content, create_time, class,"
+    " priority, status, received_at, reply, reply_time, answered_by, answered_at)"
+    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (dedup_key) DO NOTHING RETURNING id"
+)
+
+
+def accept(
+    conn: sqlite3.Connection, msg: Inbound, decision: Decision, now: float, defer: bool
+) -> Accepted:
+    """Store a message once; a redelivery only bumps `deliveries` and returns the first reply.
+
+    With `defer` (overload) an auto-replied message is stored as `deferred` without a reply; a
+    background task answers it through the outbox.
+    """
+    key = msg.dedup_key
+    status = decision.treatment.value
+    reply = decision.reply
+    if defer and decision.treatment is Treatment.AUTO:
+        status, reply = "deferred", None
+    answered = status == Treatment.AUTO.value
+    reply_time = int(now) if reply is not None else None
+    text = msg.content or msg.event_key or msg.event
+    row = conn.execute(
+        _INSERT,
+        (
+            key,
+            msg.from_user,
+            msg.to_user,
+            msg.msg_type,
+            text,
+            msg.create_time,
+            decision.class_name,
+            decision.priority,
+            status,
+            now,
+            reply,
+            reply_time,
+            "auto" if answered else None,
+            now if answered else None,
+        ),
+    ).fetchone()
+    if row is not None:
+        return Accepted(True, row[0], status, reply, reply_time)
+    old = conn.execute(
+        "UPDATE messages SET deliveries = deliveries + 1 WHERE dedup_key = ?"
+        " RETURNING id, status, reply, reply_time",
+        (key,),
+    ).fetchone()
+    return Accepted(False, old[0], old[1], old[2], old[3])
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """A message handed to one agent."""
+
+    id: int
+    from_user: str
+    content: str
+    class_name: str
+    priority: int
+    received_at: float
+
+
+def claim(conn: sqlite3.Connection, agent: str, now: float) -> Claimed | None:
+    """The oldest message of the best priority, now the agent's; None if none waits."""
+    row = conn.execute(
+        "UPDATE messages SET status = 'claimed', agent = ?, claimed_at = ?,"
+        " first_claimed_at = coalesce(first_claimed_at, ?)"
+        " WHERE id = (SELECT id FROM messages WHERE status = 'waiting'"
+        " ORDER BY priority, id LIMIT 1)"
+        " RETURNING id, from_user, content, class, priority, received_at",
+        (agent, now, now),
+    ).fetchone()
+    if row is None:
+        return None
+    conn.execute("INSERT INTO agent_log VALUES (?, ?, 'claim', ?)", (row[0], agent, now))
+    return Claimed(*row)
+
+
+def release(conn: sqlite3.Connection, agent: str, message_id: int, now: float) -> bool:
+    """Give a claimed message back to the queue; False if the agent does not hold it."""
+    cur = conn.execute(
+        "UPDATE messages SET status = 'waiting', agent = NULL, claimed_at = NULL"
+        " WHERE id = ? AND status = 'claimed' AND agent = ?",
+        (message_id, agent),
+    )
+    if cur.rowcount != 1:
+        return False
+    conn.execute("INSERT INTO agent_log VALUES (?, ?, 'release', ?)", (message_id, agent, now))
+    return True
+
+
+def answer(
+    conn: sqlite3.Connection, agent: str, message_id: int, text: str, now: float
+) -> str | None:
+    """Resolve a claimed message and queue the answer in the outbox.
+
+    Returns the outbox status (`pending`, or `refused` past the customer-service limits), or
+    None if the agent does not hold the message.
+    """
+    row = conn.execute(
+        "UPDATE messages SET status = 'answered', answered_by = 'agent', answered_at = ?"
+        " WHERE id = ? AND status = 'claimed' AND agent = ?"
+        " RETURNING from_user, received_at",
+        (now, message_id, agent),
+    ).fetchone()
+    if row is None:
+        return None
+    conn.execute("INSERT INTO agent_log VALUES (?, ?, 'answer', ?)", (message_id, agent, now))
+    return enqueue(conn, message_id, row[0], row[1], text, now)
+
+
+def enqueue(
+    conn: sqlite3.Connection,
+    message_id: int,
+    to_user: str,
+    fan_message_at: float,
+    text: str,
+    now: float,
+) -> str:
+    """Queue a customer-service message, or record it `refused` past WeChat's limits.
+
+    The 48 h window is counted from the message being answered, and the 5 messages are those
+    sent to the fan since it: a fan's later message would reopen the window, so this errs on
+    the side of sending less than allowed, never more.
+    """
+    sent = conn.execute(
+        "SELECT count(*) FROM outbox WHERE to_user = ? AND created_at >= ? AND status != 'refused'",
+        (to_user, fan_message_at),
+    ).fetchone()[0]
+    ok = now - fan_message_at <= CS_WINDOW_SECONDS and sent < CS_MAX_MESSAGES
+    status = "pending" if ok else "refused"
+    conn.execute(
+        "INSERT INTO outbox (message_id, to_user, content, status, created_at, next_at)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (message_id, to_user, text, status, now, now),
+    )
+    return status

@@ -1,0 +1,168 @@
+"""Group commit: one thread owns the SQLite write connection and commits requests in batches.
+
+Why: a request may be acknowledged only once the transaction holding its message has committed,
+and a commit (with `synchronous=FULL` an fsync of the WAL) costs far more than an insert. The
+writer takes every job waiting when it becomes free, runs them in one transaction and commits
+once, so under load many requests share one commit and durability does not cost throughput;
+when idle a job commits alone at once (no timer, no added latency). Results go back to the
+event loop in one callback per batch.
+
+Jobs submitted during one event-loop iteration reach the thread in one hand-over (waking a
+thread is a context switch, which on a busy core cost more than the insert). Checkpoints run
+in a thread of their own (`Checkpointer`), so no commit waits for the WAL to be copied back.
+
+Jobs are plain functions of the connection. If one raises, the batch is rolled back and its
+jobs re-run one transaction each, so a bad job fails alone and nothing half-done is committed.
+Across worker processes each has its own writer; SQLite's write lock (with a busy timeout)
+orders their transactions, which is what makes agent claims exclusive.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import queue
+import sqlite3
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+__all__ = ["Checkpointer", "GroupCommitWriter"]
+
+T = TypeVar("T")
+Job = Callable[[sqlite3.Connection], Any]
+_Item = tuple[Job, "asyncio.Future[Any]"]
+_Outcome = tuple[bool, Any]
+
+
+class GroupCommitWriter:
+    """Runs jobs on a private connection, many per transaction; `submit` awaits the commit."""
+
+    def __init__(self, connect: Callable[[], sqlite3.Connection], max_batch: int = 4096) -> None:
+        self._connect = connect
+        self._max_batch = max_batch
+        self._queue: queue.SimpleQueue[list[_Item] | None] = queue.SimpleQueue()
+        self._gathered: list[_Item] = []
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._pending = 0
+
+    @property
+    def pending(self) -> int:
+        """Jobs submitted and not yet committed (the work waiting in this process)."""
+        return self._pending
+
+    def start(self) -> None:
+        """Start the thread; call from the event loop that will await the results."""
+        self._loop = asyncio.get_running_loop()
+        self._thread = threading.Thread(target=self._run, name="sqlite-group-commit", daemon=True)
+        self._thread.start()
+
+    def submit(self, job: Callable[[sqlite3.Connection], T]) -> asyncio.Future[T]:
+        """Queue a job; the future resolves after the transaction holding it has committed."""
+        if self._loop is None:
+            raise RuntimeError("writer not started")
+        fut: asyncio.Future[T] = self._loop.create_future()
+        self._pending += 1
+        if not self._gathered:
+            self._loop.call_soon(self._hand_over)
+        self._gathered.append((job, fut))
+        return fut
+
+    def _hand_over(self) -> None:
+        """Pass the jobs of one loop iteration to the thread at once.
+
+        One wake-up per iteration instead of per job: waking the thread is a context switch,
+        and on a loaded core it cost more than the insert itself.
+        """
+        gathered, self._gathered = self._gathered, []
+        if gathered:  # empty when close() handed them over already
+            self._queue.put(gathered)
+
+    def close(self) -> None:
+        """Commit what is queued, then stop the thread (blocks until it has)."""
+        if self._thread is not None:
+            if self._gathered:
+                self._hand_over()
+            self._queue.put(None)
+            self._thread.join()
+            self._thread = None
+
+    def _run(self) -> None:
+        conn = self._connect()
+        try:
+            stop = False
+            while not stop:
+                first = self._queue.get()
+                if first is None:
+                    break
+                batch = list(first)
+                while len(batch) < self._max_batch:
+                    try:
+                        more = self._queue.get_nowait()
+                    except queue.Empty:
+                        break
+                    if more is None:
+                        stop = True
+                        break
+                    batch.extend(more)
+                outcomes = self._commit(conn, [job for job, _ in batch])
+                assert self._loop is not None
+                self._loop.call_soon_threadsafe(self._resolve, batch, outcomes)
+        finally:
+            conn.close()
+
+    def _commit(self, conn: sqlite3.Connection, jobs: list[Job]) -> list[_Outcome]:
+        """All jobs in one transaction; on any failure, each in its own."""
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            results = [job(conn) for job in jobs]
+            conn.execute("COMMIT")
+            return [(True, r) for r in results]
+        except Exception as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            if len(jobs) == 1:
+                return [(False, exc)]
+        return [self._commit(conn, [job])[0] for job in jobs]
+
+    def _resolve(self, batch: list[_Item], outcomes: list[_Outcome]) -> None:
+        self._pending -= len(batch)
+        for (_, fut), (ok, value) in zip(batch, outcomes, strict=True):
+            if fut.cancelled():
+                continue
+            if ok:
+                fut.set_result(value)
+            else:
+                fut.set_exception(value)
+
+
+class Checkpointer:
+    """Copies the WAL into the database every `every` seconds from its own thread.
+
+    PASSIVE checkpoints never block the writer, so commits do not wait for the database file's
+    writes and syncs; the WAL restarts from its beginning once a checkpoint has caught up.
+    """
+
+    def __init__(self, connect: Callable[[], sqlite3.Connection], every: float = 0.5) -> None:
+        self._connect = connect
+        self._every = every
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="sqlite-checkpoint", daemon=True)
+
+    def start(self) -> None:
+        """Start checkpointing."""
+        self._thread.start()
+
+    def close(self) -> None:
+        """Run a last checkpoint and stop."""
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        conn = self._connect()
+        try:
+            while not self._stop.wait(self._every):
+                conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        finally:
+            conn.close()

@@ -1,0 +1,70 @@
+"""The group-commit writer in-process: batching, a failing job failing alone, close flushes."""
+
+import asyncio
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from loadtests.backend import store
+from loadtests.backend.writer import Checkpointer, GroupCommitWriter
+
+
+def connect(db: Path) -> sqlite3.Connection:
+    return store.connect(str(db), "full", autocheckpoint=False)
+
+
+def insert(value: int):  # type: ignore[no-untyped-def]
+    def job(conn: sqlite3.Connection) -> int:
+        conn.execute("INSERT INTO t VALUES (?)", (value,))
+        if value == 13:
+            raise ValueError("unlucky")
+        return value
+
+    return job
+
+
+def test_concurrent_jobs_share_commits_and_a_failing_job_fails_alone(tmp_path: Path) -> None:
+    db = tmp_path / "w.db"
+    sqlite3.connect(db).execute("CREATE TABLE t (v INTEGER)").connection.close()
+
+    async def scenario() -> list[object]:
+        writer = GroupCommitWriter(lambda: connect(db))
+        writer.start()
+        futures = [writer.submit(insert(v)) for v in range(100)]
+        assert writer.pending == 100
+        results = await asyncio.gather(*futures, return_exceptions=True)
+        assert writer.pending == 0
+        late = writer.submit(insert(1000))
+        writer.close()  # commits what is still queued
+        await asyncio.sleep(0)  # let the last resolution callback run
+        results.append(await late)
+        return results
+
+    results = asyncio.run(scenario())
+    assert isinstance(results[13], ValueError)
+    assert [r for i, r in enumerate(results) if i != 13] == [*range(13), *range(14, 100), 1000]
+    stored = {v for (v,) in sqlite3.connect(db).execute("SELECT v FROM t")}
+    assert stored == set(range(100)) - {13} | {1000}
+
+
+def test_submit_before_start_is_an_error(tmp_path: Path) -> None:
+    writer = GroupCommitWriter(lambda: connect(tmp_path / "x.db"))
+    with pytest.raises(RuntimeError, match="not started"):
+        writer.submit(insert(1))
+
+
+def test_checkpointer_empties_the_wal(tmp_path: Path) -> None:
+    db = tmp_path / "c.db"
+    conn = connect(db)
+    conn.execute("CREATE TABLE t (v BLOB)")
+    conn.executemany("INSERT INTO t VALUES (?)", [(b"x" * 4000,) for _ in range(500)])
+    wal = Path(f"{db}-wal")
+    assert wal.stat().st_size > 1_000_000
+    checkpointer = Checkpointer(lambda: store.connect(str(db)), every=0.01)
+    checkpointer.start()
+    checkpointer.close()
+    conn.execute("INSERT INTO t VALUES (x'00')")  # the next write restarts the WAL
+    frames = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    assert frames[1] <= 2  # only the last transaction's pages are in the WAL
+    conn.close()
