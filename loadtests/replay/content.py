@@ -21,7 +21,7 @@ NEUTRAL = ("你好", "在吗", "谢谢", "hello")  # match no keyword of the shi
 
 def _keywords(scenario: Scenario, name: str) -> tuple[str, ...]:
     spec = scenario.messages.classes[name]
-    own: tuple[str, ...] = tuple(getattr(spec, "keywords", ()))  # the field comes with issue 8
+    own = tuple(spec.keywords)
     campaign = tuple(
         c.keyword for c in scenario.campaigns.values() if c.message_class == name and c.keyword
     )
