@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench docs calibrate clean fonts browser
+.PHONY: demo test lint bench docs calibrate clean fonts browser loadtest-demo
 
 # Reports: a CJK font for Chinese names in figures, Debian's chromium for the browser test.
 # Installed through apt only when the file is absent (sudo when not root).
@@ -24,11 +24,24 @@ browser: $(CHROMIUM)
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev,backend]'
+	$(BIN)/pip install --quiet -e '.[dev,backend,loadtest]'
 	touch $(STAMP)
 
 demo: $(STAMP) $(CJK_FONT)
 	$(BIN)/fansim run scenarios/xiaomi_2013q1.toml --out out/demo --report
+
+# The reference back end on 127.0.0.1, a scaled 米粉节 replayed at it (<= 60 s), the load report.
+DEMO := out/loadtest-demo
+loadtest-demo: $(STAMP)
+	@$(BIN)/fansim backend --help >/dev/null 2>&1 || { echo "loadtest-demo: the reference back end (fansim backend, issue 8) is not in this checkout yet"; exit 2; }
+	@rm -rf $(DEMO) && mkdir -p $(DEMO)
+	@$(BIN)/fansim backend scenarios/mifan_festival_2013.toml --port 18080 --token fansim \
+		--db $(DEMO)/backend.sqlite3 > $(DEMO)/backend.log 2>&1 & pid=$$!; \
+	trap 'kill $$pid 2>/dev/null; wait $$pid 2>/dev/null' EXIT; sleep 3; \
+	$(BIN)/fansim loadtest scenarios/mifan_festival_2013.toml --host http://127.0.0.1:18080 \
+		--start 880 --scale 0.05 --speedup 4 --duration 40 --out $(DEMO) && \
+	$(BIN)/fansim loadreport $(DEMO) --backend-db $(DEMO)/backend.sqlite3 && \
+	echo "load report: $(DEMO)/loadreport.json (Locust's: $(DEMO)/locust.html)"
 
 lint: $(STAMP)
 	$(BIN)/ruff check sim loadtests tests
@@ -39,7 +52,7 @@ test: lint $(CJK_FONT) $(CHROMIUM)
 	$(BIN)/pytest -q
 
 bench: $(STAMP) $(CJK_FONT) $(CHROMIUM)
-	$(BIN)/pytest -q -m benchmark --benchmark-enable tests/test_benchmarks.py tests/loadtests/test_bench.py tests/test_reports_browser.py --benchmark-columns=min,mean,max,rounds
+	$(BIN)/pytest -q -m benchmark --benchmark-enable tests/test_benchmarks.py tests/loadtests/test_bench.py tests/loadtests/replay/test_bench.py tests/test_reports_browser.py --benchmark-columns=min,mean,max,rounds
 
 docs: $(STAMP)
 	$(BIN)/fansim docs --out docs/scenario-reference.md

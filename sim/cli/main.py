@@ -17,6 +17,8 @@ from rich.table import Table
 
 from sim import __version__
 from sim.cli import experiments
+from sim.cli.loadtest import COMMANDS as LOADTEST_COMMANDS
+from sim.cli.loadtest import add_parsers as add_loadtest_parsers
 from sim.cli.progress import DayProgress
 from sim.cli.report import add_report_option, add_report_parser, cmd_report, write_report
 from sim.cli.signals import Terminated, exit_code, interrupted_message, sigterm_raises
@@ -138,6 +140,7 @@ def _parser() -> argparse.ArgumentParser:
     prof.add_argument("--out", type=_out_path, default=Path("profile.csv"), help="CSV to write")
     _add_overrides(prof)
     _add_budget(prof)
+    add_loadtest_parsers(sub)
 
     cal = sub.add_parser("calibrate", help="compare the model with the field facts; write a table")
     cal.add_argument("--replications", type=_positive, default=10, help="per scenario (10)")
@@ -354,6 +357,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     console = Console(highlight=False)
     commands = {
         "run": _cmd_run,
+        **LOADTEST_COMMANDS,
         "validate": _cmd_validate,
         "calibrate": _cmd_calibrate,
         "profile": _cmd_profile,

@@ -1,0 +1,91 @@
+"""WeChat's delivery rules for one message, in real time: deadline, redeliveries, outcome.
+
+The platform waits `deadline` seconds (5) for a valid reply; without one (timeout, connection
+error, 5xx, a body that is not a reply) it delivers the same message again `deadline` seconds
+after the previous delivery, `max_deliveries` (3) times in all; then the message failed and
+the fan saw 该公众号暂时无法提供服务. A reply that arrives after the deadline does not count: the
+platform had already dropped the connection. The speed-up of a replay compresses arrivals,
+never this deadline.
+
+The loop takes its I/O, clock and sleep as arguments, so it runs under gevent in the locustfile
+and under a fake clock in the tests, and `sim.model.server` follows the same rules (redelivery
+one deadline after the previous delivery) so model and measurement are comparable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+__all__ = [
+    "AFTER_RETRY",
+    "DROPPED",
+    "FAILED",
+    "IN_TIME",
+    "OUTCOMES",
+    "Attempt",
+    "Delivered",
+    "deliver",
+]
+
+IN_TIME, AFTER_RETRY, FAILED, DROPPED = "in_time", "after_retry", "failed", "dropped"
+OUTCOMES = (IN_TIME, AFTER_RETRY, FAILED, DROPPED)
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One delivery: when it left, how long until the response (or the give-up), what came."""
+
+    delivery: int  # 1 first, 2.. redeliveries
+    sent: float  # clock time the request left
+    response: float  # seconds until the response or the error
+    status: int  # HTTP status; 0 when nothing usable came (timeout, connection error)
+    answered: bool  # a valid reply within the deadline
+
+
+@dataclass(frozen=True)
+class Delivered:
+    """What happened to one message."""
+
+    attempts: tuple[Attempt, ...]
+    outcome: str  # IN_TIME | AFTER_RETRY | FAILED
+
+    @property
+    def answered_at(self) -> float | None:
+        """Clock time the answering reply came back, if any."""
+        last = self.attempts[-1]
+        return last.sent + last.response if last.answered else None
+
+
+Send = Callable[[int], tuple[int, bool]]
+"""Sends delivery d; returns (HTTP status or 0, whether the body is a valid reply)."""
+
+
+def deliver(
+    send: Send,
+    clock: Callable[[], float],
+    sleep: Callable[[float], object],
+    deadline: float = 5.0,
+    max_deliveries: int = 3,
+) -> Delivered:
+    """Deliver one message until a valid reply within the deadline or `max_deliveries` tries.
+
+    `send` must give up by itself at the deadline (a client timeout); a slower answer is
+    treated as no answer here anyway.
+    """
+    if deadline <= 0 or max_deliveries < 1:
+        raise ValueError(
+            f"deadline(={deadline}) must be > 0, max_deliveries(={max_deliveries}) >= 1"
+        )
+    attempts: list[Attempt] = []
+    for d in range(1, max_deliveries + 1):
+        sent = clock()
+        status, valid = send(d)
+        response = clock() - sent
+        ok = valid and response <= deadline
+        attempts.append(Attempt(d, sent, response, status, ok))
+        if ok:
+            return Delivered(tuple(attempts), IN_TIME if d == 1 else AFTER_RETRY)
+        if d < max_deliveries:
+            sleep(max(0.0, sent + deadline - clock()))
+    return Delivered(tuple(attempts), FAILED)

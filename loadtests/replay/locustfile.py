@@ -1,0 +1,284 @@
+"""Locust replay of a modelled surge: an open workload under WeChat's delivery rules.
+
+Run it through `fansim loadtest` (which sets the options below) or directly:
+
+    locust -f loadtests/replay/locustfile.py --headless -u 1 -r 1 --host http://127.0.0.1:8080 \
+        --replay-profile profile.csv --replay-out out/run --replay-token TOKEN
+
+One `ReplayUser` per worker process (so `-u` equals the number of workers) plays that worker's
+share of the arrival schedule (`loadtests.replay.schedule`). Locust's users are closed loops
+(the next request waits for the last response), which under-offers exactly when a back end slows
+down; here one dispatcher greenlet sleeps until each arrival's intended time and hands the
+message to its own greenlet from a bounded pool, never waiting for responses. An arrival that
+cannot start within `--replay-tolerance` of its time (generator behind, pool full) is dropped and
+recorded, never sent late unrecorded.
+
+Statistics, besides Locust's own per delivery (request type POST, name `<path> #d`):
+- `INTENDED` `<path> #1`: the first delivery's latency from the intended send time (what a fan
+  would have seen, free of coordinated omission);
+- `MESSAGE` `in_time` / `after_retry` / `failed`: time from intended send to the answer;
+- `LATENESS` `start`: how late the first delivery left; `LATENESS` `dropped` counts drops.
+Response times are bucketed to 3 significant digits (Locust's default rounds to ~2 and to whole
+milliseconds), so percentiles keep sub-millisecond resolution. Exact per-message rows go to
+the run folder (`loadtests.replay.records`) for `fansim loadreport`.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from pathlib import Path
+from typing import Any
+
+import gevent
+from gevent.pool import Pool
+from locust import FastHttpUser, constant, events, stats, task
+from locust.argument_parser import LocustArgumentParser
+from locust.env import Environment
+from locust.runners import LocalRunner, MasterRunner, WorkerRunner
+
+from loadtests.replay.content import class_texts
+from loadtests.replay.delivery import Delivered, deliver
+from loadtests.replay.platforms import JsonWebhook, Message, Platform, SafeMode, WeChat
+from loadtests.replay.profile import read_profile
+from loadtests.replay.records import Recorder
+from loadtests.replay.schedule import Arrivals, ReplayPlan, arrival_schedule
+
+__all__ = ["ReplayUser"]
+
+DONE = "replay_done"  # worker -> master: this worker's schedule is over and its files written
+
+
+def fine_bucket(response_time: float) -> float:
+    """Round to 3 significant digits (0.347 ms, 12.3 ms, 4,630 ms): sub-millisecond keys."""
+    if response_time <= 0:
+        return 0.0
+    return round(response_time, 2 - math.floor(math.log10(response_time)))
+
+
+_OPTIONS: tuple[tuple[str, type, object, str], ...] = (
+    ("profile", str, "", "profile CSV (`fansim profile`)"),
+    ("scenario", str, "", "scenario TOML: class keywords"),
+    ("out", str, "out/loadtest", "run folder for the records"),
+    ("scale", float, 1.0, "multiplies the rates"),
+    ("speedup", float, 1.0, "compresses time"),
+    ("start", int, 0, "first profile second"),
+    ("duration", float, 0.0, "wall seconds (0: to the profile's end)"),
+    ("seed", int, 0, "arrival schedule seed"),
+    ("workers", int, 1, "worker processes in the run (each runs one ReplayUser)"),
+    ("fans", int, 100_000, "simulated fan pool (FromUserName)"),
+    ("subscribe-share", float, 0.0, "share of arrivals that are subscribe events"),
+    ("msg-base", int, -1, "first MsgId (-1: from the clock)"),
+    ("platform", str, "wechat", "wechat | json"),
+    ("path", str, "", "URL path (default /wechat or /webhook)"),
+    ("token", str, "fansim", "WeChat callback token"),
+    ("aes-key", str, "", "EncodingAESKey: WeChat safe mode"),
+    ("app-id", str, "", "AppId for safe mode"),
+    ("deadline", float, 5.0, "the platform's reply deadline (s)"),
+    ("max-deliveries", int, 3, "deliveries per message in all"),
+    ("pool", int, 2000, "deliveries in flight at most (greenlets and connections)"),
+    ("tolerance", float, 0.05, "drop an arrival that cannot start this late (s)"),
+)
+
+
+@events.init_command_line_parser.add_listener
+def _options(parser: LocustArgumentParser) -> None:
+    g = parser.add_argument_group("replay", "open-workload replay of a fansim profile")
+    for name, kind, default, text in _OPTIONS:
+        g.add_argument(f"--replay-{name}", type=kind, default=default, help=text)
+
+
+def _on_done(environment: Environment, msg: Any, **_: Any) -> None:
+    """Master: quit once every worker has finished its schedule."""
+    finished: set[int] = environment.replay_finished  # type: ignore[attr-defined]
+    finished.add(int(msg.data["worker"]))
+    if len(finished) >= environment.parsed_options.replay_workers:
+        gevent.spawn_later(0.5, environment.runner.quit)
+
+
+@events.init.add_listener
+def _init(environment: Environment, **_: Any) -> None:
+    stats.bucket_response_time = fine_bucket  # type: ignore[assignment]
+    if isinstance(environment.runner, MasterRunner):
+        environment.replay_finished = set()  # type: ignore[attr-defined]
+        environment.runner.register_message(DONE, lambda msg, **kw: _on_done(environment, msg))
+
+
+def _plan(o: Any) -> ReplayPlan:
+    base = o.replay_msg_base if o.replay_msg_base >= 0 else int(time.time()) * 1_000_000
+    return ReplayPlan(
+        scale=o.replay_scale,
+        speedup=o.replay_speedup,
+        start=o.replay_start,
+        duration=o.replay_duration or None,
+        seed=o.replay_seed,
+        workers=o.replay_workers,
+        fans=o.replay_fans,
+        subscribe_share=o.replay_subscribe_share,
+        msg_base=base,
+    )
+
+
+def _platform(o: Any) -> Platform:
+    if o.replay_platform not in ("wechat", "json"):
+        raise ValueError(f"--replay-platform: must be wechat or json (got {o.replay_platform!r})")
+    if o.replay_platform == "json":
+        return JsonWebhook(o.replay_path or "/webhook")
+    safe = SafeMode(o.replay_aes_key, o.replay_app_id) if o.replay_aes_key else None
+    return WeChat(o.replay_token, o.replay_path or "/wechat", safe)
+
+
+class ReplayUser(FastHttpUser):
+    """Plays one worker's share of the schedule, then reports and idles."""
+
+    wait_time = constant(3600)  # the one task runs the whole schedule
+
+    def __init__(self, environment: Environment) -> None:
+        o = environment.parsed_options
+        self.concurrency = o.replay_pool  # connections and greenlets in flight
+        self.network_timeout = o.replay_deadline  # the platform gives up at the deadline
+        self.connection_timeout = o.replay_deadline
+        super().__init__(environment)
+        self.options = o
+        self.platform = _platform(o)
+        self.label = o.replay_path or ("/webhook" if o.replay_platform == "json" else "/wechat")
+
+    @task
+    def replay(self) -> None:
+        """Dispatch every arrival at its time, wait for the in-flight ones, write records."""
+        o = self.options
+        runner = self.environment.runner
+        worker = runner.worker_index if isinstance(runner, WorkerRunner) else 0
+        plan = _plan(o)
+        profile = read_profile(Path(o.replay_profile))
+        scenario = None
+        if o.replay_scenario:
+            from sim.scenario.load import load_scenario
+
+            scenario = load_scenario(Path(o.replay_scenario))
+        texts = class_texts(profile.classes, scenario)
+        arrivals = arrival_schedule(profile, plan, worker)
+        recorder = Recorder(worker)
+        unix0 = time.time()
+        t0 = time.perf_counter() + 0.2  # a moment to set up: the first arrival is not late
+        self._dispatch(arrivals, texts.text, recorder, t0, unix0)
+        meta = {
+            "plan": {k: getattr(plan, k) for k in plan.__dataclass_fields__},
+            "profile": {
+                "path": o.replay_profile,
+                "scenario": profile.scenario,
+                "seed": profile.seed,
+                "params_hash": profile.params_hash,
+                "first_second": profile.first_second,
+            },
+            "host": self.host,
+            "platform": o.replay_platform,
+            "deadline_seconds": o.replay_deadline,
+            "max_deliveries": o.replay_max_deliveries,
+            "pool": o.replay_pool,
+            "tolerance_seconds": o.replay_tolerance,
+            "unix_start": unix0 + 0.2,
+            "scheduled": arrivals.size,
+            "expected": arrivals.expected,
+            "wall_seconds": plan.wall_seconds(profile),
+        }
+        recorder.write(Path(o.replay_out), meta)
+        if isinstance(runner, WorkerRunner):
+            runner.send_message(DONE, {"worker": worker})
+        elif isinstance(runner, LocalRunner):
+            gevent.spawn_later(0.5, runner.quit)
+
+    def _dispatch(
+        self, arrivals: Arrivals, text: Any, recorder: Recorder, t0: float, unix0: float
+    ) -> None:
+        o = self.options
+        pool = Pool(o.replay_pool)
+        fire = self.environment.events.request.fire
+        clock, tolerance = time.perf_counter, o.replay_tolerance
+        intended = arrivals.intended.tolist()
+        for i, at in enumerate(intended):
+            target = t0 + at
+            now = clock()
+            if target > now:
+                gevent.sleep(target - now)
+                now = clock()
+            cls = arrivals.classes[int(arrivals.cls[i])]
+            msg_id = int(arrivals.msg_id[i])
+            message = Message(
+                msg_id,
+                f"fan{int(arrivals.fan[i]):07d}",
+                text(cls, msg_id),
+                bool(arrivals.subscribe[i]),
+                int(unix0 + 0.2 + at),
+            )
+            if now - target > tolerance or pool.full():
+                recorder.dropped(message, cls, at, now - target)
+                fire(
+                    request_type="LATENESS",
+                    name="dropped",
+                    response_time=(now - target) * 1000,
+                    response_length=0,
+                    exception="pool full" if pool.full() else "generator behind",
+                )
+                continue
+            pool.spawn(self._one, message, cls, at, target, recorder)
+        pool.join()
+
+    def _send(self, message: Message, delivery: int) -> tuple[int, bool]:
+        out = self.platform.render(message, delivery, int(time.time()))
+        started = time.perf_counter()
+        with self.client.post(
+            out.path,
+            data=out.body,
+            headers=out.headers,
+            name=f"{self.label} #{delivery}",
+            catch_response=True,
+        ) as resp:
+            status = int(resp.status_code or 0)
+            ok = status > 0 and self.platform.answered(message, status, resp.content or b"")
+            late = time.perf_counter() - started > self.options.replay_deadline
+            if ok and not late:
+                resp.success()
+            else:
+                reason = "after the deadline" if ok else f"no valid reply (status {status})"
+                resp.failure(reason)
+        return status, ok
+
+    def _one(self, message: Message, cls: str, at: float, target: float, rec: Recorder) -> None:
+        o = self.options
+        result = deliver(
+            lambda d: self._send(message, d),
+            time.perf_counter,
+            gevent.sleep,
+            o.replay_deadline,
+            o.replay_max_deliveries,
+        )
+        self._report(result, target)
+        rec.delivered(message, cls, at, result, origin=target - at)
+
+    def _report(self, result: Delivered, target: float) -> None:
+        fire = self.environment.events.request.fire
+        first = result.attempts[0]
+        fire(
+            request_type="LATENESS",
+            name="start",
+            response_time=max(0.0, first.sent - target) * 1000,
+            response_length=0,
+            exception=None,
+        )
+        fire(
+            request_type="INTENDED",
+            name=f"{self.label} #1",
+            response_time=(first.sent + first.response - target) * 1000,
+            response_length=0,
+            exception=None if first.answered else "no valid reply in time",
+        )
+        done = result.answered_at
+        end = done if done is not None else result.attempts[-1].sent + result.attempts[-1].response
+        fire(
+            request_type="MESSAGE",
+            name=result.outcome,
+            response_time=(end - target) * 1000,
+            response_length=0,
+            exception="failed" if done is None else None,
+        )

@@ -1,0 +1,224 @@
+"""What the replay sends and what counts as an answer: WeChat's callback, or a plain webhook.
+
+WeChat (public platform documentation, ../shared/seed-facts.md section 4) POSTs each fan message
+to the account's URL as XML, with `signature` = sha1 of the sorted (token, timestamp, nonce)
+joined in the query. In safe mode the body carries the message AES-256-CBC encrypted under the
+account's EncodingAESKey and the query adds `msg_signature` over (token, timestamp, nonce,
+ciphertext). A delivery counts as answered only by a 200 whose body is empty, `success`, or a
+well-formed reply XML addressed to the fan; anything else (and silence) makes the platform
+deliver again. The JSON webhook is the same message for back ends that are not WeChat's: any 2xx
+answers it.
+
+Everything here is pure (no Locust, no clock): callers pass the time, and the AES padding bytes
+come from the MsgId, so the same message renders to the same bytes in every run.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import struct
+from dataclasses import dataclass
+from typing import Protocol
+from urllib.parse import urlencode
+from xml.etree import ElementTree
+
+__all__ = [
+    "JsonWebhook",
+    "Message",
+    "Outgoing",
+    "Platform",
+    "WeChat",
+    "wechat_signature",
+]
+
+ACCOUNT = "gh_fansim_replay"  # ToUserName: the account's original id
+
+
+@dataclass(frozen=True)
+class Message:
+    """One fan message (or subscribe event), the same bytes at every delivery."""
+
+    msg_id: int
+    fan: str
+    text: str
+    subscribe: bool
+    create_time: int  # Unix seconds, fixed at the first delivery
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One HTTP POST: path with query, body and headers."""
+
+    path: str
+    body: bytes
+    headers: dict[str, str]
+
+
+class Platform(Protocol):
+    """How a message becomes a request and which replies answer it."""
+
+    def render(self, message: Message, delivery: int, now: int) -> Outgoing:
+        """The POST of delivery `delivery` (1, 2, ...) at Unix time `now`."""
+        ...
+
+    def answered(self, message: Message, status: int, body: bytes) -> bool:
+        """Whether this response stops the platform's redeliveries."""
+        ...
+
+
+def wechat_signature(*parts: str) -> str:
+    """sha1 hex of the parts sorted and joined, as WeChat signs callbacks."""
+    return hashlib.sha1("".join(sorted(parts)).encode("utf-8")).hexdigest()
+
+
+def _cdata(text: str) -> str:
+    return "<![CDATA[" + text.replace("]]>", "]]]]><![CDATA[>") + "]]>"
+
+
+def message_xml(message: Message) -> str:
+    """The plain callback XML of a text message or a subscribe event."""
+    head = (
+        f"<xml><ToUserName>{_cdata(ACCOUNT)}</ToUserName>"
+        f"<FromUserName>{_cdata(message.fan)}</FromUserName>"
+        f"<CreateTime>{message.create_time}</CreateTime>"
+    )
+    if message.subscribe:
+        return (
+            head + f"<MsgType>{_cdata('event')}</MsgType><Event>{_cdata('subscribe')}</Event></xml>"
+        )
+    return (
+        head + f"<MsgType>{_cdata('text')}</MsgType><Content>{_cdata(message.text)}</Content>"
+        f"<MsgId>{message.msg_id}</MsgId></xml>"
+    )
+
+
+@dataclass(frozen=True)
+class SafeMode:
+    """WeChat's AES mode: EncodingAESKey (43 characters) and the account's AppId."""
+
+    aes_key: str
+    app_id: str
+
+    def __post_init__(self) -> None:
+        if len(self.aes_key) != 43:
+            raise ValueError(f"aes_key: must be 43 characters (got {len(self.aes_key)})")
+        base64.b64decode(self.aes_key + "=", validate=True)
+
+    @property
+    def _key(self) -> bytes:
+        return base64.b64decode(self.aes_key + "=")
+
+    def encrypt(self, plain: bytes, salt: bytes) -> str:
+        """base64(AES-CBC(16 random bytes, length, message, AppId)), PKCS#7 padded to 32."""
+        from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+        data = salt[:16] + struct.pack(">I", len(plain)) + plain + self.app_id.encode()
+        pad = 32 - len(data) % 32
+        data += bytes([pad]) * pad
+        key = self._key
+        enc = Cipher(algorithms.AES(key), modes.CBC(key[:16])).encryptor()
+        return base64.b64encode(enc.update(data) + enc.finalize()).decode()
+
+    def decrypt(self, text: str) -> bytes | None:
+        """The message inside a ciphertext, or None if it is not ours or is malformed."""
+        from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+        try:
+            raw = base64.b64decode(text, validate=True)
+        except ValueError:
+            return None
+        if not raw or len(raw) % 16:
+            return None
+        key = self._key
+        dec = Cipher(algorithms.AES(key), modes.CBC(key[:16])).decryptor()
+        data = dec.update(raw) + dec.finalize()
+        pad = data[-1]
+        if not 1 <= pad <= 32 or len(data) < 20 + pad:
+            return None
+        (length,) = struct.unpack(">I", data[16:20])
+        body, app = data[20 : 20 + length], data[20 + length : -pad]
+        return body if app == self.app_id.encode() else None
+
+
+def _reply_to(root: ElementTree.Element, fan: str) -> bool:
+    """A reply XML: the four header fields, addressed to the fan who wrote."""
+    fields = {child.tag: (child.text or "") for child in root}
+    needed = ("ToUserName", "FromUserName", "CreateTime", "MsgType")
+    return root.tag == "xml" and all(fields.get(f) for f in needed) and fields["ToUserName"] == fan
+
+
+@dataclass(frozen=True)
+class WeChat:
+    """The WeChat callback: signed XML, optional safe mode."""
+
+    token: str
+    path: str = "/wechat"
+    safe: SafeMode | None = None
+
+    def render(self, message: Message, delivery: int, now: int) -> Outgoing:
+        """Signed POST; the nonce is fixed per delivery so a run is reproducible."""
+        timestamp, nonce = str(now), str(message.msg_id * 10 + delivery)
+        query = {
+            "signature": wechat_signature(self.token, timestamp, nonce),
+            "timestamp": timestamp,
+            "nonce": nonce,
+            "openid": message.fan,
+        }
+        body = message_xml(message).encode("utf-8")
+        if self.safe is not None:
+            salt = hashlib.sha256(str(message.msg_id).encode()).digest()
+            cipher = self.safe.encrypt(body, salt)
+            query |= {
+                "encrypt_type": "aes",
+                "msg_signature": wechat_signature(self.token, timestamp, nonce, cipher),
+            }
+            body = (
+                f"<xml><ToUserName>{_cdata(ACCOUNT)}</ToUserName>"
+                f"<Encrypt>{_cdata(cipher)}</Encrypt></xml>"
+            ).encode()
+        headers = {"Content-Type": "text/xml; charset=utf-8"}
+        return Outgoing(f"{self.path}?{urlencode(query)}", body, headers)
+
+    def answered(self, message: Message, status: int, body: bytes) -> bool:
+        """200 with empty, `success`, or a reply XML to the fan (decrypted in safe mode)."""
+        if status != 200:
+            return False
+        text = body.strip()
+        if text in (b"", b"success"):
+            return True
+        try:
+            root = ElementTree.fromstring(text)
+            if self.safe is not None:
+                inner = self.safe.decrypt(root.findtext("Encrypt") or "")
+                if inner is None:
+                    return False
+                root = ElementTree.fromstring(inner)
+        except ElementTree.ParseError:
+            return False
+        return _reply_to(root, message.fan)
+
+
+@dataclass(frozen=True)
+class JsonWebhook:
+    """A generic webhook: the message as JSON; any 2xx answers it."""
+
+    path: str = "/webhook"
+
+    def render(self, message: Message, delivery: int, now: int) -> Outgoing:
+        """POST of the message's fields and the delivery number."""
+        payload = {
+            "msg_id": message.msg_id,
+            "from": message.fan,
+            "type": "subscribe" if message.subscribe else "text",
+            "text": "" if message.subscribe else message.text,
+            "create_time": message.create_time,
+            "delivery": delivery,
+        }
+        body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+        return Outgoing(self.path, body, {"Content-Type": "application/json"})
+
+    def answered(self, message: Message, status: int, body: bytes) -> bool:
+        """Any 2xx."""
+        return 200 <= status < 300

@@ -1,0 +1,173 @@
+"""Per-message and per-delivery records of a replay worker, and reading them back.
+
+Locust's statistics round response times into buckets and only keep counts per name; the load
+report needs more: every message's outcome, every delivery's send time and response (for the
+capacity estimate and the service-time sample), and exact percentiles. Each worker process
+keeps these rows in memory and writes them at the end of its schedule into the run folder:
+
+- `worker-<i>.json`: the plan, the worker's index, its clock origin (Unix time), counts;
+- `messages-<i>.csv`: msg_id, class, kind (text | subscribe), fan, CreateTime, intended, lateness,
+  outcome, deliveries, answered_at;
+- `deliveries-<i>.csv`: msg_id, delivery, sent, response, status, answered.
+
+Times are seconds from the worker's start (intended send time 0), with microsecond resolution.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from loadtests.replay.delivery import DROPPED, OUTCOMES, Delivered
+from loadtests.replay.platforms import Message
+
+__all__ = ["Recorder", "RunRecords", "read_run"]
+
+_MESSAGE_COLUMNS = (
+    "msg_id", "cls", "kind", "fan", "create_time", "intended", "lateness", "outcome",
+    "deliveries", "answered_at",
+)  # fmt: skip
+_DELIVERY_COLUMNS = ("msg_id", "delivery", "sent", "response", "status", "answered")
+
+
+def _us(x: float) -> str:
+    return f"{x:.6f}"
+
+
+def _head(m: Message, cls: str, intended: float) -> tuple[object, ...]:
+    kind = "subscribe" if m.subscribe else "text"
+    return (m.msg_id, cls, kind, m.fan, m.create_time, _us(intended))
+
+
+@dataclass
+class Recorder:
+    """Rows of one worker, appended as messages finish; written once at the end."""
+
+    worker: int
+    messages: list[tuple[object, ...]] = field(default_factory=list)
+    deliveries: list[tuple[object, ...]] = field(default_factory=list)
+
+    def dropped(self, message: Message, cls: str, intended: float, lateness: float) -> None:
+        """An arrival that could not start in time (generator behind or pool full)."""
+        head = _head(message, cls, intended)
+        self.messages.append((*head, _us(lateness), DROPPED, 0, ""))
+
+    def delivered(
+        self,
+        message: Message,
+        cls: str,
+        intended: float,
+        result: Delivered,
+        origin: float = 0.0,
+    ) -> None:
+        """A message that went through the platform's rules; `origin` is the clock's time 0."""
+        first = result.attempts[0]
+        answered = None if result.answered_at is None else result.answered_at - origin
+        self.messages.append(
+            (
+                *_head(message, cls, intended),
+                _us(first.sent - origin - intended),
+                result.outcome,
+                len(result.attempts),
+                "" if answered is None else _us(answered),
+            )
+        )
+        for a in result.attempts:
+            sent = _us(a.sent - origin)
+            row = (message.msg_id, a.delivery, sent, _us(a.response), a.status, int(a.answered))
+            self.deliveries.append(row)
+
+    def write(self, folder: Path, meta: dict[str, Any]) -> None:
+        """Write this worker's three files into the run folder."""
+        folder.mkdir(parents=True, exist_ok=True)
+        i = self.worker
+        messages = sorted(self.messages, key=lambda r: int(str(r[0])))
+        deliveries = sorted(self.deliveries, key=lambda r: (int(str(r[0])), int(str(r[1]))))
+        for name, columns, rows in (
+            (f"messages-{i}.csv", _MESSAGE_COLUMNS, messages),
+            (f"deliveries-{i}.csv", _DELIVERY_COLUMNS, deliveries),
+        ):
+            with (folder / name).open("w", encoding="utf-8", newline="") as fh:
+                w = csv.writer(fh, lineterminator="\n")
+                w.writerow(columns)
+                w.writerows(rows)
+        counts = {o: 0 for o in OUTCOMES}
+        for row in self.messages:
+            counts[str(row[7])] += 1
+        text = json.dumps({**meta, "worker": i, "counts": counts}, indent=2, sort_keys=True)
+        (folder / f"worker-{i}.json").write_text(text + "\n", encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class RunRecords:
+    """All workers' rows of one run, as arrays (times in each worker's own clock)."""
+
+    workers: tuple[dict[str, Any], ...]
+    msg_id: NDArray[np.int64]
+    cls: NDArray[np.str_]
+    kind: NDArray[np.str_]
+    fan: NDArray[np.str_]
+    create_time: NDArray[np.int64]
+    intended: NDArray[np.float64]
+    lateness: NDArray[np.float64]
+    outcome: NDArray[np.str_]
+    deliveries: NDArray[np.int64]
+    answered_at: NDArray[np.float64]  # NaN when not answered
+    d_msg_id: NDArray[np.int64]
+    d_delivery: NDArray[np.int64]
+    d_sent: NDArray[np.float64]
+    d_response: NDArray[np.float64]
+    d_status: NDArray[np.int64]
+    d_answered: NDArray[np.bool_]
+
+
+def _rows(path: Path) -> list[list[str]]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        return list(csv.reader(fh))[1:]
+
+
+def read_run(folder: Path) -> RunRecords:
+    """Read every worker's files in `folder`; raises FileNotFoundError if there are none."""
+    metas = sorted(folder.glob("worker-*.json"))
+    if not metas:
+        raise FileNotFoundError(f"{folder}: no worker-<i>.json (did the replay finish?)")
+    workers = tuple(json.loads(p.read_text(encoding="utf-8")) for p in metas)
+    m: list[list[str]] = []
+    d: list[list[str]] = []
+    for w in workers:
+        m += _rows(folder / f"messages-{w['worker']}.csv")
+        d += _rows(folder / f"deliveries-{w['worker']}.csv")
+    mc = list(zip(*m, strict=True)) if m else [()] * len(_MESSAGE_COLUMNS)
+    dc = list(zip(*d, strict=True)) if d else [()] * len(_DELIVERY_COLUMNS)
+
+    def f64(col: tuple[str, ...]) -> NDArray[np.float64]:
+        return np.array([float(x) if x else np.nan for x in col], np.float64)
+
+    def i64(col: tuple[str, ...]) -> NDArray[np.int64]:
+        return np.array([int(x) for x in col], np.int64)
+
+    return RunRecords(
+        workers=workers,
+        msg_id=i64(mc[0]),
+        cls=np.array(mc[1], str),
+        kind=np.array(mc[2], str),
+        fan=np.array(mc[3], str),
+        create_time=i64(mc[4]),
+        intended=f64(mc[5]),
+        lateness=f64(mc[6]),
+        outcome=np.array(mc[7], str),
+        deliveries=i64(mc[8]),
+        answered_at=f64(mc[9]),
+        d_msg_id=i64(dc[0]),
+        d_delivery=i64(dc[1]),
+        d_sent=f64(dc[2]),
+        d_response=f64(dc[3]),
+        d_status=i64(dc[4]),
+        d_answered=np.array([x == "1" for x in dc[5]], bool),
+    )

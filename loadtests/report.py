@@ -1,0 +1,327 @@
+"""`fansim loadreport`: what a replay measured, what the back end stored, what the model predicts.
+
+Read from a run folder (`loadtests.replay.records`) and optionally the reference back end's
+SQLite file or a Prometheus /metrics URL; written as `loadreport.json` plus a terminal table.
+
+Estimators (all stated in the JSON too):
+- capacity: wall time is cut into windows of `window` seconds by intended send time; a window
+  passes when the p99 of its messages' latency from intended send to answer is under the
+  deadline (a message never answered, or dropped, counts as infinitely late). The capacity is
+  the highest offered rate of a passing window, per instance. If no window failed, the run never
+  found the limit: `capacity_found` is false and the figure is only a lower bound.
+- service time: response times of answered first deliveries in windows offered at most half
+  the capacity (queueing is small there; if none, the least loaded quarter of windows), thinned
+  to at most 2,000 evenly spaced order statistics. They include the loopback round trip, so the
+  sample slightly overstates the server's own work (a conservative error for sizing).
+- workers per instance: given, or by Little's law at capacity: capacity x mean service time.
+- the model: `sim.model.server.simulate_server` on the same intended arrivals with the measured
+  service sample, so model and measurement see the same offered load.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import sys
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from rich.console import Console
+from rich.table import Table
+
+from loadtests.replay.delivery import AFTER_RETRY, DROPPED, FAILED, IN_TIME
+from loadtests.replay.records import RunRecords, read_run
+from sim.dists import Empirical
+from sim.model.server import ANSWERED_AFTER_RETRY, ANSWERED_IN_TIME, simulate_server
+from sim.model.server import FAILED as MODEL_FAILED
+
+__all__ = ["ReportOptions", "build_report", "write_report"]
+
+SAMPLE_MAX = 2000
+ESTIMATOR = "answered first deliveries at <= half capacity (loopback round trip included)"
+_Q = {"p50": 0.5, "p90": 0.9, "p99": 0.99, "p999": 0.999}
+
+
+@dataclass(frozen=True)
+class ReportOptions:
+    """Where the back end's side comes from and how to read the measurement."""
+
+    backend_db: Path | None = None
+    metrics_url: str | None = None
+    instances: int = 1
+    workers_per_instance: int | None = None
+    queue_limit: int = 1024
+    dedup: bool = True
+    window: float = 5.0
+
+
+def _ms(x: NDArray[np.float64]) -> dict[str, float | None]:
+    """Percentiles in milliseconds with microsecond resolution."""
+    x = x[~np.isnan(x)]
+    if not x.size:
+        return {**dict.fromkeys(_Q), "max": None}
+    out: dict[str, float | None] = {
+        k: round(float(np.quantile(x, q)) * 1000, 3) for k, q in _Q.items()
+    }
+    out["max"] = round(float(x.max()) * 1000, 3)
+    return out
+
+
+def _keys(r: RunRecords, mask: NDArray[np.bool_]) -> list[str]:
+    """The back end's de-duplication keys: MsgId, or FromUserName + CreateTime for events."""
+    return [
+        f"e:{f}:{c}" if k == "subscribe" else f"m:{m}"
+        for m, k, f, c in zip(
+            r.msg_id[mask], r.kind[mask], r.fan[mask], r.create_time[mask], strict=True
+        )
+    ]
+
+
+def backend_counts(db: Path, r: RunRecords) -> dict[str, Any]:
+    """This run's messages in the reference back end's database (read-only)."""
+    acked = np.isin(r.outcome, (IN_TIME, AFTER_RETRY))
+    sent_keys = _keys(r, r.outcome != DROPPED)
+    acked_keys = set(_keys(r, acked))
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        conn.execute("CREATE TEMP TABLE run_keys (k TEXT PRIMARY KEY)")
+        conn.executemany("INSERT OR IGNORE INTO run_keys VALUES (?)", ((k,) for k in sent_keys))
+        rows = conn.execute(
+            "SELECT m.dedup_key, m.deliveries FROM messages m JOIN run_keys k ON m.dedup_key = k.k"
+        ).fetchall()
+    finally:
+        conn.close()
+    stored = {k for k, _ in rows}
+    deliveries = sum(int(d) for _, d in rows)
+    return {
+        "source": str(db),
+        "stored": len(stored),
+        "deliveries_received": deliveries,
+        "duplicates_suppressed": deliveries - len(stored),
+        "acknowledged": len(acked_keys),
+        "lost": len(acked_keys - stored),
+    }
+
+
+def metrics_counts(url: str) -> dict[str, Any]:
+    """Cumulative counters from the back end's /metrics (since it started, all runs)."""
+    with urllib.request.urlopen(url, timeout=10) as resp:
+        text = resp.read().decode()
+    wanted = {
+        "fansim_messages_stored_total": "stored",
+        "fansim_duplicates_suppressed_total": "duplicates_suppressed",
+        "fansim_messages_acknowledged_total": "acknowledged_by_backend",
+    }
+    out: dict[str, Any] = {"source": url}
+    for line in text.splitlines():
+        name, _, value = line.partition(" ")
+        if name in wanted:
+            out[wanted[name]] = int(float(value))
+    return out
+
+
+def _intended_of(r: RunRecords, ids: NDArray[np.int64]) -> NDArray[np.float64]:
+    """Intended send time of each MsgId in `ids`."""
+    order = np.argsort(r.msg_id)
+    return r.intended[order][np.searchsorted(r.msg_id[order], ids)]
+
+
+def _windows(r: RunRecords, width: float) -> tuple[NDArray[np.float64], ...]:
+    """(offered rate, p99 latency from intended to answer, window index per message)."""
+    late = np.where(np.isnan(r.answered_at), np.inf, r.answered_at - r.intended)
+    slot = np.floor(r.intended / width).astype(np.int64)
+    n = int(slot.max()) + 1 if slot.size else 0
+    rate = np.bincount(slot, minlength=n) / width
+    p99 = np.full(n, np.nan)
+    for j in range(n):
+        x = late[slot == j]
+        if x.size:
+            p99[j] = np.quantile(x, 0.99, method="higher")
+    return rate, p99, slot.astype(np.float64)
+
+
+def capacity(r: RunRecords, deadline: float, width: float, instances: int) -> dict[str, Any]:
+    """Highest offered rate of a window whose p99 stayed under the deadline, per instance."""
+    rate, p99, _ = _windows(r, width)
+    busy = rate > 0
+    ok = busy & (p99 < deadline)
+    best = float(rate[ok].max()) if ok.any() else 0.0
+    return {
+        "capacity_per_instance": best / instances,
+        "capacity_found": bool((busy & ~ok).any()),
+        "windows": int(busy.sum()),
+        "windows_over_deadline": int((busy & ~ok).sum()),
+    }
+
+
+def service_sample(r: RunRecords, cap_total: float, width: float) -> list[float]:
+    """Answered first deliveries' response times at light load (see the module docstring)."""
+    rate, _, slot = _windows(r, width)
+    light = rate <= cap_total / 2 if cap_total > 0 else np.zeros(rate.size, bool)
+    if not light[rate > 0].any():
+        busy = np.flatnonzero(rate > 0)
+        light = np.zeros(rate.size, bool)
+        light[busy[rate[busy] <= np.quantile(rate[busy], 0.25)]] = True
+    first = (r.d_delivery == 1) & r.d_answered
+    chosen_ids = r.msg_id[light[slot.astype(np.int64)]]
+    x = np.sort(r.d_response[first & np.isin(r.d_msg_id, chosen_ids)])
+    if x.size > SAMPLE_MAX:
+        x = x[np.linspace(0, x.size - 1, SAMPLE_MAX).round().astype(np.int64)]
+    return [round(float(v), 6) for v in x]
+
+
+def model_prediction(
+    r: RunRecords, values: list[float], servers: int, queue: int, deadline: float, maxd: int,
+    dedup: bool,
+) -> dict[str, Any]:  # fmt: skip
+    """The model's server on the same intended arrivals, with the measured service sample."""
+    arrival = np.sort(r.intended)
+    rng = np.random.default_rng(np.random.SeedSequence(0, spawn_key=(arrival.size,)))
+    service = Empirical(tuple(values)).sample(rng, arrival.size)
+    rec = simulate_server(arrival, service, servers, queue, deadline, maxd, dedup=dedup)
+    served = rec.request_response[~rec.request_refused]
+    return {
+        "servers": servers,
+        "queue_limit": queue,
+        "dedup": dedup,
+        "answered_in_time": int((rec.outcome == ANSWERED_IN_TIME).sum()),
+        "answered_after_retry": int((rec.outcome == ANSWERED_AFTER_RETRY).sum()),
+        "failed": int((rec.outcome == MODEL_FAILED).sum()),
+        "failed_share": float((rec.outcome == MODEL_FAILED).mean()) if arrival.size else None,
+        "retry_amplification": rec.request_time.size / arrival.size if arrival.size else None,
+        "p99_response_seconds": float(np.quantile(served, 0.99)) if served.size else None,
+    }
+
+
+def build_report(run_dir: Path, options: ReportOptions) -> dict[str, Any]:
+    """Every figure of the report as a JSON-ready dict."""
+    r = read_run(run_dir)
+    w0 = r.workers[0]
+    deadline, maxd = float(w0["deadline_seconds"]), int(w0["max_deliveries"])
+    sent = r.outcome != DROPPED
+    n_sent = int(sent.sum())
+    count = {o: int((r.outcome == o).sum()) for o in (IN_TIME, AFTER_RETRY, FAILED, DROPPED)}
+    cap = capacity(r, deadline, options.window, options.instances)
+    cap_total = cap["capacity_per_instance"] * options.instances
+    values = service_sample(r, cap_total, options.window)
+    mean_service = float(np.mean(values)) if values else 0.0
+    workers = options.workers_per_instance
+    source = "given"
+    if workers is None:
+        workers, source = max(1, round(cap["capacity_per_instance"] * mean_service)), "littles_law"
+    answered = ~np.isnan(r.answered_at)
+    first = r.d_delivery == 1
+    report: dict[str, Any] = {
+        "profile": w0["profile"],
+        "plan": w0["plan"],
+        "host": w0["host"],
+        "platform": w0["platform"],
+        "workers": len(r.workers),
+        "deadline_seconds": deadline,
+        "max_deliveries": maxd,
+        "expected": round(sum(float(w["expected"]) for w in r.workers), 3),
+        "offered": int(r.msg_id.size),
+        "sent": n_sent,
+        "dropped": count[DROPPED],
+        "delivered_requests": int(r.d_msg_id.size),
+        "answered_in_time": count[IN_TIME],
+        "answered_after_retry": count[AFTER_RETRY],
+        "failed": count[FAILED],
+        "failed_share": count[FAILED] / n_sent if n_sent else None,
+        "retry_amplification": r.d_msg_id.size / n_sent if n_sent else None,
+        "latency_from_intended_ms": _ms(r.answered_at[answered] - r.intended[answered]),
+        "first_delivery_from_intended_ms": _ms(
+            (r.d_sent + r.d_response)[first] - _intended_of(r, r.d_msg_id[first])
+        ),
+        "latency_from_send_ms": _ms(r.d_response),
+        "lateness_ms": _ms(r.lateness[sent]),
+        **cap,
+        "capacity_window_seconds": options.window,
+        "service_time_seconds": {"dist": "empirical", "values": values},
+        "service_time_estimator": ESTIMATOR,
+        "workers_per_instance": workers,
+        "workers_per_instance_source": source,
+        "instances": options.instances,
+    }
+    if values:
+        servers = options.instances * workers
+        queue = options.instances * options.queue_limit
+        report["model"] = model_prediction(r, values, servers, queue, deadline, maxd, options.dedup)
+    if options.backend_db is not None:
+        report["backend"] = backend_counts(options.backend_db, r)
+    elif options.metrics_url is not None:
+        report["backend"] = metrics_counts(options.metrics_url)
+    return report
+
+
+def _fmt(v: Any) -> str:
+    if v is None:
+        return "—"
+    if isinstance(v, float):
+        return f"{v:,.3f}"
+    return f"{v:,}" if isinstance(v, int) else str(v)
+
+
+def report_table(rep: dict[str, Any]) -> Table:
+    """Measurement beside the model, and the back end's own counts."""
+    table = Table(title=f"load report: {rep['profile']['scenario']} -> {rep['host']}")
+    table.add_column("measure")
+    table.add_column("measured", justify="right")
+    table.add_column("model", justify="right")
+    model = rep.get("model", {})
+    p99 = model.get("p99_response_seconds")
+    model_p99 = None if p99 is None else p99 * 1000
+    rows = [
+        ("expected", rep["expected"], None),
+        ("offered", rep["offered"], None),
+        ("sent", rep["sent"], None),
+        ("dropped", rep["dropped"], None),
+        ("delivered requests", rep["delivered_requests"], None),
+        ("answered in time", rep["answered_in_time"], model.get("answered_in_time")),
+        ("answered after retry", rep["answered_after_retry"], model.get("answered_after_retry")),
+        ("failed", rep["failed"], model.get("failed")),
+        ("failed share", rep["failed_share"], model.get("failed_share")),
+        ("retry amplification", rep["retry_amplification"], model.get("retry_amplification")),
+        ("p99 from intended (ms)", rep["latency_from_intended_ms"]["p99"], None),
+        ("p99 from send (ms)", rep["latency_from_send_ms"]["p99"], model_p99),
+        ("generator lateness p99 (ms)", rep["lateness_ms"]["p99"], None),
+        ("capacity per instance (/s)", rep["capacity_per_instance"], None),
+        ("workers per instance", rep["workers_per_instance"], None),
+    ]  # fmt: skip
+    for name, measured, predicted in rows:
+        table.add_row(name, _fmt(measured), _fmt(predicted))
+    for key, value in rep.get("backend", {}).items():
+        table.add_row(f"back end: {key}", _fmt(value), "")
+    return table
+
+
+def write_report(run_dir: Path, options: ReportOptions) -> tuple[Path, Table]:
+    """Write `loadreport.json` into the run folder; return its path and the table."""
+    rep = build_report(run_dir, options)
+    path = run_dir / "loadreport.json"
+    path.write_text(json.dumps(rep, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return path, report_table(rep)
+
+
+def main(argv: list[str]) -> int:
+    """`python -m loadtests.report RUN_DIR OPTIONS_JSON` (what `fansim loadreport` runs)."""
+    raw = json.loads(argv[1]) if len(argv) > 1 else {}
+    for key in ("backend_db",):
+        raw[key] = None if raw.get(key) is None else Path(raw[key])
+    try:
+        path, table = write_report(Path(argv[0]), ReportOptions(**raw))
+    except (FileNotFoundError, sqlite3.Error, OSError) as exc:
+        print(f"fansim loadreport: {exc}", file=sys.stderr)
+        return 2
+    console = Console(highlight=False)
+    console.print(table)
+    console.print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

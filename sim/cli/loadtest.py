@@ -1,0 +1,218 @@
+"""`fansim loadtest` and `fansim loadreport`: thin wrappers over the Locust replay in loadtests/.
+
+`loadtest` turns a scenario into its profile (or takes a profile CSV), then starts Locust in its
+own process with the replay locustfile, so Locust's web UI, `--headless`, `--csv`, `--html`,
+events and master/worker mode all keep working and gevent's monkey-patching never touches this
+process. `loadreport` runs `python -m loadtests.report` on the run folder. `sim` never imports
+`loadtests` (nor Locust, nor gevent): it stays importable without the `loadtest` extra.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import ipaddress
+import json
+import shlex
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from rich.console import Console
+
+from sim.errors import Problem, ScenarioError
+from sim.model.engine import RunSpec, run_one
+from sim.results.server_tables import profile_rows
+from sim.results.writers import csv_text
+from sim.scenario.load import load_scenario
+
+__all__ = ["COMMANDS", "add_parsers"]
+
+Command = Callable[[argparse.Namespace, Console], int]
+DRAIN_MARGIN = 30.0  # s after the last possible redelivery before Locust is stopped anyway
+
+
+def _number(low: float, inclusive: bool) -> Callable[[str], float]:
+    rule = f"must be {'>=' if inclusive else '>'} {low:g}"
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{rule} (got {text!r})") from None
+        if not (value >= low if inclusive else value > low):
+            raise argparse.ArgumentTypeError(f"{rule} (got {text!r})")
+        return value
+
+    return parse
+
+
+def _count(text: str) -> int:
+    value = _number(1, True)(text)
+    if value != int(value):
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 1 (got {text!r})")
+    return int(value)
+
+
+def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register `loadtest` and `loadreport` on the `fansim` sub-command parser."""
+    lt = sub.add_parser(
+        "loadtest",
+        help="replay a profile against a back end with Locust (docs/loadtests.md)",
+        description="Replay a scenario's offered load as an open workload with Locust. "
+        "`--locust '...'` passes more options to Locust unchanged.",
+    )
+    lt.add_argument("source", type=Path, help="profile CSV (`fansim profile`) or scenario TOML")
+    lt.add_argument("--host", required=True, help="back end base URL, e.g. http://127.0.0.1:8080")
+    lt.add_argument("--allow-remote", action="store_true", help="allow a non-loopback host")
+    lt.add_argument("--scale", type=_number(0, False), default=1.0, help="rate multiplier (1)")
+    lt.add_argument("--speedup", type=_number(0, False), default=1.0, help="time compression")
+    lt.add_argument("--start", type=_number(0, True), default=0.0, help="first profile second")
+    lt.add_argument("--duration", type=_number(0, False), help="wall seconds (default: all)")
+    lt.add_argument("--processes", type=_count, default=1, help="Locust worker processes (1)")
+    lt.add_argument("--seed", type=_number(0, True), default=0, help="arrival schedule seed (0)")
+    lt.add_argument("--out", type=Path, default=Path("out/loadtest"), help="run folder")
+    lt.add_argument("--scenario", type=Path, help="scenario for class keywords (CSV input)")
+    lt.add_argument("--platform", choices=("wechat", "json"), default="wechat")
+    lt.add_argument("--path", default="", help="URL path (default /wechat or /webhook)")
+    lt.add_argument("--token", default="fansim", help="WeChat callback token")
+    lt.add_argument("--aes-key", default="", help="EncodingAESKey: WeChat safe mode")
+    lt.add_argument("--app-id", default="", help="AppId (safe mode)")
+    lt.add_argument("--deadline", type=_number(0, False), default=5.0, help="reply deadline (5)")
+    lt.add_argument("--fans", type=_count, default=100_000, help="simulated fan pool")
+    lt.add_argument("--subscribe-share", type=_number(0, True), default=0.0)
+    lt.add_argument("--pool", type=_count, default=2000, help="deliveries in flight at most")
+    lt.add_argument("--tolerance", type=_number(0, False), default=0.05, help="drop if later (s)")
+    lt.add_argument("--web-ui", action="store_true", help="Locust's web UI instead of headless")
+    lt.add_argument("--locust", default="", metavar="ARGS", help="more Locust options, quoted")
+
+    lr = sub.add_parser("loadreport", help="summarize a loadtest run folder: loadreport.json")
+    lr.add_argument("run_dir", type=Path, help="folder `fansim loadtest --out` wrote")
+    src = lr.add_mutually_exclusive_group()
+    src.add_argument("--backend-db", type=Path, help="the reference back end's SQLite file")
+    src.add_argument("--metrics-url", help="the back end's Prometheus /metrics URL")
+    lr.add_argument("--instances", type=_count, default=1, help="instances measured (1)")
+    lr.add_argument("--workers-per-instance", type=_count, help="default: capacity x service")
+    lr.add_argument("--queue-limit", type=_count, default=1024, help="model: per instance")
+    lr.add_argument("--dedup", action=argparse.BooleanOptionalAction, default=True)
+    lr.add_argument("--window", type=_number(0, False), default=5.0, help="capacity window (s)")
+
+
+def _loopback(host: str) -> bool:
+    name = urlsplit(host).hostname or ""
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def _profile(args: argparse.Namespace, out: Path) -> tuple[Path, Path | None]:
+    """The profile CSV to replay and the scenario for keywords (written from a TOML source)."""
+    if args.source.suffix.lower() != ".toml":
+        return args.source, args.scenario
+    scenario = load_scenario(args.source)
+    result = run_one(RunSpec(scenario, scenario.scenario.seed))
+    rows = profile_rows(result)
+    if not rows:
+        raise ScenarioError(
+            [Problem("campaigns", "the scenario has no campaign to replay")], str(args.source)
+        )
+    path = out / "profile.csv"
+    path.write_text(csv_text(rows), encoding="utf-8")
+    return path, args.source
+
+
+def locust_command(args: argparse.Namespace, profile: Path, scenario: Path | None) -> list[str]:
+    """The Locust command line of a replay (the locustfile is found without importing it)."""
+    spec = importlib.util.find_spec("loadtests.replay.locustfile")
+    if spec is None or spec.origin is None:
+        raise FileNotFoundError("loadtests.replay.locustfile is not installed")
+    n = args.processes
+    # the schedule itself bounds the run; this is only a safety stop
+    run_time = (args.duration or 24 * 3600.0) + 3 * args.deadline + DRAIN_MARGIN
+    cmd = [sys.executable, "-m", "locust", "-f", spec.origin, "-u", str(n), "-r", str(n)]
+    cmd += ["--host", args.host, "--run-time", f"{int(run_time)}s", "--stop-timeout", "5"]
+    cmd += ["--csv", str(args.out / "locust"), "--html", str(args.out / "locust.html")]
+    if not args.web_ui:
+        cmd += ["--headless", "--only-summary"]
+    if n > 1:
+        cmd += ["--processes", str(n)]
+    replay = {
+        "profile": profile,
+        "scenario": scenario or "",
+        "out": args.out,
+        "scale": args.scale,
+        "speedup": args.speedup,
+        "start": int(args.start),
+        "duration": args.duration or 0,
+        "seed": int(args.seed),
+        "workers": n,
+        "fans": args.fans,
+        "subscribe-share": args.subscribe_share,
+        "platform": args.platform,
+        "path": args.path,
+        "token": args.token,
+        "aes-key": args.aes_key,
+        "app-id": args.app_id,
+        "deadline": args.deadline,
+        "pool": args.pool,
+        "tolerance": args.tolerance,
+        "msg-base": int(time.time()) * 1_000_000,
+    }
+    for key, value in replay.items():
+        cmd += [f"--replay-{key}", str(value)]
+    return cmd + shlex.split(args.locust)
+
+
+def cmd_loadtest(args: argparse.Namespace, console: Console) -> int:
+    """Write the profile if needed, run Locust, say where the records are."""
+    if not _loopback(args.host) and not args.allow_remote:
+        rule = "must be a loopback address (pass --allow-remote to load another machine)"
+        raise ScenarioError([Problem("--host", rule, args.host, True)])
+    if importlib.util.find_spec("locust") is None:
+        print("fansim loadtest: Locust is missing; pip install -e '.[loadtest]'", file=sys.stderr)
+        return 2
+    args.out.mkdir(parents=True, exist_ok=True)
+    for old in args.out.glob("*-[0-9]*.*"):  # a previous run's worker files would mix in
+        old.unlink()
+    profile, scenario = _profile(args, args.out)
+    cmd = locust_command(args, profile, scenario)
+    (args.out / "run.json").write_text(
+        json.dumps({"command": cmd[1:], "host": args.host}, indent=2) + "\n", encoding="utf-8"
+    )
+    code = subprocess.run(cmd, check=False).returncode
+    workers = len(list(args.out.glob("worker-*.json")))
+    console.print(
+        f"locust exited {code}; {workers} of {args.processes} worker record(s) in {args.out}"
+    )
+    # Locust exits 1 when any request failed: expected in an overload test, not an error here
+    return 0 if workers == args.processes else (code or 1)
+
+
+def cmd_loadreport(args: argparse.Namespace, console: Console) -> int:
+    """Summarize the run folder into loadreport.json (in its own process, like the replay)."""
+    if importlib.util.find_spec("loadtests.report") is None:
+        print("fansim loadreport: loadtests is not installed", file=sys.stderr)
+        return 2
+    if not (args.run_dir / "run.json").is_file() and not any(args.run_dir.glob("worker-*.json")):
+        rule = "must be a folder `fansim loadtest --out` wrote"
+        raise ScenarioError([Problem("run_dir", rule, str(args.run_dir), True)])
+    options = {
+        "backend_db": None if args.backend_db is None else str(args.backend_db),
+        "metrics_url": args.metrics_url,
+        "instances": args.instances,
+        "workers_per_instance": args.workers_per_instance,
+        "queue_limit": args.queue_limit,
+        "dedup": args.dedup,
+        "window": args.window,
+    }
+    cmd = [sys.executable, "-m", "loadtests.report", str(args.run_dir), json.dumps(options)]
+    return subprocess.run(cmd, check=False).returncode
+
+
+COMMANDS: dict[str, Command] = {"loadtest": cmd_loadtest, "loadreport": cmd_loadreport}

@@ -1,0 +1,110 @@
+"""Small loopback HTTP targets for the replay tests: fast, stalling, and slower than the deadline.
+
+Run as `python -m tests.loadtests.replay.targets MODE [--token T]`; prints `PORT <n>` once it
+listens on 127.0.0.1. A plain asyncio HTTP/1.1 server with keep-alive, so the target costs far
+less CPU than the generator it measures. It checks WeChat's signature (403 if wrong), answers
+`success`, and serves `GET /stats` (JSON: requests, deliveries per MsgId, bad signatures).
+
+Modes: `fast` answers at once; `stall` freezes its whole event loop for 0.5 s every 5 s (like a
+stop-the-world pause); `slow` answers each request after 6 s (past WeChat's 5 s deadline).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import json
+import re
+import sys
+import time
+from collections import Counter
+from urllib.parse import parse_qs, urlsplit
+
+MSGID = re.compile(rb"<MsgId>(\d+)</MsgId>")
+
+
+class Target:
+    """One server's counters and behaviour."""
+
+    def __init__(self, mode: str, token: str) -> None:
+        self.mode = mode
+        self.token = token
+        self.requests = 0
+        self.bad = 0
+        self.by_msgid: Counter[str] = Counter()
+
+    def signed(self, target: str) -> bool:
+        q = {k: v[0] for k, v in parse_qs(urlsplit(target).query).items()}
+        parts = sorted((self.token, q.get("timestamp", ""), q.get("nonce", "")))
+        return hashlib.sha1("".join(parts).encode()).hexdigest() == q.get("signature")
+
+    async def respond(self, method: str, target: str, body: bytes) -> tuple[int, bytes]:
+        if method == "GET" and target.startswith("/stats"):
+            stats = {
+                "requests": self.requests,
+                "bad_signatures": self.bad,
+                "by_msgid": self.by_msgid,
+            }
+            return 200, json.dumps(stats).encode()
+        self.requests += 1
+        if target.startswith("/wechat") and not self.signed(target):
+            self.bad += 1
+            return 403, b"bad signature"
+        m = MSGID.search(body)
+        if m:
+            self.by_msgid[m.group(1).decode()] += 1
+        if self.mode == "slow":
+            await asyncio.sleep(6.0)
+        return 200, b"success"
+
+    async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                lines = head.decode("latin-1").split("\r\n")
+                method, target, _ = lines[0].split(" ", 2)
+                length = 0
+                for line in lines[1:]:
+                    if line.lower().startswith("content-length:"):
+                        length = int(line.split(":", 1)[1])
+                body = await reader.readexactly(length) if length else b""
+                status, out = await self.respond(method, target, body)
+                writer.write(
+                    f"HTTP/1.1 {status} OK\r\nContent-Length: {len(out)}\r\n"
+                    "Content-Type: text/plain\r\n\r\n".encode()
+                    + out
+                )
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+
+def _stall_every(loop: asyncio.AbstractEventLoop, period: float, pause: float) -> None:
+    time.sleep(pause)  # blocks the whole loop on purpose: every connection waits
+    loop.call_later(period - pause, _stall_every, loop, period, pause)
+
+
+async def main(mode: str, token: str) -> None:
+    target = Target(mode, token)
+    server = await asyncio.start_server(target.serve, "127.0.0.1", 0, backlog=4096)
+    port = server.sockets[0].getsockname()[1]
+    print(f"PORT {port}", flush=True)
+    if mode == "stall":
+        loop = asyncio.get_running_loop()
+        loop.call_later(5.0 - 0.5, _stall_every, loop, 5.0, 0.5)
+    async with server:
+        await server.serve_forever()
+
+
+if __name__ == "__main__":
+    p = argparse.ArgumentParser()
+    p.add_argument("mode", choices=("fast", "stall", "slow"))
+    p.add_argument("--token", default="fansim")
+    a = p.parse_args()
+    try:
+        asyncio.run(main(a.mode, a.token))
+    except KeyboardInterrupt:
+        sys.exit(0)

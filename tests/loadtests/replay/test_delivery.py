@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from loadtests.replay.delivery import AFTER_RETRY, FAILED, IN_TIME, deliver
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def sender(
+    clock: FakeClock, replies: list[tuple[float, int, bool]]
+) -> Callable[[int], tuple[int, bool]]:
+    def send(d: int) -> tuple[int, bool]:
+        took, status, valid = replies[d - 1]
+        clock.now += took
+        return status, valid
+
+    return send
+
+
+def test_a_quick_valid_reply_answers_at_once() -> None:
+    c = FakeClock()
+    r = deliver(sender(c, [(0.01, 200, True)]), c, c.sleep)
+    assert r.outcome == IN_TIME and len(r.attempts) == 1
+    assert r.answered_at == pytest.approx(100.01)
+
+
+def test_silence_gives_three_deliveries_one_deadline_apart_then_failure() -> None:
+    c = FakeClock()
+    r = deliver(sender(c, [(5.0, 0, False)] * 3), c, c.sleep)
+    assert r.outcome == FAILED and r.answered_at is None
+    assert [a.sent for a in r.attempts] == [100.0, 105.0, 110.0]
+    assert [a.delivery for a in r.attempts] == [1, 2, 3]
+
+
+def test_a_5xx_is_redelivered_a_deadline_later_and_can_then_succeed() -> None:
+    c = FakeClock()
+    r = deliver(sender(c, [(0.002, 503, False), (0.003, 200, True)]), c, c.sleep)
+    assert r.outcome == AFTER_RETRY
+    assert r.attempts[1].sent == pytest.approx(105.0)
+
+
+def test_a_valid_reply_after_the_deadline_does_not_count() -> None:
+    c = FakeClock()
+    r = deliver(sender(c, [(5.5, 200, True), (0.1, 200, True)]), c, c.sleep, deadline=5.0)
+    assert not r.attempts[0].answered and r.outcome == AFTER_RETRY
+    assert r.attempts[1].sent == pytest.approx(105.5)  # right away: the deadline already passed
+
+
+def test_rules_are_checked() -> None:
+    c = FakeClock()
+    with pytest.raises(ValueError, match=r"deadline\(=0\) must be > 0"):
+        deliver(sender(c, []), c, c.sleep, deadline=0)
