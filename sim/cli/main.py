@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from sim import __version__
+from sim.cli import staff
 from sim.cli.progress import DayProgress
 from sim.errors import Problem, ScenarioError
 from sim.experiments.calibration import calibrate, calibration_markdown
@@ -93,6 +94,8 @@ def _parser() -> argparse.ArgumentParser:
     cal.add_argument("--workers", type=_positive, default=1, help="processes (default 1)")
     cal.add_argument("--scenarios", type=Path, default=Path("scenarios"), help="scenario folder")
     cal.add_argument("--out", type=Path, default=Path("docs/calibration.md"), help="table file")
+
+    staff.add_parsers(sub)
 
     docs = sub.add_parser("docs", help="write the scenario reference generated from the schema")
     docs.add_argument("--out", type=Path, help="file to write (default: print)")
@@ -252,6 +255,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "calibrate": _cmd_calibrate,
         "profile": _cmd_profile,
         "docs": _cmd_docs,
+        **staff.COMMANDS,
     }
     try:
         return commands[args.command](args, console)

@@ -38,6 +38,8 @@ STREAMS = (
     "followers.gift",  # which new fans came for a gift (by day, source)
     "followers.unfollow",  # cohort unfollows, quantile-coupled (by day)
     "followers.unanswered",  # unfollows after an unanswered message (by day)
+    "sizing.arrivals",  # server sizing: arrivals sampled from a profile CSV (no key)
+    "sizing.service",  # server sizing: service times of those arrivals (no key)
 )
 """Every stream name the model uses; `Streams.get` rejects any other (a typo is a bug)."""
 

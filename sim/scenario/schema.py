@@ -37,7 +37,9 @@ __all__ = [
     "ScenarioMeta",
     "ServerSpec",
     "ServiceSpec",
+    "ShiftPatternSpec",
     "ShiftSpec",
+    "StaffingSpec",
 ]
 
 Probability = Annotated[float, Field(ge=0, le=1)]
@@ -425,6 +427,37 @@ class ServerSpec(_Frozen):
     margin_after_minutes: float = Field(30.0, ge=0, description="...until this long after it ends.")
 
 
+class ShiftPatternSpec(_Frozen):
+    """A shift the roster planner may use (`fansim staff`): its length, starts and break."""
+
+    name: str = Field(min_length=1, description="Label in roster.csv, e.g. `day8`.")
+    length_hours: float = Field(gt=0, le=24, description="Time at work, break included.")
+    starts: tuple[dt.time, ...] | None = Field(
+        None,
+        description="Clock times it may start (HH:MM, on the staffing interval grid); "
+        "omitted = any interval start.",
+    )
+    break_after_hours: float | None = Field(
+        None, ge=0, description="Break this long after the start (omitted: no break)."
+    )
+    break_minutes: float = Field(
+        60, gt=0, description="Length of that break, off the phones (on the interval grid)."
+    )
+
+
+class StaffingSpec(_Frozen):
+    """What the roster planner may use and what an agent costs (read by `fansim staff`)."""
+
+    shift_patterns: tuple[ShiftPatternSpec, ...] = Field(
+        (),
+        description="Allowed shifts for the roster integer program; none = 8-hour shifts "
+        "starting at any hour.",
+    )
+    agent_hourly_cost: float | None = Field(
+        None, ge=0, description="Cost of one agent-hour on shift (any currency), for the report."
+    )
+
+
 class PhaseSpec(_Frozen):
     """A dated change: from `date` on, the dotted paths in `set` take new values."""
 
@@ -476,6 +509,9 @@ class Scenario(_Frozen):
     pushes: PushesSpec = Field(default_factory=PushesSpec)
     phases: tuple[PhaseSpec, ...] = Field((), description="Dated changes, in date order.")
     model: ModelSpec = Field(default_factory=ModelSpec)
+    staffing: StaffingSpec = Field(
+        default_factory=StaffingSpec, description="Inputs of the staffing planner only."
+    )
 
     @cached_property
     def timeline(self) -> Timeline:
