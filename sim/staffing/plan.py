@@ -84,7 +84,7 @@ def plan_staffing(
         for r, m, a in zip(load.rate, load.mean_handle, load.abandon_rate, strict=True)
     )
     floors = tuple(occupancy_floor(float(x), policy) for x in load.offered)
-    found = search(records, grid, policy, closed)
+    found = search(records, grid, policy, dict.fromkeys(closed, 0))
     required = tuple(
         0 if h in closed else paid_agents(a, policy) for h, a in enumerate(found.agents)
     )

@@ -19,7 +19,7 @@ tests/test_staffing_search.py hold by construction.
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -70,7 +70,7 @@ class IntervalSearch:
 
     agents: int  # on the phones
     floor: int  # where the search started
-    met: bool  # False: no candidate up to the useful maximum met the target (or closed)
+    met: bool  # False: nothing up to the useful maximum met the target, or agents were fixed
     service_level: float  # pooled, at `agents`
     abandoned: float
     per_replication: tuple[float, ...]  # service level of each replication at `agents`
@@ -150,28 +150,32 @@ def search(
     records: Sequence[QueueRecords],
     grid: Grid,
     policy: Policy,
-    closed: Collection[int] = (),
+    fixed: Mapping[int, int] | None = None,
 ) -> SearchResult:
     """Fewest on-phone agents per interval, in time order with the backlog carried.
 
     `records` are the routed messages of each replication (e.g. `Traffic.result.queue`);
-    intervals in `closed` get no agents and no target (their messages wait for the next open
-    interval, which is how a night without agents raises the morning's requirement).
+    intervals in `fixed` get the agents given there and no target of their own: {h: 0} closes
+    an interval (its messages wait for the next open one, which is how a night without agents
+    raises the morning's requirement).
     """
+    fixed = fixed or {}
     t = policy.target
     back = math.ceil(t.minutes / grid.minutes)  # earlier intervals still undecided at start(h)
     levels: list[int] = []
     found: list[IntervalSearch] = []
     for h in range(grid.intervals):
         until = grid.start(h + 1) + t.minutes
-        if h in closed:
-            out = serve_levels(records, grid, [*levels, 0], t.minutes, until, h)
+        if h in fixed:
+            given = fixed[h]
+            out = serve_levels(records, grid, [*levels, given], t.minutes, until, h)
             level, abandoned = out.pooled(0)
-            found.append(IntervalSearch(0, 0, False, level, abandoned, out.per_replication(0), ()))
-            levels.append(0)
+            per_rep = out.per_replication(0)
+            found.append(IntervalSearch(given, given, False, level, abandoned, per_rep, ()))
+            levels.append(given)
             continue
         first = max(0, h - back)
-        judged = [j for j in range(first, h) if j not in closed and found[j].met] + [h]
+        judged = [j for j in range(first, h) if j not in fixed and found[j].met] + [h]
         c = _floor(records, grid, h, policy)
         floor = c
         ceiling = max(floor, _useful_maximum(records, until))

@@ -85,6 +85,7 @@ def shift_options(patterns: Sequence[ShiftPatternSpec], grid: Grid) -> tuple[Shi
     out: list[ShiftOption] = []
     for i, p in enumerate(patterns):
         path = f"staffing.shift_patterns[{i}]"
+        before = len(problems)
         length, bad = _steps(p.length_hours * 60, grid, f"{path}.length_hours", p.length_hours)
         problems += [bad] if bad else []
         starts = list(range(per_day))
@@ -103,7 +104,7 @@ def shift_options(patterns: Sequence[ShiftPatternSpec], grid: Grid) -> tuple[Shi
             problems += [bad] if bad else []
             n, bad = _steps(p.break_minutes, grid, f"{path}.break_minutes", p.break_minutes)
             problems += [bad] if bad else []
-            if brk <= 0 or brk + n >= length:
+            if len(problems) == before and (brk <= 0 or brk + n >= length):
                 rule = "the break must start after the shift starts and end before it ends"
                 where = f"{path}.break_after_hours"
                 problems.append(Problem(where, rule, p.break_after_hours, True))
