@@ -6,7 +6,9 @@ Targets, on the 2-core reference machine:
 - the flagship 99-day scenarios/xiaomi_2013q1.toml: < 10 s;
 - scenarios/scale_10m_2014.toml (10M fans, 365 days): < 60 s and < 2 GiB peak memory;
 - the 米粉节 surge (scenarios/mifan_festival_2013.toml), every message and retry through the
-  server: < 10 s.
+  server: < 10 s;
+- staffing one day (24 hourly intervals) with 10 replications (`fansim staff`): < 10 s;
+- sizing servers for the full 米粉节 surge, three back ends (`fansim size-servers`): < 30 s.
 """
 
 import json
@@ -167,3 +169,45 @@ def test_flagship_with_campaigns(benchmark: Any) -> None:
     summary = benchmark.pedantic(quarter, rounds=3, iterations=1)
     benchmark.extra_info["cascade_follows"] = summary["cascades"]["quiz"]["follows"]
     assert summary["days"] == 99
+
+
+def test_staffing_24_intervals_10_replications(benchmark: Any) -> None:
+    """Sampling, Erlang pre-screen, simulation search, roster program and the roster's check."""
+    from sim.staffing.plan import plan_staffing
+    from sim.staffing.targets import Policy, ServiceTarget
+
+    scenario = load_scenario(SCENARIOS / "xiaomi_service_2013.toml")
+    policy = Policy(ServiceTarget(0.8, 15.0), 0.05, 0.3, 0.85)
+    closed = tuple(range(8))  # open 08:00-24:00, as in docs/staffing.md
+
+    plan = benchmark.pedantic(
+        lambda: plan_staffing(scenario, 1, 10, policy, 60.0, closed), rounds=3, iterations=1
+    )
+    assert plan.grid.intervals == 24 and plan.replications == 10
+
+
+def test_sizing_servers_for_the_festival_surge(benchmark: Any) -> None:
+    """Sampling the surge once, then the fewest instances for sync, dedup and async replies."""
+    from sim.staffing.measurements import read_loadreport
+    from sim.staffing.servers import (
+        VARIANTS,
+        BackEnd,
+        SizingTarget,
+        size_servers,
+        surge_from_scenario,
+    )
+
+    scenario = load_scenario(SCENARIOS / "mifan_festival_2013.toml")
+    report = read_loadreport(Path(__file__).parent / "data" / "loadreport")
+    service = {"dist": "empirical", "values": list(report.service_time_seconds)}
+    target = SizingTarget(0.001, 5.0)
+
+    def sizing() -> list[int]:
+        variant, surge = surge_from_scenario(scenario, 1, 1, service, 16)
+        assert variant.server is not None
+        back_end = BackEnd.from_spec(variant.server, 16)
+        return [size_servers(surge, back_end, v, target).instances for v in VARIANTS]
+
+    answers = benchmark.pedantic(sizing, rounds=2, iterations=1)
+    benchmark.extra_info["instances_sync_dedup_async"] = answers
+    assert all(n >= 1 for n in answers)

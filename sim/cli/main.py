@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from sim import __version__
-from sim.cli import experiments
+from sim.cli import experiments, staff
 from sim.cli.loadtest import COMMANDS as LOADTEST_COMMANDS
 from sim.cli.loadtest import add_parsers as add_loadtest_parsers
 from sim.cli.progress import DayProgress
@@ -152,6 +152,8 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     experiments.add_commands(sub)
+
+    staff.add_parsers(sub)
 
     docs = sub.add_parser("docs", help="write the scenario reference generated from the schema")
     docs.add_argument("--out", type=_out_path, help="file to write (default: print)")
@@ -365,6 +367,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         **experiments.COMMANDS,
         "backend": _cmd_backend,
         "report": cmd_report,
+        **staff.COMMANDS,
     }
     try:
         with sigterm_raises():

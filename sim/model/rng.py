@@ -47,6 +47,8 @@ STREAMS = (
     "push.replies",  # replies to pushes (by day, class)
     "activation.replies",  # replies to the activation sequence (by day, class)
     "experiments.bootstrap",  # resampling replications to rank variants (by metric)
+    "sizing.arrivals",  # server sizing: arrivals sampled from a profile CSV (no key)
+    "sizing.service",  # server sizing: service times of those arrivals (no key)
 )
 """Every stream name the model uses; `Streams.get` rejects any other (a typo is a bug)."""
 

@@ -68,7 +68,9 @@ __all__ = [
     "ScenarioMeta",
     "ServerSpec",
     "ServiceSpec",
+    "ShiftPatternSpec",
     "ShiftSpec",
+    "StaffingSpec",
 ]
 
 
@@ -490,6 +492,44 @@ class ServerSpec(Frozen):
     )
 
 
+class ShiftPatternSpec(Frozen):
+    """A shift the roster planner may use (`fansim staff`): its length, starts and break."""
+
+    name: Name = Field(description="Label in roster.csv, e.g. `day8`.")
+    length_hours: Real = Field(gt=0, le=24, description="Time at work, break included.")
+    starts: tuple[ClockTime, ...] | None = Field(
+        None,
+        description="Clock times it may start (HH:MM, on the staffing interval grid); "
+        "omitted = any interval start.",
+    )
+    break_after_hours: Real | None = Field(
+        None, ge=0, le=24, description="Break this long after the start (omitted: no break)."
+    )
+    break_minutes: Real = Field(
+        60,
+        gt=0,
+        le=DAY_MINUTES,
+        description="Length of that break, off the phones (on the interval grid).",
+    )
+
+
+class StaffingSpec(Frozen):
+    """What the roster planner may use and what an agent costs (read by `fansim staff`)."""
+
+    shift_patterns: tuple[ShiftPatternSpec, ...] = Field(
+        (),
+        max_length=MAX_ITEMS,
+        description="Allowed shifts for the roster integer program; none = 8-hour shifts "
+        "starting at any hour.",
+    )
+    agent_hourly_cost: Real | None = Field(
+        None,
+        ge=0,
+        le=1e9,
+        description="Cost of one agent-hour on shift (any currency), for the report.",
+    )
+
+
 class PhaseSpec(Frozen):
     """A dated change: from `date` on, the dotted paths in `set` take new values."""
 
@@ -550,6 +590,9 @@ class Scenario(Frozen):
     model: ModelSpec = Field(default_factory=ModelSpec)
     activation: ActivationSpec | None = Field(
         None, description="Messages scheduled for new fans after they follow."
+    )
+    staffing: StaffingSpec = Field(
+        default_factory=StaffingSpec, description="Inputs of the staffing planner only."
     )
 
     @cached_property
