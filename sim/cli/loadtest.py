@@ -14,6 +14,7 @@ import importlib.util
 import ipaddress
 import json
 import shlex
+import socket
 import subprocess
 import sys
 import time
@@ -127,6 +128,13 @@ def _profile(args: argparse.Namespace, out: Path) -> tuple[Path, Path | None]:
     return path, args.source
 
 
+def _free_port() -> int:
+    """A TCP port free on 127.0.0.1 now (the OS picks it)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
 def locust_command(args: argparse.Namespace, profile: Path, scenario: Path | None) -> list[str]:
     """The Locust command line of a replay (the locustfile is found without importing it)."""
     spec = importlib.util.find_spec("loadtests.replay.locustfile")
@@ -141,7 +149,11 @@ def locust_command(args: argparse.Namespace, profile: Path, scenario: Path | Non
     if not args.web_ui:
         cmd += ["--headless", "--only-summary"]
     if n > 1:
-        cmd += ["--processes", str(n)]
+        # the forked workers reach their master on loopback, on a port of this run's own (two
+        # runs at once on the default 5557 would share each other's workers)
+        port = str(_free_port())
+        cmd += ["--processes", str(n), "--master-bind-host", "127.0.0.1", "--master-host"]
+        cmd += ["127.0.0.1", "--master-bind-port", port, "--master-port", port]
     replay = {
         "profile": profile,
         "scenario": scenario or "",
