@@ -33,6 +33,8 @@ from numpy.typing import NDArray
 from rich.console import Console
 from rich.table import Table
 
+from loadtests.replay.agent_times import agent_times
+from loadtests.replay.backend_db import dedup_keys, run_rows
 from loadtests.replay.delivery import AFTER_RETRY, DROPPED, FAILED, IN_TIME
 from loadtests.replay.records import RunRecords, read_run
 from sim.dists import Empirical
@@ -71,30 +73,11 @@ def _ms(x: NDArray[np.float64]) -> dict[str, float | None]:
     return out
 
 
-def _keys(r: RunRecords, mask: NDArray[np.bool_]) -> list[str]:
-    """The back end's de-duplication keys: MsgId, or FromUserName + CreateTime for events."""
-    return [
-        f"e:{f}:{c}" if k == "subscribe" else f"m:{m}"
-        for m, k, f, c in zip(
-            r.msg_id[mask], r.kind[mask], r.fan[mask], r.create_time[mask], strict=True
-        )
-    ]
-
-
 def backend_counts(db: Path, r: RunRecords) -> dict[str, Any]:
     """This run's messages in the reference back end's database (read-only)."""
     acked = np.isin(r.outcome, (IN_TIME, AFTER_RETRY))
-    sent_keys = _keys(r, r.outcome != DROPPED)
-    acked_keys = set(_keys(r, acked))
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    try:
-        conn.execute("CREATE TEMP TABLE run_keys (k TEXT PRIMARY KEY)")
-        conn.executemany("INSERT OR IGNORE INTO run_keys VALUES (?)", ((k,) for k in sent_keys))
-        rows = conn.execute(
-            "SELECT m.dedup_key, m.deliveries FROM messages m JOIN run_keys k ON m.dedup_key = k.k"
-        ).fetchall()
-    finally:
-        conn.close()
+    acked_keys = set(dedup_keys(r, acked))
+    rows = run_rows(db, dedup_keys(r, r.outcome != DROPPED), "m.dedup_key, m.deliveries")
     stored = {k for k, _ in rows}
     deliveries = sum(int(d) for _, d in rows)
     return {
@@ -253,6 +236,8 @@ def build_report(run_dir: Path, options: ReportOptions) -> dict[str, Any]:
         report["model"] = model_prediction(r, values, servers, queue, deadline, maxd, options.dedup)
     if options.backend_db is not None:
         report["backend"] = backend_counts(options.backend_db, r)
+        if "agents" in w0:
+            report["agents"] = agent_times(options.backend_db, r, w0["agents"])
     elif options.metrics_url is not None:
         report["backend"] = metrics_counts(options.metrics_url)
     return report
@@ -296,6 +281,14 @@ def report_table(rep: dict[str, Any]) -> Table:
         table.add_row(name, _fmt(measured), _fmt(predicted))
     for key, value in rep.get("backend", {}).items():
         table.add_row(f"back end: {key}", _fmt(value), "")
+    agents = rep.get("agents")
+    if agents is not None:
+        real, model = agents["measured"], agents["model"]
+        for key in ("routed", "claimed", "answered", "first_response_met_share"):
+            table.add_row(f"agents: {key}", _fmt(real[key]), _fmt(model[key]))
+        for key in ("first_response_minutes", "resolution_minutes"):
+            for q in ("p50", "p90"):
+                table.add_row(f"agents: {key} {q}", _fmt(real[key][q]), _fmt(model[key][q]))
     return table
 
 

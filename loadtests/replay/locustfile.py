@@ -37,12 +37,15 @@ from locust.argument_parser import LocustArgumentParser
 from locust.env import Environment
 from locust.runners import LocalRunner, MasterRunner, WorkerRunner
 
+from loadtests.replay.agents import AgentDesk
 from loadtests.replay.content import class_texts
 from loadtests.replay.delivery import Delivered, deliver
+from loadtests.replay.duty import duty_plan, handle_times
 from loadtests.replay.platforms import JsonWebhook, Message, Platform, SafeMode, WeChat
-from loadtests.replay.profile import read_profile
+from loadtests.replay.profile import Profile, read_profile
 from loadtests.replay.records import Recorder
 from loadtests.replay.schedule import Arrivals, ReplayPlan, arrival_schedule
+from sim.scenario.schema import Scenario
 
 __all__ = ["ReplayUser"]
 
@@ -78,6 +81,9 @@ _OPTIONS: tuple[tuple[str, type, object, str], ...] = (
     ("max-deliveries", int, 3, "deliveries per message in all"),
     ("pool", int, 2000, "deliveries in flight at most (greenlets and connections)"),
     ("tolerance", float, 0.05, "drop an arrival that cannot start this late (s)"),
+    ("agents", int, 0, "1: agents claim and answer human-routed messages (needs the scenario)"),
+    ("agent-scale", float, 0.0, "agents on duty = roster x this (0: the load's scale)"),
+    ("agent-poll", float, 0.05, "an idle agent claims again after this (s)"),
 )
 
 
@@ -159,9 +165,14 @@ class ReplayUser(FastHttpUser):
         texts = class_texts(profile.classes, scenario)
         arrivals = arrival_schedule(profile, plan, worker)
         recorder = Recorder(worker)
+        desk = self._desk(profile, plan, scenario) if worker == 0 else None
         unix0 = time.time()
         t0 = time.perf_counter() + 0.2  # a moment to set up: the first arrival is not late
+        if desk is not None:
+            desk.start(t0)
         self._dispatch(arrivals, texts.text, recorder, t0, unix0)
+        if desk is not None:
+            desk.join()
         meta = {
             "plan": {k: getattr(plan, k) for k in plan.__dataclass_fields__},
             "profile": {
@@ -182,11 +193,39 @@ class ReplayUser(FastHttpUser):
             "expected": arrivals.expected,
             "wall_seconds": plan.wall_seconds(profile),
         }
+        if desk is not None:
+            meta["agents"] = {
+                **desk.plan.as_dict(),
+                **desk.counts,
+                "scenario": o.replay_scenario,
+                "poll_seconds": o.replay_agent_poll,
+            }
         recorder.write(Path(o.replay_out), meta)
         if isinstance(runner, WorkerRunner):
             runner.send_message(DONE, {"worker": worker})
         elif isinstance(runner, LocalRunner):
             gevent.spawn_later(0.5, runner.quit)
+
+    def _desk(
+        self, profile: Profile, plan: ReplayPlan, scenario: Scenario | None
+    ) -> AgentDesk | None:
+        """The agents of this run (worker 0 plays them all), or None without `--replay-agents`."""
+        o = self.options
+        if not o.replay_agents:
+            return None
+        if scenario is None:
+            raise ValueError("--replay-agents needs --replay-scenario (roster and handle times)")
+        duty = duty_plan(scenario, profile, plan, o.replay_agent_scale or None)
+        overtime = 3 * o.replay_deadline  # what the replay itself allows to drain
+        return AgentDesk(
+            self.client.post,
+            o.replay_token,
+            duty,
+            handle_times(scenario, duty.day),
+            plan.seed,
+            o.replay_agent_poll,
+            overtime,
+        )
 
     def _dispatch(
         self, arrivals: Arrivals, text: Any, recorder: Recorder, t0: float, unix0: float

@@ -86,6 +86,9 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     lt.add_argument("--subscribe-share", type=_number(0, True), default=0.0)
     lt.add_argument("--pool", type=_count, default=2000, help="deliveries in flight at most")
     lt.add_argument("--tolerance", type=_number(0, False), default=0.05, help="drop if later (s)")
+    lt.add_argument("--agents", action="store_true", help="agents answer human-routed messages")
+    lt.add_argument("--agent-scale", type=_number(0, False), help="roster x this (default --scale)")
+    lt.add_argument("--agent-poll", type=_number(0, False), default=0.05, help="idle re-claim (s)")
     lt.add_argument("--web-ui", action="store_true", help="Locust's web UI instead of headless")
     lt.add_argument("--locust", default="", metavar="ARGS", help="more Locust options, quoted")
 
@@ -162,6 +165,9 @@ def locust_command(args: argparse.Namespace, profile: Path, scenario: Path | Non
         "deadline": args.deadline,
         "pool": args.pool,
         "tolerance": args.tolerance,
+        "agents": int(args.agents),
+        "agent-scale": args.agent_scale or 0,
+        "agent-poll": args.agent_poll,
         "msg-base": int(time.time()) * 1_000_000,
     }
     for key, value in replay.items():
@@ -181,6 +187,9 @@ def cmd_loadtest(args: argparse.Namespace, console: Console) -> int:
     for old in args.out.glob("*-[0-9]*.*"):  # a previous run's worker files would mix in
         old.unlink()
     profile, scenario = _profile(args, args.out)
+    if args.agents and scenario is None:
+        rule = "needs the scenario (roster, handle times): a TOML source or --scenario"
+        raise ScenarioError([Problem("--agents", rule, str(args.source), True)])
     cmd = locust_command(args, profile, scenario)
     (args.out / "run.json").write_text(
         json.dumps({"command": cmd[1:], "host": args.host}, indent=2) + "\n", encoding="utf-8"
