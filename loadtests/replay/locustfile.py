@@ -43,6 +43,7 @@ from loadtests.replay.delivery import Delivered, deliver
 from loadtests.replay.duty import duty_plan, handle_times
 from loadtests.replay.platforms import JsonWebhook, Message, Platform, SafeMode, WeChat
 from loadtests.replay.profile import Profile, read_profile
+from loadtests.replay.ramp import RampGuard, parse_ramp
 from loadtests.replay.records import Recorder
 from loadtests.replay.schedule import Arrivals, ReplayPlan, arrival_schedule
 from sim.scenario.schema import Scenario
@@ -84,6 +85,7 @@ _OPTIONS: tuple[tuple[str, type, object, str], ...] = (
     ("agents", int, 0, "1: agents claim and answer human-routed messages (needs the scenario)"),
     ("agent-scale", float, 0.0, "agents on duty = roster x this (0: the load's scale)"),
     ("agent-poll", float, 0.05, "an idle agent claims again after this (s)"),
+    ("ramp", str, "", "START,FACTOR,STEP: rising rate steps with the profile's mix, to capacity"),
 )
 
 
@@ -157,6 +159,9 @@ class ReplayUser(FastHttpUser):
         worker = runner.worker_index if isinstance(runner, WorkerRunner) else 0
         plan = _plan(o)
         profile = read_profile(Path(o.replay_profile))
+        ramp = parse_ramp(o.replay_ramp) if o.replay_ramp else None
+        if ramp is not None:  # the profile only gives the class mix; the run is bounded by time
+            profile = ramp.profile(profile, math.ceil(o.replay_duration or 60.0))
         scenario = None
         if o.replay_scenario:
             from sim.scenario.load import load_scenario
@@ -170,7 +175,8 @@ class ReplayUser(FastHttpUser):
         t0 = time.perf_counter() + 0.2  # a moment to set up: the first arrival is not late
         if desk is not None:
             desk.start(t0)
-        self._dispatch(arrivals, texts.text, recorder, t0, unix0)
+        guard = RampGuard(ramp.step) if ramp is not None else None
+        self._dispatch(arrivals, texts.text, recorder, t0, unix0, guard)
         if desk is not None:
             desk.join()
         meta = {
@@ -193,6 +199,8 @@ class ReplayUser(FastHttpUser):
             "expected": arrivals.expected,
             "wall_seconds": plan.wall_seconds(profile),
         }
+        if ramp is not None:
+            meta["ramp"] = {**ramp.as_dict(), "stopped_at": guard.stopped_at if guard else None}
         if desk is not None:
             meta["agents"] = {
                 **desk.plan.as_dict(),
@@ -228,7 +236,13 @@ class ReplayUser(FastHttpUser):
         )
 
     def _dispatch(
-        self, arrivals: Arrivals, text: Any, recorder: Recorder, t0: float, unix0: float
+        self,
+        arrivals: Arrivals,
+        text: Any,
+        recorder: Recorder,
+        t0: float,
+        unix0: float,
+        guard: RampGuard | None = None,
     ) -> None:
         o = self.options
         pool = Pool(o.replay_pool)
@@ -241,6 +255,8 @@ class ReplayUser(FastHttpUser):
             if target > now:
                 gevent.sleep(target - now)
                 now = clock()
+            if guard is not None and guard.behind(now - t0):
+                break  # the back end fell behind: the steps sent show it, stop here
             cls = arrivals.classes[int(arrivals.cls[i])]
             msg_id = int(arrivals.msg_id[i])
             message = Message(
@@ -250,6 +266,8 @@ class ReplayUser(FastHttpUser):
                 bool(arrivals.subscribe[i]),
                 int(unix0 + 0.2 + at),
             )
+            if guard is not None:
+                guard.sent(at)
             if now - target > tolerance or pool.full():
                 recorder.dropped(message, cls, at, now - target)
                 fire(
@@ -260,7 +278,7 @@ class ReplayUser(FastHttpUser):
                     exception="pool full" if pool.full() else "generator behind",
                 )
                 continue
-            pool.spawn(self._one, message, cls, at, target, recorder)
+            pool.spawn(self._one, message, cls, at, target, recorder, guard)
         pool.join()
 
     def _send(self, message: Message, delivery: int) -> tuple[int, bool]:
@@ -283,7 +301,15 @@ class ReplayUser(FastHttpUser):
                 resp.failure(reason)
         return status, ok
 
-    def _one(self, message: Message, cls: str, at: float, target: float, rec: Recorder) -> None:
+    def _one(
+        self,
+        message: Message,
+        cls: str,
+        at: float,
+        target: float,
+        rec: Recorder,
+        guard: RampGuard | None,
+    ) -> None:
         o = self.options
         result = deliver(
             lambda d: self._send(message, d),
@@ -292,6 +318,8 @@ class ReplayUser(FastHttpUser):
             o.replay_deadline,
             o.replay_max_deliveries,
         )
+        if guard is not None and result.attempts[0].answered:
+            guard.first_answered(at)
         self._report(result, target)
         rec.delivered(message, cls, at, result, origin=target - at)
 

@@ -33,6 +33,7 @@ __all__ = ["COMMANDS", "add_parsers"]
 
 Command = Callable[[argparse.Namespace, Console], int]
 DRAIN_MARGIN = 30.0  # s after the last possible redelivery before Locust is stopped anyway
+RAMP_SECONDS = 60.0  # a ramp without --duration runs at most this long
 
 
 def _number(low: float, inclusive: bool) -> Callable[[str], float]:
@@ -55,6 +56,18 @@ def _count(text: str) -> int:
     if value != int(value):
         raise argparse.ArgumentTypeError(f"must be a whole number >= 1 (got {text!r})")
     return int(value)
+
+
+def _ramp(text: str) -> str:
+    """START,FACTOR,STEP with START > 0, FACTOR > 1 and a whole STEP >= 1 (checked here)."""
+    rule = f"must be START,FACTOR,STEP with START > 0, FACTOR > 1, a whole STEP >= 1 (got {text!r})"
+    try:
+        start, factor, step = (float(x) for x in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(rule) from None
+    if not (start > 0 and factor > 1 and step >= 1 and step == int(step)):
+        raise argparse.ArgumentTypeError(rule)
+    return text
 
 
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -89,6 +102,13 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     lt.add_argument("--agents", action="store_true", help="agents answer human-routed messages")
     lt.add_argument("--agent-scale", type=_number(0, False), help="roster x this (default --scale)")
     lt.add_argument("--agent-poll", type=_number(0, False), default=0.05, help="idle re-claim (s)")
+    lt.add_argument(
+        "--ramp",
+        type=_ramp,
+        metavar="START,FACTOR,STEP",
+        help="find the capacity: START/s, x FACTOR every STEP s, the profile's class mix; "
+        "stops once the back end falls behind (--duration bounds it, default 60 s)",
+    )
     lt.add_argument("--web-ui", action="store_true", help="Locust's web UI instead of headless")
     lt.add_argument("--locust", default="", metavar="ARGS", help="more Locust options, quoted")
 
@@ -101,7 +121,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     lr.add_argument("--workers-per-instance", type=_count, help="default: capacity x service")
     lr.add_argument("--queue-limit", type=_count, default=1024, help="model: per instance")
     lr.add_argument("--dedup", action=argparse.BooleanOptionalAction, default=True)
-    lr.add_argument("--window", type=_number(0, False), default=5.0, help="capacity window (s)")
+    lr.add_argument("--window", type=_number(0, False), help="capacity window (s; 5 or the step)")
 
 
 def _loopback(host: str) -> bool:
@@ -136,8 +156,9 @@ def locust_command(args: argparse.Namespace, profile: Path, scenario: Path | Non
     if spec is None or spec.origin is None:
         raise FileNotFoundError("loadtests.replay.locustfile is not installed")
     n = args.processes
+    duration = args.duration or (RAMP_SECONDS if args.ramp else None)
     # the schedule itself bounds the run; this is only a safety stop
-    run_time = (args.duration or 24 * 3600.0) + 3 * args.deadline + DRAIN_MARGIN
+    run_time = (duration or 24 * 3600.0) + 3 * args.deadline + DRAIN_MARGIN
     cmd = [sys.executable, "-m", "locust", "-f", spec.origin, "-u", str(n), "-r", str(n)]
     cmd += ["--host", args.host, "--run-time", f"{int(run_time)}s", "--stop-timeout", "5"]
     cmd += ["--csv", str(args.out / "locust"), "--html", str(args.out / "locust.html")]
@@ -152,7 +173,7 @@ def locust_command(args: argparse.Namespace, profile: Path, scenario: Path | Non
         "scale": args.scale,
         "speedup": args.speedup,
         "start": int(args.start),
-        "duration": args.duration or 0,
+        "duration": duration or 0,
         "seed": int(args.seed),
         "workers": n,
         "fans": args.fans,
@@ -168,6 +189,7 @@ def locust_command(args: argparse.Namespace, profile: Path, scenario: Path | Non
         "agents": int(args.agents),
         "agent-scale": args.agent_scale or 0,
         "agent-poll": args.agent_poll,
+        "ramp": args.ramp or "",
         "msg-base": int(time.time()) * 1_000_000,
     }
     for key, value in replay.items():

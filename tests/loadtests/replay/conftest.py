@@ -36,13 +36,13 @@ def flat_profile(tmp_path: Path) -> Callable[[int, dict[str, float]], Path]:
 
 
 @pytest.fixture
-def target() -> Iterator[Callable[[str], str]]:
+def target() -> Iterator[Callable[..., str]]:
     """Start loopback targets by mode; returns their base URL; all are stopped afterwards."""
     procs: list[subprocess.Popen[str]] = []
 
-    def start(mode: str) -> str:
+    def start(mode: str, *options: str) -> str:
         p = subprocess.Popen(
-            [sys.executable, "-m", "tests.loadtests.replay.targets", mode],
+            [sys.executable, "-m", "tests.loadtests.replay.targets", mode, *options],
             stdout=subprocess.PIPE,
             text=True,
         )
