@@ -37,12 +37,16 @@ from locust.argument_parser import LocustArgumentParser
 from locust.env import Environment
 from locust.runners import LocalRunner, MasterRunner, WorkerRunner
 
+from loadtests.replay.agents import AgentDesk
 from loadtests.replay.content import class_texts
 from loadtests.replay.delivery import Delivered, deliver
+from loadtests.replay.duty import duty_plan, handle_times
 from loadtests.replay.platforms import JsonWebhook, Message, Platform, SafeMode, WeChat
-from loadtests.replay.profile import read_profile
+from loadtests.replay.profile import Profile, read_profile
+from loadtests.replay.ramp import RampGuard, parse_ramp
 from loadtests.replay.records import Recorder
 from loadtests.replay.schedule import Arrivals, ReplayPlan, arrival_schedule
+from sim.scenario.schema import Scenario
 
 __all__ = ["ReplayUser"]
 
@@ -78,6 +82,10 @@ _OPTIONS: tuple[tuple[str, type, object, str], ...] = (
     ("max-deliveries", int, 3, "deliveries per message in all"),
     ("pool", int, 2000, "deliveries in flight at most (greenlets and connections)"),
     ("tolerance", float, 0.05, "drop an arrival that cannot start this late (s)"),
+    ("agents", int, 0, "1: agents claim and answer human-routed messages (needs the scenario)"),
+    ("agent-scale", float, 0.0, "agents on duty = roster x this (0: the load's scale)"),
+    ("agent-poll", float, 0.05, "an idle agent claims again after this (s)"),
+    ("ramp", str, "", "START,FACTOR,STEP: rising rate steps with the profile's mix, to capacity"),
 )
 
 
@@ -151,6 +159,9 @@ class ReplayUser(FastHttpUser):
         worker = runner.worker_index if isinstance(runner, WorkerRunner) else 0
         plan = _plan(o)
         profile = read_profile(Path(o.replay_profile))
+        ramp = parse_ramp(o.replay_ramp) if o.replay_ramp else None
+        if ramp is not None:  # the profile only gives the class mix; the run is bounded by time
+            profile = ramp.profile(profile, math.ceil(o.replay_duration or 60.0))
         scenario = None
         if o.replay_scenario:
             from sim.scenario.load import load_scenario
@@ -159,9 +170,15 @@ class ReplayUser(FastHttpUser):
         texts = class_texts(profile.classes, scenario)
         arrivals = arrival_schedule(profile, plan, worker)
         recorder = Recorder(worker)
+        desk = self._desk(profile, plan, scenario) if worker == 0 else None
         unix0 = time.time()
         t0 = time.perf_counter() + 0.2  # a moment to set up: the first arrival is not late
-        self._dispatch(arrivals, texts.text, recorder, t0, unix0)
+        if desk is not None:
+            desk.start(t0)
+        guard = RampGuard(ramp.step) if ramp is not None else None
+        self._dispatch(arrivals, texts.text, recorder, t0, unix0, guard)
+        if desk is not None:
+            desk.join()
         meta = {
             "plan": {k: getattr(plan, k) for k in plan.__dataclass_fields__},
             "profile": {
@@ -182,14 +199,50 @@ class ReplayUser(FastHttpUser):
             "expected": arrivals.expected,
             "wall_seconds": plan.wall_seconds(profile),
         }
+        if ramp is not None:
+            meta["ramp"] = {**ramp.as_dict(), "stopped_at": guard.stopped_at if guard else None}
+        if desk is not None:
+            meta["agents"] = {
+                **desk.plan.as_dict(),
+                **desk.counts,
+                "scenario": o.replay_scenario,
+                "poll_seconds": o.replay_agent_poll,
+            }
         recorder.write(Path(o.replay_out), meta)
         if isinstance(runner, WorkerRunner):
             runner.send_message(DONE, {"worker": worker})
         elif isinstance(runner, LocalRunner):
             gevent.spawn_later(0.5, runner.quit)
 
+    def _desk(
+        self, profile: Profile, plan: ReplayPlan, scenario: Scenario | None
+    ) -> AgentDesk | None:
+        """The agents of this run (worker 0 plays them all), or None without `--replay-agents`."""
+        o = self.options
+        if not o.replay_agents:
+            return None
+        if scenario is None:
+            raise ValueError("--replay-agents needs --replay-scenario (roster and handle times)")
+        duty = duty_plan(scenario, profile, plan, o.replay_agent_scale or None)
+        overtime = 3 * o.replay_deadline  # what the replay itself allows to drain
+        return AgentDesk(
+            self.client.post,
+            o.replay_token,
+            duty,
+            handle_times(scenario, duty.day),
+            plan.seed,
+            o.replay_agent_poll,
+            overtime,
+        )
+
     def _dispatch(
-        self, arrivals: Arrivals, text: Any, recorder: Recorder, t0: float, unix0: float
+        self,
+        arrivals: Arrivals,
+        text: Any,
+        recorder: Recorder,
+        t0: float,
+        unix0: float,
+        guard: RampGuard | None = None,
     ) -> None:
         o = self.options
         pool = Pool(o.replay_pool)
@@ -202,6 +255,8 @@ class ReplayUser(FastHttpUser):
             if target > now:
                 gevent.sleep(target - now)
                 now = clock()
+            if guard is not None and guard.behind(now - t0):
+                break  # the back end fell behind: the steps sent show it, stop here
             cls = arrivals.classes[int(arrivals.cls[i])]
             msg_id = int(arrivals.msg_id[i])
             message = Message(
@@ -211,6 +266,8 @@ class ReplayUser(FastHttpUser):
                 bool(arrivals.subscribe[i]),
                 int(unix0 + 0.2 + at),
             )
+            if guard is not None:
+                guard.sent(at)
             if now - target > tolerance or pool.full():
                 recorder.dropped(message, cls, at, now - target)
                 fire(
@@ -221,7 +278,7 @@ class ReplayUser(FastHttpUser):
                     exception="pool full" if pool.full() else "generator behind",
                 )
                 continue
-            pool.spawn(self._one, message, cls, at, target, recorder)
+            pool.spawn(self._one, message, cls, at, target, recorder, guard)
         pool.join()
 
     def _send(self, message: Message, delivery: int) -> tuple[int, bool]:
@@ -244,7 +301,15 @@ class ReplayUser(FastHttpUser):
                 resp.failure(reason)
         return status, ok
 
-    def _one(self, message: Message, cls: str, at: float, target: float, rec: Recorder) -> None:
+    def _one(
+        self,
+        message: Message,
+        cls: str,
+        at: float,
+        target: float,
+        rec: Recorder,
+        guard: RampGuard | None,
+    ) -> None:
         o = self.options
         result = deliver(
             lambda d: self._send(message, d),
@@ -253,6 +318,8 @@ class ReplayUser(FastHttpUser):
             o.replay_deadline,
             o.replay_max_deliveries,
         )
+        if guard is not None and result.attempts[0].answered:
+            guard.first_answered(at)
         self._report(result, target)
         rec.delivered(message, cls, at, result, origin=target - at)
 

@@ -34,6 +34,7 @@ __all__ = ["COMMANDS", "add_parsers"]
 
 Command = Callable[[argparse.Namespace, Console], int]
 DRAIN_MARGIN = 30.0  # s after the last possible redelivery before Locust is stopped anyway
+RAMP_SECONDS = 60.0  # a ramp without --duration runs at most this long
 
 
 def _number(low: float, inclusive: bool) -> Callable[[str], float]:
@@ -56,6 +57,18 @@ def _count(text: str) -> int:
     if value != int(value):
         raise argparse.ArgumentTypeError(f"must be a whole number >= 1 (got {text!r})")
     return int(value)
+
+
+def _ramp(text: str) -> str:
+    """START,FACTOR,STEP with START > 0, FACTOR > 1 and a whole STEP >= 1 (checked here)."""
+    rule = f"must be START,FACTOR,STEP with START > 0, FACTOR > 1, a whole STEP >= 1 (got {text!r})"
+    try:
+        start, factor, step = (float(x) for x in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(rule) from None
+    if not (start > 0 and factor > 1 and step >= 1 and step == int(step)):
+        raise argparse.ArgumentTypeError(rule)
+    return text
 
 
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -87,6 +100,16 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     lt.add_argument("--subscribe-share", type=_number(0, True), default=0.0)
     lt.add_argument("--pool", type=_count, default=2000, help="deliveries in flight at most")
     lt.add_argument("--tolerance", type=_number(0, False), default=0.05, help="drop if later (s)")
+    lt.add_argument("--agents", action="store_true", help="agents answer human-routed messages")
+    lt.add_argument("--agent-scale", type=_number(0, False), help="roster x this (default --scale)")
+    lt.add_argument("--agent-poll", type=_number(0, False), default=0.05, help="idle re-claim (s)")
+    lt.add_argument(
+        "--ramp",
+        type=_ramp,
+        metavar="START,FACTOR,STEP",
+        help="find the capacity: START/s, x FACTOR every STEP s, the profile's class mix; "
+        "stops once the back end falls behind (--duration bounds it, default 60 s)",
+    )
     lt.add_argument("--web-ui", action="store_true", help="Locust's web UI instead of headless")
     lt.add_argument("--locust", default="", metavar="ARGS", help="more Locust options, quoted")
 
@@ -99,7 +122,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     lr.add_argument("--workers-per-instance", type=_count, help="default: capacity x service")
     lr.add_argument("--queue-limit", type=_count, default=1024, help="model: per instance")
     lr.add_argument("--dedup", action=argparse.BooleanOptionalAction, default=True)
-    lr.add_argument("--window", type=_number(0, False), default=5.0, help="capacity window (s)")
+    lr.add_argument("--window", type=_number(0, False), help="capacity window (s; 5 or the step)")
 
 
 def _loopback(host: str) -> bool:
@@ -141,8 +164,9 @@ def locust_command(args: argparse.Namespace, profile: Path, scenario: Path | Non
     if spec is None or spec.origin is None:
         raise FileNotFoundError("loadtests.replay.locustfile is not installed")
     n = args.processes
+    duration = args.duration or (RAMP_SECONDS if args.ramp else None)
     # the schedule itself bounds the run; this is only a safety stop
-    run_time = (args.duration or 24 * 3600.0) + 3 * args.deadline + DRAIN_MARGIN
+    run_time = (duration or 24 * 3600.0) + 3 * args.deadline + DRAIN_MARGIN
     cmd = [sys.executable, "-m", "locust", "-f", spec.origin, "-u", str(n), "-r", str(n)]
     cmd += ["--host", args.host, "--run-time", f"{int(run_time)}s", "--stop-timeout", "5"]
     cmd += ["--csv", str(args.out / "locust"), "--html", str(args.out / "locust.html")]
@@ -161,7 +185,7 @@ def locust_command(args: argparse.Namespace, profile: Path, scenario: Path | Non
         "scale": args.scale,
         "speedup": args.speedup,
         "start": int(args.start),
-        "duration": args.duration or 0,
+        "duration": duration or 0,
         "seed": int(args.seed),
         "workers": n,
         "fans": args.fans,
@@ -174,6 +198,10 @@ def locust_command(args: argparse.Namespace, profile: Path, scenario: Path | Non
         "deadline": args.deadline,
         "pool": args.pool,
         "tolerance": args.tolerance,
+        "agents": int(args.agents),
+        "agent-scale": args.agent_scale or 0,
+        "agent-poll": args.agent_poll,
+        "ramp": args.ramp or "",
         "msg-base": int(time.time()) * 1_000_000,
     }
     for key, value in replay.items():
@@ -193,6 +221,9 @@ def cmd_loadtest(args: argparse.Namespace, console: Console) -> int:
     for old in args.out.glob("*-[0-9]*.*"):  # a previous run's worker files would mix in
         old.unlink()
     profile, scenario = _profile(args, args.out)
+    if args.agents and scenario is None:
+        rule = "needs the scenario (roster, handle times): a TOML source or --scenario"
+        raise ScenarioError([Problem("--agents", rule, str(args.source), True)])
     cmd = locust_command(args, profile, scenario)
     (args.out / "run.json").write_text(
         json.dumps({"command": cmd[1:], "host": args.host}, indent=2) + "\n", encoding="utf-8"

@@ -6,7 +6,9 @@ less CPU than the generator it measures. It checks WeChat's signature (403 if wr
 `success`, and serves `GET /stats` (JSON: requests, deliveries per MsgId, bad signatures).
 
 Modes: `fast` answers at once; `stall` freezes its whole event loop for 0.5 s every 5 s (like a
-stop-the-world pause); `slow` answers each request after 6 s (past WeChat's 5 s deadline).
+stop-the-world pause); `slow` answers each request after `--service` seconds (default 6 s, past
+WeChat's 5 s deadline); `slots` serves at most `--slots` requests at once, each for `--service`
+seconds, the others wait their turn: a server whose capacity is known, slots / service per second.
 """
 
 from __future__ import annotations
@@ -27,8 +29,10 @@ MSGID = re.compile(rb"<MsgId>(\d+)</MsgId>")
 class Target:
     """One server's counters and behaviour."""
 
-    def __init__(self, mode: str, token: str) -> None:
+    def __init__(self, mode: str, token: str, slots: int = 1, service: float = 0.0) -> None:
         self.mode = mode
+        self.slots = asyncio.Semaphore(slots)
+        self.service = service
         self.token = token
         self.requests = 0
         self.bad = 0
@@ -55,7 +59,10 @@ class Target:
         if m:
             self.by_msgid[m.group(1).decode()] += 1
         if self.mode == "slow":
-            await asyncio.sleep(6.0)
+            await asyncio.sleep(self.service or 6.0)
+        elif self.mode == "slots":
+            async with self.slots:
+                await asyncio.sleep(self.service)
         return 200, b"success"
 
     async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -87,8 +94,8 @@ def _stall_every(loop: asyncio.AbstractEventLoop, period: float, pause: float) -
     loop.call_later(period - pause, _stall_every, loop, period, pause)
 
 
-async def main(mode: str, token: str) -> None:
-    target = Target(mode, token)
+async def main(mode: str, token: str, slots: int, service: float) -> None:
+    target = Target(mode, token, slots, service)
     server = await asyncio.start_server(target.serve, "127.0.0.1", 0, backlog=4096)
     port = server.sockets[0].getsockname()[1]
     print(f"PORT {port}", flush=True)
@@ -101,10 +108,12 @@ async def main(mode: str, token: str) -> None:
 
 if __name__ == "__main__":
     p = argparse.ArgumentParser()
-    p.add_argument("mode", choices=("fast", "stall", "slow"))
+    p.add_argument("mode", choices=("fast", "stall", "slow", "slots"))
     p.add_argument("--token", default="fansim")
+    p.add_argument("--slots", type=int, default=1)
+    p.add_argument("--service", type=float, default=0.0)
     a = p.parse_args()
     try:
-        asyncio.run(main(a.mode, a.token))
+        asyncio.run(main(a.mode, a.token, a.slots, a.service))
     except KeyboardInterrupt:
         sys.exit(0)

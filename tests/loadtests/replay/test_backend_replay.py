@@ -3,6 +3,7 @@ redeliveries are suppressed as duplicates, and the load report's counts are the 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -43,3 +44,11 @@ def test_counts_equal_the_database_and_a_replayed_run_is_all_duplicates(
     assert again["backend"]["duplicates_suppressed"] == again["sent"]
     routed = backend.query("SELECT count(*) FROM messages WHERE class = 'order'")[0][0]
     assert routed > 0  # 订单 in the text reached the human-routed class
+    # the --metrics-url path: this back end's counters since it started (both runs)
+    args = ["loadreport", str(tmp_path / "again"), "--metrics-url", f"{host}/metrics"]
+    assert main(args) == 0
+    counts = json.loads((tmp_path / "again" / "loadreport.json").read_text())["backend"]
+    assert counts["source"] == f"{host}/metrics"
+    assert counts["stored"] == db_rows[0]
+    assert counts["duplicates_suppressed"] == db_rows[1] - db_rows[0]
+    assert counts["acknowledged_by_backend"] == db_rows[1]  # every delivery answered 200

@@ -1,0 +1,66 @@
+"""`fansim loadtest --ramp` finds a back end's capacity: a loopback stub with 4 slots of 40 ms
+serves at most 100 requests/s, and the load report says so within the stated tolerance (low
+rates, so that the generator and the stub keep their times on a busy 2-core machine)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from loadtests.replay.profile import read_profile
+from loadtests.replay.ramp import Ramp, RampGuard, parse_ramp
+from loadtests.report import ReportOptions, build_report
+from sim.cli import main
+from tests.loadtests.replay.conftest import write_profile
+
+SLOTS, SERVICE = 4, 0.04
+CAPACITY = SLOTS / SERVICE  # 100 requests/s
+
+
+def test_the_ramp_finds_the_capacity_of_a_server_with_fixed_slots(
+    flat_profile, target: Callable[..., str], tmp_path: Path
+) -> None:
+    host = target("slots", "--slots", str(SLOTS), "--service", str(SERVICE))
+    out = tmp_path / "run"
+    # 80/s, x 1.12 every 2 s: 80 89.6 100.4 112.4 125.9; the guard stops after 100.4 or 112.4
+    args = ["loadtest", str(flat_profile(10, {"keyword": 3.0, "order": 1.0})), "--host", host,
+            "--out", str(out), "--ramp", "80,1.12,2", "--duration", "30"]  # fmt: skip
+    assert main(args) == 0
+    rep = build_report(out, ReportOptions())
+    assert rep["capacity_found"] and rep["capacity_window_seconds"] == 2.0
+    assert rep["ramp"]["stopped_at"] is not None and rep["ramp"]["stopped_at"] < 12
+    # the grid is 12 % wide: the highest sustained step is within 15 % below or 10 % above
+    assert 0.85 * CAPACITY <= rep["capacity_per_instance"] <= 1.10 * CAPACITY
+    # a window it could not sustain was answered at its capacity
+    assert rep["throughput_when_failing_per_instance"] == pytest.approx(CAPACITY, rel=0.08)
+    assert rep["dropped"] == 0
+
+
+def test_a_ramp_keeps_the_class_mix_and_steps_geometrically(tmp_path: Path) -> None:
+    base = read_profile(write_profile(tmp_path / "p.csv", 3, {"keyword": 3.0, "order": 1.0}))
+    prof = Ramp(100.0, 2.0, 2).profile(base, 6)
+    assert np.allclose(prof.total, [100, 100, 200, 200, 400, 400])
+    assert np.allclose(prof.rates[:, 1] / prof.total, 0.25)
+    assert parse_ramp("100,2,2") == Ramp(100.0, 2.0, 2)
+    with pytest.raises(ValueError, match="whole STEP"):
+        parse_ramp("100,2,1.5")
+    with pytest.raises(ValueError, match="factor > 1"):
+        Ramp(100.0, 1.0, 2)
+
+
+def test_the_guard_stops_once_a_step_fell_behind() -> None:
+    guard = RampGuard(2.0)
+    for i in range(100):
+        guard.sent(i / 100)  # step 0: 4 of 100 unanswered
+        if i >= 4:
+            guard.first_answered(i / 100)
+    for i in range(100):
+        guard.sent(2 + i / 100)  # step 1: 5 unanswered
+        if i >= 5:
+            guard.first_answered(2 + i / 100)
+    assert not guard.behind(2.4)  # step 0 judged at 2.5 s, step 1 at 4.5 s
+    assert not guard.behind(4.4)
+    assert guard.behind(4.5) and guard.stopped_at == 4.5
