@@ -235,3 +235,117 @@ def test_report_command_rejects_bad_folders_with_exit_2(
     assert main(["report", str(folder)]) == 2
     err = capsys.readouterr().err
     assert re.search(message, err) and "Traceback" not in err
+
+
+# --- the SLA share, stale reports --------------------------------------------------------------
+
+
+def findings(page: Path) -> list[str]:
+    """The decision summary's lines: 'verdict: text'."""
+    html = page.read_text(encoding="utf-8")
+    return [
+        f"{v}: {t}"
+        for v, t in re.findall(r'<li><span class="badge (\w+)">[^<]*</span>([^<]*)', html)
+    ]
+
+
+@pytest.mark.parametrize(("share", "verdict"), [("50%", "met"), ("0.999", "missed")])
+def test_sla_share_decides_the_verdict_and_is_stated(
+    share: str, verdict: str, service_day: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "r.html"
+    assert main(["report", str(service_day), "--out", str(out), "--sla-share", share]) == 0
+    first = next(f for f in findings(out) if "First response" in f)
+    pct = f"{float(share.rstrip('%')) / (100 if '%' in share else 1):.0%}"
+    assert first.startswith(f"{verdict}: ") and f"the report asks for {pct}" in first
+    assert f"at least {pct} of the messages" in out.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [("0", "must be > 0%"), ("150%", "must be >= 0% and <= 100%"), ("lots", "a percentage")],
+)
+def test_sla_share_rejects_bad_values_with_exit_2(
+    value: str, message: str, service_day: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["report", str(service_day), "--sla-share", value]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_a_run_without_report_removes_the_report_of_the_previous_run(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    assert main(["run", str(SERVICE_DAY), "--out", str(out), "-q", "--report"]) == 0
+    assert (out / "report.html").is_file() and (out / "report_figures" / "agents.png").is_file()
+    assert main(["run", str(SERVICE_DAY), "--out", str(out), "-q", "--seed", "2"]) == 0
+    assert not (out / "report.html").exists() and not (out / "report_figures").exists()
+    assert (out / "summary.json").is_file()
+
+
+def test_a_failed_run_keeps_the_previous_outputs_and_their_report(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    assert main(["run", str(SERVICE_DAY), "--out", str(out), "-q", "--report"]) == 0
+    page = (out / "report.html").read_bytes()
+    bad = ["--set", "service.shifts[0].agents=-1"]
+    assert main(["run", str(SERVICE_DAY), "--out", str(out), "-q", *bad]) == 2
+    assert (out / "report.html").read_bytes() == page
+
+
+# --- staffing and cascades ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def staffing(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("staffing")
+    target = ["--target", "80% within 15 min", "--replications", "2"]
+    assert main(["staff", str(SERVICE_DAY), *target, "--out", str(out), "-q", "--report"]) == 0
+    return out
+
+
+def edit_csv(path: Path, row: int, column: str, value: str) -> None:
+    """Set one cell of a CSV file (row 1 = the first data row)."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    col = lines[0].split(",").index(column)
+    cells = lines[row].split(",")
+    cells[col] = value
+    lines[row] = ",".join(cells)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_staff_report_draws_required_agents_and_follows_the_csv(
+    staffing: Path, tmp_path: Path
+) -> None:
+    assert (staffing / "report_figures" / "agents_required.svg").is_file()
+    assert (staffing / "report_figures" / "roster_shifts.svg").is_file()
+    before = findings(staffing / "report.html")
+    assert (
+        before[0].startswith("met: Roster: meets the staffing target") and "24 of 24" in before[0]
+    )
+    run = copy_of(staffing, tmp_path)
+    figure = (run / "report_figures" / "agents_required.svg").read_bytes()
+    edit_csv(run / "staffing.csv", 11, "roster_met", "False")  # 10:00
+    edit_csv(run / "staffing.csv", 11, "roster_service_level", "0.5")
+    build_report(run)
+    after = findings(run / "report.html")
+    assert after[0].startswith("missed: ") and "23 of 24" in after[0]
+    assert "missed at 10:00 (lowest service level 50%)" in after[0]
+    assert (run / "report_figures" / "agents_required.svg").read_bytes() != figure
+
+
+CASCADE_CSV = """campaign,launch_date,generation,participants,follows,sharers,shares,reached,\
+joined,effective_r
+抽奖,2013-06-01,0,1000,0,100,900,800,500,0.5
+抽奖,2013-06-01,1,500,400,50,450,400,250,0.5
+抽奖,2013-06-01,2,250,200,0,0,0,0,0.0
+"""
+
+
+def test_cascade_report_sums_generations_and_follows_the_csv(tmp_path: Path) -> None:
+    (tmp_path / "cascades.csv").write_text(CASCADE_CSV, encoding="utf-8")
+    report = build_report(tmp_path)
+    (finding,) = findings(report.path)
+    assert "1,000 participants on the day became 1,750 over 3 generations (x1.75)" in finding
+    assert "effective R 0.50 (dies out)" in finding and "600 follows" in finding
+    figure = (tmp_path / "report_figures" / "cascades.svg").read_bytes()
+    edit_csv(tmp_path / "cascades.csv", 2, "participants", "5000")
+    build_report(tmp_path)
+    assert (tmp_path / "report_figures" / "cascades.svg").read_bytes() != figure

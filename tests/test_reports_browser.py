@@ -1,8 +1,9 @@
 """Each kind of report opened in headless chromium: figures visible, no errors, nothing fetched.
 
-Kinds for now: a growth run (the flagship, 99 days), a service day, the festival surge and a
-short growth run with Chinese channel and phase names. Screenshots go to the test's temporary
-folder (the path is printed with `pytest -s`).
+Kinds: a growth run (the flagship, 99 days), a service day staffed by `fansim staff`, the
+festival surge, a short growth run with Chinese channel and phase names, a campaign cascade.
+Each kind is the commands that make its folder, the last one with `--report`. Screenshots go
+to the test's temporary folder (the path is printed with `pytest -s`).
 """
 
 from __future__ import annotations
@@ -18,22 +19,36 @@ from sim.cli.main import main
 from tests.browser import chromium, visit
 
 REPO = Path(__file__).parents[1]
-KINDS = {
-    "flagship": REPO / "scenarios" / "xiaomi_2013q1.toml",
-    "service_day": REPO / "scenarios" / "xiaomi_service_2013.toml",
-    "festival": REPO / "scenarios" / "mifan_festival_2013.toml",
-    "chinese_names": REPO / "tests" / "data" / "report_cjk.toml",
+SCENARIOS = REPO / "scenarios"
+
+
+def _run(scenario: Path) -> list[str]:
+    return ["run", str(scenario), "-q"]
+
+
+STAFF_TARGET = ["--target", "80% within 15 min", "--replications", "2"]
+KINDS: dict[str, list[list[str]]] = {
+    "flagship": [_run(SCENARIOS / "xiaomi_2013q1.toml")],
+    "service_day_staffed": [
+        _run(SCENARIOS / "xiaomi_service_2013.toml"),
+        ["staff", str(SCENARIOS / "xiaomi_service_2013.toml"), *STAFF_TARGET, "-q"],
+    ],
+    "festival": [_run(SCENARIOS / "mifan_festival_2013.toml")],
+    "chinese_names": [_run(REPO / "tests" / "data" / "report_cjk.toml")],
+    "cascades": [_run(SCENARIOS / "weibo_repost_lottery_2013.toml")],
 }
 MAX_BYTES = 5_000_000
 
 
 @pytest.fixture(scope="module")
 def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """One run folder with its report per kind (`fansim run --report`)."""
+    """One folder with its report per kind (the last command gets `--report`)."""
     out = {}
-    for kind, scenario in KINDS.items():
+    for kind, commands in KINDS.items():
         folder = tmp_path_factory.mktemp(kind)
-        assert main(["run", str(scenario), "--out", str(folder), "-q", "--report"]) == 0
+        for i, argv in enumerate(commands):
+            report = ["--report"] if i == len(commands) - 1 else []
+            assert main([*argv, "--out", str(folder), *report]) == 0
         out[kind] = folder / "report.html"
     return out
 

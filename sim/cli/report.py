@@ -1,39 +1,83 @@
-"""The `fansim report` command, and the `--report` option other commands share.
+"""The `fansim report` command, and the `--report` / `--sla-share` options other commands share.
 
 The report's modules (and matplotlib) are imported only when a report is asked for, so
-`fansim run` without `--report` starts as fast as before.
+`fansim run` without `--report` starts as fast as before. A command that rewrites a folder
+without `--report` removes the report an earlier command left there (`clear_report`): a page
+drawn from the previous files would otherwise sit beside the new ones and be read as theirs.
 """
 
 from __future__ import annotations
 
 import argparse
+import shutil
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 
-__all__ = ["add_report_option", "add_report_parser", "cmd_report", "write_report"]
+from sim.errors import ScenarioError
+from sim.staffing.targets import parse_share
+
+__all__ = [
+    "REPORT_FILE",
+    "add_report_option",
+    "add_report_parser",
+    "clear_report",
+    "cmd_report",
+    "finish_report",
+    "write_report",
+]
+
+REPORT_FILE = "report.html"
+DEFAULT_SLA_SHARE = 0.9  # the same as sim.reports.section.DEFAULT_SLA_SHARE (not imported: lazy)
 
 
-def add_report_parser(sub: Any) -> None:
-    """Register `fansim report DIR [--out FILE]` on the sub-command parsers."""
-    rep = sub.add_parser("report", help="write an HTML report with figures from a run folder")
-    rep.add_argument("dir", type=Path, help="run folder (e.g. the --out of fansim run)")
-    rep.add_argument("--out", type=Path, help="HTML file to write (default DIR/report.html)")
+def _sla_share(text: str) -> float:
+    """Validating `type=` for --sla-share: "90%" or 0.9, above 0 and at most 100%."""
+    try:
+        value = parse_share(text, "--sla-share", inclusive=True)
+    except ScenarioError as exc:
+        raise argparse.ArgumentTypeError(f"{exc.problems[0].message} (got {text!r})") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be > 0% (got {text!r})")
+    return value
 
 
-def add_report_option(parser: argparse.ArgumentParser) -> None:
-    """`--report` on commands that write a run folder."""
+def _add_sla_share(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--report", action="store_true", help="also write DIR/report.html (see fansim report)"
+        "--sla-share",
+        type=_sla_share,
+        default=DEFAULT_SLA_SHARE,
+        metavar="SHARE",
+        help="share of messages that must meet a response target for the report to call it "
+        'met, e.g. "95%%" (default 90%%)',
     )
 
 
-def write_report(run_dir: Path, console: Console, out: Path | None = None) -> int:
+def add_report_parser(sub: Any) -> None:
+    """Register `fansim report DIR [--out FILE] [--sla-share SHARE]` on the sub-parsers."""
+    rep = sub.add_parser("report", help="write an HTML report with figures from a run folder")
+    rep.add_argument("dir", type=Path, help="run folder (e.g. the --out of fansim run)")
+    rep.add_argument("--out", type=Path, help="HTML file to write (default DIR/report.html)")
+    _add_sla_share(rep)
+
+
+def add_report_option(parser: argparse.ArgumentParser, where: str = "DIR/report.html") -> None:
+    """`--report` (and `--sla-share`) on commands that write a run folder."""
+    parser.add_argument(
+        "--report", action="store_true", help=f"also write {where} (see fansim report)"
+    )
+    _add_sla_share(parser)
+
+
+def write_report(
+    run_dir: Path, console: Console, out: Path | None = None, sla_share: float = DEFAULT_SLA_SHARE
+) -> int:
     """Build the report of `run_dir`, print where it is and what was left out; exit code 0."""
     from sim.reports import build_report
+    from sim.reports.section import ReportOptions
 
-    report = build_report(run_dir, out)
+    report = build_report(run_dir, out, options=ReportOptions(sla_share=sla_share))
     figures = len(report.figures) // 2
     console.print(
         f"{figures} figures (PNG and SVG in {report.path.stem}_figures/), "
@@ -44,6 +88,20 @@ def write_report(run_dir: Path, console: Console, out: Path | None = None) -> in
     return 0
 
 
+def clear_report(folder: Path) -> None:
+    """Remove `report.html` and its figures from `folder` (left by an earlier command)."""
+    (folder / REPORT_FILE).unlink(missing_ok=True)
+    shutil.rmtree(folder / f"{Path(REPORT_FILE).stem}_figures", ignore_errors=True)
+
+
+def finish_report(args: argparse.Namespace, folder: Path, console: Console) -> int:
+    """After a command rewrote `folder`: drop the old report, draw a new one if asked."""
+    clear_report(folder)
+    if args.report:
+        return write_report(folder, console, sla_share=args.sla_share)
+    return 0
+
+
 def cmd_report(args: argparse.Namespace, console: Console) -> int:
     """`fansim report DIR`."""
-    return write_report(args.dir, console, args.out)
+    return write_report(args.dir, console, args.out, args.sla_share)

@@ -18,7 +18,7 @@ from sim.reports.page import FigureHtml, Page, SectionHtml, render
 from sim.reports.plotting import export, style
 from sim.reports.registry import PLANNED, SECTIONS
 from sim.reports.run_folder import RunFolder
-from sim.reports.section import Finding, Section
+from sim.reports.section import Finding, ReportOptions, Section
 
 __all__ = ["Report", "build_report"]
 
@@ -68,7 +68,10 @@ def _clear_old(figures_dir: Path, keep: set[Path]) -> None:
 
 
 def build_report(
-    run_dir: Path, out: Path | None = None, sections: Sequence[Section] = SECTIONS
+    run_dir: Path,
+    out: Path | None = None,
+    sections: Sequence[Section] = SECTIONS,
+    options: ReportOptions | None = None,
 ) -> Report:
     """Draw the report of a run folder.
 
@@ -76,12 +79,14 @@ def build_report(
         run_dir: the folder a `fansim` command wrote.
         out: the HTML file (default `run_dir/report.html`).
         sections: the sections to try, in order (default: the registry).
+        options: how findings are judged (the SLA share), stated at the top of the page.
 
     Raises:
         ScenarioError: the folder is missing, holds none of the files any section needs, or a
             file is malformed (naming the file and column).
     """
     folder = RunFolder(run_dir)
+    options = options if options is not None else ReportOptions()
     out = out if out is not None else run_dir / "report.html"
     if not any(folder.has(n) for s in sections for n in s.needs):
         wanted = sorted({n for s in sections for n in s.needs})
@@ -110,7 +115,7 @@ def build_report(
             )
             continue
         with style(rc):
-            result = section.build(folder)
+            result = section.build(folder, options)
         figs = []
         for f in result.figures:
             png, svg = export(f, rc)
@@ -136,7 +141,14 @@ def build_report(
         )
     title, subtitle, meta = _header(folder)
     sources = tuple(sorted({n for s in sections for n in s.needs if folder.has(n)}))
-    page = Page(title, subtitle, meta, tuple(findings), tuple(drawn), tuple(skipped), sources)
+    criteria = (
+        f"A response target counts as met when at least {options.sla_share:.0%} of the messages "
+        "routed to agents meet it (--sla-share); with replications, when the whole 95% "
+        "confidence interval does."
+    )
+    page = Page(
+        title, subtitle, meta, criteria, tuple(findings), tuple(drawn), tuple(skipped), sources
+    )
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(render(page), encoding="utf-8")
     return Report(out, tuple(written), tuple(skipped))
