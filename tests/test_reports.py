@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import json
 import re
 import shutil
 import warnings
@@ -18,9 +20,12 @@ from sim.reports.fonts import CJK_PROBE, find_cjk_font, rc_params
 from sim.reports.messages import MESSAGES
 from sim.reports.periods import per_day
 from sim.reports.plotting import FigureOut, export, new_figure, style
+from sim.reports.replications import running_ci
 from sim.reports.run_folder import RunFolder, Table
 from sim.reports.service import target_minutes
 from sim.reports.surge import server_capacity, windows
+from sim.reports.sweep import grid_columns
+from tests.loadtest_records import write_records
 
 REPO = Path(__file__).parents[1]
 SERVICE_DAY = REPO / "scenarios" / "xiaomi_service_2013.toml"
@@ -242,10 +247,10 @@ def test_report_command_rejects_bad_folders_with_exit_2(
 
 def findings(page: Path) -> list[str]:
     """The decision summary's lines: 'verdict: text'."""
-    html = page.read_text(encoding="utf-8")
+    text = page.read_text(encoding="utf-8")
     return [
-        f"{v}: {t}"
-        for v, t in re.findall(r'<li><span class="badge (\w+)">[^<]*</span>([^<]*)', html)
+        f"{v}: {html.unescape(t)}"
+        for v, t in re.findall(r'<li><span class="badge (\w+)">[^<]*</span>([^<]*)', text)
     ]
 
 
@@ -349,3 +354,118 @@ def test_cascade_report_sums_generations_and_follows_the_csv(tmp_path: Path) -> 
     edit_csv(tmp_path / "cascades.csv", 2, "participants", "5000")
     build_report(tmp_path)
     assert (tmp_path / "report_figures" / "cascades.svg").read_bytes() != figure
+
+
+# --- replications, comparisons, sweeps, load tests ---------------------------------------------
+
+
+def write_rows(path: Path, header: str, rows: list[str]) -> Path:
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    return path
+
+
+def test_replication_bands_narrow_and_follow_the_rows(tmp_path: Path) -> None:
+    values = [(0.95, 40), (0.93, 50), (0.97, 45), (0.94, 44)]
+    header = "run_id,replication,sla_first_response_met,sla_first_response_target_minutes,"
+    header += "backlog_max"
+    rows = [f"x,{i},{v},15,{b}" for i, (v, b) in enumerate(values)]
+    csv = write_rows(tmp_path / "replications.csv", header, rows)
+    mean, low, high = running_ci(np.asarray([v for v, _ in values]))
+    assert mean[0] == low[0] == high[0] == 0.95  # one replication: no interval yet
+    assert (high - low)[-1] < (high - low)[1]
+    sla, widths = findings(build_report(tmp_path).path)
+    assert sla.startswith("met: First response over 4 replications: 94.7% of messages within")
+    assert "the whole CI above it" in sla and "most messages waiting 44.8 ±" in widths
+    figure = (tmp_path / "report_figures" / "replication_bands.svg").read_bytes()
+    edit_csv(csv, 2, "sla_first_response_met", "0.70")
+    assert findings(build_report(tmp_path).path)[0].startswith("unsure: ")  # CI straddles 90%
+    assert (tmp_path / "report_figures" / "replication_bands.svg").read_bytes() != figure
+
+
+COMPARISON_HEADER = (
+    "variant,scenario,metric,n,mean,std,ci_low,ci_high,halfwidth,diff_mean,diff_std,"
+    "diff_ci_low,diff_ci_high,rank,p_best"
+)
+
+
+def test_comparison_judges_each_variant_and_names_clear_differences(tmp_path: Path) -> None:
+    csv = write_rows(
+        tmp_path / "comparison.csv",
+        COMPARISON_HEADER,
+        [
+            "base,s,fans_final,5,1000,10,990,1010,10,,,,,2,0.1",
+            "more,s,fans_final,5,1200,10,1190,1210,10,200,5,190,210,1,0.9",
+            "base,s,sla_first_response_met,5,0.80,0.01,0.78,0.82,0.02,,,,,,",
+            "more,s,sla_first_response_met,5,0.93,0.01,0.91,0.95,0.02,0.13,0.01,0.11,0.15,,",
+        ],
+    )
+    lines = findings(build_report(tmp_path).path)
+    assert lines[0].startswith("missed: First response, base: 80.0%")
+    assert lines[1].startswith("met: First response, more: 93.0%")
+    assert "Best by fans_final: more (mean 1,200, probability of being best 90%" in lines[2]
+    assert "more fans_final +200 [+190, +210]" in lines[3]
+    assert "more sla_first_response_met +13.0 points" in lines[3]
+    figure = (tmp_path / "report_figures" / "comparison.svg").read_bytes()
+    edit_csv(csv, 2, "ci_high", "1400")
+    build_report(tmp_path)
+    assert (tmp_path / "report_figures" / "comparison.svg").read_bytes() != figure
+
+
+def test_sweep_finds_its_grid_columns_and_the_points_that_meet_the_target(
+    tmp_path: Path,
+) -> None:
+    header = "run_id,scenario,replication,seed,params_hash,version,service.shifts[0].agents,"
+    header += "fans_mean,sla_first_response_met,backlog_max"
+    rows = [
+        f"r{a},s,{r},1,h,0.1,{a},1,{sla},{60 - a}"
+        for a, slas in ((3, (0.70, 0.71, 0.72)), (5, (0.92, 0.93, 0.94)))
+        for r, sla in enumerate(slas)
+    ]
+    csv = write_rows(tmp_path / "grid.csv", header, rows)
+    assert grid_columns(RunFolder(tmp_path, {"sweep.csv": "grid.csv"}).table("sweep.csv")) == [
+        "service.shifts[0].agents"
+    ]
+    report = build_report(tmp_path, tmp_path / "grid.html", files={"sweep.csv": "grid.csv"})
+    (line,) = [f for f in findings(report.path) if "grid points" in f]
+    assert line.startswith("met: First response: 1 of 2 grid points meet 90%")
+    assert "met: service.shifts[0].agents = 5 (93.0%)" in line
+    assert "missed: service.shifts[0].agents = 3 (71.0%)" in line
+    figure = (tmp_path / "grid_figures" / "sweep.svg").read_bytes()
+    edit_csv(csv, 1, "backlog_max", "99")
+    build_report(tmp_path, tmp_path / "grid.html", files={"sweep.csv": "grid.csv"})
+    assert (tmp_path / "grid_figures" / "sweep.svg").read_bytes() != figure
+
+
+def test_sweep_report_needs_a_csv_table_and_says_so_before_running(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "grid.parquet"
+    argv = ["sweep", str(SERVICE_DAY), "--grid", "service.shifts[0].agents=3,4", "--out", str(out)]
+    assert main([*argv, "--report"]) == 2
+    assert "--out: --report draws from a .csv table" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_load_test_report_reads_the_load_report_and_the_records(tmp_path: Path) -> None:
+    run = tmp_path / "lt"
+    write_records(run)
+    assert main(["loadreport", str(run), "--report"]) == 0
+    names = sorted(p.stem for p in (run / "report_figures").glob("*.svg"))
+    assert names == ["loadtest_counts", "loadtest_latency", "loadtest_over_time"]
+    lines = findings(run / "report.html")
+    rep = json.loads((run / "loadreport.json").read_text(encoding="utf-8"))
+    p99 = rep["latency_from_intended_ms"]["p99"] / 1000
+    back_end = next(f for f in lines if "Back end:" in f)
+    assert back_end.startswith("missed: ") and f"p99 from intended time {p99:,.2f} s" in back_end
+    assert any(f.startswith("info: Locust's own p99 (from send)") for f in lines)
+    figure = (run / "report_figures" / "loadtest_latency.svg").read_bytes()
+    rep["latency_from_intended_ms"]["p99"] = 1.0
+    rep["failed"] = 0
+    (run / "loadreport.json").write_text(json.dumps(rep), encoding="utf-8")
+    build_report(run)
+    assert next(f for f in findings(run / "report.html") if "Back end:" in f).startswith("met: ")
+    assert (run / "report_figures" / "loadtest_latency.svg").read_bytes() != figure
+    for name in run.glob("messages-*.csv"):
+        name.unlink()
+    report = build_report(run)
+    assert "no figure over time" in report.path.read_text(encoding="utf-8")

@@ -15,16 +15,19 @@ from typing import Any
 
 from rich.console import Console
 
-from sim.errors import ScenarioError
+from sim.errors import Problem, ScenarioError
 from sim.staffing.targets import parse_share
 
 __all__ = [
     "REPORT_FILE",
     "add_report_option",
     "add_report_parser",
+    "check_sweep_report",
     "clear_report",
     "cmd_report",
     "finish_report",
+    "finish_sweep_report",
+    "sweep_report_page",
     "write_report",
 ]
 
@@ -71,13 +74,27 @@ def add_report_option(parser: argparse.ArgumentParser, where: str = "DIR/report.
 
 
 def write_report(
-    run_dir: Path, console: Console, out: Path | None = None, sla_share: float = DEFAULT_SLA_SHARE
+    run_dir: Path,
+    console: Console,
+    out: Path | None = None,
+    sla_share: float = DEFAULT_SLA_SHARE,
+    table: Path | None = None,
 ) -> int:
-    """Build the report of `run_dir`, print where it is and what was left out; exit code 0."""
+    """Build the report of `run_dir`, print where it is and what was left out; exit code 0.
+
+    `table` is a sweep's table: the report then draws only the sweep section, from that file.
+    """
     from sim.reports import build_report
+    from sim.reports.registry import SECTIONS
     from sim.reports.section import ReportOptions
 
-    report = build_report(run_dir, out, options=ReportOptions(sla_share=sla_share))
+    options = ReportOptions(sla_share=sla_share)
+    if table is None:
+        report = build_report(run_dir, out, options=options)
+    else:
+        sweep = [s for s in SECTIONS if s.key == "sweep"]
+        files = {"sweep.csv": table.name}
+        report = build_report(run_dir, out, sweep, options=options, files=files)
     figures = len(report.figures) // 2
     console.print(
         f"{figures} figures (PNG and SVG in {report.path.stem}_figures/), "
@@ -88,17 +105,38 @@ def write_report(
     return 0
 
 
-def clear_report(folder: Path) -> None:
-    """Remove `report.html` and its figures from `folder` (left by an earlier command)."""
-    (folder / REPORT_FILE).unlink(missing_ok=True)
-    shutil.rmtree(folder / f"{Path(REPORT_FILE).stem}_figures", ignore_errors=True)
+def clear_report(page: Path) -> None:
+    """Remove a report page and its figures (left by an earlier command)."""
+    page.unlink(missing_ok=True)
+    shutil.rmtree(page.parent / f"{page.stem}_figures", ignore_errors=True)
 
 
 def finish_report(args: argparse.Namespace, folder: Path, console: Console) -> int:
     """After a command rewrote `folder`: drop the old report, draw a new one if asked."""
-    clear_report(folder)
+    clear_report(folder / REPORT_FILE)
     if args.report:
         return write_report(folder, console, sla_share=args.sla_share)
+    return 0
+
+
+def sweep_report_page(table: Path) -> Path:
+    """Where `fansim sweep --out T.csv --report` writes its page: T.html beside the table."""
+    return table.with_suffix(".html")
+
+
+def check_sweep_report(args: argparse.Namespace) -> None:
+    """Before a sweep runs: `--report` reads the table back, so it must be a .csv file."""
+    if args.report and args.out.suffix.lower() != ".csv":
+        rule = "--report draws from a .csv table; name --out *.csv or drop --report"
+        raise ScenarioError([Problem("--out", rule, str(args.out), True)])
+
+
+def finish_sweep_report(args: argparse.Namespace, console: Console) -> int:
+    """After a sweep rewrote its table: drop the old page, draw a new one if asked."""
+    page = sweep_report_page(args.out)
+    clear_report(page)
+    if args.report:
+        return write_report(args.out.parent, console, page, args.sla_share, args.out)
     return 0
 
 

@@ -91,10 +91,15 @@ def judge_share(
     One run gives `low == high`. With replications, the target is met when the whole 95% CI
     is at or above `share`, missed when it is all below, and unsure otherwise.
     """
+    ci = low != high
     if low >= share:
-        return "met", f"met by {(low - share) * 100:.1f} points"
+        gap = f"{(low - share) * 100:.1f} points"
+        return "met", f"met, the whole CI above it, its bottom by {gap}" if ci else f"met by {gap}"
     if high < share:
-        return "missed", f"short by {(share - high) * 100:.1f} points"
+        gap = f"{(share - high) * 100:.1f} points"
+        return "missed", f"missed, the whole CI below it, its top by {gap}" if ci else (
+            f"short by {gap}"
+        )
     return "unsure", (
         f"unsure: the 95% CI {low:.1%} – {high:.1%} straddles {share:.0%}; more replications "
         "would tell"
