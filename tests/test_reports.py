@@ -18,10 +18,12 @@ from sim.errors import ScenarioError
 from sim.reports import build_report
 from sim.reports.fonts import CJK_PROBE, find_cjk_font, rc_params
 from sim.reports.messages import MESSAGES
+from sim.reports.page import _headline
 from sim.reports.periods import per_day
 from sim.reports.plotting import FigureOut, export, new_figure, style
 from sim.reports.replications import running_ci
 from sim.reports.run_folder import RunFolder, Table
+from sim.reports.section import Finding
 from sim.reports.service import target_minutes
 from sim.reports.surge import server_capacity, windows
 from sim.reports.sweep import grid_columns
@@ -469,3 +471,16 @@ def test_load_test_report_reads_the_load_report_and_the_records(tmp_path: Path) 
         name.unlink()
     report = build_report(run)
     assert "no figure over time" in report.path.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("verdicts", "headline"),
+    [
+        ((), "No target to judge in this run's files."),
+        (("met", "met", "info"), "All 2 targets met."),
+        (("met", "missed"), "1 of 2 targets missed."),
+        (("met", "missed", "unsure"), "Of 3 targets: 1 met, 1 missed, 1 unsure."),
+    ],
+)
+def test_the_headline_counts_the_verdicts(verdicts: tuple[str, ...], headline: str) -> None:
+    assert _headline(tuple(Finding(v, "x") for v in verdicts)) == headline

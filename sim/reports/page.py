@@ -106,7 +106,9 @@ def _headline(findings: tuple[Finding, ...]) -> str:
     if met == len(judged):
         return f"All {len(judged)} targets met."
     unsure = len(judged) - met - missed
-    return f"{missed} of {len(judged)} targets missed" + (f", {unsure} unsure." if unsure else ".")
+    if not unsure:
+        return f"{missed} of {len(judged)} targets missed."
+    return f"Of {len(judged)} targets: {met} met, {missed} missed, {unsure} unsure."
 
 
 def render(page: Page) -> str:
