@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import json
 import re
 import shutil
 import warnings
@@ -16,11 +18,16 @@ from sim.errors import ScenarioError
 from sim.reports import build_report
 from sim.reports.fonts import CJK_PROBE, find_cjk_font, rc_params
 from sim.reports.messages import MESSAGES
+from sim.reports.page import _headline
 from sim.reports.periods import per_day
 from sim.reports.plotting import FigureOut, export, new_figure, style
+from sim.reports.replications import running_ci
 from sim.reports.run_folder import RunFolder, Table
+from sim.reports.section import Finding
 from sim.reports.service import target_minutes
 from sim.reports.surge import server_capacity, windows
+from sim.reports.sweep import grid_columns
+from tests.loadtest_records import write_records
 
 REPO = Path(__file__).parents[1]
 SERVICE_DAY = REPO / "scenarios" / "xiaomi_service_2013.toml"
@@ -235,3 +242,245 @@ def test_report_command_rejects_bad_folders_with_exit_2(
     assert main(["report", str(folder)]) == 2
     err = capsys.readouterr().err
     assert re.search(message, err) and "Traceback" not in err
+
+
+# --- the SLA share, stale reports --------------------------------------------------------------
+
+
+def findings(page: Path) -> list[str]:
+    """The decision summary's lines: 'verdict: text'."""
+    text = page.read_text(encoding="utf-8")
+    return [
+        f"{v}: {html.unescape(t)}"
+        for v, t in re.findall(r'<li><span class="badge (\w+)">[^<]*</span>([^<]*)', text)
+    ]
+
+
+@pytest.mark.parametrize(("share", "verdict"), [("50%", "met"), ("0.999", "missed")])
+def test_sla_share_decides_the_verdict_and_is_stated(
+    share: str, verdict: str, service_day: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "r.html"
+    assert main(["report", str(service_day), "--out", str(out), "--sla-share", share]) == 0
+    first = next(f for f in findings(out) if "First response" in f)
+    pct = f"{float(share.rstrip('%')) / (100 if '%' in share else 1):.0%}"
+    assert first.startswith(f"{verdict}: ") and f"the report asks for {pct}" in first
+    assert f"at least {pct} of the messages" in out.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [("0", "must be > 0%"), ("150%", "must be >= 0% and <= 100%"), ("lots", "a percentage")],
+)
+def test_sla_share_rejects_bad_values_with_exit_2(
+    value: str, message: str, service_day: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["report", str(service_day), "--sla-share", value]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_a_run_without_report_removes_the_report_of_the_previous_run(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    assert main(["run", str(SERVICE_DAY), "--out", str(out), "-q", "--report"]) == 0
+    assert (out / "report.html").is_file() and (out / "report_figures" / "agents.png").is_file()
+    assert main(["run", str(SERVICE_DAY), "--out", str(out), "-q", "--seed", "2"]) == 0
+    assert not (out / "report.html").exists() and not (out / "report_figures").exists()
+    assert (out / "summary.json").is_file()
+
+
+def test_a_failed_run_keeps_the_previous_outputs_and_their_report(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    assert main(["run", str(SERVICE_DAY), "--out", str(out), "-q", "--report"]) == 0
+    page = (out / "report.html").read_bytes()
+    bad = ["--set", "service.shifts[0].agents=-1"]
+    assert main(["run", str(SERVICE_DAY), "--out", str(out), "-q", *bad]) == 2
+    assert (out / "report.html").read_bytes() == page
+
+
+# --- staffing and cascades ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def staffing(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("staffing")
+    target = ["--target", "80% within 15 min", "--replications", "2"]
+    assert main(["staff", str(SERVICE_DAY), *target, "--out", str(out), "-q", "--report"]) == 0
+    return out
+
+
+def edit_csv(path: Path, row: int, column: str, value: str) -> None:
+    """Set one cell of a CSV file (row 1 = the first data row)."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    col = lines[0].split(",").index(column)
+    cells = lines[row].split(",")
+    cells[col] = value
+    lines[row] = ",".join(cells)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_staff_report_draws_required_agents_and_follows_the_csv(
+    staffing: Path, tmp_path: Path
+) -> None:
+    assert (staffing / "report_figures" / "agents_required.svg").is_file()
+    assert (staffing / "report_figures" / "roster_shifts.svg").is_file()
+    before = findings(staffing / "report.html")
+    assert (
+        before[0].startswith("met: Roster: meets the staffing target") and "24 of 24" in before[0]
+    )
+    run = copy_of(staffing, tmp_path)
+    figure = (run / "report_figures" / "agents_required.svg").read_bytes()
+    edit_csv(run / "staffing.csv", 11, "roster_met", "False")  # 10:00
+    edit_csv(run / "staffing.csv", 11, "roster_service_level", "0.5")
+    build_report(run)
+    after = findings(run / "report.html")
+    assert after[0].startswith("missed: ") and "23 of 24" in after[0]
+    assert "missed at 10:00 (lowest service level 50%)" in after[0]
+    assert (run / "report_figures" / "agents_required.svg").read_bytes() != figure
+
+
+CASCADE_CSV = """campaign,launch_date,generation,participants,follows,sharers,shares,reached,\
+joined,effective_r
+抽奖,2013-06-01,0,1000,0,100,900,800,500,0.5
+抽奖,2013-06-01,1,500,400,50,450,400,250,0.5
+抽奖,2013-06-01,2,250,200,0,0,0,0,0.0
+"""
+
+
+def test_cascade_report_sums_generations_and_follows_the_csv(tmp_path: Path) -> None:
+    (tmp_path / "cascades.csv").write_text(CASCADE_CSV, encoding="utf-8")
+    report = build_report(tmp_path)
+    (finding,) = findings(report.path)
+    assert "1,000 participants on the day became 1,750 over 3 generations (x1.75)" in finding
+    assert "effective R 0.50 (dies out)" in finding and "600 follows" in finding
+    figure = (tmp_path / "report_figures" / "cascades.svg").read_bytes()
+    edit_csv(tmp_path / "cascades.csv", 2, "participants", "5000")
+    build_report(tmp_path)
+    assert (tmp_path / "report_figures" / "cascades.svg").read_bytes() != figure
+
+
+# --- replications, comparisons, sweeps, load tests ---------------------------------------------
+
+
+def write_rows(path: Path, header: str, rows: list[str]) -> Path:
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    return path
+
+
+def test_replication_bands_narrow_and_follow_the_rows(tmp_path: Path) -> None:
+    values = [(0.95, 40), (0.93, 50), (0.97, 45), (0.94, 44)]
+    header = "run_id,replication,sla_first_response_met,sla_first_response_target_minutes,"
+    header += "backlog_max"
+    rows = [f"x,{i},{v},15,{b}" for i, (v, b) in enumerate(values)]
+    csv = write_rows(tmp_path / "replications.csv", header, rows)
+    mean, low, high = running_ci(np.asarray([v for v, _ in values]))
+    assert mean[0] == low[0] == high[0] == 0.95  # one replication: no interval yet
+    assert (high - low)[-1] < (high - low)[1]
+    sla, widths = findings(build_report(tmp_path).path)
+    assert sla.startswith("met: First response over 4 replications: 94.7% of messages within")
+    assert "the whole CI above it" in sla and "most messages waiting 44.8 ±" in widths
+    figure = (tmp_path / "report_figures" / "replication_bands.svg").read_bytes()
+    edit_csv(csv, 2, "sla_first_response_met", "0.70")
+    assert findings(build_report(tmp_path).path)[0].startswith("unsure: ")  # CI straddles 90%
+    assert (tmp_path / "report_figures" / "replication_bands.svg").read_bytes() != figure
+
+
+COMPARISON_HEADER = (
+    "variant,scenario,metric,n,mean,std,ci_low,ci_high,halfwidth,diff_mean,diff_std,"
+    "diff_ci_low,diff_ci_high,rank,p_best"
+)
+
+
+def test_comparison_judges_each_variant_and_names_clear_differences(tmp_path: Path) -> None:
+    csv = write_rows(
+        tmp_path / "comparison.csv",
+        COMPARISON_HEADER,
+        [
+            "base,s,fans_final,5,1000,10,990,1010,10,,,,,2,0.1",
+            "more,s,fans_final,5,1200,10,1190,1210,10,200,5,190,210,1,0.9",
+            "base,s,sla_first_response_met,5,0.80,0.01,0.78,0.82,0.02,,,,,,",
+            "more,s,sla_first_response_met,5,0.93,0.01,0.91,0.95,0.02,0.13,0.01,0.11,0.15,,",
+        ],
+    )
+    lines = findings(build_report(tmp_path).path)
+    assert lines[0].startswith("missed: First response, base: 80.0%")
+    assert lines[1].startswith("met: First response, more: 93.0%")
+    assert "Best by fans_final: more (mean 1,200, probability of being best 90%" in lines[2]
+    assert "more fans_final +200 [+190, +210]" in lines[3]
+    assert "more sla_first_response_met +13.0 points" in lines[3]
+    figure = (tmp_path / "report_figures" / "comparison.svg").read_bytes()
+    edit_csv(csv, 2, "ci_high", "1400")
+    build_report(tmp_path)
+    assert (tmp_path / "report_figures" / "comparison.svg").read_bytes() != figure
+
+
+def test_sweep_finds_its_grid_columns_and_the_points_that_meet_the_target(
+    tmp_path: Path,
+) -> None:
+    header = "run_id,scenario,replication,seed,params_hash,version,service.shifts[0].agents,"
+    header += "fans_mean,sla_first_response_met,backlog_max"
+    rows = [
+        f"r{a},s,{r},1,h,0.1,{a},1,{sla},{60 - a}"
+        for a, slas in ((3, (0.70, 0.71, 0.72)), (5, (0.92, 0.93, 0.94)))
+        for r, sla in enumerate(slas)
+    ]
+    csv = write_rows(tmp_path / "grid.csv", header, rows)
+    assert grid_columns(RunFolder(tmp_path, {"sweep.csv": "grid.csv"}).table("sweep.csv")) == [
+        "service.shifts[0].agents"
+    ]
+    report = build_report(tmp_path, tmp_path / "grid.html", files={"sweep.csv": "grid.csv"})
+    (line,) = [f for f in findings(report.path) if "grid points" in f]
+    assert line.startswith("met: First response: 1 of 2 grid points meet 90%")
+    assert "met: service.shifts[0].agents = 5 (93.0%)" in line
+    assert "missed: service.shifts[0].agents = 3 (71.0%)" in line
+    figure = (tmp_path / "grid_figures" / "sweep.svg").read_bytes()
+    edit_csv(csv, 1, "backlog_max", "99")
+    build_report(tmp_path, tmp_path / "grid.html", files={"sweep.csv": "grid.csv"})
+    assert (tmp_path / "grid_figures" / "sweep.svg").read_bytes() != figure
+
+
+def test_sweep_report_needs_a_csv_table_and_says_so_before_running(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "grid.parquet"
+    argv = ["sweep", str(SERVICE_DAY), "--grid", "service.shifts[0].agents=3,4", "--out", str(out)]
+    assert main([*argv, "--report"]) == 2
+    assert "--out: --report draws from a .csv table" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_load_test_report_reads_the_load_report_and_the_records(tmp_path: Path) -> None:
+    run = tmp_path / "lt"
+    write_records(run)
+    assert main(["loadreport", str(run), "--report"]) == 0
+    names = sorted(p.stem for p in (run / "report_figures").glob("*.svg"))
+    assert names == ["loadtest_counts", "loadtest_latency", "loadtest_over_time"]
+    lines = findings(run / "report.html")
+    rep = json.loads((run / "loadreport.json").read_text(encoding="utf-8"))
+    p99 = rep["latency_from_intended_ms"]["p99"] / 1000
+    back_end = next(f for f in lines if "Back end:" in f)
+    assert back_end.startswith("missed: ") and f"p99 from intended time {p99:,.2f} s" in back_end
+    assert any(f.startswith("info: Locust's own p99 (from send)") for f in lines)
+    figure = (run / "report_figures" / "loadtest_latency.svg").read_bytes()
+    rep["latency_from_intended_ms"]["p99"] = 1.0
+    rep["failed"] = 0
+    (run / "loadreport.json").write_text(json.dumps(rep), encoding="utf-8")
+    build_report(run)
+    assert next(f for f in findings(run / "report.html") if "Back end:" in f).startswith("met: ")
+    assert (run / "report_figures" / "loadtest_latency.svg").read_bytes() != figure
+    for name in run.glob("messages-*.csv"):
+        name.unlink()
+    report = build_report(run)
+    assert "no figure over time" in report.path.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("verdicts", "headline"),
+    [
+        ((), "No target to judge in this run's files."),
+        (("met", "met", "info"), "All 2 targets met."),
+        (("met", "missed"), "1 of 2 targets missed."),
+        (("met", "missed", "unsure"), "Of 3 targets: 1 met, 1 missed, 1 unsure."),
+    ],
+)
+def test_the_headline_counts_the_verdicts(verdicts: tuple[str, ...], headline: str) -> None:
+    assert _headline(tuple(Finding(v, "x") for v in verdicts)) == headline

@@ -1,13 +1,16 @@
 """Each kind of report opened in headless chromium: figures visible, no errors, nothing fetched.
 
-Kinds for now: a growth run (the flagship, 99 days), a service day, the festival surge and a
-short growth run with Chinese channel and phase names. Screenshots go to the test's temporary
-folder (the path is printed with `pytest -s`).
+Kinds: a growth run (the flagship, 99 days); a service day planned three ways in one folder (the
+run, `fansim staff`, replications with confidence bands); the festival surge; a short growth
+run with Chinese channel and phase names; a campaign cascade; a load test (`fansim loadreport`
+on toy records, tests/loadtest_records.py); a comparison of two variants; a sweep. Each kind is
+the steps that fill its folder, the last one a command run with `--report`. Screenshots go to
+the test's temporary folder (the path is printed with `pytest -s`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,25 +19,85 @@ from playwright.sync_api import BrowserContext
 
 from sim.cli.main import main
 from tests.browser import chromium, visit
+from tests.loadtest_records import write_records
 
 REPO = Path(__file__).parents[1]
-KINDS = {
-    "flagship": REPO / "scenarios" / "xiaomi_2013q1.toml",
-    "service_day": REPO / "scenarios" / "xiaomi_service_2013.toml",
-    "festival": REPO / "scenarios" / "mifan_festival_2013.toml",
-    "chinese_names": REPO / "tests" / "data" / "report_cjk.toml",
+SCENARIOS = REPO / "scenarios"
+SERVICE_DAY = str(SCENARIOS / "xiaomi_service_2013.toml")
+NINE_AGENTS = str(REPO / "tests" / "data" / "service_9_agents.toml")
+ONE_WORKER = ["--workers", "1"]
+
+Step = Callable[[Path], list[str] | None]  # a command's arguments, or None after doing the work
+
+
+def _run(scenario: Path | str) -> Step:
+    return lambda d: ["run", str(scenario), "-q", "--out", str(d)]
+
+
+def _records(d: Path) -> None:
+    write_records(d)
+
+
+def _compare(d: Path) -> list[str]:
+    return [
+        "compare",
+        SERVICE_DAY,
+        NINE_AGENTS,
+        "--replications",
+        "2",
+        *ONE_WORKER,
+        "--out",
+        str(d),
+    ]
+
+
+def _sweep(d: Path) -> list[str]:
+    grid = ["--grid", "service.shifts[0].agents=3,5", "--replications", "2"]
+    return ["sweep", SERVICE_DAY, *grid, *ONE_WORKER, "--out", str(d / "sweep.csv")]
+
+
+STAFF = ["--target", "80% within 15 min", "--replications", "2", "-q"]
+KINDS: dict[str, tuple[list[Step], str]] = {
+    "flagship": ([_run(SCENARIOS / "xiaomi_2013q1.toml")], "report.html"),
+    "service_day_planned": (
+        [
+            _run(SERVICE_DAY),
+            lambda d: ["staff", SERVICE_DAY, *STAFF, "--out", str(d)],
+            lambda d: [
+                "run",
+                SERVICE_DAY,
+                "--replications",
+                "3",
+                *ONE_WORKER,
+                "-q",
+                "--out",
+                str(d),
+            ],
+        ],
+        "report.html",
+    ),
+    "festival": ([_run(SCENARIOS / "mifan_festival_2013.toml")], "report.html"),
+    "chinese_names": ([_run(REPO / "tests" / "data" / "report_cjk.toml")], "report.html"),
+    "cascades": ([_run(SCENARIOS / "weibo_repost_lottery_2013.toml")], "report.html"),
+    "loadtest": ([_records, lambda d: ["loadreport", str(d)]], "report.html"),
+    "compare": ([_compare], "report.html"),
+    "sweep": ([_sweep], "sweep.html"),
 }
 MAX_BYTES = 5_000_000
 
 
 @pytest.fixture(scope="module")
 def reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """One run folder with its report per kind (`fansim run --report`)."""
+    """One folder with its report per kind (the last step's command gets `--report`)."""
     out = {}
-    for kind, scenario in KINDS.items():
+    for kind, (steps, page) in KINDS.items():
         folder = tmp_path_factory.mktemp(kind)
-        assert main(["run", str(scenario), "--out", str(folder), "-q", "--report"]) == 0
-        out[kind] = folder / "report.html"
+        for i, step in enumerate(steps):
+            argv = step(folder)
+            if argv is not None:
+                report = ["--report"] if i == len(steps) - 1 else []
+                assert main([*argv, *report]) == 0
+        out[kind] = folder / page
     return out
 
 
@@ -49,7 +112,8 @@ def test_report_opens_with_every_figure_visible(
     kind: str, reports: dict[str, Path], browser: BrowserContext, tmp_path: Path
 ) -> None:
     report = reports[kind]
-    expected = sorted(p.stem for p in (report.parent / "report_figures").glob("*.png"))
+    figures = report.parent / f"{report.stem}_figures"
+    expected = sorted(p.stem for p in figures.glob("*.png"))
     assert expected, "the report drew no figure"
     with visit(browser, report.as_uri()) as seen:
         page = seen.page

@@ -16,6 +16,12 @@ from typing import TYPE_CHECKING, Any
 from rich.console import Console
 from rich.table import Table
 
+from sim.cli.report import (
+    add_report_option,
+    check_sweep_report,
+    finish_report,
+    finish_sweep_report,
+)
 from sim.experiments.executors import default_workers
 from sim.experiments.progress import RunProgress
 from sim.experiments.table import write_rows
@@ -171,7 +177,7 @@ def run_replications(args: argparse.Namespace, console: Console) -> int:
         if args.halfwidth and not rows.attrs["halfwidth_met"]:
             console.print(f"half-width not reached within {args.max_replications} replications")
         console.print(f"wrote {rows_path}, {summary_path}")
-    return 0
+    return finish_report(args, args.out, console)
 
 
 def _rank(text: str) -> tuple[str, bool]:
@@ -212,7 +218,7 @@ def _cmd_compare(args: argparse.Namespace, console: Console) -> int:
     write_rows(out_path, _records(table))
     _print_comparison(console, table, args.replications, metric, maximize)
     console.print(f"wrote {out_path}, {runs_path}")
-    return 0
+    return finish_report(args, args.out, console)
 
 
 def _print_comparison(
@@ -247,6 +253,7 @@ def _print_comparison(
 def _cmd_sweep(args: argparse.Namespace, console: Console) -> int:
     from sim import api
 
+    check_sweep_report(args)
     try:
         with RunProgress("sweep") as bar:
             rows = api.sweep(
@@ -259,7 +266,7 @@ def _cmd_sweep(args: argparse.Namespace, console: Console) -> int:
         f"{runs} grid points x {args.replications} replications = {len(rows)} rows; "
         f"wrote {args.out}"
     )
-    return 0
+    return finish_sweep_report(args, console)
 
 
 def add_commands(sub: Any) -> None:
@@ -291,6 +298,7 @@ def add_commands(sub: Any) -> None:
     )
     cmp.add_argument("--out", type=Path, default=Path("out/compare"), help="folder (out/compare)")
     _add_execution(cmp)
+    add_report_option(cmp)
 
     sw = sub.add_parser("sweep", help="full factorial of parameter values x replications")
     sw.add_argument("scenario", type=Path, help="scenario TOML file")
@@ -310,6 +318,7 @@ def add_commands(sub: Any) -> None:
         help="table file, .csv or .parquet (default out/sweep.csv)",
     )
     _add_execution(sw)
+    add_report_option(sw, "OUT with .html (a .csv OUT only)")
 
 
 COMMANDS: dict[str, Command] = {"compare": _cmd_compare, "sweep": _cmd_sweep}

@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 
 from rich.console import Console
 
+from sim.cli.report import add_report_option, finish_report
 from sim.errors import Problem, ScenarioError
 from sim.model.engine import RunSpec, run_one
 from sim.results.server_tables import profile_rows
@@ -123,6 +124,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     lr.add_argument("--queue-limit", type=_count, default=1024, help="model: per instance")
     lr.add_argument("--dedup", action=argparse.BooleanOptionalAction, default=True)
     lr.add_argument("--window", type=_number(0, False), help="capacity window (s; 5 or the step)")
+    add_report_option(lr, "RUN_DIR/report.html")
 
 
 def _loopback(host: str) -> bool:
@@ -255,7 +257,8 @@ def cmd_loadreport(args: argparse.Namespace, console: Console) -> int:
         "window": args.window,
     }
     cmd = [sys.executable, "-m", "loadtests.report", str(args.run_dir), json.dumps(options)]
-    return subprocess.run(cmd, check=False).returncode
+    code = subprocess.run(cmd, check=False).returncode
+    return code or finish_report(args, args.run_dir, console)
 
 
 COMMANDS: dict[str, Command] = {"loadtest": cmd_loadtest, "loadreport": cmd_loadreport}

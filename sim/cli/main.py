@@ -20,7 +20,7 @@ from sim.cli import experiments, staff
 from sim.cli.loadtest import COMMANDS as LOADTEST_COMMANDS
 from sim.cli.loadtest import add_parsers as add_loadtest_parsers
 from sim.cli.progress import DayProgress
-from sim.cli.report import add_report_option, add_report_parser, cmd_report, write_report
+from sim.cli.report import add_report_option, add_report_parser, cmd_report, finish_report
 from sim.cli.signals import Terminated, exit_code, interrupted_message, sigterm_raises
 from sim.errors import Problem, ScenarioError
 from sim.experiments.calibration import calibrate, calibration_markdown
@@ -260,9 +260,7 @@ def _cmd_run(args: argparse.Namespace, console: Console) -> int:
     if not args.quiet:
         _print_summary(console, clean(summary))
         console.print("wrote " + ", ".join(str(p) for p in paths))
-    if args.report:
-        return write_report(args.out, console)
-    return 0
+    return finish_report(args, args.out, console)
 
 
 def _cmd_validate(args: argparse.Namespace, console: Console) -> int:

@@ -16,6 +16,7 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
+from sim.cli.report import add_report_option, finish_report
 from sim.dists import Empirical
 from sim.errors import ScenarioError
 from sim.results.provenance import params_hash
@@ -149,6 +150,7 @@ def add_parsers(sub: Any) -> None:
         help='opening hours, e.g. "08:00-24:00" (default: all day)',
     )
     _common(st, 10, "out/staff", "scenario.seed")
+    add_report_option(st)
 
     sz = sub.add_parser(
         "size-servers",
@@ -236,7 +238,7 @@ def _cmd_staff(args: argparse.Namespace, console: Console) -> int:
         totals = staffing_totals(plan)
         console.print(", ".join(f"{k} {_fmt(v)}" for k, v in totals.items()))
         console.print("wrote " + ", ".join(str(p) for p in paths))
-    return 0
+    return finish_report(args, args.out, console)
 
 
 def _cmd_size_servers(args: argparse.Namespace, console: Console) -> int:

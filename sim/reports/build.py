@@ -8,7 +8,7 @@ and needs nothing else.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,9 +16,9 @@ from sim.errors import Problem, ScenarioError
 from sim.reports.fonts import find_cjk_font, rc_params
 from sim.reports.page import FigureHtml, Page, SectionHtml, render
 from sim.reports.plotting import export, style
-from sim.reports.registry import PLANNED, SECTIONS
+from sim.reports.registry import SECTIONS
 from sim.reports.run_folder import RunFolder
-from sim.reports.section import Finding, Section
+from sim.reports.section import Finding, ReportOptions, Section
 
 __all__ = ["Report", "build_report"]
 
@@ -43,7 +43,7 @@ def _header(folder: RunFolder) -> tuple[str, str, str]:
     summary = folder.json("summary.json") if folder.has("summary.json") else {}
     scenario = folder.json("scenario.json") if folder.has("scenario.json") else {}
     meta = scenario.get("scenario", {}) if isinstance(scenario.get("scenario"), dict) else {}
-    name = summary.get("scenario") or meta.get("name") or folder.path.name
+    name = summary.get("scenario") or meta.get("name") or _scenario_in_tables(folder)
     bits = [
         " to ".join(str(d) for d in (meta.get("start"), meta.get("end")) if d),
         f"{summary['days']} day{'s' if summary['days'] != 1 else ''}" if "days" in summary else "",
@@ -59,6 +59,19 @@ def _header(folder: RunFolder) -> tuple[str, str, str]:
     )
 
 
+def _scenario_in_tables(folder: RunFolder) -> str:
+    """The scenario a folder without summary.json is about (load test, experiments' tables)."""
+    if folder.has("loadreport.json"):
+        name = folder.field("loadreport.json", "profile.scenario")
+        if name:
+            return f"load test of {name}"
+    for table in ("replications.csv", "comparison.csv", "sweep.csv"):
+        if folder.has(table) and folder.table(table).has("scenario"):
+            names = dict.fromkeys(folder.table(table).text("scenario").tolist())
+            return ", ".join(names) or folder.path.name
+    return folder.path.name
+
+
 def _clear_old(figures_dir: Path, keep: set[Path]) -> None:
     """Remove figures an earlier report left that this one did not draw (e.g. fewer windows)."""
     if figures_dir.is_dir():
@@ -68,7 +81,11 @@ def _clear_old(figures_dir: Path, keep: set[Path]) -> None:
 
 
 def build_report(
-    run_dir: Path, out: Path | None = None, sections: Sequence[Section] = SECTIONS
+    run_dir: Path,
+    out: Path | None = None,
+    sections: Sequence[Section] = SECTIONS,
+    options: ReportOptions | None = None,
+    files: Mapping[str, str] | None = None,
 ) -> Report:
     """Draw the report of a run folder.
 
@@ -76,12 +93,16 @@ def build_report(
         run_dir: the folder a `fansim` command wrote.
         out: the HTML file (default `run_dir/report.html`).
         sections: the sections to try, in order (default: the registry).
+        options: how findings are judged (the SLA share), stated at the top of the page.
+        files: the folder's file for a name sections read, where it differs (`fansim sweep
+            --out grid.csv`: {"sweep.csv": "grid.csv"}).
 
     Raises:
         ScenarioError: the folder is missing, holds none of the files any section needs, or a
             file is malformed (naming the file and column).
     """
-    folder = RunFolder(run_dir)
+    folder = RunFolder(run_dir, files)
+    options = options if options is not None else ReportOptions()
     out = out if out is not None else run_dir / "report.html"
     if not any(folder.has(n) for s in sections for n in s.needs):
         wanted = sorted({n for s in sections for n in s.needs})
@@ -110,7 +131,7 @@ def build_report(
             )
             continue
         with style(rc):
-            result = section.build(folder)
+            result = section.build(folder, options)
         figs = []
         for f in result.figures:
             png, svg = export(f, rc)
@@ -124,19 +145,20 @@ def build_report(
         drawn.append(SectionHtml(section.key, section.title, tuple(figs), result.notes))
         findings += result.findings
     _clear_old(figures_dir, set(written))
-    for title, name, command in PLANNED:
-        skipped.append(
-            f"{title}: {name} is present, but this version cannot draw it yet."
-            if folder.has(name)
-            else f"{title}: needs {name} (written by {command})."
-        )
     if cjk is None:
         skipped.append(
             "No CJK font found: Chinese names in figures show as boxes; `make fonts` installs one."
         )
     title, subtitle, meta = _header(folder)
     sources = tuple(sorted({n for s in sections for n in s.needs if folder.has(n)}))
-    page = Page(title, subtitle, meta, tuple(findings), tuple(drawn), tuple(skipped), sources)
+    criteria = (
+        f"A response target counts as met when at least {options.sla_share:.0%} of the messages "
+        "routed to agents meet it (--sla-share); with replications, when the whole 95% "
+        "confidence interval does."
+    )
+    page = Page(
+        title, subtitle, meta, criteria, tuple(findings), tuple(drawn), tuple(skipped), sources
+    )
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(render(page), encoding="utf-8")
     return Report(out, tuple(written), tuple(skipped))

@@ -11,7 +11,7 @@ import numpy as np
 from sim.reports import plotting as plot
 from sim.reports.periods import with_end
 from sim.reports.run_folder import RunFolder, Table
-from sim.reports.section import Finding, Section, SectionResult
+from sim.reports.section import Finding, ReportOptions, Section, SectionResult
 
 __all__ = ["GROWTH"]
 
@@ -131,7 +131,7 @@ def _findings(daily: Table) -> tuple[Finding, ...]:
     return tuple(out)
 
 
-def _build(folder: RunFolder) -> SectionResult:
+def _build(folder: RunFolder, options: ReportOptions) -> SectionResult:
     daily = folder.table("daily.csv")
     if daily.rows < 2 or not daily.has("follows", "unfollows", "net_follows"):
         return SectionResult(notes=("A run of one day or a fixed fan base: no growth to draw.",))

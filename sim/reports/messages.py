@@ -19,7 +19,7 @@ from sim.reports.plotting import (
     new_figure,
 )
 from sim.reports.run_folder import RunFolder, Table
-from sim.reports.section import Finding, Section, SectionResult
+from sim.reports.section import Finding, ReportOptions, Section, SectionResult
 
 __all__ = ["MESSAGES"]
 
@@ -112,7 +112,7 @@ def _findings(summary: dict[str, object]) -> tuple[Finding, ...]:
     )
 
 
-def _build(folder: RunFolder) -> SectionResult:
+def _build(folder: RunFolder, options: ReportOptions) -> SectionResult:
     ts = folder.table("timeseries.csv")
     if ts.rows == 0:
         return SectionResult(notes=("timeseries.csv has no rows.",))

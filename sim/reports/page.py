@@ -26,7 +26,8 @@ margin-top:2.2rem}h3{font-size:1rem;margin:.2rem 0}.meta{color:#666;font-size:.8
 .summary ul{list-style:none;padding-left:0}.summary li{margin:.35rem 0}
 .badge{display:inline-block;min-width:4.2rem;text-align:center;border-radius:3px;
 font-size:.75rem;font-weight:bold;padding:.05rem .3rem;margin-right:.5rem;color:#fff}
-.met{background:#1b7f4b}.missed{background:#b3261e}.info{background:#6b7280}
+.met{background:#1b7f4b}.missed{background:#b3261e}.unsure{background:#a15c00}
+.info{background:#6b7280}
 figure{margin:1rem 0 1.6rem}figure img{width:100%;height:auto;display:block}
 figcaption{color:#555;font-size:.85rem}.note{color:#666;font-style:italic}
 nav a{margin-right:.8rem}
@@ -61,6 +62,7 @@ class Page:
     title: str
     subtitle: str
     meta: str
+    criteria: str
     findings: tuple[Finding, ...]
     sections: tuple[SectionHtml, ...]
     not_shown: tuple[str, ...]
@@ -91,7 +93,7 @@ def _figure(f: FigureHtml) -> str:
 
 
 def _finding(f: Finding) -> str:
-    label = {"met": "met", "missed": "missed", "info": "fact"}[f.verdict]
+    label = {"met": "met", "missed": "missed", "unsure": "unsure", "info": "fact"}[f.verdict]
     return f'<li><span class="badge {f.verdict}">{label}</span>{html.escape(f.text)}</li>'
 
 
@@ -100,9 +102,13 @@ def _headline(findings: tuple[Finding, ...]) -> str:
     if not judged:
         return "No target to judge in this run's files."
     met = sum(f.verdict == "met" for f in judged)
+    missed = sum(f.verdict == "missed" for f in judged)
     if met == len(judged):
         return f"All {len(judged)} targets met."
-    return f"{len(judged) - met} of {len(judged)} targets missed."
+    unsure = len(judged) - met - missed
+    if not unsure:
+        return f"{missed} of {len(judged)} targets missed."
+    return f"Of {len(judged)} targets: {met} met, {missed} missed, {unsure} unsure."
 
 
 def render(page: Page) -> str:
@@ -120,6 +126,7 @@ def render(page: Page) -> str:
         f'<p class="meta">{e(page.meta)}</p>',
         '<section class="summary" id="summary"><h2>What it means</h2>',
         f"<p><strong>{e(_headline(page.findings))}</strong></p>",
+        f'<p class="meta" id="criteria">{e(page.criteria)}</p>',
         "<ul>" + "".join(_finding(f) for f in page.findings) + "</ul></section>",
         f"<nav>{nav}</nav>",
     ]

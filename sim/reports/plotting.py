@@ -77,15 +77,19 @@ class FigureOut:
     figure: Figure
 
 
-def new_figure(rows: int = 1, height: float = 3.0) -> tuple[Figure, list[Axes]]:
-    """A figure of `rows` stacked axes sharing x, drawn by Agg.
+def new_figure(
+    rows: int = 1, height: float = 3.0, columns: int = 1, share_x: bool = True
+) -> tuple[Figure, list[Axes]]:
+    """A figure of `rows` x `columns` axes drawn by Agg, returned row by row.
+
+    x is shared down each column unless `share_x` is False.
 
     Call it inside the report's `rc_context` (the builder does), so fonts and styles apply.
     """
     fig = Figure(figsize=(9.0, 0.6 + height * rows), layout="constrained")
     FigureCanvasAgg(fig)
-    axes = fig.subplots(rows, 1, sharex=True, squeeze=False)[:, 0].tolist()
-    return fig, axes
+    grid = fig.subplots(rows, columns, sharex="col" if share_x else False, squeeze=False)
+    return fig, [ax for row in grid for ax in row]
 
 
 def date_axis(ax: Axes, times: NDArray[np.datetime64]) -> None:

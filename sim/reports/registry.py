@@ -1,4 +1,4 @@
-"""The report's sections, in reading order, and those still to come.
+"""The report's sections, in reading order.
 
 To add a section: write a module with a `Section` (the files it needs, a build function) and
 list it here. A section whose files are missing from the run folder is skipped with a note.
@@ -6,24 +6,30 @@ list it here. A section whose files are missing from the run folder is skipped w
 
 from __future__ import annotations
 
+from sim.reports.cascades import CASCADES
+from sim.reports.comparison import COMPARISON
 from sim.reports.growth import GROWTH
+from sim.reports.loadtest import LOADTEST
 from sim.reports.messages import MESSAGES
+from sim.reports.replications import REPLICATIONS
 from sim.reports.section import Section
 from sim.reports.service import AGENTS, QUEUE
+from sim.reports.staffing import STAFFING
 from sim.reports.surge import SURGE
+from sim.reports.sweep import SWEEP
 
-__all__ = ["PLANNED", "SECTIONS"]
+__all__ = ["SECTIONS"]
 
-SECTIONS: tuple[Section, ...] = (GROWTH, MESSAGES, QUEUE, AGENTS, SURGE)
-
-# (title, file, command) of sections whose data other commands will write; the report names
-# them when their file is missing, and says it cannot draw them yet when the file is present.
-PLANNED: tuple[tuple[str, str, str], ...] = (
-    ("Agents on duty vs required", "staffing.csv", "fansim staff"),
-    ("Campaign cascades by generation", "cascades.csv", "fansim run (cascades)"),
-    (
-        "Load test: offered vs sent, latency, model vs measurement",
-        "loadreport.json",
-        "fansim loadreport",
-    ),
+SECTIONS: tuple[Section, ...] = (
+    GROWTH,
+    MESSAGES,
+    QUEUE,
+    AGENTS,
+    STAFFING,
+    SURGE,
+    CASCADES,
+    LOADTEST,
+    REPLICATIONS,
+    COMPARISON,
+    SWEEP,
 )

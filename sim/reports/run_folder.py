@@ -108,21 +108,44 @@ class RunFolder:
 
     Args:
         path: the folder `fansim run --out` (or a later command) wrote.
+        files: the file to read for a name, where the command let the user choose it.
 
     Raises:
         ScenarioError: the folder does not exist.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, files: Mapping[str, str] | None = None) -> None:
         if not path.is_dir():
             raise ScenarioError([Problem("DIR", "must be an existing run folder", str(path), True)])
         self.path = path
+        self._files = dict(files or {})
         self._json: dict[str, dict[str, Any]] = {}
         self._tables: dict[str, Table] = {}
 
     def has(self, name: str) -> bool:
         """True when the folder holds the file `name`."""
-        return (self.path / name).is_file()
+        return (self.path / self._files.get(name, name)).is_file()
+
+    def glob(self, pattern: str) -> list[str]:
+        """Names of the folder's files matching `pattern` (e.g. `messages-*.csv`), sorted."""
+        return sorted(p.name for p in self.path.glob(pattern) if p.is_file())
+
+    def concat(self, names: list[str]) -> Table:
+        """CSV files with the same header as one table (rows in the given file order)."""
+        tables = [self.table(n) for n in names]
+        header = list(tables[0].columns)
+        for t in tables[1:]:
+            if list(t.columns) != header:
+                raise ScenarioError([Problem(t.name, f"must have the header of {names[0]}")])
+
+        def joined(h: str) -> NDArray[Any]:
+            parts = [t.columns[h] for t in tables]
+            if len({p.dtype.kind for p in parts}) > 1:  # numbers in one file, text in another
+                parts = [p.astype(str) for p in parts]
+            return np.concatenate(parts)
+
+        cols = {h: joined(h) for h in header}
+        return Table(" + ".join(names), cols, sum(t.rows for t in tables))
 
     def missing(self, names: tuple[str, ...]) -> list[str]:
         """The files among `names` the folder lacks, in the given order."""
@@ -130,7 +153,7 @@ class RunFolder:
 
     def _read(self, name: str) -> str:
         try:
-            return (self.path / name).read_text(encoding="utf-8")
+            return (self.path / self._files.get(name, name)).read_text(encoding="utf-8")
         except FileNotFoundError:
             raise ScenarioError(
                 [Problem(name, "file is missing from the run folder", str(self.path), True)]

@@ -15,7 +15,29 @@ from typing import Literal
 from sim.reports.plotting import FigureOut
 from sim.reports.run_folder import RunFolder
 
-__all__ = ["Finding", "Section", "SectionResult"]
+__all__ = [
+    "DEFAULT_SLA_SHARE",
+    "Finding",
+    "ReportOptions",
+    "Section",
+    "SectionResult",
+    "judge_share",
+]
+
+DEFAULT_SLA_SHARE = 0.9
+
+
+@dataclass(frozen=True)
+class ReportOptions:
+    """How the report judges what it draws (the same for every section).
+
+    Attributes:
+        sla_share: the share of messages that must meet a response target for the target to
+            count as met (`--sla-share`). A scenario states the minutes, not the share, so the
+            report needs one; it is printed at the top of every report.
+    """
+
+    sla_share: float = DEFAULT_SLA_SHARE
 
 
 @dataclass(frozen=True)
@@ -23,11 +45,12 @@ class Finding:
     """One line of the decision summary at the top of the report.
 
     Attributes:
-        verdict: `met` / `missed` for a target, `info` for a plain fact.
+        verdict: `met` / `missed` for a target, `unsure` when a confidence interval straddles
+            the target (more replications would tell), `info` for a plain fact.
         text: the sentence, with the numbers and the margin (e.g. "over by 4.2 min").
     """
 
-    verdict: Literal["met", "missed", "info"]
+    verdict: Literal["met", "missed", "unsure", "info"]
     text: str
 
 
@@ -49,12 +72,35 @@ class Section:
         title: heading.
         needs: files the section reads; all must be in the run folder.
         made_by: the command that writes them, for the note when they are missing.
-        build: draws the section from the folder (called inside the report's matplotlib
-            settings, so fonts and styles apply).
+        build: draws the section from the folder with the report's options (called inside the
+            report's matplotlib settings, so fonts and styles apply).
     """
 
     key: str
     title: str
     needs: tuple[str, ...]
     made_by: str
-    build: Callable[[RunFolder], SectionResult] = field(repr=False)
+    build: Callable[[RunFolder, ReportOptions], SectionResult] = field(repr=False)
+
+
+def judge_share(
+    low: float, high: float, share: float
+) -> tuple[Literal["met", "missed", "unsure"], str]:
+    """Verdict and margin of a met-the-target share (or its CI `low`..`high`) against `share`.
+
+    One run gives `low == high`. With replications, the target is met when the whole 95% CI
+    is at or above `share`, missed when it is all below, and unsure otherwise.
+    """
+    ci = low != high
+    if low >= share:
+        gap = f"{(low - share) * 100:.1f} points"
+        return "met", f"met, the whole CI above it, its bottom by {gap}" if ci else f"met by {gap}"
+    if high < share:
+        gap = f"{(share - high) * 100:.1f} points"
+        return "missed", f"missed, the whole CI below it, its top by {gap}" if ci else (
+            f"short by {gap}"
+        )
+    return "unsure", (
+        f"unsure: the 95% CI {low:.1%} – {high:.1%} straddles {share:.0%}; more replications "
+        "would tell"
+    )

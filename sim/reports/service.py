@@ -2,7 +2,8 @@
 
 Drawn from timeseries.csv (per hour) and summary.json (the whole run's figures and the SLA
 targets in force, which phases may change on a date). The decision summary judges a target met
-when at least `SLA_SHARE` of messages meet it: a scenario states the minutes, not the share.
+when at least the report's `sla_share` of messages meet it (`--sla-share`, 90% by default): a
+scenario states the minutes, not the share.
 """
 
 from __future__ import annotations
@@ -25,11 +26,9 @@ from sim.reports.plotting import (
     target_line,
 )
 from sim.reports.run_folder import F64, RunFolder, Table
-from sim.reports.section import Finding, Section, SectionResult
+from sim.reports.section import Finding, ReportOptions, Section, SectionResult, judge_share
 
-__all__ = ["AGENTS", "QUEUE", "SLA_SHARE", "target_minutes"]
-
-SLA_SHARE = 0.9
+__all__ = ["AGENTS", "QUEUE", "target_minutes"]
 
 
 def target_minutes(value: Any, times: Times) -> F64:
@@ -42,7 +41,7 @@ def target_minutes(value: Any, times: Times) -> F64:
     return out
 
 
-def _queue(ts: Table, target: Any, phases: Phases) -> FigureOut:
+def _queue(ts: Table, target: Any, phases: Phases, share: float) -> FigureOut:
     hours = ts.times("hour")
     hourly = hourly_is_readable(hours)
     fig, (ab, ar, asla) = new_figure(rows=3, height=2.3)
@@ -79,7 +78,7 @@ def _queue(ts: Table, target: Any, phases: Phases) -> FigureOut:
     ar.set_ylim(bottom=0)
     legend_above(ar)
     asla.step(*with_end(times, sla), where="post", color=COLORS["human"], label="met")
-    limit_line(asla, SLA_SHARE, f"{SLA_SHARE:.0%}")
+    limit_line(asla, share, f"{share:.0%}")
     asla.set_ylim(-0.02, 1.02)
     asla.yaxis.set_major_formatter("{x:.0%}")
     asla.set_ylabel("met the target")
@@ -100,7 +99,8 @@ def _queue(ts: Table, target: Any, phases: Phases) -> FigureOut:
         f"Values for {per}. Top: messages waiting for an agent (shaded: the most at once). "
         "Middle: time to an agent's first response, by when the agent picked the message up; "
         "dashed: the target. Bottom: share of messages answered within the target (dashed: the "
-        f"{SLA_SHARE:.0%} the summary asks for). Gaps: no message answered (no agent on duty).",
+        f"{share:.0%} the summary asks for, --sla-share). Gaps: no message answered (no agent "
+        "on duty).",
         fig,
     )
 
@@ -150,15 +150,13 @@ def _target_text(value: Any) -> str:
     return ", ".join(f"{s['minutes']:g} min from {s['from']}" for s in value or [])
 
 
-def _sla_finding(what: str, met: Any, p90: Any, target: Any) -> Finding | None:
+def _sla_finding(what: str, met: Any, p90: Any, target: Any, share: float) -> Finding | None:
     if met is None:
         return None
-    verdict = "met" if met >= SLA_SHARE else "missed"
-    gap = (met - SLA_SHARE) * 100
+    verdict, margin = judge_share(met, met, share)
     text = (
         f"{what}: {met:.1%} of messages within {_target_text(target)} "
-        f"(the report asks for {SLA_SHARE:.0%}): {verdict}, "
-        f"{'by' if verdict == 'met' else 'short by'} {abs(gap):.1f} points"
+        f"(the report asks for {share:.0%}): {margin}"
     )
     if p90 is not None and isinstance(target, int | float):
         diff = p90 - target
@@ -167,22 +165,24 @@ def _sla_finding(what: str, met: Any, p90: Any, target: Any) -> Finding | None:
             f"; answered messages' 90th percentile {p90:.1f} min ({abs(diff):.1f} min {side} "
             "the target; abandoned messages count as missed)"
         )
-    return Finding("met" if met >= SLA_SHARE else "missed", text + ".")
+    return Finding(verdict, text + ".")
 
 
-def _findings(s: dict[str, Any]) -> tuple[Finding, ...]:
+def _findings(s: dict[str, Any], share: float) -> tuple[Finding, ...]:
     out = [
         _sla_finding(
             "First response",
             s.get("sla_first_response_met"),
             s.get("response_p90_minutes"),
             s.get("sla_first_response_target_minutes"),
+            share,
         ),
         _sla_finding(
             "Resolution",
             s.get("sla_resolution_met"),
             s.get("resolution_p90_minutes"),
             s.get("sla_resolution_target_minutes"),
+            share,
         ),
     ]
     to_humans = s.get("messages_to_humans") or 0
@@ -200,18 +200,19 @@ def _findings(s: dict[str, Any]) -> tuple[Finding, ...]:
     return tuple(f for f in out if f is not None)
 
 
-def _build_queue(folder: RunFolder) -> SectionResult:
+def _build_queue(folder: RunFolder, options: ReportOptions) -> SectionResult:
     ts = folder.table("timeseries.csv")
     summary = folder.json("summary.json")
     if ts.rows == 0 or not summary.get("messages_to_humans"):
         return SectionResult(notes=("No message reached an agent: no queue to draw.",))
     target = summary.get("sla_first_response_target_minutes")
     return SectionResult(
-        figures=(_queue(ts, target, folder.phases()),), findings=_findings(summary)
+        figures=(_queue(ts, target, folder.phases(), options.sla_share),),
+        findings=_findings(summary, options.sla_share),
     )
 
 
-def _build_agents(folder: RunFolder) -> SectionResult:
+def _build_agents(folder: RunFolder, options: ReportOptions) -> SectionResult:
     ts = folder.table("timeseries.csv")
     if ts.rows == 0 or not ts.has("agents_present"):
         return SectionResult(notes=("timeseries.csv has no agents_present column.",))

@@ -24,7 +24,7 @@ from sim.reports.plotting import (
     new_figure,
 )
 from sim.reports.run_folder import F64, RunFolder, Table
-from sim.reports.section import Finding, Section, SectionResult
+from sim.reports.section import Finding, ReportOptions, Section, SectionResult
 
 __all__ = ["SURGE", "server_capacity", "windows"]
 
@@ -148,7 +148,7 @@ def _findings(s: dict[str, Any], deadline: float | None) -> tuple[Finding, ...]:
     return (Finding("met" if failed == 0 else "missed", text + "."),)
 
 
-def _build(folder: RunFolder) -> SectionResult:
+def _build(folder: RunFolder, options: ReportOptions) -> SectionResult:
     surge = folder.table("surge.csv")
     if surge.rows == 0:
         return SectionResult(notes=("surge.csv has no rows.",))
