@@ -107,6 +107,13 @@ def test_queue_bytes_grow_with_routed_messages() -> None:
     assert small.bytes > BASE_BYTES
 
 
+def test_a_multi_day_campaign_has_one_window_a_day() -> None:
+    est = estimate_work(load_scenario(Q1))  # the 3-day 非常6+1 quiz, 20:00-21:00 each day
+    assert [w.day for w in est.windows] == [dt.date(2013, 3, d) for d in (5, 6, 7)]
+    assert all(w.campaigns == ("six_plus_one",) for w in est.windows)
+    assert est.windows[0].messages > est.windows[2].messages  # launch and decay
+
+
 def test_festival_window_holds_everyday_stream_and_burst() -> None:
     sc = load_scenario(FESTIVAL)
     est = estimate_work(sc)

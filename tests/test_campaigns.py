@@ -15,6 +15,7 @@ from sim.results.spread_tables import cascade_rows
 from sim.results.summary import daily_rows, hourly_rows, summarize
 from sim.results.writers import run_files
 from sim.scenario.schema import ServerSpec
+from sim.scenario.spread import ActivationSpec
 from tests.factories import growth_scenario
 
 QUIZ: dict[str, Any] = {
@@ -141,3 +142,38 @@ def test_multi_day_and_cascade_mistakes_name_the_field(
     with pytest.raises(ScenarioError, match=rule) as exc:
         growth_scenario(campaigns=quiz(**changes))
     assert path in str(exc.value)
+
+
+def test_profile_counts_cascade_push_and_activation_messages_in_the_window() -> None:
+    cascade = {
+        "kind": "quiz",
+        "share_probability": 0.5,
+        "contacts_mean": 4,
+        "join_probability": 0.4,
+    }
+    sc = growth_scenario(campaigns=quiz(cascade=cascade), days=10, initial=20_000)
+    sends = {
+        "news": {
+            "at": "2013-01-06T14:00:00",
+            "reply_rate": 0.2,
+            "reply_class": "keyword",
+            "reply_mean_hours": 0.5,
+        }
+    }
+    pushes = sc.pushes.model_validate({**sc.pushes.model_dump(), "sends": sends})
+    activation = ActivationSpec(reply_class="keyword")  # replies to the intro, article, ...
+    sc = sc.model_copy(update={"pushes": pushes, "activation": activation})
+    result = run_one(RunSpec(sc, 3))
+    expected = sampled = scheduled = 0.0
+    for w in result.windows:
+        bursts = sum(
+            float(s.expected(w.window.start * 60, w.window.end * 60)) for _, s in w.window.bursts
+        )
+        total = float(w.expected_per_second.sum())
+        scheduled += total - bursts - float(w.background_per_second.sum())
+        expected += total
+        sampled += w.arrival_s.size
+    assert scheduled > 10 * np.sqrt(expected)  # leaving them out would fail the next check
+    assert abs(sampled - expected) < 4 * np.sqrt(expected)  # Poisson: sd = sqrt(mean)
+    rows = profile_rows(result)
+    assert sum(r["rate_per_second"] for r in rows) == pytest.approx(expected)

@@ -83,6 +83,16 @@ class _SummaryKey:
 
 
 @dataclass(frozen=True)
+class _TakingPart:
+    """Campaign participants (each campaign day's, summed) over the fans on `date`."""
+
+    date: str
+
+    def __call__(self, r: ModelResult) -> float:
+        return _SummaryKey("participants")(r) / _FansOn(self.date)(r)
+
+
+@dataclass(frozen=True)
 class Target:
     """One fact, the scenario and measure that should reproduce it, and the tolerance.
 
@@ -161,6 +171,16 @@ TARGETS: tuple[Target, ...] = (
         _Share(("site_forum_store",)),
         0.55,
         0.65,
+        ".3f",
+    ),
+    Target(
+        "40-50% of fans join the monthly big event (March: the 3-day 非常6+1 quiz)",
+        "A, B",
+        Q1,
+        "quiz participants / fans on 2013-03-08",
+        _TakingPart("2013-03-08"),
+        0.40,
+        0.50,
         ".3f",
     ),
     Target(

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 
 from sim.errors import Problem, ScenarioError
+from sim.model.campaigns import campaigns_on
 from sim.model.surge import window_bounds
 from sim.scenario.load import CampaignSpec, MessagesSpec, Scenario, ServiceSpec, phase_segments
 
@@ -177,7 +178,7 @@ class _Walk:
         routed = everyday * _routed_share(sc.messages, sc.service)
         routed += sum(n * _routed_share(sc.messages, sc.service, c) for c, n in first.items())
         total = everyday + sum(first.values())
-        today_campaigns = {n: c for n, c in sc.campaigns.items() if c.start.date() == today}
+        today_campaigns = campaigns_on(sc.campaigns, today)  # each day of a multi-day campaign
         if today_campaigns:
             burst, burst_routed = self.campaigns(today, sc, today_campaigns, active, total)
             total += burst

@@ -212,23 +212,17 @@ class ServiceModel:
         window = None
         if campaigns:
             window = window_bounds(self.scenario.scenario.start, sc, campaigns, day, self.interval)
+        scheduled = self.scheduled.messages(day)
         sample = stream.sample_day(
-            self._streams,
-            day,
-            t0,
-            self.interval,
-            active,
-            first,
-            back_end,
-            window,
-            self.scheduled.messages(day),
+            self._streams, day, t0, self.interval, active, first, back_end, window, scheduled
         )
         received, auto = sample.received, sample.auto
         failed = np.zeros_like(received)
         routed = stream.human_batch(sample.messages)
         if window is not None:
+            extra = sum((m for _, m in scheduled), np.zeros((self.per_day, len(self.class_names))))
             counts, routed = self._campaign_window(
-                day, stream, sample.messages, active, first, drawn, window, campaigns
+                day, stream, sample.messages, active, first, extra, drawn, window, campaigns
             )
             a, b = (round((x - t0) / self.interval) for x in window)
             received, auto, failed = received.copy(), auto.copy(), failed.copy()
@@ -248,13 +242,17 @@ class ServiceModel:
         kept: Messages,
         active: NDArray[np.float64],
         first: NDArray[np.float64] | None,
+        scheduled: NDArray[np.float64],
         drawn: tuple[Campaigning, ...],
         bounds: tuple[float, float],
         campaigns: dict[str, CampaignSpec],
     ) -> tuple[DayCounts, HumanBatch]:
         """The window through the server: its counts per interval, and the day's routed messages.
 
-        `kept` holds the day's routed candidates and every everyday message inside the window.
+        `kept` holds the day's routed candidates and every everyday message inside the window,
+        the scheduled ones (cascades, push replies, activation) among them; `scheduled` holds
+        their expected counts per (interval, class), spread evenly within each interval as
+        they are sampled, so that the window's expected load counts them.
         """
         sc = self.by_day[day]
         lo, hi = bounds
@@ -276,6 +274,7 @@ class ServiceModel:
             tuple(name for name, _, _ in bursts),
             kept.take(inside),
             active[np.minimum(slot, self.per_day - 1)],
+            scheduled[np.minimum(slot, self.per_day - 1)] / (self.interval * SECONDS_PER_MINUTE),
             first,
             self._streams,
             day,

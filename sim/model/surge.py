@@ -273,6 +273,7 @@ def sample_window(
     names: tuple[str, ...],
     everyday: Messages,
     active_per_second: NDArray[np.float64],
+    scheduled_per_second: NDArray[np.float64],
     first_messages: NDArray[np.float64] | None,
     streams: Streams,
     day: int,
@@ -280,14 +281,16 @@ def sample_window(
 ) -> tuple[Messages, WindowSample]:
     """The window's messages (everyday ones in it plus the bursts) through the server, if any.
 
-    `names[k]` names the campaign of `window.bursts[k]`. Returns the window's messages in time
-    order and what happened to them. On a day without a back end (`service.back_end = false`)
-    no server is simulated, whatever `[server]` says.
+    `names[k]` names the campaign of `window.bursts[k]`; `scheduled_per_second[s, class]` is
+    the expected rate of the messages mechanisms scheduled (cascades, push replies, activation;
+    they are among `everyday`). Returns the window's messages in time order and what happened
+    to them. On a day without a back end (`service.back_end = false`) no server is simulated,
+    whatever `[server]` says.
     """
     first_s = window.start * 60.0
     seconds = first_s + np.arange(round((window.end - window.start) * 60.0), dtype=float)
     background = stream.background_per_second(seconds, active_per_second)
-    expected = background.copy()
+    expected = background + scheduled_per_second
     if first_messages is not None:
         day_share = stream.hour_weights(seconds) / 3600.0
         expected += day_share[:, None] * first_messages[None, :]

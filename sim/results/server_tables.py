@@ -117,8 +117,9 @@ def profile_rows(result: ModelResult) -> list[dict[str, Any]]:
     """The offered load of each campaign window, per second: the load tests' input.
 
     Columns: `second` (ISO local time), `t_seconds` (from the window start), `rate_per_second`
-    (expected messages per second, all classes: the everyday stream, new fans' first messages and
-    the bursts; exactly what the simulation samples from) and
+    (expected messages per second, all classes: the everyday stream, new fans' first messages,
+    the bursts, and the messages cascades, push replies and the activation sequence scheduled
+    into the window; exactly what the simulation samples from) and
     `rate_<class>` per message class, after the provenance columns (scenario, seed, replication,
     params hash).
     Rates are expectations (no sampling noise), computed from the same pure functions of time that
