@@ -2,6 +2,7 @@
 
 Targets, on the 2-core reference machine:
 - human queue on M/M/c (9/min, 1/min, 10 agents): >= 200,000 messages/s, exact;
+- the same load over three agent groups with overlapping skills: within 2x of that;
 - one simulated day of scenarios/xiaomi_service_2013.toml: < 1 s;
 - the flagship 99-day scenarios/xiaomi_2013q1.toml: < 10 s;
 - scenarios/scale_10m_2014.toml (10M fans, 365 days): < 60 s and < 2 GiB peak memory;
@@ -21,6 +22,7 @@ import numpy as np
 import pytest
 
 from sim.model.engine import RunSpec, run_one
+from sim.model.group_queue import AgentGroup, GroupQueue
 from sim.model.human_queue import HumanQueue
 from sim.model.roster import StaffSchedule
 from sim.results.summary import hourly_rows, summarize
@@ -58,6 +60,29 @@ def test_human_queue_throughput(benchmark: Any) -> None:
     if benchmark.stats is not None:
         mean = benchmark.stats.stats.mean
         benchmark.extra_info["messages_per_second"] = round(N / mean)
+
+
+def run_three_groups(inputs: tuple[np.ndarray, ...], skill: np.ndarray) -> np.ndarray:
+    groups = (
+        AgentGroup("a", StaffSchedule((0.0,), (4,)), (0, 1)),
+        AgentGroup("b", StaffSchedule((0.0,), (3,)), (1, 2)),
+        AgentGroup("c", StaffSchedule((0.0,), (3,)), (2, 0)),
+    )
+    q = GroupQueue(groups, 3)
+    q.offer(*inputs, skill=skill)
+    q.advance(np.inf)
+    return q.records().start
+
+
+def test_group_queue_three_groups_throughput(benchmark: Any) -> None:
+    """The same M/M/10 load as three skills over three overlapping groups (target: within 2x
+    of `test_human_queue_throughput`)."""
+    inputs = mmc_inputs(N)
+    skill = np.random.default_rng(2).integers(0, 3, N)
+    start = benchmark(run_three_groups, inputs, skill)
+    assert not np.isnan(start).any()
+    if benchmark.stats is not None:
+        benchmark.extra_info["messages_per_second"] = round(N / benchmark.stats.stats.mean)
 
 
 def test_xiaomi_service_day(benchmark: Any) -> None:

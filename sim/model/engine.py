@@ -24,6 +24,8 @@ from sim.model.campaigns import Scheduled, brings_fans, campaigns_on, warmup_joi
 from sim.model.cascades import CascadeResult, run_cascade
 from sim.model.fans import FanBase, FixedFanBase
 from sim.model.followers import DayOutcome, FollowerModel, FollowerTrace
+from sim.model.group_queue import GroupQueue, GroupRecords
+from sim.model.groups import scenario_groups
 from sim.model.human_queue import HumanQueue, QueueRecords
 from sim.model.pushes import PushResult, push_unfollows, reply_means
 from sim.model.rng import Streams
@@ -81,6 +83,7 @@ class ModelResult:
     windows: tuple[WindowSample, ...]  # campaign windows simulated per message
     cascades: tuple[CascadeResult, ...] = ()  # one per campaign day with a cascade
     pushes: tuple[PushResult, ...] = ()  # dated pushes sent
+    groups: GroupRecords | None = None  # per message skill and group, when agents are grouped
 
 
 def _grows(scenario: Scenario) -> bool:
@@ -111,8 +114,14 @@ class ServiceModel:
         self.per_day = round(DAY / self.interval)
         self._streams = streams
         self._message_streams: dict[int, MessageStream] = {}
-        self.schedule = build_schedule_by_day([sc.service for sc in self.by_day])
-        self.queue = HumanQueue(self.schedule)
+        self.queue: HumanQueue
+        grouped = scenario_groups([sc.service for sc in self.by_day], self.class_names)
+        if grouped is None:
+            self.schedule = build_schedule_by_day([sc.service for sc in self.by_day])
+            self.queue = HumanQueue(self.schedule)
+        else:  # agent groups: a message's skill is its class
+            self.schedule = grouped.total
+            self.queue = GroupQueue(grouped.groups, len(self.class_names))
         self.followers: FollowerModel | None = None
         self.fans: FanBase
         if _grows(scenario):
@@ -231,9 +240,11 @@ class ServiceModel:
             failed[a:b] = counts.failed_at_server[a:b]
         self._counts.append(DayCounts(received, auto, received - auto - failed, failed))
         self._fans.append(fans)
-        self.queue.offer(
-            routed.arrival, routed.priority, routed.handle, routed.deadline, routed.cls
-        )
+        batch = (routed.arrival, routed.priority, routed.handle, routed.deadline)
+        if isinstance(self.queue, GroupQueue):
+            self.queue.offer(*batch, routed.cls, skill=routed.cls)
+        else:
+            self.queue.offer(*batch, routed.cls)
 
     def _campaign_window(
         self,
@@ -432,6 +443,7 @@ class ServiceModel:
             windows=tuple(self._windows),
             cascades=tuple(self._cascades),
             pushes=tuple(self._pushes),
+            groups=self.queue.group_records() if isinstance(self.queue, GroupQueue) else None,
         )
 
 

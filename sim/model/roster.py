@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sim.scenario.schema import ServiceSpec, ShiftSpec
+from sim.scenario.schema import AgentGroupSpec, ServiceSpec, ShiftSpec
 from sim.units import DAY
 
 __all__ = ["DAY", "StaffSchedule", "build_schedule", "build_schedule_by_day", "daily_pattern"]
@@ -66,8 +66,8 @@ def _shift_pattern(shifts: tuple[ShiftSpec, ...]) -> list[tuple[float, int]]:
     return pattern
 
 
-def daily_pattern(service: ServiceSpec) -> list[tuple[float, int]]:
-    """One day's roster as (minute of day, agents) steps, starting at minute 0."""
+def daily_pattern(service: ServiceSpec | AgentGroupSpec) -> list[tuple[float, int]]:
+    """One day's roster (of the service or of one agent group) as (minute, agents) steps."""
     if service.agents_by_hour is not None:
         return [(h * 60.0, a) for h, a in enumerate(service.agents_by_hour)]
     if service.shifts is not None:
@@ -80,7 +80,7 @@ def build_schedule(service: ServiceSpec, days: int) -> StaffSchedule:
     return build_schedule_by_day([service] * days)
 
 
-def build_schedule_by_day(services: Sequence[ServiceSpec]) -> StaffSchedule:
+def build_schedule_by_day(services: Sequence[ServiceSpec | AgentGroupSpec]) -> StaffSchedule:
     """Day d follows `services[d]`'s roster; equal neighbouring steps are merged.
 
     Phases change rosters at midnight: the early hours of a day follow that day's roster.

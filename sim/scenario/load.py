@@ -22,6 +22,7 @@ from sim.errors import Problem, ScenarioError
 from sim.scenario.bounds import MAX_DAYS
 from sim.scenario.files import MAX_DEPTH, read_raw, too_deep
 from sim.scenario.schema import (
+    AgentGroupSpec,
     BurstSpec,
     CampaignSpec,
     ChannelSpec,
@@ -91,17 +92,53 @@ def _messages_problems(messages: MessagesSpec) -> list[Problem]:
     return out
 
 
-def _service_problems(service: ServiceSpec) -> list[Problem]:
+def _roster_problems(here: str, roster: ServiceSpec | AgentGroupSpec) -> list[Problem]:
     out: list[Problem] = []
-    forms = (service.agents_by_hour is not None) + (service.shifts is not None)
+    forms = (roster.agents_by_hour is not None) + (roster.shifts is not None)
     if forms != 1:
         got = "both" if forms == 2 else "neither"
         rule = f"give exactly one of `agents_by_hour` or `shifts` (got {got})"
-        out.append(Problem("service", rule))
-    for i, sh in enumerate(service.shifts or ()):
+        out.append(Problem(here, rule))
+    for i, sh in enumerate(roster.shifts or ()):
         if sh.start == sh.end:
             shown = sh.end.isoformat(timespec="minutes")
-            out.append(Problem(f"service.shifts[{i}].end", "must differ from start", shown, True))
+            out.append(Problem(f"{here}.shifts[{i}].end", "must differ from start", shown, True))
+    return out
+
+
+def _service_problems(service: ServiceSpec) -> list[Problem]:
+    if service.groups is None:
+        return _roster_problems("service", service)
+    out: list[Problem] = []
+    if service.agents_by_hour is not None or service.shifts is not None:
+        rule = "give the roster in each group, not `agents_by_hour` or `shifts` beside `groups`"
+        out.append(Problem("service", rule))
+    if not service.groups:
+        out.append(Problem("service.groups", "needs at least one group"))
+    for name, group in service.groups.items():
+        out += _roster_problems(f"service.groups.{name}", group)
+    return out
+
+
+def _group_skill_problems(raw: Any) -> list[Problem]:
+    """Skills must be known classes, and every class some group's skill."""
+    service = raw.get("service") if isinstance(raw, dict) else None
+    groups = service.get("groups") if isinstance(service, dict) else None
+    known = _known_classes(raw)
+    if not isinstance(groups, dict) or not groups or not known:
+        return []
+    out: list[Problem] = []
+    served: set[str] = set()
+    for name, group in groups.items():
+        skills = group.get("skills") if isinstance(group, dict) else None
+        for i, skill in enumerate(skills if isinstance(skills, list) else ()):
+            if isinstance(skill, str):
+                served.add(skill)
+                out += _class_name_problems(f"service.groups.{name}.skills[{i}]", skill, known)
+    missing = [c for c in known if c not in served]
+    if missing:
+        rule = "every message class must be some group's skill; add it to a group's `skills`"
+        out.append(Problem("service.groups", rule, ", ".join(missing), True))
     return out
 
 
@@ -218,6 +255,7 @@ def _campaign_problems(raw: Any) -> list[Problem]:
 def _cross_field_problems(raw: dict[str, Any]) -> list[Problem]:
     """Rules spanning fields, for every section whose own fields are valid."""
     out: list[Problem] = _channel_problems(raw) + _campaign_problems(raw)
+    out += _group_skill_problems(raw)
     out += spread_problems(
         raw, lambda path, name: _class_name_problems(path, name, _known_classes(raw))
     )

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from functools import cached_property
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, SerializerFunctionWrapHandler, field_validator, model_serializer
 
 from sim.scenario.bounds import (
     DAY_MINUTES,
@@ -51,6 +51,7 @@ if TYPE_CHECKING:
     from sim.scenario.timeline import Timeline
 
 __all__ = [
+    "AgentGroupSpec",
     "BurstSpec",
     "CampaignSpec",
     "ChannelSpec",
@@ -177,6 +178,45 @@ class ShiftSpec(Frozen):
     agents: Whole = Field(ge=0, le=MAX_AGENTS, description="Agents on this shift.")
 
 
+MAX_CHATS = 20  # conversations one agent holds at once
+MAX_STRETCH = 5.0  # handle-time factor per extra open chat
+
+
+class AgentGroupSpec(Frozen):
+    """A group of agents: the message classes it serves, its own roster, chats per agent."""
+
+    skills: tuple[Name, ...] = Field(
+        min_length=1,
+        max_length=MAX_ITEMS,
+        description="Message classes this group serves, in the order its agents take waiting "
+        "work; a message goes to the first group (in file order) with a free chat slot.",
+    )
+    agents_by_hour: tuple[Annotated[Whole, Field(ge=0, le=MAX_AGENTS)], ...] | None = Field(
+        None,
+        min_length=24,
+        max_length=24,
+        description="Agents of this group on duty in each hour of the day; or `shifts`.",
+    )
+    shifts: tuple[ShiftSpec, ...] | None = Field(
+        None, max_length=MAX_ITEMS, description="This group's daily shifts; or `agents_by_hour`."
+    )
+    max_chats: Whole = Field(
+        1, ge=1, le=MAX_CHATS, description="Conversations one agent holds at once."
+    )
+    stretch: Real = Field(
+        1.0,
+        ge=1.0,
+        le=MAX_STRETCH,
+        description="Handle-time factor per chat already open when a chat starts "
+        "(1 = no slow-down; 1.2 = 20% longer per open chat, compounding).",
+    )
+    order: Literal["oldest", "skills"] = Field(
+        "oldest",
+        description="How a free agent picks waiting work: `oldest` = highest priority, then the "
+        "oldest message of any of its skills; `skills` = its skills in the listed order first.",
+    )
+
+
 class ServiceSpec(Frozen):
     """The human side: the back end, the roster and the targets."""
 
@@ -209,6 +249,23 @@ class ServiceSpec(Frozen):
     patience_minutes: MinutesDist | None = Field(
         None, description="How long fans wait before abandoning; omitted = they wait forever."
     )
+    groups: dict[Name, AgentGroupSpec] | None = Field(
+        None,
+        max_length=MAX_ITEMS,
+        description="Agent groups with skills, each with its own roster (instead of one pool "
+        "from `agents_by_hour` or `shifts`); every message class must be some group's skill.",
+    )
+
+    @model_serializer(mode="wrap")
+    def _without_absent_groups(self, handler: SerializerFunctionWrapHandler) -> Any:
+        """Leave `groups` out when absent.
+
+        So a scenario's resolved text (scenario.json) and parameters' hash stay as they were.
+        """
+        data = handler(self)
+        if self.groups is None and isinstance(data, dict):
+            data.pop("groups", None)
+        return data
 
 
 class PostsExposure(Frozen):
