@@ -61,7 +61,7 @@ def step_costs(folder: str) -> dict[str, float]:
         "signature_check_us": _per_call(
             lambda: check_signature(token, "1365480000", "bench", signature)
         ),
-        "defusedxml_parse_us": _per_call(lambda: parse_message(body)),
+        "safe_xml_parse_us": _per_call(lambda: parse_message(body)),
         "routing_us": _per_call(lambda: router.decide(msg)),
         "reply_xml_us": _per_call(lambda: text_reply(msg, "auto-reply (keyword)", 1)),
         "metrics_us": _per_call(count),
