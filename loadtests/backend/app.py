@@ -59,7 +59,8 @@ class BackendApp:
         )
         self.metrics = Metrics(config.db)
         self.writer = GroupCommitWriter(
-            functools.partial(store.connect, config.db, config.synchronous, autocheckpoint=False)
+            functools.partial(store.connect, config.db, config.synchronous, autocheckpoint=False),
+            after_commit=self._count_committed,
         )
         self.checkpointer = Checkpointer(functools.partial(store.connect, config.db))
         self.agents = AgentApi(self.writer, config.token, self.metrics)
@@ -149,15 +150,9 @@ class BackendApp:
                 store.accept, msg=msg, decision=decision, now=time.time(), defer=defer
             )
         )
-        m = self.metrics
-        m.acknowledged.inc()
         if accepted.new:
-            m.stored.inc()
-            if accepted.status == "answered":
-                m.answered_auto.inc()
             outcome = "deferred" if accepted.status == "deferred" else "success"
         else:
-            m.duplicates.inc()
             outcome = "duplicate"
         if accepted.reply is None or accepted.reply_time is None:
             return Response(200, b"success", TEXT, outcome)
@@ -166,6 +161,19 @@ class BackendApp:
             assert self.safe is not None
             reply = self.safe.wrap(reply, timestamp, nonce)
         return Response(200, reply.encode(), XML, "reply" if accepted.new else outcome)
+
+    def _count_committed(self, results: list[object]) -> None:
+        """Message counters for one committed transaction (writer thread, before answering)."""
+        stored = duplicates = auto = 0
+        for result in results:
+            if isinstance(result, store.Accepted):
+                if result.new:
+                    stored += 1
+                    auto += result.status == "answered"
+                else:
+                    duplicates += 1
+        if stored or duplicates:
+            self.metrics.count_committed(stored, duplicates, auto)
 
 
 def create_app() -> BackendApp:

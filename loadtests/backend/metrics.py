@@ -98,6 +98,21 @@ class Metrics:
         self._by_outcome: dict[str, Counter] = {}
         self._by_endpoint: dict[str, Histogram] = {}
 
+    def count_committed(self, stored: int, duplicates: int, answered_auto: int) -> None:
+        """Count the callbacks of one committed transaction (each is then answered 200).
+
+        Called once per group commit from the writer thread, before the requests are
+        answered, so a scrape never sees fewer than were acknowledged: 4 increments per batch
+        instead of 3 per message (each costs a lock and a write to the shared file).
+        """
+        self.acknowledged.inc(stored + duplicates)
+        if stored:
+            self.stored.inc(stored)
+        if duplicates:
+            self.duplicates.inc(duplicates)
+        if answered_auto:
+            self.answered_auto.inc(answered_auto)
+
     def observe(self, outcome: str, endpoint: str, seconds: float) -> None:
         """Count one request and its latency."""
         counter = self._by_outcome.get(outcome)

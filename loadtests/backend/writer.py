@@ -13,6 +13,8 @@ in a thread of their own (`Checkpointer`), so no commit waits for the WAL to be 
 
 Jobs are plain functions of the connection. If one raises, the batch is rolled back and its
 jobs re-run one transaction each, so a bad job fails alone and nothing half-done is committed.
+`after_commit` sees the results of each committed transaction in the writer thread, before any
+of its requests is answered: the app counts its metrics there, once per batch.
 Across worker processes each has its own writer; SQLite's write lock (with a busy timeout)
 orders their transactions, which is what makes agent claims exclusive.
 """
@@ -20,6 +22,7 @@ orders their transactions, which is what makes agent claims exclusive.
 from __future__ import annotations
 
 import asyncio
+import logging
 import queue
 import sqlite3
 import threading
@@ -32,13 +35,20 @@ T = TypeVar("T")
 Job = Callable[[sqlite3.Connection], Any]
 _Item = tuple[Job, "asyncio.Future[Any]"]
 _Outcome = tuple[bool, Any]
+log = logging.getLogger("fansim.backend")
 
 
 class GroupCommitWriter:
     """Runs jobs on a private connection, many per transaction; `submit` awaits the commit."""
 
-    def __init__(self, connect: Callable[[], sqlite3.Connection], max_batch: int = 4096) -> None:
+    def __init__(
+        self,
+        connect: Callable[[], sqlite3.Connection],
+        max_batch: int = 4096,
+        after_commit: Callable[[list[Any]], None] | None = None,
+    ) -> None:
         self._connect = connect
+        self._after_commit = after_commit
         self._max_batch = max_batch
         self._queue: queue.SimpleQueue[list[_Item] | None] = queue.SimpleQueue()
         self._gathered: list[_Item] = []
@@ -117,12 +127,18 @@ class GroupCommitWriter:
             conn.execute("BEGIN IMMEDIATE")
             results = [job(conn) for job in jobs]
             conn.execute("COMMIT")
-            return [(True, r) for r in results]
         except Exception as exc:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             if len(jobs) == 1:
                 return [(False, exc)]
+        else:
+            if self._after_commit is not None:
+                try:
+                    self._after_commit(results)
+                except Exception:  # a counting bug must not stop the commits
+                    log.exception("after_commit failed")
+            return [(True, r) for r in results]
         return [self._commit(conn, [job])[0] for job in jobs]
 
     def _resolve(self, batch: list[_Item], outcomes: list[_Outcome]) -> None:

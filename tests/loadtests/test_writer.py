@@ -28,10 +28,19 @@ def test_concurrent_jobs_share_commits_and_a_failing_job_fails_alone(tmp_path: P
     db = tmp_path / "w.db"
     sqlite3.connect(db).execute("CREATE TABLE t (v INTEGER)").connection.close()
 
+    seen: list[int] = []  # after_commit's view: results of committed transactions only
+    counted_first: list[bool] = []
+
+    def check_counted(fut: asyncio.Future[int]) -> None:
+        if not fut.exception():
+            counted_first.append(fut.result() in seen)
+
     async def scenario() -> list[object]:
-        writer = GroupCommitWriter(lambda: connect(db))
+        writer = GroupCommitWriter(lambda: connect(db), after_commit=seen.extend)
         writer.start()
         futures = [writer.submit(insert(v)) for v in range(100)]
+        for fut in futures:
+            fut.add_done_callback(check_counted)
         assert writer.pending == 100
         results = await asyncio.gather(*futures, return_exceptions=True)
         assert writer.pending == 0
@@ -46,6 +55,8 @@ def test_concurrent_jobs_share_commits_and_a_failing_job_fails_alone(tmp_path: P
     assert [r for i, r in enumerate(results) if i != 13] == [*range(13), *range(14, 100), 1000]
     stored = {v for (v,) in sqlite3.connect(db).execute("SELECT v FROM t")}
     assert stored == set(range(100)) - {13} | {1000}
+    assert sorted(seen) == sorted(stored)  # the failed job's value is not reported
+    assert counted_first == [True] * 99  # reported before the request was resolved
 
 
 def test_submit_before_start_is_an_error(tmp_path: Path) -> None:
