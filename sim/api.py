@@ -33,7 +33,8 @@ from sim.experiments.specs import GridAxis, Variant, expand_grid, jobs_for, pars
 from sim.experiments.table import ResumableTable
 from sim.model.engine import RunSpec, run_one
 from sim.results.summary import daily_rows, hourly_rows, summarize
-from sim.scenario.load import Scenario, load_scenario
+from sim.scenario.load import load_scenario
+from sim.scenario.schema import Scenario
 
 __all__ = ["Options", "compare", "describe", "load_scenario", "replicate", "simulate", "sweep"]
 

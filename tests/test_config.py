@@ -7,7 +7,8 @@ import pytest
 from sim.cli.main import main
 from sim.dists import Fixed
 from sim.errors import Problem, ScenarioError
-from sim.scenario.load import ScenarioMeta, load_scenario, parse_override, scenario_from_dict
+from sim.scenario.load import load_scenario, parse_override, scenario_from_dict
+from sim.scenario.schema import ScenarioMeta
 
 REPO = Path(__file__).parents[1]
 SCENARIO_FILES = sorted((REPO / "scenarios").glob("*.toml"))

@@ -6,7 +6,7 @@ import pytest
 from pydantic import TypeAdapter, ValidationError
 
 from sim.dists import Distribution, Empirical, Exponential, Fixed, Gamma, LogNormal
-from sim.scenario.load import DistSpec
+from sim.scenario.schema import DistSpec
 
 N = 200_000
 Z = 5.0  # tolerance in standard errors; the seed is fixed, so this is about model error only

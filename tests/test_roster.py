@@ -5,7 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.model.roster import DAY, StaffSchedule, build_schedule, daily_pattern
-from sim.scenario.load import ServiceSpec, ShiftSpec
+from sim.scenario.schema import ServiceSpec, ShiftSpec
 
 HOURLY = tuple(h % 7 for h in range(24))
 

@@ -39,8 +39,9 @@ from sim.results.spread_tables import cascade_rows
 from sim.results.summary import daily_rows, hourly_rows, summarize
 from sim.results.writers import RUN_FILES, clean, csv_text, run_files
 from sim.scenario.bounds import MAX_SEED
-from sim.scenario.load import Scenario, load_scenario, phase_segments
+from sim.scenario.load import load_scenario, phase_segments
 from sim.scenario.reference import scenario_reference
+from sim.scenario.schema import Scenario
 
 __all__ = ["main"]
 

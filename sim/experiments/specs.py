@@ -16,7 +16,8 @@ from pathlib import Path
 from sim.errors import Problem, ScenarioError
 from sim.model.engine import RunSpec
 from sim.results.provenance import params_hash
-from sim.scenario.load import Scenario, load_scenario, parse_override
+from sim.scenario.load import load_scenario, parse_override
+from sim.scenario.schema import Scenario
 
 __all__ = ["Cell", "GridAxis", "Job", "Variant", "expand_grid", "jobs_for", "parse_grid"]
 

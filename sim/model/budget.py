@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from sim.errors import Problem, ScenarioError
 from sim.model.campaigns import campaigns_on
 from sim.model.surge import window_bounds
-from sim.scenario.load import CampaignSpec, MessagesSpec, Scenario, ServiceSpec, phase_segments
+from sim.scenario.load import phase_segments
+from sim.scenario.schema import CampaignSpec, MessagesSpec, Scenario, ServiceSpec
 
 __all__ = [
     "DEFAULT_BUDGET_BYTES",

@@ -24,6 +24,7 @@ from sim.model.engine import ModelResult, RunSpec, run_one
 from sim.model.human_queue import HumanQueue
 from sim.model.roster import StaffSchedule
 from sim.model.surge import WindowSample, serve_window
+from sim.model.traffic import HumanBatch
 from sim.scenario.schema import Scenario, ServerSpec
 from sim.units import DAY
 
@@ -102,28 +103,11 @@ def serve(
     outside = np.ones(q.arrival.size, bool)
     for w in r.windows:
         outside &= (q.arrival < w.window.start) | (q.arrival >= w.window.end)
-    arrival = [q.arrival[outside]]
-    priority, handle, deadline, cls = [q.priority[outside]], [q.handle[outside]], [], []
-    deadline.append(q.deadline[outside])
-    cls.append(q.tag[outside])
-    for w in windows:
-        h = w.human
-        arrival.append(h.arrival)
-        priority.append(h.priority)
-        handle.append(h.handle)
-        deadline.append(h.deadline)
-        cls.append(h.cls)
-    a = np.concatenate(arrival)
-    order = np.argsort(a, kind="stable")
+    kept = HumanBatch(q.arrival, q.tag, q.priority, q.handle, q.deadline).take(outside)
+    routed = HumanBatch.merge([kept, *(w.human for w in windows)])
     roster = schedule if schedule is not None else r.schedule
     queue = HumanQueue(roster)
-    queue.offer(
-        a[order],
-        np.concatenate(priority)[order],
-        np.concatenate(handle)[order],
-        np.concatenate(deadline)[order],
-        np.concatenate(cls)[order],
-    )
+    queue.offer(routed.arrival, routed.priority, routed.handle, routed.deadline, routed.cls)
     queue.advance(q.horizon)
     auto, human, failed = r.auto_replied.copy(), r.to_humans.copy(), r.server_failed.copy()
     n, k = auto.shape

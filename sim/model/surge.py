@@ -317,8 +317,9 @@ def sample_window(
                 for s, p in zip(sources, parts, strict=True)
             ]
         )
-    order = Messages.merge_order(parts)
-    merged = Messages.merge(parts)
+    everything = Messages.concat(parts)
+    order = everything.order()  # once: it sorts the window's messages and their service times
+    merged = everything.take(order)
     arrival_s = merged.time * 60.0
     auto = stream.answered_by_keyword(merged, scenario.service.back_end)
     candidate_index = np.flatnonzero(~auto).astype(np.int64)

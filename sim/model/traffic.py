@@ -31,6 +31,10 @@ I64 = NDArray[np.int64]
 Bool = NDArray[np.bool_]
 
 
+_BATCH_FIELDS = ("arrival", "cls", "priority", "handle", "deadline")
+_MESSAGE_FIELDS = ("time", "cls", "covered", "handle", "deadline")
+
+
 @dataclass(frozen=True)
 class HumanBatch:
     """Messages routed to agents, sorted by arrival (minutes)."""
@@ -44,22 +48,12 @@ class HumanBatch:
     @classmethod
     def merge(cls, parts: Sequence[HumanBatch]) -> HumanBatch:
         """Sorted batches in one time order (stable: ties keep the order of `parts`)."""
-        arrival = np.concatenate([p.arrival for p in parts])
-        order = np.argsort(arrival, kind="stable")
-        return cls(
-            arrival[order],
-            np.concatenate([p.cls for p in parts])[order],
-            np.concatenate([p.priority for p in parts])[order],
-            np.concatenate([p.handle for p in parts])[order],
-            np.concatenate([p.deadline for p in parts])[order],
-        )
+        whole = cls(*(np.concatenate([getattr(p, f) for p in parts]) for f in _BATCH_FIELDS))
+        return whole.take(np.argsort(whole.arrival, kind="stable"))
 
-    def take(self, mask: Bool) -> HumanBatch:
-        """The messages where `mask` holds, in the same order."""
-        return HumanBatch(
-            self.arrival[mask], self.cls[mask], self.priority[mask], self.handle[mask],
-            self.deadline[mask],
-        )  # fmt: skip
+    def take(self, index: Bool | I64) -> HumanBatch:
+        """The messages a mask or positions pick, in that order."""
+        return HumanBatch(*(getattr(self, f)[index] for f in _BATCH_FIELDS))
 
 
 @dataclass(frozen=True)
@@ -67,8 +61,8 @@ class Messages:
     """Individual messages: what was sent and what it would cost an agent.
 
     A day's messages stay grouped by source and class (counting needs no order); only what
-    needs time order (the queue's routed messages, a server window) is sorted, by `merge` or
-    `sorted`, with a stable sort, so ties keep their sampling order.
+    needs time order (the queue's routed messages, a server window) is sorted, by `sorted` or
+    `take(order())`, with a stable sort, so ties keep their sampling order.
     """
 
     time: F64  # minutes
@@ -83,13 +77,6 @@ class Messages:
         f, i = np.empty(0, np.float64), np.empty(0, np.int64)
         return cls(f, i, np.empty(0, bool), f, f)
 
-    @staticmethod
-    def merge_order(parts: Sequence[Messages]) -> I64:
-        """Positions in the concatenation of `parts` in time order (ties keep `parts` order)."""
-        if not parts:
-            return np.empty(0, np.int64)
-        return np.argsort(np.concatenate([p.time for p in parts]), kind="stable").astype(np.int64)
-
     @classmethod
     def concat(cls, parts: Sequence[Messages]) -> Messages:
         """All `parts` one after the other, unsorted."""
@@ -97,42 +84,19 @@ class Messages:
             return cls.empty()
         if len(parts) == 1:
             return parts[0]
-        return cls(
-            np.concatenate([p.time for p in parts]),
-            np.concatenate([p.cls for p in parts]),
-            np.concatenate([p.covered for p in parts]),
-            np.concatenate([p.handle for p in parts]),
-            np.concatenate([p.deadline for p in parts]),
-        )
+        return cls(*(np.concatenate([getattr(p, f) for p in parts]) for f in _MESSAGE_FIELDS))
+
+    def order(self) -> I64:
+        """Positions in time order (stable: ties keep their sampling order)."""
+        return np.argsort(self.time, kind="stable").astype(np.int64)
 
     def sorted(self) -> Messages:
         """The same messages in time order (stable)."""
-        order = np.argsort(self.time, kind="stable")
-        return Messages(
-            self.time[order], self.cls[order], self.covered[order], self.handle[order],
-            self.deadline[order],
-        )  # fmt: skip
+        return self.take(self.order())
 
-    @classmethod
-    def merge(cls, parts: Sequence[Messages]) -> Messages:
-        """All `parts` in one time order (ties keep the order of `parts`)."""
-        if not parts:
-            return cls.empty()
-        order = Messages.merge_order(parts)
-        return cls(
-            np.concatenate([p.time for p in parts])[order],
-            np.concatenate([p.cls for p in parts])[order],
-            np.concatenate([p.covered for p in parts])[order],
-            np.concatenate([p.handle for p in parts])[order],
-            np.concatenate([p.deadline for p in parts])[order],
-        )
-
-    def take(self, mask: Bool) -> Messages:
-        """The messages where `mask` holds, in the same order."""
-        return Messages(
-            self.time[mask], self.cls[mask], self.covered[mask], self.handle[mask],
-            self.deadline[mask],
-        )  # fmt: skip
+    def take(self, index: Bool | I64) -> Messages:
+        """The messages a mask or positions pick, in that order."""
+        return Messages(*(getattr(self, f)[index] for f in _MESSAGE_FIELDS))
 
     @property
     def size(self) -> int:
@@ -213,18 +177,23 @@ class MessageStream:
         """Share of a day's volume per hour, for the clock hour of each time given in seconds."""
         return np.asarray(self._hour_weight[(t_seconds // 3600).astype(np.int64) % 24], np.float64)
 
+    def _interval_shares(self, t0: float, interval: float, n: int) -> F64:
+        """Share of a day's volume in each of `n` intervals from `t0` (minutes)."""
+        starts = t0 + interval * np.arange(n)
+        return np.asarray(
+            self._hour_weight[(starts // 60).astype(np.int64) % 24] * interval / 60.0, np.float64
+        )
+
     def day_means(self, t0: float, interval: float, active: F64) -> F64:
         """Expected everyday messages per (interval, class) for `active[i]` active fans."""
-        starts = t0 + interval * np.arange(active.size)
-        hour = self._hour_weight[(starts // 60).astype(np.int64) % 24] * interval / 60.0
-        per_interval = active * self._per_active_fan_per_day * hour
+        share = self._interval_shares(t0, interval, active.size)
+        per_interval = active * self._per_active_fan_per_day * share
         return np.asarray(per_interval[:, None] * self.shares[None, :], np.float64)
 
     def first_message_means(self, t0: float, interval: float, n: int, counts: F64) -> F64:
         """Expected first messages per (interval, class), spread like the everyday stream."""
-        starts = t0 + interval * np.arange(n)
-        hour = self._hour_weight[(starts // 60).astype(np.int64) % 24] * interval / 60.0
-        return np.asarray(hour[:, None] * counts[None, :], np.float64)
+        share = self._interval_shares(t0, interval, n)
+        return np.asarray(share[:, None] * counts[None, :], np.float64)
 
     def background_per_second(self, t_seconds: F64, active: F64) -> F64:
         """Expected everyday messages per second and class at each time (s)."""

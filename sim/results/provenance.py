@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 from sim.model.engine import RunSpec
-from sim.scenario.load import Scenario
+from sim.scenario.schema import Scenario
 
 __all__ = ["PROVENANCE_COLUMNS", "params_hash", "provenance"]
 

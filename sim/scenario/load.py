@@ -2,7 +2,7 @@
 
 The TOML is read once at the boundary; after `load_scenario` no code sees a dict. A file may
 `extends = "base.toml"` and override what differs; `[[phases]]` change fields from a date on.
-Field rules live with the models in `sim.scenario.schema` (re-exported here); the rules
+Field rules live with the models in `sim.scenario.schema`; the rules
 that span fields, phases and loading live here.
 """
 
@@ -23,52 +23,19 @@ from sim.scenario.bounds import MAX_DAYS
 from sim.scenario.files import MAX_DEPTH, read_raw, too_deep
 from sim.scenario.schema import (
     AgentGroupSpec,
-    BurstSpec,
     CampaignSpec,
     ChannelSpec,
-    DistSpec,
-    ExposureSpec,
-    FansSpec,
-    FollowersSpec,
-    MessageClassSpec,
     MessagesSpec,
-    ModelSpec,
     PhaseSpec,
-    Probability,
-    PushesSpec,
     Scenario,
     ScenarioMeta,
     ServerSpec,
     ServiceSpec,
-    ShiftSpec,
 )
 from sim.scenario.spread_rules import campaign_spread_problems, spread_problems
 from sim.scenario.validation import pydantic_problems, schema_path_problem, set_path
 
-__all__ = [
-    "BurstSpec",
-    "CampaignSpec",
-    "ChannelSpec",
-    "DistSpec",
-    "ExposureSpec",
-    "FansSpec",
-    "FollowersSpec",
-    "MessageClassSpec",
-    "MessagesSpec",
-    "ModelSpec",
-    "PhaseSpec",
-    "Probability",
-    "PushesSpec",
-    "Scenario",
-    "ScenarioMeta",
-    "ServerSpec",
-    "ServiceSpec",
-    "ShiftSpec",
-    "load_scenario",
-    "parse_override",
-    "phase_segments",
-    "scenario_from_dict",
-]
+__all__ = ["load_scenario", "parse_override", "phase_segments", "scenario_from_dict"]
 
 
 def _meta_problems(meta: ScenarioMeta) -> list[Problem]:
