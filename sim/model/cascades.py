@@ -1,30 +1,33 @@
 """Cascades: participants pass a campaign on, generation by generation, drawn per cohort.
 
 A share fission, a repost lottery (有奖转发) or a quiz fission is a branching process. The
-participants of a campaign day are generation 0. In each generation g, counted for the whole
-cohort, never per person:
+participants of a campaign day are generation 0. Every count is cumulative, never per person
+and never drawn afresh per generation: participants are numbered in the order they joined
+(seeds first), and after generation g
 
-1. sharers `S ~ Binomial(J_g, share_probability)` of the generation's `J_g` participants;
-2. contacts `X`: the sum of S independent negative-binomial fan-outs (shape k, mean
-   `contacts_mean`), which is exactly `NegBin(S k, k / (k + mean))`; Poisson without a shape;
-3. people reached for the first time `R ~ Binomial(U, 1 - exp(-X / P))`, where P is the pool
-   the shares fall on and U the part of it not yet reached: each of the U people escapes all X
-   contacts, spread uniformly over the pool, with probability (1 - 1/P)^X ~ exp(-X/P) (this is
-   the increment of the Sellke construction: a person is reached when the contact pressure X/P
-   passes an exponential threshold). Without a pool every contact reaches someone new (R = X);
-4. joiners `J_{g+1} ~ Binomial(R, join_probability)`, followers among them
-   `Binomial(J_{g+1}, follow_probability)`.
+1. sharers = the marked among the first (seeds + joiners so far) participants, each marked
+   with `share_probability`;
+2. contacts = the fan-outs of those sharers added up: points of a unit Poisson process up to
+   sharers x `contacts_mean` (Poisson fan-outs), or up to a gamma sum of shape k per sharer,
+   scaled by mean / k (negative-binomial fan-outs of shape k, exactly);
+3. reached = people of the pool P whose Exp(1) threshold lies below the contact pressure
+   contacts / P (the Sellke construction: contacts spread uniformly over the pool, so a
+   saturating cascade follows the final-size equation); without a pool every contact is a new
+   person (reached = contacts);
+4. joiners = the marked (`join_probability`) among the reached, in the order they were
+   reached; followers = the marked (`follow_probability`) among the joiners.
+
+A generation's counts are the differences of consecutive cumulative ones. Each step is a fixed
+random non-decreasing function of its argument, realised once per replication from the
+campaign's streams (`sim.model.coupled`), so under common random numbers more sharing (a higher
+`share_probability` or `contacts_mean`) never gives fewer sharers, contacts, reached people,
+joiners or followers so far, at any generation, saturating or not.
 
 Task fission ("invite n friends to unlock the prize") replaces 2-4: each sharer invites friends
 one at a time, each joining with probability p (join_probability x the share of the pool not yet
 reached), and stops at the n-th join or after `max_invites` invites. The outcome of one sharer
 (joins, invites) takes n + (max_invites - n + 1) values with known probabilities, so the whole
-cohort is one multinomial draw over them.
-
-Every binomial, negative-binomial and Poisson count is drawn by inverting one uniform from the
-campaign's own streams (quantile coupling, keyed by day, campaign and generation): under common
-random numbers, more sharing gives at least as many sharers, contacts and joiners in every
-generation of an unsaturated cascade (see docs/model.md for what saturation changes).
+cohort is one multinomial draw over them, generation by generation (not coupled).
 
 Timing: generation g+1 joins `delay` hours after generation g, with a gamma delay; the joiners
 of a generation are placed on an hourly grid by one multinomial draw over the parent
@@ -40,7 +43,10 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import stats
 
+from sim.errors import Problem, ScenarioError
+from sim.model.coupled import GammaSums, Marks, PoissonPoints, UniformPoints
 from sim.model.rng import Streams
+from sim.scenario.bounds import MAX_FANS
 from sim.scenario.spread import CascadeSpec
 
 __all__ = ["CascadeResult", "Generation", "run_cascade"]
@@ -121,16 +127,6 @@ def _binomial(u: float, n: int, p: float) -> int:
     return n if p >= 1 else _ppf(stats.binom, u, n, p)
 
 
-def _contacts(spec: CascadeSpec, u: float, sharers: int) -> int:
-    mean = sharers * spec.contacts_mean
-    if mean <= 0:
-        return 0
-    k = spec.contacts_dispersion
-    if k is None:
-        return _ppf(stats.poisson, u, mean)
-    return _ppf(stats.nbinom, u, sharers * k, k / (k + spec.contacts_mean))
-
-
 def _task(spec: CascadeSpec, rng: np.random.Generator, sharers: int, p: float) -> tuple[int, int]:
     """(joins, invites) of `sharers` doing task fission with join probability `p` per invite."""
     n, m = spec.invite_target or 1, spec.max_invites
@@ -167,6 +163,141 @@ def _place(
     return rng.multinomial(count, probs / probs.sum())[:hours].astype(np.int64)
 
 
+class _Spread:
+    """The cumulative counts of a share, repost or quiz cascade, as coupled processes.
+
+    Participants are numbered in the order they joined (the seeds first), people of the pool
+    in the order the contact pressure reaches them. Every count below is a non-decreasing
+    function of a cumulative argument (`sim.model.coupled`).
+    """
+
+    def __init__(
+        self, spec: CascadeSpec, pool: float | None, streams: Streams, day: int, name: str
+    ) -> None:
+        key = (day, name)
+        self.spec = spec
+        self.pool = pool
+        self.share = Marks(streams, "cascade.share", (*key, "share"), spec.share_probability)
+        self.join = Marks(streams, "cascade.join", (*key, "join"), spec.join_probability)
+        self.follow = Marks(streams, "cascade.join", (*key, "follow"), spec.follow_probability)
+        self.contacts = PoissonPoints(streams, "cascade.fanout", (*key, "contacts"))
+        k = spec.contacts_dispersion
+        self.fanout = None if k is None else GammaSums(streams, "cascade.fanout", key, k)
+        self.thresholds = (
+            None if pool is None else UniformPoints(streams, "cascade.reach", key, round(pool))
+        )
+
+    def contacts_of(self, sharers: int) -> int:
+        """Contacts made by the first `sharers` sharers (Poisson or negative-binomial fan-outs)."""
+        mean = self.spec.contacts_mean
+        if sharers <= 0 or mean <= 0:
+            return 0
+        if self.fanout is None:
+            return self.contacts.count(sharers * mean)
+        k = self.spec.contacts_dispersion or 1.0
+        return self.contacts.count(self.fanout.total(sharers) * mean / k)
+
+    def reached_by(self, contacts: int) -> int:
+        """People reached once `contacts` contacts fell uniformly on the pool (Sellke).
+
+        Person i of the pool is reached when the pressure contacts / pool passes an Exp(1)
+        threshold T_i, i.e. when 1 - exp(-pressure) passes a uniform one.
+        """
+        if self.thresholds is None or self.pool is None:
+            return contacts
+        if self.pool <= 0:
+            return 0
+        return self.thresholds.count(float(-np.expm1(-contacts / self.pool)))
+
+
+def _spread_generations(
+    spec: CascadeSpec,
+    seeds: int,
+    pool: float | None,
+    streams: Streams,
+    day: int,
+    name: str,
+) -> list[Generation]:
+    """Generations of a share/repost/quiz cascade from cumulative coupled counts."""
+    spread = _Spread(spec, pool, streams, day, name)
+    generations: list[Generation] = []
+    shared = contacted = reached = joined = followed = 0
+    participants = seeds  # generations 0..g together
+    current, current_follows = seeds, 0
+    for g in range(spec.max_generations):
+        if current <= 0:
+            break
+        all_sharers = spread.share.count(participants)
+        all_contacts = spread.contacts_of(all_sharers)
+        all_reached = spread.reached_by(all_contacts)
+        if all_reached > MAX_FANS:
+            rule = (
+                f"reached more than {MAX_FANS:,} people by generation {g} with no pool to "
+                "saturate; give cascade.pool (the people its shares can reach)"
+            )
+            raise ScenarioError([Problem(f"campaigns.{name}.cascade.pool", rule)])
+        all_joined = spread.join.count(all_reached)
+        all_followed = spread.follow.count(all_joined)
+        generations.append(
+            Generation(
+                g,
+                current,
+                current_follows,
+                all_sharers - shared,
+                all_contacts - contacted,
+                all_reached - reached,
+                all_joined - joined,
+            )
+        )
+        current, current_follows = all_joined - joined, all_followed - followed
+        shared, contacted, reached = all_sharers, all_contacts, all_reached
+        joined, followed = all_joined, all_followed
+        participants = seeds + joined
+    if current > 0:  # the last generation followed, with no further sharing drawn
+        last = Generation(len(generations), current, current_follows, 0, 0, 0, 0, False)
+        generations.append(last)
+    return generations
+
+
+def _task_generations(
+    spec: CascadeSpec,
+    seeds: int,
+    pool: float | None,
+    streams: Streams,
+    day: int,
+    name: str,
+) -> list[Generation]:
+    """Generations of a task fission, drawn generation by generation."""
+    unreached = pool
+    generations: list[Generation] = []
+    current, current_follows = seeds, 0
+    for g in range(spec.max_generations):
+        if current <= 0:
+            break
+        u_share = streams.get("cascade.share", day, name, g).random(2)
+        u_join = streams.get("cascade.join", day, name, g).random(3)
+        timing = streams.get("cascade.timing", day, name, g)
+        sharers = _binomial(float(u_share[0]), current, spec.share_probability)
+        fresh = 1.0 if unreached is None or not pool else unreached / pool
+        joins, shares = _task(spec, timing, sharers, spec.join_probability * fresh)
+        if unreached is None or pool is None:
+            reached = shares
+        else:
+            p_reach = float(-np.expm1(-shares / pool)) if pool > 0 else 0.0
+            reached = _binomial(float(u_join[0]), int(unreached), p_reach)
+            unreached = max(0.0, unreached - reached)
+        joined = min(joins, reached)  # an invite to someone already reached brings nobody
+        follows = _binomial(float(u_join[2]), joined, spec.follow_probability)
+        generations.append(
+            Generation(g, current, current_follows, sharers, shares, reached, joined)
+        )
+        current, current_follows = joined, follows
+    if current > 0:
+        last = Generation(len(generations), current, current_follows, 0, 0, 0, 0, False)
+        generations.append(last)
+    return generations
+
+
 def run_cascade(
     spec: CascadeSpec,
     seeds: int,
@@ -182,50 +313,42 @@ def run_cascade(
     `pool` is the number of people the shares can reach (None: unlimited); `hours` is the
     length of the hourly grid from the launch day's midnight.
     """
+    draw = _task_generations if spec.kind == "task" else _spread_generations
+    generations = draw(spec, seeds, pool, streams, day, name)
+    joined_by_hour, follows_by_hour = _timing(
+        spec, generations, seed_hour, hours, streams, day, name
+    )
+    return CascadeResult(
+        name, day, seeds, pool, tuple(generations), joined_by_hour, follows_by_hour
+    )
+
+
+def _timing(
+    spec: CascadeSpec,
+    generations: list[Generation],
+    seed_hour: int,
+    hours: int,
+    streams: Streams,
+    day: int,
+    name: str,
+) -> tuple[I64, I64]:
+    """Joiners and followers by hour: each generation placed after its parents' hours."""
     delay = _delay_pmf(spec, hours)
     parents = np.zeros(hours, np.float64)
     parents[min(max(seed_hour, 0), hours - 1)] = 1.0
     joined_by_hour = np.zeros(hours, np.int64)
     follows_by_hour = np.zeros(hours, np.int64)
-    unreached = pool
-    generations: list[Generation] = []
-    current, current_follows = seeds, 0
-    for g in range(spec.max_generations):
-        if current <= 0:
+    for g, gen in enumerate(generations[:-1]):
+        if not gen.passed_on:
             break
-        u_share = streams.get("cascade.share", day, name, g).random(2)
-        u_join = streams.get("cascade.join", day, name, g).random(3)
-        timing = streams.get("cascade.timing", day, name, g)
-        sharers = _binomial(float(u_share[0]), current, spec.share_probability)
-        if spec.kind == "task":
-            fresh = 1.0 if unreached is None or not pool else unreached / pool
-            joins, shares = _task(spec, timing, sharers, spec.join_probability * fresh)
-        else:
-            shares = _contacts(spec, float(u_share[1]), sharers)
-        if unreached is None or pool is None:
-            reached = shares
-        else:
-            p_reach = float(-np.expm1(-shares / pool)) if pool > 0 else 0.0
-            reached = _binomial(float(u_join[0]), int(unreached), p_reach)
-            unreached = max(0.0, unreached - reached)
-        if spec.kind == "task":
-            joined = min(joins, reached)  # an invite to someone already reached brings nobody
-        else:
-            joined = _binomial(float(u_join[1]), reached, spec.join_probability)
-        follows = _binomial(float(u_join[2]), joined, spec.follow_probability)
-        generations.append(
-            Generation(g, current, current_follows, sharers, shares, reached, joined)
-        )
-        placed = _place(timing, joined, parents, delay)
+        child = generations[g + 1]
+        timing = streams.get("cascade.timing", day, name, g, "hours")
+        placed = _place(timing, gen.joined, parents, delay)
         if placed.sum() > 0:
-            picked = timing.multivariate_hypergeometric(placed, min(follows, int(placed.sum())))
+            picked = timing.multivariate_hypergeometric(
+                placed, min(child.follows, int(placed.sum()))
+            )
             follows_by_hour += picked.astype(np.int64)
         joined_by_hour += placed
         parents = placed.astype(np.float64)
-        current, current_follows = joined, follows
-    if current > 0:  # the last generation followed, with no further sharing drawn
-        last = Generation(len(generations), current, current_follows, 0, 0, 0, 0, False)
-        generations.append(last)
-    return CascadeResult(
-        name, day, seeds, pool, tuple(generations), joined_by_hour, follows_by_hour
-    )
+    return joined_by_hour, follows_by_hour

@@ -39,9 +39,11 @@ STREAMS = (
     "followers.unfollow",  # cohort unfollows, quantile-coupled (by day)
     "followers.unanswered",  # unfollows after an unanswered message (by day)
     "campaign.warmup",  # people a warm-up reached and who come at launch (by day, campaign)
-    "cascade.share",  # sharers and their contacts, quantile-coupled (by day, campaign, generation)
-    "cascade.join",  # reached, joined, followed, quantile-coupled (by day, campaign, generation)
-    "cascade.timing",  # task-fission outcomes; joiners' and followers' hours (same key)
+    "cascade.share",  # who shares: coupled marks (by day, campaign); task: sharers per generation
+    "cascade.join",  # who joins and follows: coupled marks (by day, campaign); task: by generation
+    "cascade.fanout",  # contacts per sharer: gamma sums, Poisson points (by day, campaign)
+    "cascade.reach",  # pool members' reach thresholds (by day, campaign)
+    "cascade.timing",  # task-fission outcomes; joiners' and followers' hours (by generation)
     "cascade.messages",  # joiners' messages (by day, class)
     "push.unfollow",  # one uniform per cohort cell, quantile-coupled (by day, push)
     "push.replies",  # replies to pushes (by day, class)
