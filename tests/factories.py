@@ -101,3 +101,46 @@ def growth_scenario(
     if campaigns:
         raw["campaigns"] = campaigns
     return scenario_from_dict(raw)
+
+
+def _human(mean: float, share: float = 1.0, **more: Any) -> dict[str, Any]:
+    return {
+        "share": share,
+        "routing": "human",
+        "handle_time_minutes": {"dist": "exponential", "mean": mean},
+        **more,
+    }
+
+
+def inbound_raw(days: int = 2, weibo_followers: int = 200_000) -> dict[str, Any]:
+    """A small WeChat account plus a Weibo channel (private messages and mentions), raw.
+
+    WeChat: 2,000 fans x 1 message a day, 80% auto-replied; Weibo: 200,000 followers, 10%
+    active, 0.02 messages each a day (400), half of the mentions auto-replied.
+    """
+    return {
+        "scenario": {"name": "two_channels", "start": "2013-04-10", "end": f"2013-04-{9 + days}"},
+        "fans": {"initial": 2000},
+        "messages": {
+            "per_active_fan_per_day": 1.0,
+            "classes": {
+                "keyword": {**_human(1.0, 0.8), "routing": "auto"},
+                "order": _human(2.0, 0.2, priority=0),
+            },
+        },
+        "inbound": {
+            "weibo": {
+                "platform": "weibo",
+                "followers": weibo_followers,
+                "active_share": 0.1,
+                "per_active_fan_per_day": 0.02,
+                "auto_reply_coverage": 0.5,
+                "first_response_target_minutes": 20,
+                "classes": {
+                    "weibo_pm": _human(3.0, 0.6),
+                    "weibo_mention": {**_human(2.0, 0.4), "routing": "auto"},
+                },
+            }
+        },
+        "service": {"agents_by_hour": [3] * 24},
+    }

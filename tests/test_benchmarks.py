@@ -5,6 +5,8 @@ Targets, on the 2-core reference machine:
 - the same load over three agent groups with overlapping skills: within 2x of that;
 - one simulated day of scenarios/xiaomi_service_2013.toml: < 1 s;
 - the flagship 99-day scenarios/xiaomi_2013q1.toml: < 10 s;
+- the multi-channel flagship (xiaomi_2013q1 with a Weibo channel) and the new-media group's week
+  (scenarios/xiaomi_newmedia_2013.toml, WeChat and Weibo, two groups): < 10 s each;
 - scenarios/scale_10m_2014.toml (10M fans, 365 days): < 60 s and < 2 GiB peak memory;
 - the 米粉节 surge (scenarios/mifan_festival_2013.toml), every message and retry through the
   server: < 10 s;
@@ -194,6 +196,38 @@ def test_flagship_with_campaigns(benchmark: Any) -> None:
     summary = benchmark.pedantic(quarter, rounds=3, iterations=1)
     benchmark.extra_info["cascade_follows"] = summary["cascades"]["quiz"]["follows"]
     assert summary["days"] == 99
+
+
+WEIBO = (
+    'inbound.weibo={platform="weibo", followers=3000000, growth_per_day=20000, active_share=0.1, '
+    "per_active_fan_per_day=0.0022, auto_reply_coverage=0.0, first_response_target_minutes=20, "
+    'classes={weibo_pm={share=0.7, routing="human", priority=1, '
+    'handle_time_minutes={dist="lognormal", mean=3.0, cv=0.8}}, '
+    'weibo_mention={share=0.3, routing="human", priority=2, '
+    'handle_time_minutes={dist="lognormal", mean=2.0, cv=0.8}}}}'
+)
+"""The flagship's Weibo account: several million followers [A], ~660 messages a day at first."""
+
+
+@pytest.mark.parametrize(
+    ("path", "overrides"),
+    [("xiaomi_2013q1.toml", [WEIBO]), ("xiaomi_newmedia_2013.toml", [])],
+    ids=["flagship_with_weibo", "newmedia_week"],
+)
+def test_multi_channel_flagship(benchmark: Any, path: str, overrides: list[str]) -> None:
+    """Target: < 10 s, run + summary (per channel) + hourly rows."""
+    scenario = load_scenario(SCENARIOS / path, overrides)
+
+    def run() -> dict[str, Any]:
+        result = run_one(RunSpec(scenario, 1))
+        hourly_rows(result)
+        return summarize(result)
+
+    summary = benchmark.pedantic(run, rounds=3, iterations=1)
+    weibo = summary["channels"]["weibo"]
+    benchmark.extra_info["weibo_received_per_day"] = weibo["received_per_day"]
+    benchmark.extra_info["messages_to_humans"] = summary["messages_to_humans"]
+    assert weibo["messages_received"] > 0
 
 
 def test_staffing_24_intervals_10_replications(benchmark: Any) -> None:

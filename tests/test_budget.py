@@ -22,6 +22,7 @@ from sim.model.budget import (
     parse_bytes,
 )
 from sim.scenario.load import load_scenario, scenario_from_dict
+from tests.factories import inbound_raw
 
 REPO = Path(__file__).parents[1]
 SERVICE = REPO / "scenarios" / "xiaomi_service_2013.toml"
@@ -231,3 +232,12 @@ def test_estimate_is_above_the_measured_peak(path: Path, tmp_path: Path) -> None
         )
     )
     assert peak <= est.bytes
+
+
+def test_inbound_channels_count_in_the_routed_estimate() -> None:
+    raw = inbound_raw(days=2)
+    with_weibo = estimate_work(scenario_from_dict(raw)).routed_messages
+    del raw["inbound"]
+    without = estimate_work(scenario_from_dict(raw)).routed_messages
+    # Weibo: 400 a day, all private messages (60%) and half the mentions (40%) routed
+    assert with_weibo - without == pytest.approx(2 * 400 * (0.6 + 0.4 * 0.5))

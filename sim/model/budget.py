@@ -89,8 +89,14 @@ class WorkEstimate:
         return float(BASE_BYTES + sum(b for _, b in self.parts))
 
 
-def _routed_share(messages: MessagesSpec, service: ServiceSpec, name: str | None = None) -> float:
-    """Share of messages (of class `name`, or of the everyday mix) that agents must answer."""
+def _routed_share(
+    messages: MessagesSpec, service: ServiceSpec, name: str | None = None, own_rules: bool = False
+) -> float:
+    """Share of messages (of class `name`, or of the everyday mix) that agents must answer.
+
+    `own_rules`: the stream's keyword rules answer whatever the WeChat back end does (an
+    inbound channel's).
+    """
     share = 0.0
     for cls_name, c in messages.classes.items():
         if name is not None and cls_name != name:
@@ -98,7 +104,7 @@ def _routed_share(messages: MessagesSpec, service: ServiceSpec, name: str | None
         coverage = messages.auto_reply_coverage
         if c.auto_reply_coverage is not None:
             coverage = c.auto_reply_coverage
-        automatic = c.routing == "auto" and service.back_end
+        automatic = c.routing == "auto" and (service.back_end or own_rules)
         routed = 1.0 - coverage if automatic else 1.0
         share += routed if name is not None else c.share * routed
     return share
@@ -184,6 +190,12 @@ class _Walk:
             burst, burst_routed = self.campaigns(today, sc, today_campaigns, active, total)
             total += burst
             routed += burst_routed
+        day = (today - self.start).days
+        for other in sc.inbound.values():  # other channels: own followers, straight to agents
+            sent = (other.followers + other.growth_per_day * day) * other.active_share
+            sent *= other.per_active_fan_per_day
+            routed += sent * _routed_share(other, sc.service, own_rules=True)
+            total += sent
         self.routed += routed
         self.routed_day_max = max(self.routed_day_max, routed)
         self.per_day_max = max(self.per_day_max, total)

@@ -27,6 +27,7 @@ from sim.model.followers import DayOutcome, FollowerModel, FollowerTrace
 from sim.model.group_queue import GroupQueue, GroupRecords
 from sim.model.groups import scenario_groups
 from sim.model.human_queue import HumanQueue, QueueRecords
+from sim.model.inbound import InboundStreams
 from sim.model.pushes import PushResult, push_unfollows, reply_means
 from sim.model.rng import Streams
 from sim.model.roster import StaffSchedule, build_schedule_by_day
@@ -115,7 +116,12 @@ class ServiceModel:
         self._streams = streams
         self._message_streams: dict[int, MessageStream] = {}
         self.queue: HumanQueue
-        grouped = scenario_groups([sc.service for sc in self.by_day], self.class_names)
+        channels = dict(self.timeline.channels)
+        # WeChat's classes come first; those of inbound channels follow (sim.scenario.timeline)
+        self.wechat_classes = len(self.class_names) - sum(len(c) for c in channels.values())
+        self.inbound = InboundStreams(self.timeline) if channels else None
+        services = [sc.service for sc in self.by_day]
+        grouped = scenario_groups(services, self.class_names, channels)
         if grouped is None:
             self.schedule = build_schedule_by_day([sc.service for sc in self.by_day])
             self.queue = HumanQueue(self.schedule)
@@ -154,7 +160,9 @@ class ServiceModel:
         lo = self._day_first_message[day]
         hi = self._day_first_message[day + 1]
         target = self.by_day[day].service.first_response_target_minutes
-        return DayOutcome(*self.queue.outcomes(lo, hi, target), day=day)
+        # WeChat fans judge WeChat's service: other channels' messages do not feed their quality
+        below = self.wechat_classes if self.inbound is not None else None
+        return DayOutcome(*self.queue.outcomes(lo, hi, target, below), day=day)
 
     def _run_days(self) -> Generator[simpy.Event, None, None]:
         for day in range(self.days):
@@ -238,6 +246,10 @@ class ServiceModel:
             received[a:b] = counts.received[a:b]
             auto[a:b] = counts.auto_replied[a:b]
             failed[a:b] = counts.failed_at_server[a:b]
+        if self.inbound is not None:  # other channels: their own followers, straight to agents
+            other = self.inbound.sample_day(self._streams, day, t0, self.interval, self.per_day)
+            received, auto = received + other.received, auto + other.auto
+            routed = HumanBatch.merge([routed, other.routed])
         self._counts.append(DayCounts(received, auto, received - auto - failed, failed))
         self._fans.append(fans)
         batch = (routed.arrival, routed.priority, routed.handle, routed.deadline)

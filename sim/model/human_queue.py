@@ -239,13 +239,20 @@ class HumanQueue:
             parts.append(np.asarray(live, dtype))
         return np.concatenate(parts) if parts else np.empty(0, dtype)
 
-    def outcomes(self, lo: int, hi: int, target: float) -> tuple[int, int, int, int]:
+    def outcomes(
+        self, lo: int, hi: int, target: float, below: int | None = None
+    ) -> tuple[int, int, int, int]:
         """Outcomes of messages lo..hi-1 (global indices) as of `now`.
 
-        Returns (count, picked up within `target`, picked up later, not picked up).
+        Returns (count, picked up within `target`, picked up later, not picked up); with
+        `below`, of those messages only whose tag is below it (e.g. one channel's classes).
         """
         arrival = self._gather("arrival", lo, hi)
         start = self._gather("start", lo, hi)
+        if below is not None:
+            mine = self._gather("tag", lo, hi).astype(np.int64) < below
+            arrival, start = arrival[mine], start[mine]
+            lo, hi = 0, int(np.count_nonzero(mine))
         answered = ~np.isnan(start)
         within = int(np.count_nonzero(start[answered] - arrival[answered] <= target))
         n_answered = int(np.count_nonzero(answered))

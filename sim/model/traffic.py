@@ -233,6 +233,20 @@ class MessageStream:
         """
         return self._sample(means, t0, step, per_class, None).messages
 
+    def sample_routed(
+        self,
+        means: F64,
+        t0: float,
+        step: float,
+        per_class: Sequence[tuple[np.random.Generator, ...]],
+    ) -> DaySample:
+        """Like `sample_counts`, but messages the keyword rules answer are only counted.
+
+        For a stream with its own keyword auto-reply (an inbound channel), which the WeChat
+        back end's switch and server windows do not concern.
+        """
+        return self._sample(means, t0, step, per_class, (True, 0.0, 0.0))
+
     def _sample(
         self,
         means: F64,

@@ -7,6 +7,7 @@ list it here. A section whose files are missing from the run folder is skipped w
 from __future__ import annotations
 
 from sim.reports.cascades import CASCADES
+from sim.reports.channels import CHANNELS
 from sim.reports.comparison import COMPARISON
 from sim.reports.growth import GROWTH
 from sim.reports.loadtest import LOADTEST
@@ -25,6 +26,7 @@ SECTIONS: tuple[Section, ...] = (
     MESSAGES,
     QUEUE,
     AGENTS,
+    CHANNELS,
     STAFFING,
     SURGE,
     CASCADES,

@@ -21,10 +21,18 @@ from numpy.typing import NDArray
 from sim import __version__
 from sim.model.engine import ModelResult
 from sim.model.human_queue import QueueRecords
+from sim.results.channel_tables import channel_summary
+from sim.results.outcomes import (
+    dated_target,
+    message_targets,
+    outcomes,
+    quantile,
+    sla,
+    sla_flags,
+)
 from sim.results.provenance import provenance
 from sim.results.server_tables import server_summary
 from sim.results.spread_tables import cascade_summary, push_summary
-from sim.units import DAY
 
 __all__ = ["Backlog", "daily_rows", "follower_summary", "hourly_rows", "summarize"]
 
@@ -94,63 +102,11 @@ def _hour_of(times: F64, mask: NDArray[np.bool_]) -> NDArray[np.int64]:
     return out
 
 
-def _quantile(x: F64, p: float) -> float:
-    return float(np.quantile(x, p)) if x.size else float("nan")
-
-
-def _per_message_targets(result: ModelResult, which: str) -> F64:
-    """Each routed message's target (minutes): the one in force on the day it arrived."""
-    tl = result.spec.scenario.timeline
-    per_day = np.asarray(
-        tl.first_response_targets() if which == "first_response" else tl.resolution_targets(),
-        np.float64,
-    )
-    day = np.minimum((result.queue.arrival // DAY).astype(np.int64), per_day.size - 1)
-    return np.asarray(per_day[day], np.float64)
-
-
-def _target_summary(result: ModelResult, which: str) -> float | list[dict[str, Any]]:
-    """The target as one number, or its dated values when phases change it."""
-    tl = result.spec.scenario.timeline
-    per_day = tl.first_response_targets() if which == "first_response" else tl.resolution_targets()
-    if len(set(per_day)) == 1:
-        return per_day[0]
-    return [
-        {"from": tl.date(d).isoformat(), "minutes": v}
-        for d, v in enumerate(per_day)
-        if d == 0 or per_day[d - 1] != v
-    ]
-
-
-def _sla_flags(
-    q: QueueRecords, elapsed: F64, target: F64
-) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
-    """Per message: target met; outcome known (answered, abandoned, or waiting past target)."""
-    out = _outcomes(q)
-    answered, abandoned = out["answered"], out["abandoned"]
-    waiting_late = out["queued"] & (q.horizon - q.arrival > target)
-    with np.errstate(invalid="ignore"):
-        met = answered & (elapsed <= target)
-    return met, answered | abandoned | waiting_late
-
-
-def _sla(q: QueueRecords, elapsed: F64, target: F64) -> float:
-    met, decided = _sla_flags(q, elapsed, target)
-    n = int(decided.sum())
-    return int(met.sum()) / n if n else float("nan")
-
-
-def _outcomes(q: QueueRecords) -> dict[str, NDArray[np.bool_]]:
-    answered = ~np.isnan(q.start)
-    abandoned = ~answered & (q.deadline <= q.horizon)
-    return {"answered": answered, "abandoned": abandoned, "queued": ~answered & ~abandoned}
-
-
 def summarize(result: ModelResult) -> dict[str, Any]:
     """Whole-run figures; later model layers add keys, never rename them."""
     q, sc = result.queue, result.spec.scenario
-    out = _outcomes(q)
-    first_targets = _per_message_targets(result, "first_response")
+    out = outcomes(q)
+    first_targets = message_targets(result, "first_response")
     wait = q.start - q.arrival
     resolution = wait + q.handle
     answered = out["answered"]
@@ -169,7 +125,7 @@ def summarize(result: ModelResult) -> dict[str, Any]:
             "answered": int((answered & m).sum()),
             "abandoned": int((out["abandoned"] & m).sum()),
             "queued": int((out["queued"] & m).sum()),
-            "response_p90_minutes": _quantile(wait[answered & m], 0.9),
+            "response_p90_minutes": quantile(wait[answered & m], 0.9),
         }
     # waiting time of every routed message whose wait has ended (answered or abandoned)
     ended = np.where(answered, wait, np.minimum(q.deadline, q.horizon) - q.arrival)
@@ -187,17 +143,17 @@ def summarize(result: ModelResult) -> dict[str, Any]:
         "backlog_final": int(out["queued"].sum()),
         "backlog_max": Backlog(q).peak(),
         "response_mean_minutes": float(wait[answered].mean()) if answered.any() else float("nan"),
-        "response_p50_minutes": _quantile(wait[answered], 0.5),
-        "response_p90_minutes": _quantile(wait[answered], 0.9),
-        "resolution_p50_minutes": _quantile(resolution[answered], 0.5),
-        "resolution_p90_minutes": _quantile(resolution[answered], 0.9),
+        "response_p50_minutes": quantile(wait[answered], 0.5),
+        "response_p90_minutes": quantile(wait[answered], 0.9),
+        "resolution_p50_minutes": quantile(resolution[answered], 0.5),
+        "resolution_p90_minutes": quantile(resolution[answered], 0.9),
         "wait_mean_all_minutes": float(ended[~out["queued"]].mean())
         if (~out["queued"]).any()
         else float("nan"),
-        "sla_first_response_target_minutes": _target_summary(result, "first_response"),
-        "sla_first_response_met": _sla(q, wait, first_targets),
-        "sla_resolution_target_minutes": _target_summary(result, "resolution"),
-        "sla_resolution_met": _sla(q, resolution, _per_message_targets(result, "resolution")),
+        "sla_first_response_target_minutes": dated_target(result, "first_response"),
+        "sla_first_response_met": sla(q, wait, first_targets),
+        "sla_resolution_target_minutes": dated_target(result, "resolution"),
+        "sla_resolution_met": sla(q, resolution, message_targets(result, "resolution")),
         "agent_hours_rostered": result.schedule.agent_minutes(q.horizon) / 60.0,
         "agent_hours_present": present_area / 60.0,
         "agent_utilization": busy_area / present_area if present_area > 0 else float("nan"),
@@ -207,6 +163,7 @@ def summarize(result: ModelResult) -> dict[str, Any]:
         **server_summary(result),
         **cascade_summary(result),
         **push_summary(result),
+        **channel_summary(result),
     }
 
 
@@ -301,7 +258,7 @@ def hourly_rows(result: ModelResult) -> list[dict[str, Any]]:
         by_hour(a)
         for a in (result.received, result.auto_replied, result.to_humans, result.server_failed)
     )
-    out = _outcomes(q)
+    out = outcomes(q)
     wait = q.start - q.arrival
     busy = np.diff(_busy_area(q, edges))
     present = np.diff(_step_integral(q.present_times, q.present_agents.astype(np.float64), edges))
@@ -313,7 +270,7 @@ def hourly_rows(result: ModelResult) -> list[dict[str, Any]]:
     start_hour = _hour_of(q.start, out["answered"])
     abandon_hour = _hour_of(q.deadline, out["abandoned"])
     arrival_hour = np.minimum((q.arrival // 60).astype(np.int64), hours - 1)
-    met, decided = _sla_flags(q, wait, _per_message_targets(result, "first_response"))
+    met, decided = sla_flags(q, wait, message_targets(result, "first_response"))
     met_n = np.bincount(arrival_hour[met], minlength=hours)
     decided_n = np.bincount(arrival_hour[decided], minlength=hours)
     answered_n = np.bincount(start_hour[start_hour >= 0], minlength=hours)[:hours]
@@ -339,8 +296,8 @@ def hourly_rows(result: ModelResult) -> list[dict[str, Any]]:
                 "messages_abandoned": int(abandoned_n[h]),
                 "backlog": int(backlog_end[h]),
                 "backlog_max": int(backlog_max[h]),
-                "response_p50_minutes": _quantile(w, 0.5),
-                "response_p90_minutes": _quantile(w, 0.9),
+                "response_p50_minutes": quantile(w, 0.5),
+                "response_p90_minutes": quantile(w, 0.9),
                 "sla_first_response_met": met_n[h] / decided_n[h] if decided_n[h] else float("nan"),
                 "agents_present": float(present[h] / 60.0),
                 "agent_utilization": float(busy[h] / present[h])

@@ -52,6 +52,7 @@ RUN_FILES = (
     "scenario.json",
     "surge.csv",
     "cascades.csv",
+    "channels_service.csv",
 )
 
 
@@ -62,12 +63,13 @@ def run_files(
     daily: Sequence[Mapping[str, Any]] = (),
     surge: Sequence[Mapping[str, Any]] = (),
     cascades: Sequence[Mapping[str, Any]] = (),
+    channels: Sequence[Mapping[str, Any]] = (),
 ) -> dict[str, str]:
     """The text of each file of a run, by name (all of them among `RUN_FILES`).
 
     summary.json, timeseries.csv (hourly), daily.csv, scenario.json and, when campaign windows
-    were simulated, surge.csv (per second); with cascades, cascades.csv. `sim.results.publish`
-    puts them in place.
+    were simulated, surge.csv (per second); with cascades, cascades.csv; with inbound channels,
+    channels_service.csv (one row per channel). `sim.results.publish` puts them in place.
     """
     files = {
         "summary.json": json_text(summary),
@@ -79,4 +81,6 @@ def run_files(
         files["surge.csv"] = csv_text(surge)
     if cascades:
         files["cascades.csv"] = csv_text(cascades)
+    if channels:
+        files["channels_service.csv"] = csv_text(channels)
     return files

@@ -11,7 +11,6 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import difflib
-import math
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,12 @@ from pydantic import BaseModel, ValidationError
 from sim.errors import Problem, ScenarioError
 from sim.scenario.bounds import MAX_DAYS
 from sim.scenario.files import MAX_DEPTH, read_raw, too_deep
+from sim.scenario.inbound_rules import (
+    inbound_problems,
+    phase_channel_problem,
+    skill_problems,
+    stream_problems,
+)
 from sim.scenario.schema import (
     AgentGroupSpec,
     CampaignSpec,
@@ -49,14 +54,7 @@ def _meta_problems(meta: ScenarioMeta) -> list[Problem]:
 
 
 def _messages_problems(messages: MessagesSpec) -> list[Problem]:
-    out: list[Problem] = []
-    total = sum(c.share for c in messages.classes.values())
-    if not math.isclose(total, 1.0, abs_tol=1e-6):
-        rule = "shares must sum to 1; adjust the `share` fields"
-        out.append(Problem("messages.classes", rule, round(total, 9), True))
-    if sum(messages.hourly_profile) <= 0:
-        out.append(Problem("messages.hourly_profile", "needs at least one positive hour"))
-    return out
+    return stream_problems("messages", messages)
 
 
 def _roster_problems(here: str, roster: ServiceSpec | AgentGroupSpec) -> list[Problem]:
@@ -84,28 +82,6 @@ def _service_problems(service: ServiceSpec) -> list[Problem]:
         out.append(Problem("service.groups", "needs at least one group"))
     for name, group in service.groups.items():
         out += _roster_problems(f"service.groups.{name}", group)
-    return out
-
-
-def _group_skill_problems(raw: Any) -> list[Problem]:
-    """Skills must be known classes, and every class some group's skill."""
-    service = raw.get("service") if isinstance(raw, dict) else None
-    groups = service.get("groups") if isinstance(service, dict) else None
-    known = _known_classes(raw)
-    if not isinstance(groups, dict) or not groups or not known:
-        return []
-    out: list[Problem] = []
-    served: set[str] = set()
-    for name, group in groups.items():
-        skills = group.get("skills") if isinstance(group, dict) else None
-        for i, skill in enumerate(skills if isinstance(skills, list) else ()):
-            if isinstance(skill, str):
-                served.add(skill)
-                out += _class_name_problems(f"service.groups.{name}.skills[{i}]", skill, known)
-    missing = [c for c in known if c not in served]
-    if missing:
-        rule = "every message class must be some group's skill; add it to a group's `skills`"
-        out.append(Problem("service.groups", rule, ", ".join(missing), True))
     return out
 
 
@@ -222,7 +198,7 @@ def _campaign_problems(raw: Any) -> list[Problem]:
 def _cross_field_problems(raw: dict[str, Any]) -> list[Problem]:
     """Rules spanning fields, for every section whose own fields are valid."""
     out: list[Problem] = _channel_problems(raw) + _campaign_problems(raw)
-    out += _group_skill_problems(raw)
+    out += skill_problems(raw) + inbound_problems(raw)
     out += spread_problems(
         raw, lambda path, name: _class_name_problems(path, name, _known_classes(raw))
     )
@@ -258,6 +234,10 @@ def _apply_phase(raw: dict[str, Any], phase: PhaseSpec, index: int) -> list[Prob
         unknown = schema_path_problem(Scenario, path)
         if unknown is not None:
             problems.append(Problem(f"phases[{index}].set.{unknown.path}", unknown.message))
+            continue
+        added = phase_channel_problem(raw, path, here)
+        if added is not None:
+            problems.append(added)
             continue
         try:
             set_path(raw, path, value)

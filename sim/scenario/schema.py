@@ -45,6 +45,7 @@ from sim.scenario.bounds import (
     Whole,
 )
 from sim.scenario.durations import DistSpec, MinutesDist, SecondsDist
+from sim.scenario.inbound import InboundSpec, MessageClassSpec, MessagesSpec
 from sim.scenario.spread import ActivationSpec, CascadeSpec, PushSendSpec, WarmupSpec
 
 if TYPE_CHECKING:
@@ -59,6 +60,7 @@ __all__ = [
     "ExposureSpec",
     "FansSpec",
     "FollowersSpec",
+    "InboundSpec",
     "MessageClassSpec",
     "MessagesSpec",
     "ModelSpec",
@@ -106,66 +108,6 @@ class FansSpec(Frozen):
     initial: Whole = Field(ge=0, le=MAX_FANS, description="Fans at the start of the first day.")
     active_share: Probability = Field(
         1.0, description="Share of fans who are active (message, refer others)."
-    )
-
-
-class MessageClassSpec(Frozen):
-    """One kind of inbound message: how common, who answers it, how long it takes."""
-
-    share: Probability = Field(description="Share of all inbound messages (shares sum to 1).")
-    routing: Literal["auto", "human"] = Field(
-        description="`auto`: answerable by keyword auto-reply; `human`: always routed to an agent "
-        "(orders, ROM flashing, delivery, images, voice)."
-    )
-    priority: Whole = Field(
-        1, ge=0, le=9, description="Queue priority for agents; 0 is served first."
-    )
-    auto_reply_coverage: Probability | None = Field(
-        None,
-        description="This class's keyword-rule coverage (default: messages.auto_reply_coverage).",
-    )
-    handle_time_minutes: MinutesDist = Field(
-        description="Agent handling time for one message of this class."
-    )
-    patience_minutes: MinutesDist | None = Field(
-        None,
-        description="How long a fan waits before giving up (default: service.patience_minutes).",
-    )
-    keywords: tuple[Annotated[str, Field(min_length=1)], ...] = Field(
-        (),
-        description="Words that route a fan's text to this class in the reference back end "
-        '(`fansim backend`), e.g. `["订单"]`: the first class in file order with a keyword '
-        "the text contains wins (ASCII keywords match whole words, any case); text matching "
-        "none goes to the first `auto` class without keywords. The simulation does not read "
-        "them (it draws classes by `share`).",
-    )
-
-
-def _default_profile() -> tuple[float, ...]:
-    return (1.0,) * 24
-
-
-class MessagesSpec(Frozen):
-    """The inbound message stream."""
-
-    per_active_fan_per_day: Real = Field(
-        ge=0,
-        le=MAX_MESSAGES_PER_FAN,
-        description="Messages per active fan per day, all classes (see fans.active_share).",
-    )
-    hourly_profile: tuple[Annotated[Real, Field(ge=0, le=MAX_WEIGHT)], ...] = Field(
-        default_factory=_default_profile,
-        min_length=24,
-        max_length=24,
-        description="Relative volume in each hour of the day (00:00 first); normalised to sum 1.",
-    )
-    auto_reply_coverage: Probability = Field(
-        1.0, description="Share of `auto` messages that keyword rules actually answer."
-    )
-    classes: dict[Name, MessageClassSpec] = Field(
-        min_length=1,
-        max_length=MAX_ITEMS,
-        description="Message classes by name (e.g. keyword, order, delivery).",
     )
 
 
@@ -629,6 +571,12 @@ class Scenario(Frozen):
         max_length=MAX_ITEMS,
         description="Referral funnels by name (none: a fixed fan count).",
     )
+    inbound: dict[Name, InboundSpec] = Field(
+        default_factory=dict,
+        max_length=MAX_ITEMS,
+        description="Further service channels by name beside the WeChat stream of `messages` "
+        "(e.g. Weibo private messages), each with its own followers, classes and targets.",
+    )
     campaigns: dict[Name, CampaignSpec] = Field(
         default_factory=dict,
         max_length=MAX_ITEMS,
@@ -651,6 +599,17 @@ class Scenario(Frozen):
     staffing: StaffingSpec = Field(
         default_factory=StaffingSpec, description="Inputs of the staffing planner only."
     )
+
+    @model_serializer(mode="wrap")
+    def _without_absent_inbound(self, handler: SerializerFunctionWrapHandler) -> Any:
+        """Leave `inbound` out when there is none.
+
+        So a scenario's resolved text (scenario.json) and parameters' hash stay as they were.
+        """
+        data = handler(self)
+        if not self.inbound and isinstance(data, dict):
+            data.pop("inbound", None)
+        return data
 
     @cached_property
     def timeline(self) -> Timeline:

@@ -4,7 +4,9 @@ Phases are resolved when a scenario is loaded (`Scenario.timeline`, cached on th
 scenario); the model, the metrics and the summary all read the values of each day from here, so
 a phase's SLA target counts in the outputs of its own days. Message classes may differ between
 days (a phase can add or drop a class): per-class arrays use `class_names`, the union over all
-days in order of first appearance, and a class absent on a day has no traffic that day.
+days in order of first appearance, and a class absent on a day has no traffic that day. The
+classes of `[inbound.<name>]` channels come after all of `[messages]`' (WeChat's), so the WeChat
+classes keep their positions whatever channels a scenario adds.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ class Timeline:
     start: dt.date
     days: tuple[Scenario, ...]
     class_names: tuple[str, ...]
+    channels: tuple[tuple[str, tuple[str, ...]], ...] = ()  # inbound channel -> its classes
 
     def date(self, day: int) -> dt.date:
         """Calendar date of simulated day `day`."""
@@ -42,6 +45,20 @@ class Timeline:
     def resolution_targets(self) -> tuple[float, ...]:
         """Each day's resolution target (minutes)."""
         return tuple(sc.service.resolution_target_minutes for sc in self.days)
+
+    def channel_targets(self, channel: str, which: str) -> tuple[float, ...]:
+        """Each day's target of inbound `channel` (minutes): its own, else the service's.
+
+        `which` is `first_response` or `resolution`.
+        """
+        out = []
+        for sc in self.days:
+            spec = sc.inbound.get(channel)
+            own = None
+            if spec is not None:
+                own = getattr(spec, f"{which}_target_minutes")
+            out.append(own if own is not None else getattr(sc.service, f"{which}_target_minutes"))
+        return tuple(out)
 
 
 def resolve_timeline(scenario: Scenario) -> Timeline:
@@ -60,4 +77,11 @@ def resolve_timeline(scenario: Scenario) -> Timeline:
     names: dict[str, None] = {}
     for _, sc in segments:
         names.update(dict.fromkeys(sc.messages.classes))
-    return Timeline(start, tuple(days), tuple(names))
+    channels: dict[str, dict[str, None]] = {}
+    for _, sc in segments:
+        for channel, spec in sc.inbound.items():
+            channels.setdefault(channel, {}).update(dict.fromkeys(spec.classes))
+    for classes in channels.values():
+        names.update(classes)
+    inbound = tuple((c, tuple(classes)) for c, classes in channels.items())
+    return Timeline(start, tuple(days), tuple(names), inbound)
