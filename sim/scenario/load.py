@@ -20,6 +20,7 @@ from pydantic import BaseModel, ValidationError
 
 from sim.errors import Problem, ScenarioError
 from sim.scenario.bounds import MAX_DAYS
+from sim.scenario.cost_rules import cost_problems
 from sim.scenario.files import MAX_DEPTH, read_raw, too_deep
 from sim.scenario.schema import (
     AgentGroupSpec,
@@ -223,6 +224,7 @@ def _cross_field_problems(raw: dict[str, Any]) -> list[Problem]:
     """Rules spanning fields, for every section whose own fields are valid."""
     out: list[Problem] = _channel_problems(raw) + _campaign_problems(raw)
     out += _group_skill_problems(raw)
+    out += cost_problems(raw)
     out += spread_problems(
         raw, lambda path, name: _class_name_problems(path, name, _known_classes(raw))
     )
@@ -235,7 +237,8 @@ def _cross_field_problems(raw: dict[str, Any]) -> list[Problem]:
     return out
 
 
-_FROZEN_BY_PHASE = ("scenario", "phases", "fans.initial", "model")  # model: one interval grid
+# model: one interval grid; costs: one price list for the run
+_FROZEN_BY_PHASE = ("scenario", "phases", "fans.initial", "model", "costs")
 
 
 def _flatten(prefix: str, value: Any) -> list[tuple[str, Any]]:
