@@ -32,6 +32,7 @@ from sim.model.budget import (
     parse_bytes,
 )
 from sim.model.engine import RunSpec, run_one
+from sim.results.costs import cost_rows
 from sim.results.provenance import provenance
 from sim.results.publish import StagedFile, StagedFolder
 from sim.results.server_tables import profile_rows, surge_rows
@@ -256,6 +257,7 @@ def _cmd_run(args: argparse.Namespace, console: Console) -> int:
             daily_rows(result, hourly),
             surge_rows(result),
             cascade_rows(result),
+            cost_rows(result),
         )
         paths = stage.publish(files, {**provenance(spec), "version": summary["version"]}, RUN_FILES)
     if not args.quiet:

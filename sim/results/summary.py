@@ -21,6 +21,7 @@ from numpy.typing import NDArray
 from sim import __version__
 from sim.model.engine import ModelResult
 from sim.model.human_queue import QueueRecords
+from sim.results.costs import cost_summary
 from sim.results.provenance import provenance
 from sim.results.server_tables import server_summary
 from sim.results.spread_tables import cascade_summary, push_summary
@@ -207,6 +208,7 @@ def summarize(result: ModelResult) -> dict[str, Any]:
         **server_summary(result),
         **cascade_summary(result),
         **push_summary(result),
+        **cost_summary(result),
     }
 
 

@@ -52,6 +52,7 @@ RUN_FILES = (
     "scenario.json",
     "surge.csv",
     "cascades.csv",
+    "costs.csv",
 )
 
 
@@ -62,11 +63,13 @@ def run_files(
     daily: Sequence[Mapping[str, Any]] = (),
     surge: Sequence[Mapping[str, Any]] = (),
     cascades: Sequence[Mapping[str, Any]] = (),
+    costs: Sequence[Mapping[str, Any]] = (),
 ) -> dict[str, str]:
     """The text of each file of a run, by name (all of them among `RUN_FILES`).
 
     summary.json, timeseries.csv (hourly), daily.csv, scenario.json and, when campaign windows
-    were simulated, surge.csv (per second); with cascades, cascades.csv. `sim.results.publish`
+    were simulated, surge.csv (per second); with cascades, cascades.csv; with `[costs]`,
+    costs.csv (`sim.results.costs`). `sim.results.publish`
     puts them in place.
     """
     files = {
@@ -79,4 +82,6 @@ def run_files(
         files["surge.csv"] = csv_text(surge)
     if cascades:
         files["cascades.csv"] = csv_text(cascades)
+    if costs:
+        files["costs.csv"] = csv_text(costs)
     return files
