@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sim.reports.cascades import CASCADES
 from sim.reports.comparison import COMPARISON
+from sim.reports.costs import COSTS
 from sim.reports.growth import GROWTH
 from sim.reports.loadtest import LOADTEST
 from sim.reports.messages import MESSAGES
@@ -28,6 +29,7 @@ SECTIONS: tuple[Section, ...] = (
     STAFFING,
     SURGE,
     CASCADES,
+    COSTS,
     LOADTEST,
     REPLICATIONS,
     COMPARISON,
