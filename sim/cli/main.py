@@ -33,6 +33,7 @@ from sim.model.budget import (
 )
 from sim.model.engine import RunSpec, run_one
 from sim.results.channel_tables import channel_rows
+from sim.results.costs import cost_rows
 from sim.results.provenance import provenance
 from sim.results.publish import StagedFile, StagedFolder
 from sim.results.server_tables import profile_rows, surge_rows
@@ -258,6 +259,7 @@ def _cmd_run(args: argparse.Namespace, console: Console) -> int:
             surge_rows(result),
             cascade_rows(result),
             channel_rows(result),
+            cost_rows(result),
         )
         paths = stage.publish(files, {**provenance(spec), "version": summary["version"]}, RUN_FILES)
     if not args.quiet:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Generator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import simpy
@@ -28,7 +28,7 @@ from sim.model.group_queue import GroupQueue, GroupRecords
 from sim.model.groups import scenario_groups
 from sim.model.human_queue import HumanQueue, QueueRecords
 from sim.model.inbound import InboundStreams
-from sim.model.pushes import PushResult, push_unfollows, reply_means
+from sim.model.pushes import PushResult, push_unfollows, reply_means, sms_price
 from sim.model.rng import Streams
 from sim.model.roster import StaffSchedule, build_schedule_by_day
 from sim.model.surge import (
@@ -85,6 +85,9 @@ class ModelResult:
     cascades: tuple[CascadeResult, ...] = ()  # one per campaign day with a cascade
     pushes: tuple[PushResult, ...] = ()  # dated pushes sent
     groups: GroupRecords | None = None  # per message skill and group, when agents are grouped
+    # participants drawn per campaign over its days, warm-up arrivals included (cascade joiners
+    # are in `cascades`)
+    participants: dict[str, int] = field(default_factory=dict)
 
 
 def _grows(scenario: Scenario) -> bool:
@@ -144,6 +147,7 @@ class ServiceModel:
         self._cascades: list[CascadeResult] = []
         self._reached: dict[str, int] = {}  # people each campaign's cascades reached so far
         self._pushes: list[PushResult] = []
+        self._participants: dict[str, int] = {}
         env.process(self._run_days())
 
     def _stream(self, day: int) -> MessageStream:
@@ -210,6 +214,7 @@ class ServiceModel:
             drawn = draw_participants(campaigns, active[0], self._streams, day, start, pools)
             drawn = self._launch(day, campaigns, drawn, pools)
             for d in drawn:
+                self._participants[d.name] = self._participants.get(d.name, 0) + d.participants
                 new = d.new_fans
                 if self.followers is not None and new.count > 0:
                     self.followers.add_follows(
@@ -391,7 +396,7 @@ class ServiceModel:
                 )
                 cls = self.class_names.index(push.reply_class)
                 self.scheduled.add_messages("push.replies", day * self.per_day, means, cls)
-            cost = recipients * sc.pushes.sms_cost_per_message
+            cost = recipients * sms_price(sc)
             self._pushes.append(PushResult(name, day, recipients, relevant, gone, replies, cost))
 
     def _activate(self, day: int) -> None:
@@ -456,6 +461,7 @@ class ServiceModel:
             cascades=tuple(self._cascades),
             pushes=tuple(self._pushes),
             groups=self.queue.group_records() if isinstance(self.queue, GroupQueue) else None,
+            participants=dict(self._participants),
         )
 
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
@@ -34,7 +34,7 @@ from sim.model.campaigns import brings_fans
 from sim.model.rng import Streams
 from sim.scenario.schema import ChannelSpec, Scenario
 
-__all__ = ["INITIAL_SOURCE", "DayOutcome", "FollowerModel", "FollowerTrace"]
+__all__ = ["INITIAL_SOURCE", "DayOutcome", "FollowerModel", "FollowerTrace", "channel_runs"]
 
 INITIAL_SOURCE = "initial"
 
@@ -61,6 +61,16 @@ class FollowerTrace:
     unfollows_unanswered: NDArray[np.int64]
     quality: NDArray[np.float64]  # index used on each day
     fans_by_source: NDArray[np.int64]  # at the end
+    # bookkeeping for costs (no draws): each channel's exposures per day (0 when it does not
+    # run), and gift-driven follows by the mechanism that brought them (a channel's name, or
+    # `campaign:<name>`)
+    exposures: dict[str, NDArray[np.float64]] = field(default_factory=dict)
+    gift_follows: dict[str, int] = field(default_factory=dict)
+
+
+def channel_runs(ch: ChannelSpec, today: dt.date) -> bool:
+    """Whether a channel runs on `today` (its start and end dates, both inclusive)."""
+    return (ch.start is None or ch.start <= today) and (ch.end is None or today <= ch.end)
 
 
 def _channel_sources(segments: Sequence[Scenario]) -> tuple[str, ...]:
@@ -98,6 +108,8 @@ class FollowerModel:
         self._trace_unanswered: list[int] = []
         self._trace_quality: list[float] = []
         self._first_messages: dict[str, float] = {}
+        self._exposures: dict[str, NDArray[np.float64]] = {}
+        self._gifts: dict[str, int] = {}
 
     def fans_at(self, t: float) -> float:
         """Fans following now (the model changes them at the start of each day)."""
@@ -179,8 +191,7 @@ class FollowerModel:
         return k
 
     def _running(self, name: str, ch: ChannelSpec, day: int) -> bool:
-        today = self._start + dt.timedelta(days=day)
-        return (ch.start is None or ch.start <= today) and (ch.end is None or today <= ch.end)
+        return channel_runs(ch, self._start + dt.timedelta(days=day))
 
     def _follow(self, day: int, sc: Scenario) -> NDArray[np.int64]:
         follows = np.zeros(len(self.sources), np.int64)
@@ -189,12 +200,16 @@ class FollowerModel:
         for name, ch in sc.channels.items():
             if not self._running(name, ch, day):
                 continue
+            exposed = ch.exposure.per_day(active)
+            if name not in self._exposures:
+                self._exposures[name] = np.zeros(len(self._days))
+            self._exposures[name][day] = exposed
             remaining = self._remaining(name, ch)
             if remaining <= 0 or ch.pool <= 0:
                 continue
             p = ch.conversion * self._quality**ch.quality_sensitivity * remaining / ch.pool
             rng = self._streams.get("followers.follow", day, name)
-            n = min(int(rng.poisson(ch.exposure.per_day(active) * p)), int(remaining))
+            n = min(int(rng.poisson(exposed * p)), int(remaining))
             if n == 0:
                 continue
             follows[self._join(day, ch.source or name, n, ch.gift_share, name, name)] += n
@@ -218,6 +233,7 @@ class FollowerModel:
         gift = 0
         if gift_share > 0:
             gift = int(self._streams.get("followers.gift", day, key).binomial(n, gift_share))
+            self._gifts[key] = self._gifts.get(key, 0) + gift
         s = self._source_index[source]
         self._cohorts[s, day, 0] += n - gift
         self._cohorts[s, day, 1] += gift
@@ -281,4 +297,6 @@ class FollowerModel:
             unfollows_unanswered=np.asarray(self._trace_unanswered, np.int64),
             quality=np.asarray(self._trace_quality, np.float64),
             fans_by_source=self._cohorts.sum(axis=(1, 2)),
+            exposures={k: v.copy() for k, v in self._exposures.items()},
+            gift_follows=dict(self._gifts),
         )

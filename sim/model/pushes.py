@@ -22,9 +22,10 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import stats
 
+from sim.scenario.schema import Scenario
 from sim.scenario.spread import PushSendSpec, SegmentSpec
 
-__all__ = ["PushResult", "push_unfollows", "reply_means", "segment_shares"]
+__all__ = ["PushResult", "push_unfollows", "reply_means", "segment_shares", "sms_price"]
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
@@ -41,6 +42,18 @@ class PushResult:
     unfollows: int
     replies_expected: float
     sms_cost: float  # what the same notifications would have cost as SMS
+
+
+def sms_price(scenario: Scenario) -> float:
+    """The one price of an SMS: `costs.sms_per_message` if given, else the pushes' own.
+
+    `pushes.sms_cost_per_message` predates `[costs]`; scenarios without a price in `[costs]`
+    keep it, so their outputs do not change.
+    """
+    costs = scenario.costs
+    if costs is not None and costs.sms_per_message is not None:
+        return costs.sms_per_message
+    return scenario.pushes.sms_cost_per_message
 
 
 def segment_shares(

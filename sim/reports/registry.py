@@ -9,6 +9,7 @@ from __future__ import annotations
 from sim.reports.cascades import CASCADES
 from sim.reports.channels import CHANNELS
 from sim.reports.comparison import COMPARISON
+from sim.reports.costs import COSTS
 from sim.reports.growth import GROWTH
 from sim.reports.loadtest import LOADTEST
 from sim.reports.messages import MESSAGES
@@ -30,6 +31,7 @@ SECTIONS: tuple[Section, ...] = (
     STAFFING,
     SURGE,
     CASCADES,
+    COSTS,
     LOADTEST,
     REPLICATIONS,
     COMPARISON,

@@ -2,7 +2,7 @@
 
 One helper, `provenance(spec)`, gives the columns (scenario name, root seed, replication index
 and the parameters' hash) that lead every row of every table fansim writes: summary.json,
-timeseries.csv, daily.csv, surge.csv, profile.csv and the run's manifest.
+timeseries.csv, daily.csv, surge.csv, profile.csv, costs.csv and the run's manifest.
 """
 
 from __future__ import annotations

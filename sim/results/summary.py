@@ -22,6 +22,7 @@ from sim import __version__
 from sim.model.engine import ModelResult
 from sim.model.human_queue import QueueRecords
 from sim.results.channel_tables import channel_summary
+from sim.results.costs import cost_summary
 from sim.results.outcomes import (
     dated_target,
     message_targets,
@@ -164,6 +165,7 @@ def summarize(result: ModelResult) -> dict[str, Any]:
         **cascade_summary(result),
         **push_summary(result),
         **channel_summary(result),
+        **cost_summary(result),
     }
 
 

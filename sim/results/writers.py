@@ -53,6 +53,7 @@ RUN_FILES = (
     "surge.csv",
     "cascades.csv",
     "channels_service.csv",
+    "costs.csv",
 )
 
 
@@ -64,12 +65,14 @@ def run_files(
     surge: Sequence[Mapping[str, Any]] = (),
     cascades: Sequence[Mapping[str, Any]] = (),
     channels: Sequence[Mapping[str, Any]] = (),
+    costs: Sequence[Mapping[str, Any]] = (),
 ) -> dict[str, str]:
     """The text of each file of a run, by name (all of them among `RUN_FILES`).
 
     summary.json, timeseries.csv (hourly), daily.csv, scenario.json and, when campaign windows
     were simulated, surge.csv (per second); with cascades, cascades.csv; with inbound channels,
-    channels_service.csv (one row per channel). `sim.results.publish` puts them in place.
+    channels_service.csv (one row per channel); with `[costs]`, costs.csv (`sim.results.costs`).
+    `sim.results.publish` puts them in place.
     """
     files = {
         "summary.json": json_text(summary),
@@ -83,4 +86,6 @@ def run_files(
         files["cascades.csv"] = csv_text(cascades)
     if channels:
         files["channels_service.csv"] = csv_text(channels)
+    if costs:
+        files["costs.csv"] = csv_text(costs)
     return files

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 
 from sim.errors import Problem, ScenarioError
 from sim.scenario.bounds import MAX_DAYS
+from sim.scenario.cost_rules import cost_problems
 from sim.scenario.files import MAX_DEPTH, read_raw, too_deep
 from sim.scenario.inbound_rules import (
     inbound_problems,
@@ -199,6 +200,7 @@ def _cross_field_problems(raw: dict[str, Any]) -> list[Problem]:
     """Rules spanning fields, for every section whose own fields are valid."""
     out: list[Problem] = _channel_problems(raw) + _campaign_problems(raw)
     out += skill_problems(raw) + inbound_problems(raw)
+    out += cost_problems(raw)
     out += spread_problems(
         raw, lambda path, name: _class_name_problems(path, name, _known_classes(raw))
     )
@@ -211,7 +213,8 @@ def _cross_field_problems(raw: dict[str, Any]) -> list[Problem]:
     return out
 
 
-_FROZEN_BY_PHASE = ("scenario", "phases", "fans.initial", "model")  # model: one interval grid
+# model: one interval grid; costs: one price list for the run
+_FROZEN_BY_PHASE = ("scenario", "phases", "fans.initial", "model", "costs")
 
 
 def _flatten(prefix: str, value: Any) -> list[tuple[str, Any]]:

@@ -44,6 +44,7 @@ from sim.scenario.bounds import (
     Text,
     Whole,
 )
+from sim.scenario.costs import CostsSpec
 from sim.scenario.durations import DistSpec, MinutesDist, SecondsDist
 from sim.scenario.inbound import InboundSpec, MessageClassSpec, MessagesSpec
 from sim.scenario.spread import ActivationSpec, CascadeSpec, PushSendSpec, WarmupSpec
@@ -75,6 +76,18 @@ __all__ = [
     "ShiftSpec",
     "StaffingSpec",
 ]
+
+
+def _without_absent(model: Frozen, handler: SerializerFunctionWrapHandler, key: str) -> Any:
+    """`model` serialised without the optional table `key` when it is absent (None).
+
+    Tables added after scenarios were shipped use it, so a scenario that does not give them
+    keeps its resolved text (scenario.json) and its parameters' hash as they were.
+    """
+    data = handler(model)
+    if getattr(model, key) is None and isinstance(data, dict):
+        data.pop(key, None)
+    return data
 
 
 class ScenarioMeta(Frozen):
@@ -200,14 +213,7 @@ class ServiceSpec(Frozen):
 
     @model_serializer(mode="wrap")
     def _without_absent_groups(self, handler: SerializerFunctionWrapHandler) -> Any:
-        """Leave `groups` out when absent.
-
-        So a scenario's resolved text (scenario.json) and parameters' hash stay as they were.
-        """
-        data = handler(self)
-        if self.groups is None and isinstance(data, dict):
-            data.pop("groups", None)
-        return data
+        return _without_absent(self, handler, "groups")
 
 
 class PostsExposure(Frozen):
@@ -599,14 +605,19 @@ class Scenario(Frozen):
     staffing: StaffingSpec = Field(
         default_factory=StaffingSpec, description="Inputs of the staffing planner only."
     )
+    costs: CostsSpec | None = Field(
+        None,
+        description="Prices of agents, servers, channels, campaigns and SMS; when given, runs "
+        "also write costs.csv and the summary's `costs`.",
+    )
 
     @model_serializer(mode="wrap")
-    def _without_absent_inbound(self, handler: SerializerFunctionWrapHandler) -> Any:
-        """Leave `inbound` out when there is none.
+    def _without_absent_tables(self, handler: SerializerFunctionWrapHandler) -> Any:
+        """Leave `costs` and `inbound` out when absent (or empty).
 
         So a scenario's resolved text (scenario.json) and parameters' hash stay as they were.
         """
-        data = handler(self)
+        data = _without_absent(self, handler, "costs")
         if not self.inbound and isinstance(data, dict):
             data.pop("inbound", None)
         return data
