@@ -8,7 +8,9 @@ keyword rules plus agents' answers).
 
 from __future__ import annotations
 
+import csv
 import json
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +22,15 @@ SCENARIO = Path(__file__).parents[1] / "scenarios" / "xiaomi_newmedia_2013.toml"
 
 
 @pytest.fixture(scope="module")
-def summary(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("newmedia")
     assert main(["run", str(SCENARIO), "--out", str(out), "-q"]) == 0
-    data: dict[str, Any] = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    return out
+
+
+@pytest.fixture(scope="module")
+def summary(run_dir: Path) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((run_dir / "summary.json").read_text(encoding="utf-8"))
     return data
 
 
@@ -54,3 +61,24 @@ def test_each_channel_is_judged_against_its_own_target(summary: dict[str, Any]) 
     assert channels["wechat"]["first_response_target_minutes"] == 15  # [A]
     assert channels["weibo"]["first_response_target_minutes"] == 20  # [D]
     assert channels["weibo"]["platform"] == "weibo"
+
+
+def test_costs_stand_beside_the_sms_alternative(run_dir: Path, summary: dict[str, Any]) -> None:
+    """Agent-hours priced per group from the rosters; SMS avoided = WeChat's answers only."""
+    raw = tomllib.loads(SCENARIO.read_text(encoding="utf-8"))
+    with (run_dir / "costs.csv").open(encoding="utf-8") as f:
+        lines = {(r["item"], r["subject"]): r for r in csv.DictReader(f)}
+    for group, spec in raw["service"]["groups"].items():
+        hours = sum(
+            ((s["end"].hour - s["start"].hour) % 24 or 24) * s["agents"] for s in spec["shifts"]
+        )
+        line = lines[("agent_hours", group)]
+        assert float(line["quantity"]) == hours * summary["days"]
+        assert float(line["amount"]) == pytest.approx(
+            hours * summary["days"] * raw["costs"]["groups"][group]["agent_hour"]
+        )
+    costs = summary["costs"]
+    wechat = summary["channels"]["wechat"]
+    replies = wechat["messages_auto_replied"] + wechat["messages_answered"]
+    assert costs["sms_avoided"]["service_replies"] == pytest.approx(0.04 * replies, rel=1e-3)
+    assert costs["total"] == pytest.approx(sum(costs["by_item"].values()))

@@ -180,7 +180,10 @@ def _activation_messages(result: ModelResult) -> float:
 
 
 def _sms_lines(result: ModelResult) -> Iterator[CostLine]:
-    """SMS the WeChat messages replaced: pushes, weekly broadcasts, activation, service replies."""
+    """SMS the WeChat messages replaced: pushes, weekly broadcasts, activation, service replies.
+
+    Service replies count WeChat's classes only: answers on Weibo or a forum replace no SMS.
+    """
     tl = result.spec.scenario.timeline
     tr = result.followers
     price = sms_price(result.spec.scenario)
@@ -189,9 +192,10 @@ def _sms_lines(result: ModelResult) -> Iterator[CostLine]:
     for d, sc in enumerate(tl.days):
         on_day = float(fans[d]) if fans is not None else float(sc.fans.initial)
         broadcasts += on_day * sc.pushes.per_week / 7
-    replies = float(result.auto_replied.sum()) + float(
-        np.count_nonzero(~np.isnan(result.queue.start))
-    )
+    inbound = {name for _, names in tl.channels for name in names}
+    wechat = [i for i, name in enumerate(result.class_names) if name not in inbound]
+    picked_up = ~np.isnan(result.queue.start) & np.isin(result.queue.tag, wechat)
+    replies = float(result.auto_replied[:, wechat].sum()) + float(np.count_nonzero(picked_up))
     counts = (
         ("sms_pushes", float(sum(p.recipients for p in result.pushes))),
         ("sms_broadcasts", broadcasts),
