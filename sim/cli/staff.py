@@ -248,7 +248,7 @@ def _print_plan(console: Console, plan: AnyPlan, rows: list[dict[str, Any]]) -> 
         roster.add_column(c)
     for r in roster_rows(plan):
         cells = (r["date"], r["shift"], r["start"], r["end"], _fmt(r["break_start"]))
-        roster.add_row(*((r["group"],) * grouped), *cells, str(r["agents"]))
+        roster.add_row(*((r["group"],) if grouped else ()), *cells, str(r["agents"]))
     console.print(roster)
 
 
