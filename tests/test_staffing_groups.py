@@ -22,7 +22,7 @@ from sim.scenario.schema import Scenario
 from sim.staffing.group_plan import plan_group_staffing
 from sim.staffing.group_search import GroupSystem, search_groups, serve_groups
 from sim.staffing.plan import plan_staffing
-from sim.staffing.requirements import Grid
+from sim.staffing.requirements import Grid, erlang_c_agents
 from sim.staffing.search import search
 from sim.staffing.tables import staffing_rows
 from sim.staffing.targets import Policy, ServiceTarget
@@ -84,13 +84,18 @@ def group(name: str, skills: tuple[int, ...], chats: int = 1) -> AgentGroup:
     return AgentGroup(name, StaffSchedule((0.0,), (0,)), skills, chats)
 
 
-def test_disjoint_groups_get_the_plan_each_gets_alone() -> None:
+CAPPED = Policy(ServiceTarget(0.8, 5.0), max_abandon=0.05, max_occupancy=0.6)
+
+
+@pytest.mark.parametrize("policy", [POLICY, CAPPED], ids=["target", "occupancy-cap"])
+def test_disjoint_groups_get_the_plan_each_gets_alone(policy: Policy) -> None:
     """wx serves WeChat (class 0), wb Weibo (class 1): each group's agents, interval by interval,
     are what the one-pool search gives for its messages alone."""
     recs = records(scenario(shared=False), 1, 3)
-    both = search_groups(recs, GRID, system((group("wx", (0,)), group("wb", (1,)))), CLOSED)
+    groups = (group("wx", (0,)), group("wb", (1,)))
+    both = search_groups(recs, GRID, GroupSystem(groups, 2, (policy,) * 2), CLOSED)
     for cls, found in enumerate(both):
-        alone = search([only(q, cls) for q in recs], GRID, POLICY, CLOSED)
+        alone = search([only(q, cls) for q in recs], GRID, policy, CLOSED)
         assert found.agents == alone.agents
         assert [i.met for i in found.intervals] == [i.met for i in alone.intervals]
         assert [i.below for i in found.intervals] == [i.below for i in alone.intervals]
@@ -103,12 +108,46 @@ def test_one_group_serving_everything_is_the_one_pool_search() -> None:
     assert found.agents == search(recs, GRID, POLICY, CLOSED).agents
 
 
+def test_the_occupancy_cap_follows_the_work_a_group_answers() -> None:
+    """wb also answers WeChat: with a 60% occupancy cap, the work each group answers in an open
+    hour (its own classes and what it takes of the shared one) stays within agents x chats x
+    60% when the plan is served."""
+    recs = records(scenario(shared=True), 1, 3)
+    sysm = GroupSystem((group("wx", (0,), 2), group("wb", (1, 0))), 2, (CAPPED,) * 2)
+    levels = [f.agents for f in search_groups(recs, GRID, sysm, CLOSED)]
+    served = serve_groups(recs, GRID, sysm, levels)
+    for g, spec in enumerate(sysm.groups):
+        load = served.work[g, 6:] / (len(recs) * GRID.minutes)
+        assert np.all(load <= np.asarray(levels[g][6:]) * spec.max_chats * 0.6 + 1e-9)
+        assert served.work[g, 6:].min() > 0  # both groups answer work in every open hour
+
+
 def test_chats_per_agent_lower_the_agents_needed() -> None:
     recs = records(scenario(shared=False), 3, 2)
     one = search_groups(recs, GRID, system((group("wx", (0,)), group("wb", (1,)))))
     three = search_groups(recs, GRID, system((group("wx", (0,), 3), group("wb", (1,)))))
     assert sum(three[0].agents) < sum(one[0].agents)
     assert three[1].agents == one[1].agents  # the other group's messages never reach wx
+
+
+def test_k_chats_without_stretch_need_erlang_c_servers_over_k_agents() -> None:
+    """M/M/c, 9/min, 1-minute handling, 80% within 20 s: Erlang C says 12 servers; one group
+    whose agents hold k chats (stretch 1, so k chats are k servers) needs ceil(12 / k) agents,
+    and a stretch of 1.3 per open chat needs more."""
+    recs = [sample_traffic(RunSpec(stationary_scenario(9.0, 1.0, None), 1, r)).result.queue
+            for r in range(3)]  # fmt: skip
+    target = ServiceTarget(0.8, 1 / 3)
+    pol, grid = Policy(target), Grid(1440.0, 1)
+    servers = erlang_c_agents(9.0, 1.0, target)
+    assert servers == 12 and search(recs, grid, pol).agents == (servers,)
+
+    def agents(k: int, stretch: float = 1.0) -> int:
+        g = AgentGroup("g", StaffSchedule((0.0,), (0,)), (0,), k, stretch)
+        return search_groups(recs, grid, GroupSystem((g,), 1, (pol,)))[0].agents[0]
+
+    for k in (2, 3, 5):
+        assert agents(k) == -(-servers // k)
+    assert agents(2, 1.3) > agents(2)
 
 
 @pytest.mark.parametrize("shared", [False, True], ids=["disjoint", "shared"])

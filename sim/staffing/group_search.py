@@ -15,7 +15,10 @@ all groups at once:
    lower bound), divided by its chats per agent (an agent holding k chats does at most k
    agents' work, stretch only slows it);
 2. while some group misses (in h, or in an earlier interval still undecided that met before),
-   every missing group below its useful maximum gets one more agent, and all are served again;
+   every missing group below its useful maximum gets one more agent, and all are served again.
+   With an occupancy cap a group also misses while its agents x chats are fewer than the work
+   it is charged with in h (`GroupOutcomes.work`: what it answered, shared classes included)
+   over the cap: the cap follows the work the group actually does, not only its own classes;
 3. when groups share classes, a group that grew may now carry more than it needs: each group in
    turn gives back agents while every group still meets (never below its floor). With disjoint
    skills this step cannot remove anything (one agent fewer was tried and missed) and is skipped.
@@ -32,7 +35,7 @@ from numpy.typing import NDArray
 
 from sim.model.group_queue import AgentGroup, GroupQueue
 from sim.model.human_queue import QueueRecords
-from sim.staffing.requirements import Grid
+from sim.staffing.requirements import EPS, Grid
 from sim.staffing.search import (
     IntervalOutcomes,
     IntervalSearch,
@@ -44,7 +47,7 @@ from sim.staffing.search import (
 )
 from sim.staffing.targets import Policy
 
-__all__ = ["GroupSystem", "search_groups", "serve_groups"]
+__all__ = ["GroupOutcomes", "GroupSystem", "search_groups", "serve_groups"]
 
 Selector = Callable[[QueueRecords], NDArray[np.bool_]]
 
@@ -72,10 +75,34 @@ class GroupSystem:
         return lambda q: np.isin(q.tag, only)
 
     @property
+    def first_group(self) -> NDArray[np.int64]:
+        """Per class, the first group (in file order) serving it: where arrivals try first."""
+        out = np.full(self.classes, -1, np.int64)
+        for g in reversed(range(len(self.groups))):
+            out[list(self.groups[g].skills)] = g
+        return out
+
+    @property
     def disjoint(self) -> bool:
         """No class is served by two groups."""
         skills = [s for g in self.groups for s in g.skills]
         return len(skills) == len(set(skills))
+
+
+@dataclass(frozen=True)
+class GroupOutcomes:
+    """Per group: the outcomes of its skills' messages, and the work it is charged with.
+
+    `work[g, j]`: handle minutes of the messages arriving in column j that group g answered,
+    plus those nobody answered whose class g is the first to serve, summed over replications
+    (with disjoint skills: the group's offered work). What the occupancy cap is applied to.
+    """
+
+    outcomes: tuple[IntervalOutcomes, ...]
+    work: NDArray[np.float64]
+
+    def __getitem__(self, g: int) -> IntervalOutcomes:
+        return self.outcomes[g]
 
 
 def serve_groups(
@@ -85,7 +112,7 @@ def serve_groups(
     levels: Sequence[Sequence[int]],
     until: float = math.inf,
     first: int = 0,
-) -> tuple[IntervalOutcomes, ...]:
+) -> GroupOutcomes:
     """Serve each replication's messages arriving before `until`, group g with `levels[g]`.
 
     Runs until every offered message is answered or abandoned; returns, per group, the outcomes
@@ -95,10 +122,11 @@ def serve_groups(
         replace(g, schedule=level_schedule(grid, lv))
         for g, lv in zip(system.groups, levels, strict=True)
     )
+    n = len(groups)
     cols = len(levels[0]) - first
-    shape = (len(system.groups), len(records), cols)
-    arrived = np.zeros(shape, np.int64)
+    arrived = np.zeros((n, len(records), cols), np.int64)
     met, abandoned = np.zeros_like(arrived), np.zeros_like(arrived)
+    work = np.zeros((n, cols))
     for r, q in enumerate(records):
         k = int(np.searchsorted(q.arrival, until, "left"))
         tag = q.tag[:k]
@@ -111,8 +139,13 @@ def serve_groups(
             minutes = system.policies[g].target.minutes
             counts = count_outcomes(grid, q.arrival[:k], start, minutes, first, keep)
             arrived[g, r], met[g, r], abandoned[g, r] = counts(cols)
-    return tuple(
-        IntervalOutcomes(arrived[g], met[g], abandoned[g]) for g in range(len(system.groups))
+        served = queue.group_records().group
+        charged = np.where(served >= 0, served, system.first_group[tag])
+        col = grid.index(q.arrival[:k]) - first
+        ok = (col >= 0) & (col < cols)
+        np.add.at(work, (charged[ok], col[ok]), q.handle[:k][ok])
+    return GroupOutcomes(
+        tuple(IntervalOutcomes(arrived[g], met[g], abandoned[g]) for g in range(n)), work
     )
 
 
@@ -128,42 +161,54 @@ class _Interval:
     until: float
     first: int
 
-    def serve(self, cand: Sequence[int]) -> tuple[IntervalOutcomes, ...]:
+    def serve(self, cand: Sequence[int]) -> GroupOutcomes:
         """Every group's outcomes with candidate agents `cand` in this interval."""
         lv = [[*fixed, x] for fixed, x in zip(self.levels, cand, strict=True)]
         return serve_groups(self.records, self.grid, self.system, lv, self.until, self.first)
 
-    def missing(self, outs: tuple[IntervalOutcomes, ...]) -> list[int]:
-        """Groups missing their policy in some judged interval."""
+    def occupancy_need(self, outs: GroupOutcomes, g: int) -> int:
+        """Agents group `g` needs in this interval for the occupancy cap on its work there."""
+        cap = self.system.policies[g].max_occupancy
+        if cap is None:
+            return 0
+        col = len(self.levels[g]) - self.first
+        load = float(outs.work[g, col]) / (len(self.records) * self.grid.minutes)
+        return math.ceil(load / (cap * self.system.groups[g].max_chats) - EPS)
+
+    def missing(self, outs: GroupOutcomes, cand: Sequence[int]) -> list[int]:
+        """Groups missing their policy in some judged interval, or under their occupancy need."""
         return [
             g
-            for g, (out, pol) in enumerate(zip(outs, self.system.policies, strict=True))
+            for g, (out, pol) in enumerate(zip(outs.outcomes, self.system.policies, strict=True))
             if not all(out.meets(j - self.first, pol) for j in self.judged[g])
+            or cand[g] < self.occupancy_need(outs, g)
         ]
 
 
 def _solve(
     iv: _Interval, floors: Sequence[int], ceilings: Sequence[int], col: int
-) -> tuple[list[int], tuple[IntervalOutcomes, ...], list[tuple[float, ...]]]:
+) -> tuple[list[int], GroupOutcomes, list[tuple[float, ...]]]:
     """Grow missing groups from their floors, then give back slack; see the module docstring."""
     n = len(floors)
     c = list(floors)
     below: list[tuple[float, ...]] = [() for _ in range(n)]
     outs = iv.serve(c)
     while True:
-        grow = [g for g in iv.missing(outs) if c[g] < ceilings[g]]
+        grow = [
+            g for g in iv.missing(outs, c) if c[g] < max(ceilings[g], iv.occupancy_need(outs, g))
+        ]
         if not grow:
             break
         for g in grow:
             below[g] = outs[g].per_replication(col)
             c[g] += 1
         outs = iv.serve(c)
-    if not iv.system.disjoint and not iv.missing(outs):
+    if not iv.system.disjoint and not iv.missing(outs, c):
         for g in range(n):
             while c[g] > floors[g]:
                 trial = [*c[:g], c[g] - 1, *c[g + 1 :]]
                 trial_outs = iv.serve(trial)
-                if iv.missing(trial_outs):
+                if iv.missing(trial_outs, trial):
                     below[g] = trial_outs[g].per_replication(col)
                     break
                 c, outs = trial, trial_outs
@@ -210,7 +255,7 @@ def search_groups(
             ]
             iv = _Interval(records, grid, system, levels, judged, until, first)
             c, outs, below = _solve(iv, floors, ceilings, h - first)
-            short = set(iv.missing(outs))
+            short = set(iv.missing(outs, c))
         for g in range(n):
             level, abandoned = outs[g].pooled(h - first)
             per_rep = outs[g].per_replication(h - first)
