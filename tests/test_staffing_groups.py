@@ -158,11 +158,7 @@ def test_the_roster_meets_the_targets_on_fresh_traffic(shared: bool) -> None:
     sc = scenario(shared, chats=2)
     plan = plan_group_staffing(sc, 1, 6, POLICY)
     grid = plan.grid
-    sysm = GroupSystem(
-        tuple(AgentGroup(g.name, StaffSchedule((0.0,), (0,)), s.skills, s.max_chats, s.stretch)
-              for g, s in zip(plan.groups, _specs(sc), strict=True)),
-        2, (POLICY,) * 2,
-    )  # fmt: skip
+    sysm = GroupSystem(_specs(sc), 2, (POLICY,) * 2)  # the rosters replace their schedules
     fresh = serve_groups(records(sc, 101, 10), grid, sysm, [g.on_phones for g in plan.groups])
     for out in fresh:
         daily = out.met.sum(axis=1) / out.arrived.sum(axis=1)
