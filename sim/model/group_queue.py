@@ -182,6 +182,7 @@ class GroupQueue(HumanQueue):
         """Process every arrival, completion and roster change at times <= `until`."""
         arr, pri, hnd, start = self._arrival, self._priority, self._handle, self._start
         skill, served, busy, queues = self._skill, self._served, self._busy, self._queues
+        dl = self._deadline
         groups, route, per = self._groups, self._route, self._levels_per_skill
         heappush, heappop, take = heapq.heappush, heapq.heappop, self._take
         i, n = self._next_arrival, len(arr)
@@ -204,13 +205,22 @@ class GroupQueue(HumanQueue):
                         g.present -= 1
                         self._log(g, t_done)
                         continue
-                    j = take(g.lines, t_done)
-                    if j < 0:
-                        g.idle += 1
+                    # `_take` inline (once per message): tiers best first, oldest head wins
+                    for tier in g.lines:
+                        best, src = -1, None
+                        for q in tier:
+                            while q and dl[q[0]] <= t_done:
+                                q.popleft()
+                            if q and (src is None or q[0] < best):
+                                best, src = q[0], q
+                        if src is not None:
+                            src.popleft()
+                            start[best] = t_done
+                            served[best] = gi
+                            heappush(busy, (t_done + hnd[best], gi, 0))
+                            break
                     else:
-                        start[j] = t_done
-                        served[j] = gi
-                        heappush(busy, (t_done + hnd[j], gi, 0))
+                        g.idle += 1
                     continue
                 load = g.loads[a]
                 g.loads[a] = load - 1
