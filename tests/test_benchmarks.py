@@ -10,7 +10,8 @@ Targets, on the 2-core reference machine:
 - scenarios/scale_10m_2014.toml (10M fans, 365 days): < 60 s and < 2 GiB peak memory;
 - the 米粉节 surge (scenarios/mifan_festival_2013.toml), every message and retry through the
   server: < 10 s;
-- staffing one day (24 hourly intervals) with 10 replications (`fansim staff`): < 10 s;
+- staffing one day (24 hourly intervals) with 10 replications (`fansim staff`): < 10 s
+  (the same day in two agent groups is measured beside it);
 - sizing servers for the full 米粉节 surge, three back ends (`fansim size-servers`): < 30 s.
 """
 
@@ -243,6 +244,40 @@ def test_staffing_24_intervals_10_replications(benchmark: Any) -> None:
         lambda: plan_staffing(scenario, 1, 10, policy, 60.0, closed), rounds=3, iterations=1
     )
     assert plan.grid.intervals == 24 and plan.replications == 10
+
+
+def service_day_in_two_groups() -> Any:
+    """The service day's 7 agents as two groups: orders and delivery (2 chats each), and a
+    technical group for flashing, images and voice that also takes orders."""
+    from sim.scenario.files import read_raw
+    from sim.scenario.load import scenario_from_dict
+
+    raw = read_raw(SCENARIOS / "xiaomi_service_2013.toml")
+    shifts = raw["service"].pop("shifts")
+    raw["service"]["groups"] = {
+        "orders": {"skills": ["order", "delivery", "keyword"], "shifts": shifts, "max_chats": 2},
+        "tech": {"skills": ["flashing", "image", "voice", "order"], "shifts": shifts},
+    }
+    return scenario_from_dict(raw)
+
+
+def test_staffing_two_groups_24_intervals_10_replications(benchmark: Any) -> None:
+    """The grouped planner on the same day and policy (no target of its own: compared with
+    `test_staffing_24_intervals_10_replications`)."""
+    from sim.staffing.group_plan import plan_group_staffing
+    from sim.staffing.targets import Policy, ServiceTarget
+
+    scenario = service_day_in_two_groups()
+    policy = Policy(ServiceTarget(0.8, 15.0), 0.05, 0.3, 0.85)
+    closed = tuple(range(8))
+
+    plan = benchmark.pedantic(
+        lambda: plan_group_staffing(scenario, 1, 10, policy, 60.0, closed),
+        rounds=3,
+        iterations=1,
+    )
+    assert [g.name for g in plan.groups] == ["orders", "tech"]
+    benchmark.extra_info["roster_agent_hours"] = [g.roster.agent_hours for g in plan.groups]
 
 
 def test_sizing_servers_for_the_festival_surge(benchmark: Any) -> None:

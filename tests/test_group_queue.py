@@ -1,4 +1,5 @@
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 import pytest
@@ -53,14 +54,17 @@ def grouped(draw: st.DrawFn, chats: bool = False) -> Grouped:
     return Grouped(inst, skill, tuple(groups), skills)
 
 
-def engine(g: Grouped, cuts: tuple[float, ...] = (), compact: bool = False) -> GroupQueue:
-    specs = tuple(
+def specs(g: Grouped) -> tuple[AgentGroup, ...]:
+    return tuple(
         AgentGroup(
             f"g{i}", StaffSchedule(r.times, r.levels), r.skills, r.max_chats, r.stretch, r.order
         )
         for i, r in enumerate(g.groups)
     )
-    q = GroupQueue(specs, g.skills, compact_at_least=1 if compact else 50_000)
+
+
+def engine(g: Grouped, cuts: tuple[float, ...] = (), compact: bool = False) -> GroupQueue:
+    q = GroupQueue(specs(g), g.skills, compact_at_least=1 if compact else 50_000)
     i = g.inst
     q.offer(i.arrival, i.priority, i.handle, i.deadline, skill=g.skill)
     for t in cuts:
@@ -117,6 +121,33 @@ def test_advancing_and_compacting_in_steps_changes_nothing(g: Grouped, cuts: lis
     assert same(stepped.records().start, whole.records().start)
     assert np.array_equal(stepped.group_records().group, whole.group_records().group)
     assert np.array_equal(stepped.group_records().skill, g.skill)
+
+
+@settings(max_examples=40, deadline=None)
+@given(grouped(), st.lists(st.floats(0, 1), min_size=1, max_size=4))
+def test_offering_in_batches_matches_the_simpy_reference(g: Grouped, cuts: list[float]) -> None:
+    """Messages offered batch by batch (a priority first seen in a later batch joins the groups'
+    waiting lines then) are served as when offered at once."""
+    i, n = g.inst, len(g.inst.arrival)
+    q = GroupQueue(specs(g), g.skills)
+    bounds = [0, *sorted({round(c * n) for c in cuts}), n]
+    for lo, hi in pairwise(bounds):
+        if lo == hi:
+            continue
+        q.advance(float(i.arrival[lo]))
+        q.offer(
+            i.arrival[lo:hi],
+            i.priority[lo:hi],
+            i.handle[lo:hi],
+            i.deadline[lo:hi],
+            skill=g.skill[lo:hi],
+        )
+    q.advance(np.inf)
+    start, served = reference_group_starts(
+        g.groups, g.skill, i.arrival, i.priority, i.handle, i.deadline
+    )
+    assert same(q.records().start, start)
+    assert q.group_records().group.tolist() == served.tolist()
 
 
 @settings(max_examples=40, deadline=None)

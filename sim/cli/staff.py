@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +19,10 @@ from rich.table import Table
 
 from sim.cli.report import add_report_option, finish_report
 from sim.dists import Empirical
-from sim.errors import ScenarioError
+from sim.errors import Problem, ScenarioError
 from sim.results.provenance import params_hash
 from sim.scenario.load import load_scenario
+from sim.staffing.group_plan import plan_group_staffing
 from sim.staffing.measurements import read_loadreport, read_profile
 from sim.staffing.plan import StaffingPlan, plan_staffing
 from sim.staffing.servers import (
@@ -32,6 +34,7 @@ from sim.staffing.servers import (
     surge_from_scenario,
 )
 from sim.staffing.tables import (
+    AnyPlan,
     roster_rows,
     sizing_rows,
     staffing_rows,
@@ -40,6 +43,7 @@ from sim.staffing.tables import (
 )
 from sim.staffing.targets import (
     Policy,
+    ServiceTarget,
     parse_duration_seconds,
     parse_open_hours,
     parse_share,
@@ -90,6 +94,17 @@ def _workers(text: str) -> tuple[int, ...]:
     return values
 
 
+def _group_target(text: str) -> tuple[str, ServiceTarget]:
+    """`NAME=TARGET`, e.g. `weibo=80% within 20 min` (a group's own target)."""
+    name, eq, target = text.partition("=")
+    if not eq or not name.strip():
+        raise argparse.ArgumentTypeError(
+            f'must read like "weibo=80%% within 20 min" (a group name, "=", a target) '
+            f"(got {text!r})"
+        )
+    return name.strip(), _typed(lambda t: parse_target(t, "--group-target"))(target)
+
+
 def _count(text: str) -> int:
     value = _number("must be a whole number >= 1", lambda v: v >= 1 and v == int(v))(text)
     return int(value)
@@ -131,6 +146,15 @@ def add_parsers(sub: Any) -> None:
         required=True,
         type=_typed(parse_target),
         help='response target, e.g. "80%% within 15 min"',
+    )
+    st.add_argument(
+        "--group-target",
+        type=_group_target,
+        action="append",
+        default=[],
+        metavar="GROUP=TARGET",
+        help='a group\'s own target, e.g. "weibo=80%% within 20 min" (scenarios with '
+        "[service.groups.*]; other groups take --target)",
     )
     _share(st, "--max-abandon", "cap on the share of an interval's messages abandoned, e.g. 5%%")
     _share(st, "--shrinkage", "share of paid time off the phones, e.g. 30%% (0)", default=0.0)
@@ -196,8 +220,7 @@ def _fmt(v: object) -> str:
     return str(v)
 
 
-def _print_plan(console: Console, plan: StaffingPlan, rows: list[dict[str, Any]]) -> None:
-    table = Table(title=f"{plan.scenario.scenario.name}: {plan.policy.target}")
+def _print_plan(console: Console, plan: AnyPlan, rows: list[dict[str, Any]]) -> None:
     cols = (
         ("interval_start", "interval"),
         ("offered_load", "load"),
@@ -208,19 +231,24 @@ def _print_plan(console: Console, plan: StaffingPlan, rows: list[dict[str, Any]]
         ("rostered", "rostered"),
         ("roster_service_level", "roster SL"),
     )
-    for _, title in cols:
-        table.add_column(title, justify="right")
-    for r in rows:
-        when = str(r["interval_start"])[5:16].replace("T", " ")
-        table.add_row(when, *(_fmt(r[k]) for k, _ in cols[1:]))
-    console.print(table)
+    for group in dict.fromkeys(r.get("group") for r in rows):
+        mine = [r for r in rows if r.get("group") == group]
+        target = plan.policy.target if isinstance(plan, StaffingPlan) else mine[0]["target"]
+        title = f"{plan.scenario.scenario.name}: {target}"
+        table = Table(title=title if group is None else f"{title}, group {group}")
+        for _, heading in cols:
+            table.add_column(heading, justify="right")
+        for r in mine:
+            when = str(r["interval_start"])[5:16].replace("T", " ")
+            table.add_row(when, *(_fmt(r[k]) for k, _ in cols[1:]))
+        console.print(table)
     roster = Table(title="roster")
-    for c in ("date", "shift", "start", "end", "break", "agents"):
+    grouped = any("group" in r for r in rows)
+    for c in ("group",) * grouped + ("date", "shift", "start", "end", "break", "agents"):
         roster.add_column(c)
     for r in roster_rows(plan):
-        roster.add_row(
-            r["date"], r["shift"], r["start"], r["end"], _fmt(r["break_start"]), str(r["agents"])
-        )
+        cells = (r["date"], r["shift"], r["start"], r["end"], _fmt(r["break_start"]))
+        roster.add_row(*((r["group"],) if grouped else ()), *cells, str(r["agents"]))
     console.print(roster)
 
 
@@ -230,7 +258,17 @@ def _cmd_staff(args: argparse.Namespace, console: Console) -> int:
     policy = Policy(args.target, args.max_abandon, args.shrinkage, args.max_occupancy)
     intervals = round(scenario.scenario.days * DAY / args.interval)
     closed = () if args.open is None else args.open.closed(args.interval, intervals)
-    plan = plan_staffing(scenario, seed, args.replications, policy, args.interval, closed)
+    plan: AnyPlan
+    if scenario.service.groups is not None:
+        targets = {name: replace(policy, target=t) for name, t in args.group_target}
+        plan = plan_group_staffing(
+            scenario, seed, args.replications, policy, args.interval, closed, targets
+        )
+    elif args.group_target:
+        rule = "needs a scenario with [service.groups.*]; this one has one pool of agents"
+        raise ScenarioError([Problem("--group-target", rule, args.group_target[0][0], True)])
+    else:
+        plan = plan_staffing(scenario, seed, args.replications, policy, args.interval, closed)
     rows = staffing_rows(plan)
     paths = write_csvs(args.out, {"staffing.csv": rows, "roster.csv": roster_rows(plan)})
     if not args.quiet:

@@ -4,12 +4,15 @@ Drawn from staffing.csv (`fansim staff`: per interval the offered load, agents b
 Erlang A and the simulation search, agents required and rostered, and the roster's own service
 level on the same traffic) and, when present, roster.csv (the shifts taken). The target itself
 is the one given to `fansim staff --target`; the CSV records per interval whether the roster met
-it (`roster_met`), which is what the summary counts.
+it (`roster_met`), which is what the summary counts. A grouped scenario's staffing.csv has a
+`group` column (and each group's `target`): one figure and one set of findings per group, the
+shifts chart labelled by group.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -47,7 +50,7 @@ def _shade_closed(ax: object, times: Times, closed: np.ndarray, step: np.timedel
         ax.axvspan(t, t + step, color="#dddddd", linewidth=0)  # type: ignore[attr-defined]
 
 
-def _required(st: Table) -> FigureOut:
+def _required(st: Table, group: str | None = None) -> FigureOut:
     times = st.times("interval_start")
     step = times[1] - times[0] if times.size > 1 else np.timedelta64(1, "h")
     closed = ~_flag(st, "open")
@@ -108,8 +111,10 @@ def _required(st: Table) -> FigureOut:
     legend_above(asl)
     date_axis(asl, with_end(times, level)[0])
     return FigureOut(
-        "agents_required",
-        "Agents on duty vs required",
+        "agents_required" if group is None else f"agents_required_{group}",
+        "Agents on duty vs required"
+        if group is None
+        else f"Group {group}: agents on duty vs required ({st.text('target')[0]})",
         "Top: agents the roster puts on duty (shaded, paid) against those required (black, "
         "paid: shrinkage added), and agents needed on the phones by Erlang C, Erlang A and the "
         "simulation search (which carries the backlog from one interval to the next). Bottom: "
@@ -141,6 +146,8 @@ def _shifts(roster: Table) -> FigureOut:
     labels = [
         f"{d[5:]} {s}" for d, s in zip(roster.text("date"), roster.text("shift"), strict=True)
     ]
+    if roster.has("group"):
+        labels = [f"{g}: {x}" for g, x in zip(roster.text("group"), labels, strict=True)]
     fig, (ax,) = new_figure(height=0.5 + 0.28 * max(roster.rows, 3))
     y = np.arange(roster.rows)
     ax.barh(y, end - start, left=start, color=COLORS["agents"], alpha=0.7)
@@ -170,7 +177,7 @@ def _shifts(roster: Table) -> FigureOut:
     )
 
 
-def _findings(st: Table) -> tuple[Finding, ...]:
+def _findings(st: Table, group: str | None = None) -> tuple[Finding, ...]:
     times = st.times("interval_start")
     hours = float((times[1] - times[0]) / np.timedelta64(1, "h")) if times.size > 1 else 1.0
     open_ = _flag(st, "open")
@@ -180,8 +187,9 @@ def _findings(st: Table) -> tuple[Finding, ...]:
     out = []
     if n_open:
         worst = np.flatnonzero(open_ & ~met)
+        who = "Roster" if group is None else f"Group {group}'s roster"
         text = (
-            f"Roster: meets the staffing target (given to fansim staff) in {n_met} of {n_open} "
+            f"{who}: meets the staffing target (given to fansim staff) in {n_met} of {n_open} "
             "open intervals"
         )
         if worst.size:
@@ -193,7 +201,8 @@ def _findings(st: Table) -> tuple[Finding, ...]:
         out.append(Finding("met" if n_met == n_open else "missed", text + "."))
     rostered = float(np.nansum(st.num("rostered"))) * hours
     required = float(np.nansum(st.num("required"))) * hours
-    text = f"Agent-hours: {rostered:,.0f} rostered for {required:,.0f} required"
+    text = "Agent-hours" if group is None else f"Group {group}'s agent-hours"
+    text += f": {rostered:,.0f} rostered for {required:,.0f} required"
     if required > 0:
         text += f" ({(rostered - required) / required:+.0%}: whole shifts cover the peaks)"
     methods = [
@@ -209,7 +218,11 @@ def _build(folder: RunFolder, options: ReportOptions) -> SectionResult:
     st = folder.table("staffing.csv")
     if st.rows == 0:
         return SectionResult(notes=("staffing.csv has no rows.",))
-    figures = [_required(st)]
+    figures: list[FigureOut] = []
+    findings: list[Finding] = []
+    for group, part in _by_group(st):
+        figures.append(_required(part, group))
+        findings += _findings(part, group)
     notes: tuple[str, ...] = ()
     if folder.has("roster.csv"):
         roster = folder.table("roster.csv")
@@ -217,7 +230,20 @@ def _build(folder: RunFolder, options: ReportOptions) -> SectionResult:
             figures.append(_shifts(roster))
         elif roster.rows:
             notes = (f"{roster.rows} shifts in roster.csv: too many to draw; see the file.",)
-    return SectionResult(figures=tuple(figures), findings=_findings(st), notes=notes)
+    return SectionResult(figures=tuple(figures), findings=tuple(findings), notes=notes)
+
+
+def _by_group(st: Table) -> list[tuple[str | None, Table]]:
+    """The table's rows per group, in file order (one part, None, without a `group` column)."""
+    if not st.has("group"):
+        return [(None, st)]
+    groups = st.text("group")
+    out: list[tuple[str | None, Table]] = []
+    for g in dict.fromkeys(groups.tolist()):
+        keep = groups == g
+        columns = {k: v[keep] for k, v in st.columns.items()}
+        out.append((str(g), replace(st, columns=columns, rows=int(keep.sum()))))
+    return out
 
 
 STAFFING = Section(

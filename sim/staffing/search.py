@@ -19,7 +19,7 @@ tests/test_staffing_search.py hold by construction.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,7 +30,17 @@ from sim.model.roster import StaffSchedule
 from sim.staffing.requirements import Grid, occupancy_floor
 from sim.staffing.targets import Policy
 
-__all__ = ["IntervalOutcomes", "IntervalSearch", "SearchResult", "search", "serve_levels"]
+__all__ = [
+    "IntervalOutcomes",
+    "IntervalSearch",
+    "SearchResult",
+    "count_outcomes",
+    "level_schedule",
+    "search",
+    "serve_levels",
+    "useful_maximum",
+    "work_floor",
+]
 
 I64 = NDArray[np.int64]
 
@@ -89,7 +99,7 @@ class SearchResult:
         return tuple(i.agents for i in self.intervals)
 
 
-def _schedule(grid: Grid, levels: Sequence[int]) -> StaffSchedule:
+def level_schedule(grid: Grid, levels: Sequence[int]) -> StaffSchedule:
     """Interval levels as a step function; the last level continues past the horizon."""
     return StaffSchedule(tuple(grid.start(h) for h in range(len(levels))), tuple(levels))
 
@@ -107,7 +117,7 @@ def serve_levels(
     Runs until every offered message is answered or abandoned; returns the outcomes of
     intervals `first` .. len(levels) - 1.
     """
-    schedule = _schedule(grid, levels)
+    schedule = level_schedule(grid, levels)
     cols = len(levels) - first
     arrived = np.zeros((len(records), cols), np.int64)
     met, abandoned = np.zeros_like(arrived), np.zeros_like(arrived)
@@ -116,34 +126,74 @@ def serve_levels(
         queue = HumanQueue(schedule)
         queue.offer(q.arrival[:k], q.priority[:k], q.handle[:k], q.deadline[:k])
         queue.advance(math.inf)
-        start = queue.records().start
-        arrival = q.arrival[:k]
-        col = grid.index(arrival) - first
-        keep = (col >= 0) & (col < cols)
-        with np.errstate(invalid="ignore"):
-            ok = start - arrival <= target_minutes
-        arrived[r] = np.bincount(col[keep], minlength=cols)[:cols]
-        met[r] = np.bincount(col[keep & ok], minlength=cols)[:cols]
-        abandoned[r] = np.bincount(col[keep & np.isnan(start)], minlength=cols)[:cols]
+        counts = count_outcomes(grid, q.arrival[:k], queue.records().start, target_minutes, first)
+        arrived[r], met[r], abandoned[r] = counts(cols)
     return IntervalOutcomes(arrived, met, abandoned)
 
 
-def _floor(records: Sequence[QueueRecords], grid: Grid, h: int, policy: Policy) -> int:
-    """Where the search starts: level x load x D / (D + T), or the occupancy floor if higher."""
+def count_outcomes(
+    grid: Grid,
+    arrival: NDArray[np.float64],
+    start: NDArray[np.float64],
+    target_minutes: float,
+    first: int,
+    keep: NDArray[np.bool_] | None = None,
+) -> Callable[[int], tuple[I64, I64, I64]]:
+    """Per interval from `first`: arrivals, picked up within the target, abandoned.
+
+    Returns a function of the number of columns, so callers size the rows they fill; `keep`
+    selects the messages counted (default all).
+    """
+    col = grid.index(arrival) - first
+    sel = col >= 0 if keep is None else keep & (col >= 0)
+    with np.errstate(invalid="ignore"):
+        ok = start - arrival <= target_minutes
+    gone = np.isnan(start)
+
+    def counts(cols: int) -> tuple[I64, I64, I64]:
+        k = sel & (col < cols)
+        return (
+            np.bincount(col[k], minlength=cols)[:cols],
+            np.bincount(col[k & ok], minlength=cols)[:cols],
+            np.bincount(col[k & gone], minlength=cols)[:cols],
+        )
+
+    return counts
+
+
+def work_floor(
+    records: Sequence[QueueRecords],
+    grid: Grid,
+    h: int,
+    policy: Policy,
+    only: Callable[[QueueRecords], NDArray[np.bool_]] | None = None,
+) -> tuple[float, int]:
+    """Interval `h`'s offered load and the floor the search starts from.
+
+    The floor is level x load x D / (D + T), or the occupancy floor if higher; `only` selects
+    the messages counted (default all).
+    """
     lo, hi = grid.start(h), grid.start(h + 1)
     work = 0.0
     for q in records:
         a, b = np.searchsorted(q.arrival, [lo, hi], "left")
-        work += float(q.handle[a:b].sum())
+        handle = q.handle[a:b] if only is None else q.handle[a:b][only(q)[a:b]]
+        work += float(handle.sum())
     load = work / (len(records) * grid.minutes)
     t = policy.target
     throughput = math.floor(t.level * load * grid.minutes / (grid.minutes + t.minutes))
-    return max(throughput, occupancy_floor(load, policy))
+    return load, max(throughput, occupancy_floor(load, policy))
 
 
-def _useful_maximum(records: Sequence[QueueRecords], until: float) -> int:
+def useful_maximum(
+    records: Sequence[QueueRecords],
+    until: float,
+    only: Callable[[QueueRecords], NDArray[np.bool_]] | None = None,
+) -> int:
     """Agents beyond which more cannot help: one per message offered so far."""
-    return max(int(np.searchsorted(q.arrival, until, "left")) for q in records)
+    if only is None:
+        return max(int(np.searchsorted(q.arrival, until, "left")) for q in records)
+    return max(int(only(q)[: np.searchsorted(q.arrival, until, "left")].sum()) for q in records)
 
 
 def search(
@@ -176,9 +226,9 @@ def search(
             continue
         first = max(0, h - back)
         judged = [j for j in range(first, h) if j not in fixed and found[j].met] + [h]
-        c = _floor(records, grid, h, policy)
+        c = work_floor(records, grid, h, policy)[1]
         floor = c
-        ceiling = max(floor, _useful_maximum(records, until))
+        ceiling = max(floor, useful_maximum(records, until))
         below: tuple[float, ...] = ()
         while True:
             out = serve_levels(records, grid, [*levels, c], t.minutes, until, first)

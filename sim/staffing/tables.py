@@ -9,106 +9,177 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from sim.results.provenance import params_hash
 from sim.results.writers import csv_text
+from sim.staffing.group_plan import GroupStaffingPlan
 from sim.staffing.plan import StaffingPlan
+from sim.staffing.requirements import IntervalLoad
+from sim.staffing.search import IntervalOutcomes, SearchResult
 from sim.staffing.servers import Sizing, SizingTarget
+from sim.staffing.shifts import Roster
+from sim.staffing.targets import Policy
 
-__all__ = ["roster_rows", "sizing_rows", "staffing_rows", "staffing_totals", "write_csvs"]
+__all__ = [
+    "AnyPlan",
+    "roster_rows",
+    "sizing_rows",
+    "staffing_rows",
+    "staffing_totals",
+    "write_csvs",
+]
 
 
-def _meta(plan: StaffingPlan) -> dict[str, Any]:
+class _Part(Protocol):
+    """What a one-pool plan and one group's part of a grouped plan both carry."""
+
+    @property
+    def policy(self) -> Policy: ...
+    @property
+    def load(self) -> IntervalLoad: ...
+    @property
+    def erlang_c(self) -> tuple[int, ...]: ...
+    @property
+    def erlang_a(self) -> tuple[int, ...]: ...
+    @property
+    def occupancy_floor(self) -> tuple[int, ...]: ...
+    @property
+    def search(self) -> SearchResult: ...
+    @property
+    def required(self) -> tuple[int, ...]: ...
+    @property
+    def roster(self) -> Roster: ...
+    @property
+    def on_phones(self) -> tuple[int, ...]: ...
+    @property
+    def check(self) -> IntervalOutcomes: ...
+
+
+AnyPlan = StaffingPlan | GroupStaffingPlan
+
+
+def _parts(plan: AnyPlan) -> list[tuple[dict[str, Any], _Part]]:
+    """The plan's parts, each with the columns its rows carry before the interval's own.
+
+    One pool: the provenance only (the file as before groups existed). Groups: the provenance,
+    then `group` and `target` (each group may have its own target).
+    """
     sc = plan.scenario
-    return {
+    meta = {
         "scenario": sc.scenario.name,
         "seed": plan.seed,
         "replications": plan.replications,
         "params_hash": params_hash(sc),
     }
+    if isinstance(plan, StaffingPlan):
+        return [(meta, plan)]
+    return [({**meta, "group": g.name, "target": str(g.policy.target)}, g) for g in plan.groups]
 
 
-def _at(plan: StaffingPlan, interval: int) -> dt.datetime:
+def _at(plan: AnyPlan, interval: int) -> dt.datetime:
     midnight = dt.datetime.combine(plan.scenario.scenario.start, dt.time())
     return midnight + dt.timedelta(minutes=plan.grid.start(interval))
 
 
-def staffing_rows(plan: StaffingPlan) -> list[dict[str, Any]]:
-    """One row per interval: load, the closed forms, the simulation, the roster and its result.
+def staffing_rows(plan: AnyPlan) -> list[dict[str, Any]]:
+    """One row per interval (and group): load, the closed forms, the simulation, the roster.
 
     `erlang_c`, `erlang_a`, `occupancy_floor` and `simulation` are agents on the phones;
     `required` and `rostered` are paid agents (shrinkage applied); `on_phones` is what the
-    roster leaves after shrinkage; `roster_*` come from serving the roster on the same traffic.
+    roster leaves after shrinkage; `roster_*` come from serving the roster on the same traffic
+    (with groups: every group's roster together, the group's own classes counted).
     """
-    meta = _meta(plan)
     rows = []
-    for h, found in enumerate(plan.search.intervals):
-        level, abandoned = plan.check.pooled(h)
-        rows.append(
-            {
-                **meta,
-                "interval_start": _at(plan, h).isoformat(),
-                "open": h not in plan.closed,
-                "arrivals_per_hour": float(plan.load.rate[h] * 60.0),
-                "mean_handle_minutes": float(plan.load.mean_handle[h]),
-                "offered_load": float(plan.load.offered[h]),
-                "erlang_c": plan.erlang_c[h],
-                "erlang_a": plan.erlang_a[h],
-                "occupancy_floor": plan.occupancy_floor[h],
-                "simulation": found.agents,
-                "simulation_met": None if h in plan.closed else found.met,
-                "simulation_service_level": found.service_level,
-                "required": plan.required[h],
-                "rostered": plan.roster.coverage[h],
-                "on_phones": plan.on_phones[h],
-                "roster_service_level": level,
-                "roster_abandoned": abandoned,
-                "roster_met": h in plan.closed or plan.check.meets(h, plan.policy),
-            }
-        )
+    for meta, part in _parts(plan):
+        for h, found in enumerate(part.search.intervals):
+            level, abandoned = part.check.pooled(h)
+            rows.append(
+                {
+                    **meta,
+                    "interval_start": _at(plan, h).isoformat(),
+                    "open": h not in plan.closed,
+                    "arrivals_per_hour": float(part.load.rate[h] * 60.0),
+                    "mean_handle_minutes": float(part.load.mean_handle[h]),
+                    "offered_load": float(part.load.offered[h]),
+                    "erlang_c": part.erlang_c[h],
+                    "erlang_a": part.erlang_a[h],
+                    "occupancy_floor": part.occupancy_floor[h],
+                    "simulation": found.agents,
+                    "simulation_met": None if h in plan.closed else found.met,
+                    "simulation_service_level": found.service_level,
+                    "required": part.required[h],
+                    "rostered": part.roster.coverage[h],
+                    "on_phones": part.on_phones[h],
+                    "roster_service_level": level,
+                    "roster_abandoned": abandoned,
+                    "roster_met": h in plan.closed or part.check.meets(h, part.policy),
+                }
+            )
     return rows
 
 
-def roster_rows(plan: StaffingPlan) -> list[dict[str, Any]]:
-    """One row per shift taken: its day, name, start, end, break and agents."""
-    meta = _meta(plan)
+def roster_rows(plan: AnyPlan) -> list[dict[str, Any]]:
+    """One row per shift taken (and group): its day, name, start, end, break and agents."""
     rows = []
-    for option, agents in plan.roster.used:
-        start = _at(plan, option.start)
-        brk = None if option.break_start is None else _at(plan, option.break_start)
-        rows.append(
-            {
-                **meta,
-                "date": start.date().isoformat(),
-                "shift": option.pattern,
-                "start": start.time().isoformat("minutes"),
-                "end": (start + dt.timedelta(hours=option.hours)).time().isoformat("minutes"),
-                "break_start": None if brk is None else brk.time().isoformat("minutes"),
-                "agents": agents,
-                "agent_hours": option.hours * agents,
-            }
-        )
+    for meta, part in _parts(plan):
+        meta = {k: v for k, v in meta.items() if k != "target"}
+        for option, agents in part.roster.used:
+            start = _at(plan, option.start)
+            brk = None if option.break_start is None else _at(plan, option.break_start)
+            rows.append(
+                {
+                    **meta,
+                    "date": start.date().isoformat(),
+                    "shift": option.pattern,
+                    "start": start.time().isoformat("minutes"),
+                    "end": (start + dt.timedelta(hours=option.hours)).time().isoformat("minutes"),
+                    "break_start": None if brk is None else brk.time().isoformat("minutes"),
+                    "agents": agents,
+                    "agent_hours": option.hours * agents,
+                }
+            )
     return rows
 
 
-def staffing_totals(plan: StaffingPlan) -> dict[str, Any]:
-    """Whole-horizon figures: agent-hours by each method, the roster's cost and result."""
+def _totals(plan: AnyPlan, part: _Part) -> dict[str, Any]:
     hours = plan.grid.minutes / 60.0
     open_ = [h for h in range(plan.grid.intervals) if h not in plan.closed]
-    met = all(plan.check.meets(h, plan.policy) for h in open_)
     return {
-        "target": str(plan.policy.target),
-        "erlang_c_agent_hours": sum(plan.erlang_c) * hours,
-        "erlang_a_agent_hours": sum(plan.erlang_a) * hours,
-        "simulation_agent_hours": sum(plan.search.agents) * hours,
-        "required_agent_hours": sum(plan.required) * hours,
-        "roster_agent_hours": plan.roster.agent_hours,
-        "roster_agents": sum(n for _, n in plan.roster.used),
-        "roster_cost": plan.cost,
-        "roster_meets_target": met,
-        "traffic_exact": plan.exact,
+        "target": str(part.policy.target),
+        "erlang_c_agent_hours": sum(part.erlang_c) * hours,
+        "erlang_a_agent_hours": sum(part.erlang_a) * hours,
+        "simulation_agent_hours": sum(part.search.agents) * hours,
+        "required_agent_hours": sum(part.required) * hours,
+        "roster_agent_hours": part.roster.agent_hours,
+        "roster_agents": sum(n for _, n in part.roster.used),
+        "roster_meets_target": all(part.check.meets(h, part.policy) for h in open_),
     }
+
+
+def staffing_totals(plan: AnyPlan) -> dict[str, Any]:
+    """Whole-horizon figures: agent-hours by each method, the roster's cost and result.
+
+    With groups: the sums over groups (the target column lists each group's), then per group
+    `<group>_roster_agent_hours` and `<group>_roster_meets_target`.
+    """
+    if isinstance(plan, StaffingPlan):
+        out = _totals(plan, plan)
+        out["roster_cost"] = plan.cost
+        out["roster_meets_target"] = out.pop("roster_meets_target")
+        out["traffic_exact"] = plan.exact
+        return out
+    each = [(g.name, _totals(plan, g)) for g in plan.groups]
+    out = {"target": "; ".join(f"{n} {t['target']}" for n, t in each)}
+    for key in list(each[0][1])[1:-1]:
+        out[key] = sum(t[key] for _, t in each)
+    out["roster_cost"] = plan.cost
+    out["roster_meets_target"] = all(t["roster_meets_target"] for _, t in each)
+    out["traffic_exact"] = plan.exact
+    for n, t in each:
+        out[f"{n}_roster_agent_hours"] = t["roster_agent_hours"]
+        out[f"{n}_roster_meets_target"] = t["roster_meets_target"]
+    return out
 
 
 def write_csvs(out_dir: Path, tables: Mapping[str, Sequence[Mapping[str, Any]]]) -> list[Path]:
