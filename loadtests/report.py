@@ -16,6 +16,8 @@ Estimators (all stated in the JSON too):
   to at most 2,000 evenly spaced order statistics. They include the loopback round trip, so the
   sample slightly overstates the server's own work (a conservative error for sizing).
 - workers per instance: given, or by Little's law at capacity: capacity x mean service time.
+  When no window failed, the capacity is only the highest rate offered, so this is a lower
+  bound (`littles_law_lower_bound`) and the model, given too few workers, overstates queueing.
 - the model: `sim.model.server.simulate_server` on the same intended arrivals with the measured
   service sample, so model and measurement see the same offered load.
 """
@@ -210,7 +212,9 @@ def build_report(run_dir: Path, options: ReportOptions) -> dict[str, Any]:
     workers = options.workers_per_instance
     source = "given"
     if workers is None:
-        workers, source = max(1, round(cap["capacity_per_instance"] * mean_service)), "littles_law"
+        workers = max(1, round(cap["capacity_per_instance"] * mean_service))
+        # below capacity the offered rate stands in for it: workers are at least this many
+        source = "littles_law" if cap["capacity_found"] else "littles_law_lower_bound"
     answered = ~np.isnan(r.answered_at)
     first = r.d_delivery == 1
     report: dict[str, Any] = {
@@ -291,7 +295,7 @@ def report_table(rep: dict[str, Any]) -> Table:
         ("p99 from send (ms)", rep["latency_from_send_ms"]["p99"], model_p99),
         ("generator lateness p99 (ms)", rep["lateness_ms"]["p99"], None),
         ("capacity per instance (/s)", rep["capacity_per_instance"], None),
-        ("workers per instance", rep["workers_per_instance"], None),
+        (_workers_label(rep), rep["workers_per_instance"], None),
     ]  # fmt: skip
     for name, measured, predicted in rows:
         table.add_row(name, _fmt(measured), _fmt(predicted))
@@ -306,6 +310,13 @@ def report_table(rep: dict[str, Any]) -> Table:
             for q in ("p50", "p90"):
                 table.add_row(f"agents: {key} {q}", _fmt(real[key][q]), _fmt(model[key][q]))
     return table
+
+
+def _workers_label(rep: dict[str, Any]) -> str:
+    """Say when the workers figure is only a lower bound (the model then overstates queueing)."""
+    if rep["workers_per_instance_source"] == "littles_law_lower_bound":
+        return "workers per instance (lower bound: capacity not reached, model pessimistic)"
+    return "workers per instance"
 
 
 def write_report(run_dir: Path, options: ReportOptions) -> tuple[Path, Table]:

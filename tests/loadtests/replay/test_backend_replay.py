@@ -42,6 +42,9 @@ def test_counts_equal_the_database_and_a_replayed_run_is_all_duplicates(
     assert db_rows[0] == first["backend"]["stored"] == first["sent"] == again["sent"]
     assert db_rows[1] == first["delivered_requests"] + again["delivered_requests"]
     assert again["backend"]["duplicates_suppressed"] == again["sent"]
+    # 140 messages/s never reach its capacity: the workers figure is labelled a lower bound
+    assert not first["capacity_found"]
+    assert first["workers_per_instance_source"] == "littles_law_lower_bound"
     routed = backend.query("SELECT count(*) FROM messages WHERE class = 'order'")[0][0]
     assert routed > 0  # 订单 in the text reached the human-routed class
     # the --metrics-url path: this back end's counters since it started (both runs)
