@@ -145,10 +145,8 @@ class BackendApp:
         msg = parse_message(body)
         decision = self.router.decide(msg)
         defer = self.writer.pending >= self.config.max_pending
-        accepted = await self.writer.submit(
-            functools.partial(
-                store.accept, msg=msg, decision=decision, now=time.time(), defer=defer
-            )
+        accepted: store.Accepted = await self.writer.submit_item(
+            store.accept_many, (msg, decision, time.time(), defer)
         )
         if accepted.new:
             outcome = "deferred" if accepted.status == "deferred" else "success"

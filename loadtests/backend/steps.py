@@ -44,7 +44,12 @@ def step_costs(folder: str) -> dict[str, float]:
 
     def insert() -> None:
         fresh = dataclasses.replace(msg, msg_id=str(next(ids)))
-        store.accept(conn, fresh, decision, time.time(), False)
+        store.accept_many(conn, [(fresh, decision, time.time(), False)])
+
+    def insert_batch() -> None:  # 64 messages of one group commit, as the writer passes them
+        now = time.time()
+        fresh = [dataclasses.replace(msg, msg_id=str(next(ids))) for _ in range(64)]
+        store.accept_many(conn, [(m, decision, now, False) for m in fresh])
 
     def count() -> None:
         metrics.observe("reply", "/wechat", 0.001)
@@ -65,7 +70,8 @@ def step_costs(folder: str) -> dict[str, float]:
         "metrics_per_commit_us": _per_call(lambda: metrics.count_committed(32, 1, 30)),
     }
     conn.execute("BEGIN IMMEDIATE")
-    costs["sqlite_insert_in_batch_us"] = _per_call(insert)
+    costs["sqlite_insert_alone_us"] = _per_call(insert)
+    costs["sqlite_insert_in_batch_of_64_us"] = round(_per_call(insert_batch, 500) / 64, 1)
     conn.execute("COMMIT")
     costs["one_commit_with_fsync_us"] = _per_call(commit_one, 200)
     conn.close()
