@@ -13,6 +13,7 @@ Built per worker by `create_app()` from the settings in the environment (see `co
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 import time
@@ -84,6 +85,7 @@ class BackendApp:
             message = await receive()
             if message["type"] == "lifespan.startup":
                 store.initialize(self.config.db)
+                self.metrics.batch_with(asyncio.get_running_loop().call_soon)
                 self.writer.start()
                 self.checkpointer.start()
                 self.background.start()
@@ -92,6 +94,7 @@ class BackendApp:
                 await self.background.stop()
                 self.writer.close()  # commits whatever is still queued
                 self.checkpointer.close()
+                self.metrics.flush()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 

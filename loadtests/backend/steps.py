@@ -7,7 +7,6 @@ steps do not cover (uvicorn, httptools and the ASGI calls) is the hello-world's 
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 import json
 import sys
@@ -43,16 +42,20 @@ def step_costs(folder: str) -> dict[str, float]:
     ids = itertools.count()
 
     def insert() -> None:
-        fresh = dataclasses.replace(msg, msg_id=str(next(ids)))
+        fresh = msg._replace(msg_id=str(next(ids)))
         store.accept_many(conn, [(fresh, decision, time.time(), False)])
 
     def insert_batch() -> None:  # 64 messages of one group commit, as the writer passes them
         now = time.time()
-        fresh = [dataclasses.replace(msg, msg_id=str(next(ids))) for _ in range(64)]
+        fresh = [msg._replace(msg_id=str(next(ids))) for _ in range(64)]
         store.accept_many(conn, [(m, decision, now, False) for m in fresh])
 
-    def count() -> None:
-        metrics.observe("reply", "/wechat", 0.001)
+    def count() -> None:  # 64 requests, flushed once as in one event-loop iteration
+        for _ in range(64):
+            metrics.observe("reply", "/wechat", 0.001)
+        metrics.flush()
+
+    metrics.batch_with(lambda flush: None)
 
     def commit_one() -> None:
         conn.execute("BEGIN IMMEDIATE")
@@ -66,7 +69,7 @@ def step_costs(folder: str) -> dict[str, float]:
         "safe_xml_parse_us": _per_call(lambda: parse_message(body)),
         "routing_us": _per_call(lambda: router.decide(msg)),
         "reply_xml_us": _per_call(lambda: text_reply(msg, "auto-reply (keyword)", 1)),
-        "metrics_per_request_us": _per_call(count),
+        "metrics_per_request_us": round(_per_call(count, 1000) / 64, 2),
         "metrics_per_commit_us": _per_call(lambda: metrics.count_committed(32, 1, 30)),
     }
     conn.execute("BEGIN IMMEDIATE")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 from types import MappingProxyType
+from typing import NamedTuple
 
 from loadtests.backend.protocol import Inbound
 from loadtests.backend.routing import Decision, Treatment
@@ -108,9 +109,8 @@ def initialize(path: str) -> None:
         conn.close()
 
 
-@dataclass(frozen=True, slots=True)
-class Accepted:
-    """What `accept` did: stored anew or found a duplicate, and the reply to give."""
+class Accepted(NamedTuple):
+    """What `accept_many` did: stored anew or found a duplicate, and the reply to give."""
 
     new: bool
     message_id: int
