@@ -103,7 +103,10 @@ class BackendApp:
         path: str = scope["path"]
         endpoint = path if path in ("/wechat", "/metrics", "/healthz") else "other"
         try:
-            response = await self._route(path, scope, receive)
+            if path == "/wechat":  # the hot path, one coroutine fewer
+                response = await self._wechat(scope["method"], scope, receive)
+            else:
+                response = await self._route(path, scope, receive)
         except ProtocolError as exc:
             response = Response(
                 exc.status, exc.reason.encode(), TEXT, _OUTCOMES.get(exc.status, "error")
@@ -118,8 +121,6 @@ class BackendApp:
 
     async def _route(self, path: str, scope: Scope, receive: Receive) -> Response:
         method: str = scope["method"]
-        if path == "/wechat":
-            return await self._wechat(method, scope, receive)
         if path.startswith("/agent/"):
             if method != "POST":
                 raise ProtocolError(405, "agent calls are POST")

@@ -95,7 +95,8 @@ def flat_children(body: bytes) -> dict[str, str] | None:
         return None
     if _FLAT.fullmatch(text) is None:
         return None
-    return {m[1]: m[3] if m[2] is None else m[2] for m in _ONE_FIELD.finditer(text, 5)}
+    # findall gives "" for the alternative not taken; an empty CDATA and empty text agree.
+    return {name: cdata or text for name, cdata, text in _ONE_FIELD.findall(text, 5)}
 
 
 def expat_children(body: bytes) -> dict[str, str]:
