@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable, MutableMapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import unquote_plus
 
 from loadtests.backend.protocol import ProtocolError
@@ -38,9 +37,8 @@ XML = b"application/xml; charset=utf-8"
 JSON = b"application/json"
 
 
-@dataclass(frozen=True, slots=True)
-class Response:
-    """A whole response; `outcome` labels it in the request counter."""
+class Response(NamedTuple):
+    """A whole response; `outcome` labels it in the request counter (a tuple: one per request)."""
 
     status: int
     body: bytes

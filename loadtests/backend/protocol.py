@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from defusedxml import DefusedXmlException
 
@@ -53,9 +53,12 @@ def check_signature(token: str, timestamp: str, nonce: str, signature: str) -> b
     return hmac.compare_digest(sign(token, timestamp, nonce), signature)
 
 
-@dataclass(frozen=True, slots=True)
-class Inbound:
-    """One fan message or event as the platform delivered it."""
+class Inbound(NamedTuple):
+    """One fan message or event as the platform delivered it.
+
+    A named tuple, not a frozen dataclass: one is built per callback, and a frozen dataclass's
+    `__init__` (one `object.__setattr__` per field) cost ~1 us more.
+    """
 
     to_user: str
     from_user: str
@@ -88,22 +91,25 @@ def parse_message(body: bytes) -> Inbound:
     """A callback body as an `Inbound`; 400 if it is not a message WeChat would send."""
     fields = parse_fields(body)
     required = ("ToUserName", "FromUserName", "CreateTime", "MsgType")
-    missing = [k for k in required if k not in fields]
-    if missing:
-        raise ProtocolError(400, "missing " + ", ".join(missing))
     try:
         create_time = int(fields["CreateTime"])
+        to_user, from_user = fields["ToUserName"], fields["FromUserName"]
+        msg_type = fields["MsgType"]
+    except KeyError:
+        missing = [k for k in required if k not in fields]
+        raise ProtocolError(400, "missing " + ", ".join(missing)) from None
     except ValueError:
         raise ProtocolError(400, "CreateTime is not a whole number") from None
+    get = fields.get
     return Inbound(
-        to_user=fields["ToUserName"],
-        from_user=fields["FromUserName"],
-        create_time=create_time,
-        msg_type=fields["MsgType"],
-        content=fields.get("Content", ""),
-        msg_id=fields.get("MsgId", ""),
-        event=fields.get("Event", ""),
-        event_key=fields.get("EventKey", ""),
+        to_user,
+        from_user,
+        create_time,
+        msg_type,
+        get("Content", ""),
+        get("MsgId", ""),
+        get("Event", ""),
+        get("EventKey", ""),
     )
 
 

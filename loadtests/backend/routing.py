@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 from loadtests.backend.protocol import Inbound
 from sim.model.keywords import KeywordRouter
@@ -55,8 +56,7 @@ def load_classes(scenario: str | None) -> dict[str, RouteClass]:
     return {n: RouteClass(c.routing, c.priority, c.keywords) for n, c in classes.items()}
 
 
-@dataclass(frozen=True, slots=True)
-class Decision:
+class Decision(NamedTuple):
     """Where one message goes; `reply` is the passive reply text of auto-replied classes."""
 
     class_name: str
@@ -73,12 +73,17 @@ class Router:
         self._keywords = KeywordRouter.from_classes(self._classes)
         humans = [n for n, c in self._classes.items() if c.routing == "human"]
         self._fallback_human = humans[0] if humans else self._keywords.default
+        # Decisions are values: one per class, built once rather than per message.
+        self._decisions = {n: self._decision(n) for n in self._classes}
 
     def reply_text(self, class_name: str) -> str:
         """The keyword rule's answer for a class (the reference back end's stand-in text)."""
         return f"auto-reply ({class_name})"
 
     def _for_class(self, name: str) -> Decision:
+        return self._decisions[name]
+
+    def _decision(self, name: str) -> Decision:
         c = self._classes[name]
         if c.routing == "human":
             return Decision(name, Treatment.HUMAN, c.priority, None)

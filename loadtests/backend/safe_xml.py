@@ -8,17 +8,33 @@ texts (7 us), and installs the guards defusedxml installs with `forbid_dtd=True`
 entity declaration or an external entity reference raises defusedxml's own exception, from
 inside the parser, before anything is declared, expanded or fetched. With no DTD, the only
 entities are the five predefined ones; any other reference is a well-formedness error.
+
+Before expat, a whitelist: WeChat's own callbacks are `<xml>` and a flat list of children, each
+holding one CDATA section or plain text. A body of exactly that shape, with no `&`, no `]`, no
+carriage return and no control character in any text, is read with one regular expression
+(half the time of expat's callbacks, ~3 us of the ~50 us a message costs). The grammar has no
+`<!` but the CDATA opener, so it cannot hold a DTD, an entity or a reference; anything else,
+however harmless, goes to expat with the guards. `tests/loadtests/test_safe_xml.py` checks that
+both give the same fields wherever the whitelist accepts a document.
 """
 
 from __future__ import annotations
 
+import re
 from xml.parsers import expat
 
 from defusedxml import DTDForbidden, EntitiesForbidden, ExternalReferenceForbidden
 
-__all__ = ["ExpatError", "parse_children"]
+__all__ = ["ExpatError", "expat_children", "flat_children", "parse_children"]
 
 ExpatError = expat.ExpatError
+
+# Text the whitelist accepts: no markup or reference (`<`, `&`), no `]` (so no `]]>`), no CR
+# (expat would normalise it), no character XML forbids (C0 controls but tab and LF, U+FFFE/F).
+_TEXT = r"[^<&\]\r\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]*"
+_FIELD = rf"<([A-Za-z_][A-Za-z0-9_]*)>(?:<!\[CDATA\[({_TEXT})\]\]>|({_TEXT}))</\1>"
+_FLAT = re.compile(rf"<xml>(?:[ \t\n]*{_FIELD})*[ \t\n]*</xml>[ \t\n]*")
+_ONE_FIELD = re.compile(_FIELD)
 
 
 def _forbid_doctype(name: str, sysid: str | None, pubid: str | None, internal: bool) -> None:
@@ -67,6 +83,24 @@ def parse_children(body: bytes) -> dict[str, str]:
     a DOCTYPE, an entity declaration or an external reference, `ExpatError` for anything that
     is not well-formed XML.
     """
+    fields = flat_children(body)
+    return expat_children(body) if fields is None else fields
+
+
+def flat_children(body: bytes) -> dict[str, str] | None:
+    """The fields of a callback of WeChat's flat shape (the whitelist), else None."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if _FLAT.fullmatch(text) is None:
+        return None
+    # findall gives "" for the alternative not taken; an empty CDATA and empty text agree.
+    return {name: cdata or text for name, cdata, text in _ONE_FIELD.findall(text, 5)}
+
+
+def expat_children(body: bytes) -> dict[str, str]:
+    """`parse_children` through expat with defusedxml's guards, for any document."""
     parser = expat.ParserCreate()
     parser.StartDoctypeDeclHandler = _forbid_doctype
     parser.EntityDeclHandler = _forbid_entity

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
+from types import MappingProxyType
+from typing import NamedTuple
 
 from loadtests.backend.protocol import Inbound
 from loadtests.backend.routing import Decision, Treatment
@@ -21,7 +23,8 @@ __all__ = [
     "CS_WINDOW_SECONDS",
     "Accepted",
     "Claimed",
-    "accept",
+    "Incoming",
+    "accept_many",
     "answer",
     "claim",
     "connect",
@@ -106,9 +109,8 @@ def initialize(path: str) -> None:
         conn.close()
 
 
-@dataclass(frozen=True, slots=True)
-class Accepted:
-    """What `accept` did: stored anew or found a duplicate, and the reply to give."""
+class Accepted(NamedTuple):
+    """What `accept_many` did: stored anew or found a duplicate, and the reply to give."""
 
     new: bool
     message_id: int
@@ -117,37 +119,59 @@ class Accepted:
     reply_time: int | None
 
 
-_INSERT = (
-    "INSERT INTO messages (dedup_key, from_user, to_user, msg_type, content, create_time, class,"
-    " priority, status, received_at, reply, reply_time, answered_by, answered_at)"
-    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (dedup_key) DO NOTHING RETURNING id"
+_COLUMNS = (
+    "id, dedup_key, from_user, to_user, msg_type, content, create_time, class, priority, status,"
+    " received_at, reply, reply_time, answered_by, answered_at"
+)
+_WIDTH = 15
+_CHUNKS = (128, 64, 32, 16, 8, 4, 2, 1)
+# One statement text per chunk size, so the connection's statement cache keeps all eight.
+_INSERTS = MappingProxyType(
+    {
+        n: f"INSERT INTO messages ({_COLUMNS}) VALUES "
+        + ",".join(["(" + ",".join("?" * _WIDTH) + ")"] * n)
+        + " ON CONFLICT (dedup_key) DO NOTHING"
+        for n in _CHUNKS
+    }
 )
 
+Incoming = tuple[Inbound, Decision, float, bool]
+"""What `accept_many` takes per callback: the message, its routing, the time, `defer`."""
 
-def accept(
-    conn: sqlite3.Connection, msg: Inbound, decision: Decision, now: float, defer: bool
-) -> Accepted:
-    """Store a message once; a redelivery only bumps `deliveries` and returns the first reply.
+
+def accept_many(conn: sqlite3.Connection, items: list[Incoming]) -> list[Accepted]:
+    """Store each message once; a redelivery only bumps `deliveries` and gets the first reply.
 
     With `defer` (overload) an auto-replied message is stored as `deferred` without a reply; a
     background task answers it through the outbox.
+
+    Why this shape: the group commit hands over all the callbacks of a transaction at once, so
+    they go in as a few multi-row INSERTs (chunks of 128, 64, ... 1 rows) with ids given here
+    (the writer holds the write lock, so max(id) cannot move), without RETURNING: one statement
+    step per chunk instead of one per message. Rows the insert skipped were already stored
+    (a redelivery, or a repeat within the batch); only those take a second statement each.
     """
-    key = msg.dedup_key
-    status = decision.treatment.value
-    reply = decision.reply
-    if defer and decision.treatment is Treatment.AUTO:
-        status, reply = "deferred", None
-    answered = status == Treatment.AUTO.value
-    reply_time = int(now) if reply is not None else None
-    text = msg.content or msg.event_key or msg.event
-    row = conn.execute(
-        _INSERT,
-        (
-            key,
+    first = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM messages").fetchone()[0]
+    rows: list[object] = []
+    results: list[Accepted] = []
+    auto = Treatment.AUTO
+    for k, (msg, decision, now, defer) in enumerate(items):
+        reply = decision.reply
+        if decision.treatment is auto:
+            status = "deferred" if defer else "answered"
+            if defer:
+                reply = None
+        else:
+            status = decision.treatment.value
+        answered = status == "answered"
+        reply_time = int(now) if reply is not None else None
+        rows += (
+            first + k,
+            msg.dedup_key,
             msg.from_user,
             msg.to_user,
             msg.msg_type,
-            text,
+            msg.content or msg.event_key or msg.event,
             msg.create_time,
             decision.class_name,
             decision.priority,
@@ -157,10 +181,29 @@ def accept(
             reply_time,
             "auto" if answered else None,
             now if answered else None,
-        ),
-    ).fetchone()
-    if row is not None:
-        return Accepted(True, row[0], status, reply, reply_time)
+        )
+        results.append(Accepted(True, first + k, status, reply, reply_time))
+    before = conn.total_changes
+    at = 0
+    for size in _CHUNKS:
+        while len(items) - at >= size:
+            conn.execute(_INSERTS[size], rows[at * _WIDTH : (at + size) * _WIDTH])
+            at += size
+    if conn.total_changes - before != len(items):
+        stored = {
+            i
+            for (i,) in conn.execute(
+                "SELECT id FROM messages WHERE id BETWEEN ? AND ?", (first, first + len(items) - 1)
+            )
+        }
+        for k, (msg, *_) in enumerate(items):
+            if first + k not in stored:
+                results[k] = _redelivered(conn, msg.dedup_key)
+    return results
+
+
+def _redelivered(conn: sqlite3.Connection, key: str) -> Accepted:
+    """Count one more delivery of a stored message; its first reply."""
     old = conn.execute(
         "UPDATE messages SET deliveries = deliveries + 1 WHERE dedup_key = ?"
         " RETURNING id, status, reply, reply_time",

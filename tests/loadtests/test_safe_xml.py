@@ -3,10 +3,17 @@
 import pytest
 from defusedxml import DTDForbidden
 from defusedxml.ElementTree import fromstring as defused_fromstring
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from loadtests.backend.callbacks import event_xml, text_xml
 from loadtests.backend.protocol import ProtocolError, parse_fields
-from loadtests.backend.safe_xml import ExpatError, parse_children
+from loadtests.backend.safe_xml import (
+    ExpatError,
+    expat_children,
+    flat_children,
+    parse_children,
+)
 
 BILLION_LAUGHS = b"""<?xml version="1.0"?>
 <!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>
@@ -55,3 +62,58 @@ def test_malformed_documents_raise_expat_errors(body: bytes) -> None:
         parse_children(body)
     with pytest.raises(ProtocolError, match=r"^malformed XML \("):
         parse_fields(body)
+
+
+def test_wechat_callbacks_take_the_whitelist_and_others_go_to_expat() -> None:
+    for body in MESSAGES[:1] + MESSAGES[2:4]:  # as WeChat sends them
+        assert flat_children(body) == expat_children(body)
+    for body in MESSAGES[1:2] + MESSAGES[4:] + ATTACKS:  # `]]>`, `&amp;`, nesting, DTDs
+        assert flat_children(body) is None
+
+
+# Near-misses on purpose: markup, references, `]`, CR, controls and non-characters in texts,
+# odd separators, another root; whatever the whitelist accepts, expat must read the same.
+_CHARS = st.sampled_from(
+    ["a", "中", " ", "\n", "\t", "\r", "<", ">", "&", "]", "\x01", "\ufffe", "'"]
+)
+_CHILD = st.tuples(
+    st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,3}", fullmatch=True),
+    st.sampled_from(["cdata", "text", "empty", "nested"]),
+    st.text(_CHARS, max_size=6),
+    st.sampled_from(["", "\n", " \t", "\r\n"]),
+)
+
+
+@settings(max_examples=300)
+@given(st.sampled_from(["xml", "x"]), st.lists(_CHILD, max_size=4), st.sampled_from(["", "\n"]))
+def test_the_whitelist_reads_exactly_what_expat_reads(
+    root: str, children: list[tuple[str, str, str, str]], tail: str
+) -> None:
+    parts = [f"<{root}>"]
+    for name, kind, text, before in children:
+        inner = {
+            "cdata": f"<![CDATA[{text}]]>",
+            "text": text,
+            "empty": "",
+            "nested": f"<i>{text}</i>",
+        }[kind]
+        parts.append(f"{before}<{name}>{inner}</{name}>")
+    body = ("".join(parts) + f"</{root}>{tail}").encode()
+    check_whitelist(body)
+
+
+@settings(max_examples=300)
+@given(st.text(_CHARS, max_size=4), st.booleans())
+@example("x&y", False)
+@example("x&amp;y", False)
+@example("a]]>b", False)
+@example("a\rb", True)
+def test_one_field_with_any_text_reads_as_expat_reads_it(text: str, cdata: bool) -> None:
+    inner = f"<![CDATA[{text}]]>" if cdata else text
+    check_whitelist(f"<xml><Content>{inner}</Content></xml>".encode())
+
+
+def check_whitelist(body: bytes) -> None:
+    fields = flat_children(body)
+    if fields is not None:
+        assert fields == expat_children(body)

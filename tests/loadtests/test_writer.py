@@ -79,3 +79,27 @@ def test_checkpointer_empties_the_wal(tmp_path: Path) -> None:
     frames = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
     assert frames[1] <= 2  # only the last transaction's pages are in the WAL
     conn.close()
+
+
+def test_items_of_one_kind_reach_their_batch_function_together(tmp_path: Path) -> None:
+    db = tmp_path / "b.db"
+    sqlite3.connect(db).execute("CREATE TABLE t (v INTEGER)").connection.close()
+    calls: list[list[int]] = []
+
+    def double(conn: sqlite3.Connection, items: list[int]) -> list[int]:
+        calls.append(items)
+        conn.executemany("INSERT INTO t VALUES (?)", [(v,) for v in items])
+        return [2 * v for v in items]
+
+    async def scenario() -> list[object]:
+        writer = GroupCommitWriter(lambda: connect(db))
+        writer.start()
+        futures = [writer.submit_item(double, 1), writer.submit(insert(7))]
+        futures += [writer.submit_item(double, v) for v in (2, 3)]
+        results = await asyncio.gather(*futures)
+        writer.close()
+        return results
+
+    assert asyncio.run(scenario()) == [2, 7, 4, 6]
+    assert calls == [[1, 2, 3]]  # one call, in submission order, in one transaction
+    assert sorted(v for (v,) in sqlite3.connect(db).execute("SELECT v FROM t")) == [1, 2, 3, 7]
