@@ -41,6 +41,7 @@ from loadtests.replay.agents import AgentDesk
 from loadtests.replay.content import class_texts
 from loadtests.replay.delivery import Delivered, deliver
 from loadtests.replay.duty import duty_plan, handle_times
+from loadtests.replay.fine_stats import Percentiles, fine_bucket
 from loadtests.replay.platforms import JsonWebhook, Message, Platform, SafeMode, WeChat
 from loadtests.replay.profile import Profile, read_profile
 from loadtests.replay.ramp import RampGuard, parse_ramp
@@ -51,13 +52,6 @@ from sim.scenario.schema import Scenario
 __all__ = ["ReplayUser"]
 
 DONE = "replay_done"  # worker -> master: this worker's schedule is over and its files written
-
-
-def fine_bucket(response_time: float) -> float:
-    """Round to 3 significant digits (0.347 ms, 12.3 ms, 4,630 ms): sub-millisecond keys."""
-    if response_time <= 0:
-        return 0.0
-    return round(response_time, 2 - math.floor(math.log10(response_time)))
 
 
 _OPTIONS: tuple[tuple[str, type, object, str], ...] = (
@@ -107,6 +101,7 @@ def _on_done(environment: Environment, msg: Any, **_: Any) -> None:
 @events.init.add_listener
 def _init(environment: Environment, **_: Any) -> None:
     stats.bucket_response_time = fine_bucket  # type: ignore[assignment]
+    stats.calculate_response_time_percentile = Percentiles()  # type: ignore[assignment]
     if isinstance(environment.runner, MasterRunner):
         environment.replay_finished = set()  # type: ignore[attr-defined]
         environment.runner.register_message(DONE, lambda msg, **kw: _on_done(environment, msg))
@@ -176,7 +171,9 @@ class ReplayUser(FastHttpUser):
         if desk is not None:
             desk.start(t0)
         guard = RampGuard(ramp.step) if ramp is not None else None
+        cpu0 = time.process_time()
         self._dispatch(arrivals, texts.text, recorder, t0, unix0, guard)
+        cpu = time.process_time() - cpu0
         if desk is not None:
             desk.join()
         meta = {
@@ -198,6 +195,7 @@ class ReplayUser(FastHttpUser):
             "scheduled": arrivals.size,
             "expected": arrivals.expected,
             "wall_seconds": plan.wall_seconds(profile),
+            "cpu_seconds": round(cpu, 3),  # the whole process's, while it dispatched
         }
         if ramp is not None:
             meta["ramp"] = {**ramp.as_dict(), "stopped_at": guard.stopped_at if guard else None}
