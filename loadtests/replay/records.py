@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from loadtests.replay.delivery import DROPPED, OUTCOMES, Delivered
+from loadtests.replay.delivery import DROPPED, OUTCOMES, Attempt, Delivered
 from loadtests.replay.platforms import Message
 
 __all__ = ["Recorder", "RunRecords", "read_run"]
@@ -40,23 +41,30 @@ def _us(x: float) -> str:
     return f"{x:.6f}"
 
 
-def _head(m: Message, cls: str, intended: float) -> tuple[object, ...]:
+def _message_row(
+    m: Message, cls: str, intended: float, lateness: float, outcome: str, n: int, answered: float
+) -> tuple[object, ...]:
     kind = "subscribe" if m.subscribe else "text"
-    return (m.msg_id, cls, kind, m.fan, m.create_time, _us(intended))
+    done = "" if answered != answered else _us(answered)  # NaN: not answered
+    fields = (m.fan, m.create_time, _us(intended), _us(lateness), outcome, n, done)
+    return (m.msg_id, cls, kind, *fields)
 
 
 @dataclass
 class Recorder:
-    """Rows of one worker, appended as messages finish; written once at the end."""
+    """Rows of one worker, appended as messages finish; written once at the end.
+
+    Rows keep the raw numbers while the replay runs and are formatted only when written: the
+    dispatcher's greenlets add one per message, thousands per second.
+    """
 
     worker: int
-    messages: list[tuple[object, ...]] = field(default_factory=list)
-    deliveries: list[tuple[object, ...]] = field(default_factory=list)
+    messages: list[tuple[Message, str, float, float, str, int, float]] = field(default_factory=list)
+    deliveries: list[tuple[int, Attempt, float]] = field(default_factory=list)
 
     def dropped(self, message: Message, cls: str, intended: float, lateness: float) -> None:
         """An arrival that could not start in time (generator behind or pool full)."""
-        head = _head(message, cls, intended)
-        self.messages.append((*head, _us(lateness), DROPPED, 0, ""))
+        self.messages.append((message, cls, intended, lateness, DROPPED, 0, math.nan))
 
     def delivered(
         self,
@@ -67,28 +75,23 @@ class Recorder:
         origin: float = 0.0,
     ) -> None:
         """A message that went through the platform's rules; `origin` is the clock's time 0."""
-        first = result.attempts[0]
-        answered = None if result.answered_at is None else result.answered_at - origin
-        self.messages.append(
-            (
-                *_head(message, cls, intended),
-                _us(first.sent - origin - intended),
-                result.outcome,
-                len(result.attempts),
-                "" if answered is None else _us(answered),
-            )
-        )
-        for a in result.attempts:
-            sent = _us(a.sent - origin)
-            row = (message.msg_id, a.delivery, sent, _us(a.response), a.status, int(a.answered))
-            self.deliveries.append(row)
+        attempts = result.attempts
+        last = attempts[-1]
+        answered = last.sent + last.response - origin if last.answered else math.nan
+        lateness = attempts[0].sent - origin - intended
+        row = (message, cls, intended, lateness, result.outcome, len(attempts), answered)
+        self.messages.append(row)
+        self.deliveries.extend((message.msg_id, a, origin) for a in attempts)
 
     def write(self, folder: Path, meta: dict[str, Any]) -> None:
         """Write this worker's three files into the run folder."""
         folder.mkdir(parents=True, exist_ok=True)
         i = self.worker
-        messages = sorted(self.messages, key=lambda r: int(str(r[0])))
-        deliveries = sorted(self.deliveries, key=lambda r: (int(str(r[0])), int(str(r[1]))))
+        messages = [_message_row(*r) for r in sorted(self.messages, key=lambda r: r[0].msg_id)]
+        deliveries = [
+            (m, a.delivery, _us(a.sent - origin), _us(a.response), a.status, int(a.answered))
+            for m, a, origin in sorted(self.deliveries, key=lambda r: (r[0], r[1].delivery))
+        ]
         for name, columns, rows in (
             (f"messages-{i}.csv", _MESSAGE_COLUMNS, messages),
             (f"deliveries-{i}.csv", _DELIVERY_COLUMNS, deliveries),
@@ -99,7 +102,7 @@ class Recorder:
                 w.writerows(rows)
         counts = {o: 0 for o in OUTCOMES}
         for row in self.messages:
-            counts[str(row[7])] += 1
+            counts[row[4]] += 1
         text = json.dumps({**meta, "worker": i, "counts": counts}, indent=2, sort_keys=True)
         (folder / f"worker-{i}.json").write_text(text + "\n", encoding="utf-8")
 
