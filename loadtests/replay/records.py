@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from loadtests.replay.delivery import DROPPED, OUTCOMES, Attempt, Delivered
+from loadtests.replay.delivery import DROPPED, OUTCOMES, Delivered
 from loadtests.replay.platforms import Message
 
 __all__ = ["Recorder", "RunRecords", "read_run"]
@@ -42,29 +42,45 @@ def _us(x: float) -> str:
 
 
 def _message_row(
-    m: Message, cls: str, intended: float, lateness: float, outcome: str, n: int, answered: float
+    msg_id: int,
+    cls: str,
+    subscribe: bool,
+    fan: str,
+    create_time: int,
+    intended: float,
+    lateness: float,
+    outcome: str,
+    n: int,
+    answered: float,
 ) -> tuple[object, ...]:
-    kind = "subscribe" if m.subscribe else "text"
+    kind = "subscribe" if subscribe else "text"
     done = "" if answered != answered else _us(answered)  # NaN: not answered
-    fields = (m.fan, m.create_time, _us(intended), _us(lateness), outcome, n, done)
-    return (m.msg_id, cls, kind, *fields)
+    return (msg_id, cls, kind, fan, create_time, _us(intended), _us(lateness), outcome, n, done)
+
+
+_Row = tuple[int, str, bool, str, int, float, float, str, int, float]
+_DeliveryRow = tuple[int, int, float, float, int, bool]
 
 
 @dataclass
 class Recorder:
     """Rows of one worker, appended as messages finish; written once at the end.
 
-    Rows keep the raw numbers while the replay runs and are formatted only when written: the
-    dispatcher's greenlets add one per message, thousands per second.
+    The dispatcher's greenlets add a row per message, thousands per second, and a long replay
+    holds millions: rows are plain tuples of numbers and strings (which Python's garbage
+    collector stops tracking, so its full collections do not grow with the run and stall the
+    dispatcher), formatted only when written.
     """
 
     worker: int
-    messages: list[tuple[Message, str, float, float, str, int, float]] = field(default_factory=list)
-    deliveries: list[tuple[int, Attempt, float]] = field(default_factory=list)
+    messages: list[_Row] = field(default_factory=list)
+    deliveries: list[_DeliveryRow] = field(default_factory=list)
 
     def dropped(self, message: Message, cls: str, intended: float, lateness: float) -> None:
         """An arrival that could not start in time (generator behind or pool full)."""
-        self.messages.append((message, cls, intended, lateness, DROPPED, 0, math.nan))
+        m = message
+        row = (m.msg_id, cls, m.subscribe, m.fan, m.create_time, intended, lateness, DROPPED)
+        self.messages.append((*row, 0, math.nan))
 
     def delivered(
         self,
@@ -75,22 +91,25 @@ class Recorder:
         origin: float = 0.0,
     ) -> None:
         """A message that went through the platform's rules; `origin` is the clock's time 0."""
-        attempts = result.attempts
+        m, attempts = message, result.attempts
         last = attempts[-1]
         answered = last.sent + last.response - origin if last.answered else math.nan
         lateness = attempts[0].sent - origin - intended
-        row = (message, cls, intended, lateness, result.outcome, len(attempts), answered)
-        self.messages.append(row)
-        self.deliveries.extend((message.msg_id, a, origin) for a in attempts)
+        head = (m.msg_id, cls, m.subscribe, m.fan, m.create_time, intended, lateness)
+        self.messages.append((*head, result.outcome, len(attempts), answered))
+        self.deliveries.extend(
+            (m.msg_id, a.delivery, a.sent - origin, a.response, a.status, a.answered)
+            for a in attempts
+        )
 
     def write(self, folder: Path, meta: dict[str, Any]) -> None:
         """Write this worker's three files into the run folder."""
         folder.mkdir(parents=True, exist_ok=True)
         i = self.worker
-        messages = [_message_row(*r) for r in sorted(self.messages, key=lambda r: r[0].msg_id)]
+        messages = [_message_row(*r) for r in sorted(self.messages)]
         deliveries = [
-            (m, a.delivery, _us(a.sent - origin), _us(a.response), a.status, int(a.answered))
-            for m, a, origin in sorted(self.deliveries, key=lambda r: (r[0], r[1].delivery))
+            (m, d, _us(sent), _us(response), status, int(answered))
+            for m, d, sent, response, status, answered in sorted(self.deliveries)
         ]
         for name, columns, rows in (
             (f"messages-{i}.csv", _MESSAGE_COLUMNS, messages),
@@ -102,7 +121,7 @@ class Recorder:
                 w.writerows(rows)
         counts = {o: 0 for o in OUTCOMES}
         for row in self.messages:
-            counts[row[4]] += 1
+            counts[row[7]] += 1
         text = json.dumps({**meta, "worker": i, "counts": counts}, indent=2, sort_keys=True)
         (folder / f"worker-{i}.json").write_text(text + "\n", encoding="utf-8")
 
