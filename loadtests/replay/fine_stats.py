@@ -47,6 +47,7 @@ class Percentiles:
     def _sorted(self, times: Mapping[float, int], n: int) -> _Sorted:
         hit = self._cache.get(id(times))
         if hit is not None and hit[1] == len(times) and hit[2] == n:
+            self._cache.move_to_end(id(times))  # least recently used leave first
             return hit
         keys = list(times)
         values = np.fromiter(keys, np.float64, len(keys))
