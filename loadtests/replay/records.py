@@ -5,7 +5,8 @@ report needs more: every message's outcome, every delivery's send time and respo
 capacity estimate and the service-time sample), and exact percentiles. Each worker process
 keeps these rows in memory and writes them at the end of its schedule into the run folder:
 
-- `worker-<i>.json`: the plan, the worker's index, its clock origin (Unix time), counts;
+- `worker-<i>.json`: the plan, the worker's index, its clock origin (Unix time), counts, the
+  CPU seconds its process used while dispatching;
 - `messages-<i>.csv`: msg_id, class, kind (text | subscribe), fan, CreateTime, intended, lateness,
   outcome, deliveries, answered_at;
 - `deliveries-<i>.csv`: msg_id, delivery, sent, response, status, answered.
