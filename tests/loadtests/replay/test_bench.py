@@ -26,7 +26,7 @@ from sim.cli import main
 from tests.loadtests.replay.conftest import write_profile
 from tests.loadtests.replay.test_runs import closed_loop_max
 
-RATES = (1000, 1500, 2000, 2500, 3000, 3500, 4000, 4500, 5000, 5500, 6000, 7000, 8000)
+RATES = (*range(1000, 6000, 500), *range(6000, 10001, 1000), 12000)
 LATENESS_P99_MS = 20.0
 ATTEMPTS = 2  # other work on the machine stalls a run now and then: a rate gets two tries
 
