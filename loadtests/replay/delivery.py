@@ -15,7 +15,7 @@ one deadline after the previous delivery) so model and measurement are comparabl
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 __all__ = [
     "AFTER_RETRY",
@@ -32,9 +32,11 @@ IN_TIME, AFTER_RETRY, FAILED, DROPPED = "in_time", "after_retry", "failed", "dro
 OUTCOMES = (IN_TIME, AFTER_RETRY, FAILED, DROPPED)
 
 
-@dataclass(frozen=True)
-class Attempt:
-    """One delivery: when it left, how long until the response (or the give-up), what came."""
+class Attempt(NamedTuple):
+    """One delivery: when it left, how long until the response (or the give-up), what came.
+
+    Named tuples here and in `Delivered`: one of each per message, thousands per second.
+    """
 
     delivery: int  # 1 first, 2.. redeliveries
     sent: float  # clock time the request left
@@ -43,8 +45,7 @@ class Attempt:
     answered: bool  # a valid reply within the deadline
 
 
-@dataclass(frozen=True)
-class Delivered:
+class Delivered(NamedTuple):
     """What happened to one message."""
 
     attempts: tuple[Attempt, ...]

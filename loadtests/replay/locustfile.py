@@ -25,13 +25,13 @@ the run folder (`loadtests.replay.records`) for `fansim loadreport`.
 
 from __future__ import annotations
 
+import gc
 import math
 import time
 from pathlib import Path
 from typing import Any
 
 import gevent
-from gevent.pool import Pool
 from locust import FastHttpUser, constant, events, stats, task
 from locust.argument_parser import LocustArgumentParser
 from locust.env import Environment
@@ -41,23 +41,22 @@ from loadtests.replay.agents import AgentDesk
 from loadtests.replay.content import class_texts
 from loadtests.replay.delivery import Delivered, deliver
 from loadtests.replay.duty import duty_plan, handle_times
+from loadtests.replay.fine_stats import Percentiles, fine_bucket
+from loadtests.replay.flight import Flight
 from loadtests.replay.platforms import JsonWebhook, Message, Platform, SafeMode, WeChat
 from loadtests.replay.profile import Profile, read_profile
 from loadtests.replay.ramp import RampGuard, parse_ramp
 from loadtests.replay.records import Recorder
 from loadtests.replay.schedule import Arrivals, ReplayPlan, arrival_schedule
+from loadtests.replay.sender import Poster
 from sim.scenario.schema import Scenario
 
 __all__ = ["ReplayUser"]
 
 DONE = "replay_done"  # worker -> master: this worker's schedule is over and its files written
-
-
-def fine_bucket(response_time: float) -> float:
-    """Round to 3 significant digits (0.347 ms, 12.3 ms, 4,630 ms): sub-millisecond keys."""
-    if response_time <= 0:
-        return 0.0
-    return round(response_time, 2 - math.floor(math.log10(response_time)))
+# Locust writes its CSV statistics once a second and not again at exit: quit a little later,
+# so the last messages are in them
+QUIT_AFTER = 1.5
 
 
 _OPTIONS: tuple[tuple[str, type, object, str], ...] = (
@@ -101,12 +100,13 @@ def _on_done(environment: Environment, msg: Any, **_: Any) -> None:
     finished: set[int] = environment.replay_finished  # type: ignore[attr-defined]
     finished.add(int(msg.data["worker"]))
     if len(finished) >= environment.parsed_options.replay_workers:
-        gevent.spawn_later(0.5, environment.runner.quit)
+        gevent.spawn_later(QUIT_AFTER, environment.runner.quit)
 
 
 @events.init.add_listener
 def _init(environment: Environment, **_: Any) -> None:
     stats.bucket_response_time = fine_bucket  # type: ignore[assignment]
+    stats.calculate_response_time_percentile = Percentiles()  # type: ignore[assignment]
     if isinstance(environment.runner, MasterRunner):
         environment.replay_finished = set()  # type: ignore[attr-defined]
         environment.runner.register_message(DONE, lambda msg, **kw: _on_done(environment, msg))
@@ -143,13 +143,19 @@ class ReplayUser(FastHttpUser):
 
     def __init__(self, environment: Environment) -> None:
         o = environment.parsed_options
-        self.concurrency = o.replay_pool  # connections and greenlets in flight
+        self.concurrency = o.replay_pool  # Locust's client (the agents' calls) as the poster's
         self.network_timeout = o.replay_deadline  # the platform gives up at the deadline
         self.connection_timeout = o.replay_deadline
         super().__init__(environment)
         self.options = o
         self.platform = _platform(o)
         self.label = o.replay_path or ("/webhook" if o.replay_platform == "json" else "/wechat")
+        # statistic names per delivery (0: the from-intended statistic of the first)
+        deliveries = range(1, o.replay_max_deliveries + 1)
+        self.names = [f"{self.label} #1", *(f"{self.label} #{d}" for d in deliveries)]
+        self.poster = Poster(
+            self.host or "", o.replay_pool, o.replay_deadline, environment.events.request
+        )
 
     @task
     def replay(self) -> None:
@@ -171,12 +177,19 @@ class ReplayUser(FastHttpUser):
         arrivals = arrival_schedule(profile, plan, worker)
         recorder = Recorder(worker)
         desk = self._desk(profile, plan, scenario) if worker == 0 else None
+        # A full garbage collection walks every object Locust, gevent, numpy and the model
+        # imported (~100k, 20-40 ms here): often enough to make arrivals late at thousands per
+        # second. Frozen, they are never walked again; the replay's own rows are not tracked.
+        gc.collect()
+        gc.freeze()
         unix0 = time.time()
         t0 = time.perf_counter() + 0.2  # a moment to set up: the first arrival is not late
         if desk is not None:
             desk.start(t0)
         guard = RampGuard(ramp.step) if ramp is not None else None
+        cpu0 = time.process_time()
         self._dispatch(arrivals, texts.text, recorder, t0, unix0, guard)
+        cpu = time.process_time() - cpu0
         if desk is not None:
             desk.join()
         meta = {
@@ -198,6 +211,7 @@ class ReplayUser(FastHttpUser):
             "scheduled": arrivals.size,
             "expected": arrivals.expected,
             "wall_seconds": plan.wall_seconds(profile),
+            "cpu_seconds": round(cpu, 3),  # the whole process's, while it dispatched
         }
         if ramp is not None:
             meta["ramp"] = {**ramp.as_dict(), "stopped_at": guard.stopped_at if guard else None}
@@ -212,7 +226,7 @@ class ReplayUser(FastHttpUser):
         if isinstance(runner, WorkerRunner):
             runner.send_message(DONE, {"worker": worker})
         elif isinstance(runner, LocalRunner):
-            gevent.spawn_later(0.5, runner.quit)
+            gevent.spawn_later(QUIT_AFTER, runner.quit)
 
     def _desk(
         self, profile: Profile, plan: ReplayPlan, scenario: Scenario | None
@@ -244,61 +258,50 @@ class ReplayUser(FastHttpUser):
         unix0: float,
         guard: RampGuard | None = None,
     ) -> None:
+        """Start each arrival at its time in its own greenlet, or drop it; never wait for replies.
+
+        The hot loop of the replay: plain Python values (`Arrivals.rows`), one clock read per
+        arrival, and a sleep only when the next arrival is still ahead (gevent wakes at
+        millisecond granularity, so arrivals closer together than that start in one batch).
+        """
         o = self.options
-        pool = Pool(o.replay_pool)
-        fire = self.environment.events.request.fire
-        clock, tolerance = time.perf_counter, o.replay_tolerance
-        intended = arrivals.intended.tolist()
-        for i, at in enumerate(intended):
+        flight = Flight(o.replay_pool)
+        stats = self.environment.stats
+        clock, sleep, tolerance = time.perf_counter, gevent.sleep, o.replay_tolerance
+        created = unix0 + 0.2
+        for at, cls, msg_id, fan, subscribe in arrivals.rows():
             target = t0 + at
             now = clock()
             if target > now:
-                gevent.sleep(target - now)
+                sleep(target - now)
                 now = clock()
-            if guard is not None and guard.behind(now - t0):
-                break  # the back end fell behind: the steps sent show it, stop here
-            cls = arrivals.classes[int(arrivals.cls[i])]
-            msg_id = int(arrivals.msg_id[i])
-            message = Message(
-                msg_id,
-                f"fan{int(arrivals.fan[i]):07d}",
-                text(cls, msg_id),
-                bool(arrivals.subscribe[i]),
-                int(unix0 + 0.2 + at),
-            )
             if guard is not None:
+                if guard.behind(now - t0):
+                    break  # the back end fell behind: the steps sent show it, stop here
                 guard.sent(at)
-            if now - target > tolerance or pool.full():
-                recorder.dropped(message, cls, at, now - target)
-                fire(
-                    request_type="LATENESS",
-                    name="dropped",
-                    response_time=(now - target) * 1000,
-                    response_length=0,
-                    exception="pool full" if pool.full() else "generator behind",
-                )
+            message = Message(msg_id, f"fan{fan:07d}", text(cls, msg_id), subscribe,
+                              int(created + at))  # fmt: skip
+            late = now - target
+            if late > tolerance or flight.full():
+                recorder.dropped(message, cls, at, late)
+                stats.log_request("LATENESS", "dropped", late * 1000, 0)
+                why = "pool full" if flight.full() else "generator behind"
+                stats.log_error("LATENESS", "dropped", why)
                 continue
-            pool.spawn(self._one, message, cls, at, target, recorder, guard)
-        pool.join()
+            flight.spawn(self._one, message, cls, at, target, recorder, guard)
+        flight.join()
 
     def _send(self, message: Message, delivery: int) -> tuple[int, bool]:
         out = self.platform.render(message, delivery, int(time.time()))
-        started = time.perf_counter()
-        with self.client.post(
-            out.path,
-            data=out.body,
-            headers=out.headers,
-            name=f"{self.label} #{delivery}",
-            catch_response=True,
-        ) as resp:
-            status = int(resp.status_code or 0)
-            ok = status > 0 and self.platform.answered(message, status, resp.content or b"")
-            late = time.perf_counter() - started > self.options.replay_deadline
-            if ok and not late:
-                resp.success()
-            else:
-                reason = "after the deadline" if ok else f"no valid reply (status {status})"
-                resp.failure(reason)
+        sent = self.poster.post(out.path, out.body, out.headers)
+        status = sent.status
+        ok = status > 0 and self.platform.answered(message, status, sent.body)
+        failure = None
+        if not ok:
+            failure = f"no valid reply (status {status})"
+        elif sent.seconds > self.options.replay_deadline:
+            failure = "after the deadline"
+        self.poster.report(self.names[delivery], sent, out.path, failure)
         return status, ok
 
     def _one(
@@ -324,28 +327,18 @@ class ReplayUser(FastHttpUser):
         rec.delivered(message, cls, at, result, origin=target - at)
 
     def _report(self, result: Delivered, target: float) -> None:
-        fire = self.environment.events.request.fire
-        first = result.attempts[0]
-        fire(
-            request_type="LATENESS",
-            name="start",
-            response_time=max(0.0, first.sent - target) * 1000,
-            response_length=0,
-            exception=None,
-        )
-        fire(
-            request_type="INTENDED",
-            name=f"{self.label} #1",
-            response_time=(first.sent + first.response - target) * 1000,
-            response_length=0,
-            exception=None if first.answered else "no valid reply in time",
-        )
-        done = result.answered_at
-        end = done if done is not None else result.attempts[-1].sent + result.attempts[-1].response
-        fire(
-            request_type="MESSAGE",
-            name=result.outcome,
-            response_time=(end - target) * 1000,
-            response_length=0,
-            exception="failed" if done is None else None,
-        )
+        """The replay's own statistics, logged straight into Locust's (no request event).
+
+        The same two calls Locust's runner makes for each request event, without the event's
+        dispatch: listeners of `events.request` see the deliveries, not these three figures.
+        """
+        stats = self.environment.stats
+        first, last = result.attempts[0], result.attempts[-1]
+        stats.log_request("LATENESS", "start", max(0.0, first.sent - target) * 1000, 0)
+        intended = self.names[0]
+        stats.log_request("INTENDED", intended, (first.sent + first.response - target) * 1000, 0)
+        if not first.answered:
+            stats.log_error("INTENDED", intended, "no valid reply in time")
+        stats.log_request("MESSAGE", result.outcome, (last.sent + last.response - target) * 1000, 0)
+        if not last.answered:
+            stats.log_error("MESSAGE", result.outcome, "failed")

@@ -5,7 +5,8 @@ report needs more: every message's outcome, every delivery's send time and respo
 capacity estimate and the service-time sample), and exact percentiles. Each worker process
 keeps these rows in memory and writes them at the end of its schedule into the run folder:
 
-- `worker-<i>.json`: the plan, the worker's index, its clock origin (Unix time), counts;
+- `worker-<i>.json`: the plan, the worker's index, its clock origin (Unix time), counts, the
+  CPU seconds its process used while dispatching;
 - `messages-<i>.csv`: msg_id, class, kind (text | subscribe), fan, CreateTime, intended, lateness,
   outcome, deliveries, answered_at;
 - `deliveries-<i>.csv`: msg_id, delivery, sent, response, status, answered.
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,23 +42,46 @@ def _us(x: float) -> str:
     return f"{x:.6f}"
 
 
-def _head(m: Message, cls: str, intended: float) -> tuple[object, ...]:
-    kind = "subscribe" if m.subscribe else "text"
-    return (m.msg_id, cls, kind, m.fan, m.create_time, _us(intended))
+def _message_row(
+    msg_id: int,
+    cls: str,
+    subscribe: bool,
+    fan: str,
+    create_time: int,
+    intended: float,
+    lateness: float,
+    outcome: str,
+    n: int,
+    answered: float,
+) -> tuple[object, ...]:
+    kind = "subscribe" if subscribe else "text"
+    done = "" if answered != answered else _us(answered)  # NaN: not answered
+    return (msg_id, cls, kind, fan, create_time, _us(intended), _us(lateness), outcome, n, done)
+
+
+_Row = tuple[int, str, bool, str, int, float, float, str, int, float]
+_DeliveryRow = tuple[int, int, float, float, int, bool]
 
 
 @dataclass
 class Recorder:
-    """Rows of one worker, appended as messages finish; written once at the end."""
+    """Rows of one worker, appended as messages finish; written once at the end.
+
+    The dispatcher's greenlets add a row per message, thousands per second, and a long replay
+    holds millions: rows are plain tuples of numbers and strings (which Python's garbage
+    collector stops tracking, so its full collections do not grow with the run and stall the
+    dispatcher), formatted only when written.
+    """
 
     worker: int
-    messages: list[tuple[object, ...]] = field(default_factory=list)
-    deliveries: list[tuple[object, ...]] = field(default_factory=list)
+    messages: list[_Row] = field(default_factory=list)
+    deliveries: list[_DeliveryRow] = field(default_factory=list)
 
     def dropped(self, message: Message, cls: str, intended: float, lateness: float) -> None:
         """An arrival that could not start in time (generator behind or pool full)."""
-        head = _head(message, cls, intended)
-        self.messages.append((*head, _us(lateness), DROPPED, 0, ""))
+        m = message
+        row = (m.msg_id, cls, m.subscribe, m.fan, m.create_time, intended, lateness, DROPPED)
+        self.messages.append((*row, 0, math.nan))
 
     def delivered(
         self,
@@ -67,28 +92,26 @@ class Recorder:
         origin: float = 0.0,
     ) -> None:
         """A message that went through the platform's rules; `origin` is the clock's time 0."""
-        first = result.attempts[0]
-        answered = None if result.answered_at is None else result.answered_at - origin
-        self.messages.append(
-            (
-                *_head(message, cls, intended),
-                _us(first.sent - origin - intended),
-                result.outcome,
-                len(result.attempts),
-                "" if answered is None else _us(answered),
-            )
+        m, attempts = message, result.attempts
+        last = attempts[-1]
+        answered = last.sent + last.response - origin if last.answered else math.nan
+        lateness = attempts[0].sent - origin - intended
+        head = (m.msg_id, cls, m.subscribe, m.fan, m.create_time, intended, lateness)
+        self.messages.append((*head, result.outcome, len(attempts), answered))
+        self.deliveries.extend(
+            (m.msg_id, a.delivery, a.sent - origin, a.response, a.status, a.answered)
+            for a in attempts
         )
-        for a in result.attempts:
-            sent = _us(a.sent - origin)
-            row = (message.msg_id, a.delivery, sent, _us(a.response), a.status, int(a.answered))
-            self.deliveries.append(row)
 
     def write(self, folder: Path, meta: dict[str, Any]) -> None:
         """Write this worker's three files into the run folder."""
         folder.mkdir(parents=True, exist_ok=True)
         i = self.worker
-        messages = sorted(self.messages, key=lambda r: int(str(r[0])))
-        deliveries = sorted(self.deliveries, key=lambda r: (int(str(r[0])), int(str(r[1]))))
+        messages = [_message_row(*r) for r in sorted(self.messages)]
+        deliveries = [
+            (m, d, _us(sent), _us(response), status, int(answered))
+            for m, d, sent, response, status, answered in sorted(self.deliveries)
+        ]
         for name, columns, rows in (
             (f"messages-{i}.csv", _MESSAGE_COLUMNS, messages),
             (f"deliveries-{i}.csv", _DELIVERY_COLUMNS, deliveries),
@@ -99,7 +122,7 @@ class Recorder:
                 w.writerows(rows)
         counts = {o: 0 for o in OUTCOMES}
         for row in self.messages:
-            counts[str(row[7])] += 1
+            counts[row[7]] += 1
         text = json.dumps({**meta, "worker": i, "counts": counts}, indent=2, sort_keys=True)
         (folder / f"worker-{i}.json").write_text(text + "\n", encoding="utf-8")
 

@@ -16,6 +16,7 @@ offer the profile, and each worker's schedule is a pure function of (seed, N, i)
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -94,6 +95,23 @@ class Arrivals:
     def size(self) -> int:
         """Number of messages."""
         return int(self.intended.size)
+
+    def rows(self, chunk: int = 4096) -> Iterator[tuple[float, str, int, int, bool]]:
+        """(intended, class name, MsgId, fan index, subscribe) per message, in order.
+
+        Plain Python values, converted a chunk at a time: the dispatcher reads one per arrival,
+        and indexing numpy arrays element by element costs more than the rest of its loop.
+        """
+        for lo in range(0, self.size, chunk):
+            part = slice(lo, lo + chunk)
+            yield from zip(
+                self.intended[part].tolist(),
+                [self.classes[k] for k in self.cls[part].tolist()],
+                self.msg_id[part].tolist(),
+                self.fan[part].tolist(),
+                self.subscribe[part].tolist(),
+                strict=True,
+            )
 
 
 def _stream(plan: ReplayPlan, worker: int, *name: str) -> np.random.Generator:

@@ -1,12 +1,19 @@
 from __future__ import annotations
 
 import hashlib
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 from xml.etree import ElementTree
 
 import pytest
 
-from loadtests.replay.platforms import JsonWebhook, Message, SafeMode, WeChat, wechat_signature
+from loadtests.replay.platforms import (
+    JsonWebhook,
+    Message,
+    SafeMode,
+    WeChat,
+    query_string,
+    wechat_signature,
+)
 
 MSG = Message(42, "fan0000007", "订单 GO", False, 1365494400)
 KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
@@ -64,3 +71,11 @@ def test_which_replies_answer() -> None:
 def test_bad_aes_key_is_rejected() -> None:
     with pytest.raises(ValueError, match="aes_key: must be 43 characters"):
         SafeMode("short", "app")
+
+
+@pytest.mark.parametrize(
+    "fan", ["fan0000007", "o6_bmjrPTlm6_2sgVt7hMZOPfL2M", "粉丝 1&x=y", "a+b/c"]
+)
+def test_query_string_is_urlencode(fan: str) -> None:
+    pairs = (("signature", "ab12"), ("openid", fan), ("nonce", "421"))
+    assert query_string(pairs) == urlencode(pairs)

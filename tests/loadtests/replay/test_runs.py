@@ -50,6 +50,11 @@ def test_sent_matches_offered_against_a_fast_target(
     assert target_stats(host)["bad_signatures"] == 0
     assert rep["service_time_seconds"]["dist"] == "empirical"
     assert rep["lateness_ms"]["p99"] < 50  # the generator kept its schedule at 400/s
+    with open(tmp_path / "run" / "locust_stats.csv", encoding="utf-8") as fh:
+        counts = {(r["Type"], r["Name"]): int(r["Request Count"]) for r in csv.DictReader(fh)}
+    sent = rep["sent"]  # Locust's own statistics show each delivery and each figure of ours
+    assert counts[("POST", "/wechat #1")] == counts[("INTENDED", "/wechat #1")] == sent
+    assert counts[("LATENESS", "start")] == counts[("MESSAGE", "in_time")] == sent
 
 
 def closed_loop(host: str, out: Path, seconds: int, users: int, rate: float) -> dict[str, str]:

@@ -58,3 +58,14 @@ def test_worker_index_and_plan_are_checked(profile) -> None:
         ReplayPlan(speedup=0)
     with pytest.raises(ValueError, match="past the profile"):
         arrival_schedule(profile, ReplayPlan(start=500))
+
+
+def test_rows_are_the_arrays_as_plain_values_in_order(profile) -> None:
+    a = arrival_schedule(profile, ReplayPlan(seed=4, msg_base=100, subscribe_share=0.5))
+    rows = list(a.rows(chunk=7))
+    assert len(rows) == a.size > 7
+    assert [r[0] for r in rows] == a.intended.tolist()
+    assert [r[1] for r in rows] == [a.classes[k] for k in a.cls]
+    assert [r[2:] for r in rows] == list(zip(a.msg_id.tolist(), a.fan.tolist(),
+                                             a.subscribe.tolist(), strict=True))  # fmt: skip
+    assert all(type(r[2]) is int and type(r[4]) is bool for r in rows)
