@@ -33,6 +33,7 @@ from loadtests.backend.asgi import (
     send_response,
 )
 from loadtests.backend.config import BackendConfig
+from loadtests.backend.heap import settle_heap
 from loadtests.backend.metrics import CONTENT_TYPE, Metrics
 from loadtests.backend.outbox import Background
 from loadtests.backend.protocol import ProtocolError, check_signature, parse_message, text_reply
@@ -89,6 +90,7 @@ class BackendApp:
                 self.writer.start()
                 self.checkpointer.start()
                 self.background.start()
+                settle_heap()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 await self.background.stop()

@@ -14,6 +14,7 @@ import sys
 
 from loadtests.backend.asgi import TEXT, Receive, Response, Scope, Send, read_body, send_response
 from loadtests.backend.config import BackendConfig
+from loadtests.backend.heap import settle_heap
 from loadtests.backend.runner import serve
 
 __all__ = ["HelloApp", "create_app", "main"]
@@ -23,9 +24,10 @@ class HelloApp:
     """Answers every HTTP request 200 `success` after reading its body."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """ASGI entry; the lifespan is accepted and ignored."""
+        """ASGI entry; the lifespan settles the heap as the back end's does."""
         if scope["type"] == "lifespan":
             while (await receive())["type"] != "lifespan.shutdown":
+                settle_heap()
                 await send({"type": "lifespan.startup.complete"})
             await send({"type": "lifespan.shutdown.complete"})
             return
