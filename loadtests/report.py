@@ -17,7 +17,7 @@ Estimators (all stated in the JSON too):
   sample slightly overstates the server's own work (a conservative error for sizing).
 - workers per instance: given, or by Little's law at capacity: capacity x mean service time.
   When no window failed, the capacity is only the highest rate offered, so this is a lower
-  bound (`littles_law_lower_bound`) and the model, given too few workers, overstates queueing.
+  bound (`littles_law_lower_bound`) and the model, given too few workers, may overstate queueing.
 - the model: `sim.model.server.simulate_server` on the same intended arrivals with the measured
   service sample, so model and measurement see the same offered load.
 """
