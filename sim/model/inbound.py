@@ -22,10 +22,19 @@ from sim.model.rng import Streams
 from sim.model.traffic import DaySample, HumanBatch, MessageStream
 from sim.scenario.timeline import Timeline
 
-__all__ = ["InboundDay", "InboundStreams"]
+__all__ = ["InboundDay", "InboundStreams", "wechat_classes"]
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
+
+
+def wechat_classes(timeline: Timeline) -> int:
+    """How many of the run's classes are WeChat's: they come first, inbound channels' after.
+
+    Class names are unique across channels (`sim.scenario.inbound_rules`), so the class columns
+    `range(wechat_classes(timeline))` are WeChat's and the rest belong to `[inbound.*]` channels.
+    """
+    return len(timeline.class_names) - sum(len(names) for _, names in timeline.channels)
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ import numpy as np
 from sim.model.engine import ModelResult
 from sim.model.followers import INITIAL_SOURCE, channel_runs
 from sim.model.groups import scenario_groups
+from sim.model.inbound import wechat_classes
 from sim.model.pushes import sms_price
 from sim.results.provenance import provenance
 from sim.scenario.costs import CostsSpec
@@ -192,8 +193,7 @@ def _sms_lines(result: ModelResult) -> Iterator[CostLine]:
     for d, sc in enumerate(tl.days):
         on_day = float(fans[d]) if fans is not None else float(sc.fans.initial)
         broadcasts += on_day * sc.pushes.per_week / 7
-    inbound = {name for _, names in tl.channels for name in names}
-    wechat = [i for i, name in enumerate(result.class_names) if name not in inbound]
+    wechat = list(range(wechat_classes(tl)))
     picked_up = ~np.isnan(result.queue.start) & np.isin(result.queue.tag, wechat)
     replies = float(result.auto_replied[:, wechat].sum()) + float(np.count_nonzero(picked_up))
     counts = (
