@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from sim.errors import Problem, ScenarioError
 from sim.model.campaigns import campaigns_on
+from sim.model.inbound import active_followers
 from sim.model.surge import window_bounds
 from sim.scenario.load import phase_segments
 from sim.scenario.schema import CampaignSpec, MessagesSpec, Scenario, ServiceSpec
@@ -192,8 +193,7 @@ class _Walk:
             routed += burst_routed
         day = (today - self.start).days
         for other in sc.inbound.values():  # other channels: own followers, straight to agents
-            sent = (other.followers + other.growth_per_day * day) * other.active_share
-            sent *= other.per_active_fan_per_day
+            sent = active_followers(other, day) * other.per_active_fan_per_day
             routed += sent * _routed_share(other, sc.service, own_rules=True)
             total += sent
         self.routed += routed

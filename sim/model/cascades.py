@@ -117,14 +117,18 @@ class CascadeResult:
         return (self.participants - self.seeds) / parents if parents else float("nan")
 
 
-def _ppf(dist: stats.rv_discrete, u: float, *args: float) -> int:
-    return int(dist.ppf(max(u, TINY), *args))
-
-
 def _binomial(u: float, n: int, p: float) -> int:
+    """The Binomial(n, p) count at quantile `u` (task fission's per-generation draws)."""
     if n <= 0 or p <= 0:
         return 0
-    return n if p >= 1 else _ppf(stats.binom, u, n, p)
+    return n if p >= 1 else int(stats.binom.ppf(max(u, TINY), n, p))
+
+
+def _closed(generations: list[Generation], current: int, follows: int) -> list[Generation]:
+    """`generations` with the last one appended: it joined and followed, its sharing not drawn."""
+    if current > 0:
+        generations.append(Generation(len(generations), current, follows, 0, 0, 0, 0, False))
+    return generations
 
 
 def _task(spec: CascadeSpec, rng: np.random.Generator, sharers: int, p: float) -> tuple[int, int]:
@@ -253,10 +257,7 @@ def _spread_generations(
         shared, contacted, reached = all_sharers, all_contacts, all_reached
         joined, followed = all_joined, all_followed
         participants = seeds + joined
-    if current > 0:  # the last generation followed, with no further sharing drawn
-        last = Generation(len(generations), current, current_follows, 0, 0, 0, 0, False)
-        generations.append(last)
-    return generations
+    return _closed(generations, current, current_follows)
 
 
 def _task_generations(
@@ -292,10 +293,7 @@ def _task_generations(
             Generation(g, current, current_follows, sharers, shares, reached, joined)
         )
         current, current_follows = joined, follows
-    if current > 0:
-        last = Generation(len(generations), current, current_follows, 0, 0, 0, 0, False)
-        generations.append(last)
-    return generations
+    return _closed(generations, current, current_follows)
 
 
 def run_cascade(

@@ -54,6 +54,10 @@ class _Chunked:
         """Per-unit values of one chunk whose total is `total` (any order)."""
         raise NotImplementedError
 
+    def _within(self, rng: np.random.Generator, total: float) -> NDArray[np.float64]:
+        """What `_chunk` keeps of one chunk: here its prefix sums, unit by unit."""
+        return np.cumsum(self._units(rng, total))
+
     def _full(self, chunks: int) -> float:
         while self._prefix.size <= chunks:
             block = (self._prefix.size - 1) // BLOCK
@@ -66,7 +70,7 @@ class _Chunked:
         if self._last is None or self._last[0] != index:
             total = self._full(index + 1) - self._full(index)
             rng = self._streams.get(self._stream, *self._key, "chunk", index)
-            self._last = (index, np.cumsum(self._units(rng, total)))
+            self._last = (index, self._within(rng, total))
         return self._last[1]
 
     def total(self, n: int) -> float:
@@ -128,8 +132,9 @@ class PoissonPoints(_Chunked):
     def _block_totals(self, rng: np.random.Generator) -> NDArray[np.float64]:
         return rng.poisson(float(CHUNK), BLOCK).astype(np.float64)
 
-    def _units(self, rng: np.random.Generator, total: float) -> NDArray[np.float64]:
-        return np.sort(rng.random(int(total)))  # positions within the chunk, in [0, 1)
+    def _within(self, rng: np.random.Generator, total: float) -> NDArray[np.float64]:
+        """The chunk's points, as sorted positions within it in [0, 1)."""
+        return np.sort(rng.random(int(total)))
 
     def count(self, t: float) -> int:
         """Points in [0, t)."""
@@ -140,13 +145,6 @@ class PoissonPoints(_Chunked):
         frac = t / CHUNK - chunk
         positions = self._chunk(chunk) if frac > 0 else np.zeros(0)
         return whole + int(np.searchsorted(positions, frac, side="left"))
-
-    def _chunk(self, index: int) -> NDArray[np.float64]:
-        if self._last is None or self._last[0] != index:
-            total = self._full(index + 1) - self._full(index)
-            rng = self._streams.get(self._stream, *self._key, "chunk", index)
-            self._last = (index, self._units(rng, total))
-        return self._last[1]
 
 
 class UniformPoints:

@@ -27,7 +27,7 @@ from sim.model.followers import DayOutcome, FollowerModel, FollowerTrace
 from sim.model.group_queue import GroupQueue, GroupRecords
 from sim.model.groups import scenario_groups
 from sim.model.human_queue import HumanQueue, QueueRecords
-from sim.model.inbound import InboundStreams
+from sim.model.inbound import InboundStreams, wechat_classes
 from sim.model.pushes import PushResult, push_unfollows, reply_means, sms_price
 from sim.model.rng import Streams
 from sim.model.roster import StaffSchedule, build_schedule_by_day
@@ -120,8 +120,7 @@ class ServiceModel:
         self._message_streams: dict[int, MessageStream] = {}
         self.queue: HumanQueue
         channels = dict(self.timeline.channels)
-        # WeChat's classes come first; those of inbound channels follow (sim.scenario.timeline)
-        self.wechat_classes = len(self.class_names) - sum(len(c) for c in channels.values())
+        self.wechat_classes = wechat_classes(self.timeline)
         self.inbound = InboundStreams(self.timeline) if channels else None
         services = [sc.service for sc in self.by_day]
         grouped = scenario_groups(services, self.class_names, channels)

@@ -20,12 +20,27 @@ from numpy.typing import NDArray
 
 from sim.model.rng import Streams
 from sim.model.traffic import DaySample, HumanBatch, MessageStream
+from sim.scenario.inbound import InboundSpec
 from sim.scenario.timeline import Timeline
 
-__all__ = ["InboundDay", "InboundStreams"]
+__all__ = ["InboundDay", "InboundStreams", "active_followers", "wechat_classes"]
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
+
+
+def wechat_classes(timeline: Timeline) -> int:
+    """How many of the run's classes are WeChat's: they come first, inbound channels' after.
+
+    Class names are unique across channels (`sim.scenario.inbound_rules`), so the class columns
+    `range(wechat_classes(timeline))` are WeChat's and the rest belong to `[inbound.*]` channels.
+    """
+    return len(timeline.class_names) - sum(len(names) for _, names in timeline.channels)
+
+
+def active_followers(spec: InboundSpec, day: int) -> float:
+    """Active followers of a channel on `day` (the count grows by a fixed number a day)."""
+    return (spec.followers + spec.growth_per_day * day) * spec.active_share
 
 
 @dataclass(frozen=True)
@@ -61,9 +76,7 @@ class InboundStreams:
     def active_followers(self, channel: str, day: int) -> float:
         """Active followers of `channel` on `day` (its count grows by a fixed number a day)."""
         spec = self.timeline.days[day].inbound.get(channel)
-        if spec is None:
-            return 0.0
-        return (spec.followers + spec.growth_per_day * day) * spec.active_share
+        return 0.0 if spec is None else active_followers(spec, day)
 
     def sample_day(
         self, streams: Streams, day: int, t0: float, interval: float, per_day: int

@@ -18,6 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sim.model.engine import ModelResult
+from sim.model.inbound import wechat_classes
 from sim.results.outcomes import dated, message_targets, outcomes, quantile, sla
 from sim.results.provenance import provenance
 from sim.scenario.inbound import WECHAT
@@ -28,15 +29,13 @@ __all__ = ["channel_rows", "channel_summary"]
 def _channels(result: ModelResult) -> list[tuple[str, str, list[int]]]:
     """(name, platform, class indices) of every channel, WeChat first."""
     tl = result.spec.scenario.timeline
-    inbound = [(c, [result.class_names.index(n) for n in names]) for c, names in tl.channels]
-    taken = {i for _, idx in inbound for i in idx}
-    wechat = [i for i in range(len(result.class_names)) if i not in taken]
+    wechat = list(range(wechat_classes(tl)))
     out: list[tuple[str, str, list[int]]] = [
         (WECHAT, result.spec.scenario.scenario.platform, wechat)
     ]
-    for channel, idx in inbound:
+    for channel, names in tl.channels:
         platform = next(sc.inbound[channel].platform for sc in tl.days if channel in sc.inbound)
-        out.append((channel, platform, idx))
+        out.append((channel, platform, [result.class_names.index(n) for n in names]))
     return out
 
 

@@ -20,6 +20,7 @@ import numpy as np
 from sim.model.engine import ModelResult
 from sim.model.followers import INITIAL_SOURCE, channel_runs
 from sim.model.groups import scenario_groups
+from sim.model.inbound import wechat_classes
 from sim.model.pushes import sms_price
 from sim.results.provenance import provenance
 from sim.scenario.costs import CostsSpec
@@ -118,15 +119,20 @@ def _posts_and_weeks(scenario: Scenario, name: str) -> tuple[float, float]:
     return weekly_posts / 7, days / 7
 
 
+def _channel_source(scenario: Scenario, name: str) -> str | None:
+    """The fan source channel `name` acquires (its `source`, else its name); None if never on."""
+    ch: ChannelSpec | None = _first(scenario, "channels", name)
+    return None if ch is None else ch.source or name
+
+
 def _channel_lines(result: ModelResult, costs: CostsSpec) -> Iterator[CostLine]:
     """Posts, exposures, weeks and gift-driven follows of each priced channel."""
     sc = result.spec.scenario
     tr = result.followers
     for name, price in costs.channels.items():
-        first: ChannelSpec | None = _first(sc, "channels", name)
-        if first is None:
+        source = _channel_source(sc, name)
+        if source is None:
             continue
-        source = first.source or name
         posts, weeks = _posts_and_weeks(sc, name)
         exposures = float(tr.exposures[name].sum()) if tr and name in tr.exposures else 0.0
         gifts = tr.gift_follows.get(name, 0) if tr is not None else 0
@@ -148,9 +154,8 @@ def _campaign_lines(result: ModelResult, costs: CostsSpec) -> Iterator[CostLine]
         if c is None:
             continue
         source = c.source
-        if c.channel is not None:
-            ch: ChannelSpec | None = _first(sc, "channels", c.channel)
-            source = (ch.source or c.channel) if ch is not None else source
+        if c.channel is not None:  # through a channel: that channel's source
+            source = _channel_source(sc, c.channel) or source
         joined = sum(r.participants - r.seeds for r in result.cascades if r.campaign == name)
         participants = result.participants.get(name, 0) + joined
         gifts = tr.gift_follows.get(f"campaign:{name}", 0) if tr is not None else 0
@@ -192,8 +197,7 @@ def _sms_lines(result: ModelResult) -> Iterator[CostLine]:
     for d, sc in enumerate(tl.days):
         on_day = float(fans[d]) if fans is not None else float(sc.fans.initial)
         broadcasts += on_day * sc.pushes.per_week / 7
-    inbound = {name for _, names in tl.channels for name in names}
-    wechat = [i for i, name in enumerate(result.class_names) if name not in inbound]
+    wechat = list(range(wechat_classes(tl)))
     picked_up = ~np.isnan(result.queue.start) & np.isin(result.queue.tag, wechat)
     replies = float(result.auto_replied[:, wechat].sum()) + float(np.count_nonzero(picked_up))
     counts = (
