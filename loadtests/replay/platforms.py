@@ -64,6 +64,11 @@ class Outgoing(NamedTuple):
 class Platform(Protocol):
     """How a message becomes a request and which replies answer it."""
 
+    @property
+    def path(self) -> str:
+        """The URL path the requests go to (without the query); names the statistics."""
+        ...
+
     def render(self, message: Message, delivery: int, now: int) -> Outgoing:
         """The POST of delivery `delivery` (1, 2, ...) at Unix time `now`."""
         ...
