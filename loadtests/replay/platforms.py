@@ -16,6 +16,7 @@ come from the MsgId, so the same message renders to the same bytes in every run.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
 import re
@@ -102,8 +103,9 @@ class SafeMode:
             raise ValueError(f"aes_key: must be 43 characters (got {len(self.aes_key)})")
         base64.b64decode(self.aes_key + "=", validate=True)
 
-    @property
+    @functools.cached_property
     def _key(self) -> bytes:
+        """Decoded once: every delivery encrypts (and its reply decrypts) with it."""
         return base64.b64decode(self.aes_key + "=")
 
     def encrypt(self, plain: bytes, salt: bytes) -> str:
