@@ -1,14 +1,26 @@
 """The platform's side of the callback contract: signed URLs and message XML, as WeChat sends.
 
-Used by the tests, the benchmark's load generator and the surge replay, so they all speak the
-contract exactly as the back end checks it.
+Used by the back end's `protocol` (the signature and CDATA are the same on both sides), the
+tests, the benchmark's load generator and the surge replay, so they all speak the contract
+exactly as the back end checks it. Standard library only: the replay imports it without the
+back end's dependencies.
 """
 
 from __future__ import annotations
 
-from loadtests.backend.protocol import cdata, sign
+import hashlib
 
-__all__ = ["callback_query", "event_xml", "text_xml"]
+__all__ = ["callback_query", "cdata", "event_xml", "sign", "text_xml"]
+
+
+def sign(*parts: str) -> str:
+    """WeChat's signature: sha1 hex of the parts sorted and joined."""
+    return hashlib.sha1("".join(sorted(parts)).encode()).hexdigest()
+
+
+def cdata(text: str) -> str:
+    """CDATA section; a `]]>` inside is split so it cannot end the section early."""
+    return "<![CDATA[" + text.replace("]]>", "]]]]><![CDATA[>") + "]]>"
 
 
 def callback_query(token: str, timestamp: str, nonce: str, **extra: str) -> str:

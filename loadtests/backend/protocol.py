@@ -12,12 +12,12 @@ any expansion, so such documents cost no memory.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 from typing import NamedTuple
 
 from defusedxml import DefusedXmlException
 
+from loadtests.backend.callbacks import cdata, sign
 from loadtests.backend.safe_xml import ExpatError, parse_children
 
 __all__ = [
@@ -39,11 +39,6 @@ class ProtocolError(ValueError):
         super().__init__(reason)
         self.status = status
         self.reason = reason
-
-
-def sign(*parts: str) -> str:
-    """WeChat's signature: sha1 hex of the parts sorted and joined."""
-    return hashlib.sha1("".join(sorted(parts)).encode()).hexdigest()
 
 
 def check_signature(token: str, timestamp: str, nonce: str, signature: str) -> bool:
@@ -111,11 +106,6 @@ def parse_message(body: bytes) -> Inbound:
         get("Event", ""),
         get("EventKey", ""),
     )
-
-
-def cdata(text: str) -> str:
-    """CDATA section; a `]]>` inside is split so it cannot end the section early."""
-    return "<![CDATA[" + text.replace("]]>", "]]]]><![CDATA[>") + "]]>"
 
 
 def text_reply(msg: Inbound, content: str, create_time: int) -> str:

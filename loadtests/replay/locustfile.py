@@ -149,10 +149,9 @@ class ReplayUser(FastHttpUser):
         super().__init__(environment)
         self.options = o
         self.platform = _platform(o)
-        self.label = o.replay_path or ("/webhook" if o.replay_platform == "json" else "/wechat")
         # statistic names per delivery (0: the from-intended statistic of the first)
-        deliveries = range(1, o.replay_max_deliveries + 1)
-        self.names = [f"{self.label} #1", *(f"{self.label} #{d}" for d in deliveries)]
+        label, deliveries = self.platform.path, range(1, o.replay_max_deliveries + 1)
+        self.names = [f"{label} #1", *(f"{label} #{d}" for d in deliveries)]
         self.poster = Poster(
             self.host or "", o.replay_pool, o.replay_deadline, environment.events.request
         )

@@ -16,6 +16,7 @@ come from the MsgId, so the same message renders to the same bytes in every run.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
 import re
@@ -25,6 +26,8 @@ from typing import NamedTuple, Protocol
 from urllib.parse import quote_plus
 from xml.etree import ElementTree
 
+from loadtests.backend.callbacks import cdata, event_xml, sign, text_xml
+
 __all__ = [
     "JsonWebhook",
     "Message",
@@ -32,7 +35,6 @@ __all__ = [
     "Platform",
     "WeChat",
     "query_string",
-    "wechat_signature",
 ]
 
 ACCOUNT = "gh_fansim_replay"  # ToUserName: the account's original id
@@ -63,6 +65,11 @@ class Outgoing(NamedTuple):
 class Platform(Protocol):
     """How a message becomes a request and which replies answer it."""
 
+    @property
+    def path(self) -> str:
+        """The URL path the requests go to (without the query); names the statistics."""
+        ...
+
     def render(self, message: Message, delivery: int, now: int) -> Outgoing:
         """The POST of delivery `delivery` (1, 2, ...) at Unix time `now`."""
         ...
@@ -72,35 +79,16 @@ class Platform(Protocol):
         ...
 
 
-def wechat_signature(*parts: str) -> str:
-    """sha1 hex of the parts sorted and joined, as WeChat signs callbacks."""
-    return hashlib.sha1("".join(sorted(parts)).encode("utf-8")).hexdigest()
-
-
 def query_string(pairs: tuple[tuple[str, str], ...]) -> str:
     """`urlencode(pairs)`, with quoting skipped for values that need none (the usual case)."""
     return "&".join(f"{k}={v if _URL_SAFE.fullmatch(v) else quote_plus(v)}" for k, v in pairs)
 
 
-def _cdata(text: str) -> str:
-    return "<![CDATA[" + text.replace("]]>", "]]]]><![CDATA[>") + "]]>"
-
-
-def message_xml(message: Message) -> str:
+def message_xml(message: Message) -> bytes:
     """The plain callback XML of a text message or a subscribe event."""
-    head = (
-        f"<xml><ToUserName>{_cdata(ACCOUNT)}</ToUserName>"
-        f"<FromUserName>{_cdata(message.fan)}</FromUserName>"
-        f"<CreateTime>{message.create_time}</CreateTime>"
-    )
     if message.subscribe:
-        return (
-            head + f"<MsgType>{_cdata('event')}</MsgType><Event>{_cdata('subscribe')}</Event></xml>"
-        )
-    return (
-        head + f"<MsgType>{_cdata('text')}</MsgType><Content>{_cdata(message.text)}</Content>"
-        f"<MsgId>{message.msg_id}</MsgId></xml>"
-    )
+        return event_xml(message.fan, "subscribe", message.create_time, account=ACCOUNT)
+    return text_xml(message.fan, message.text, message.msg_id, message.create_time, ACCOUNT)
 
 
 @dataclass(frozen=True)
@@ -115,8 +103,9 @@ class SafeMode:
             raise ValueError(f"aes_key: must be 43 characters (got {len(self.aes_key)})")
         base64.b64decode(self.aes_key + "=", validate=True)
 
-    @property
+    @functools.cached_property
     def _key(self) -> bytes:
+        """Decoded once: every delivery encrypts (and its reply decrypts) with it."""
         return base64.b64decode(self.aes_key + "=")
 
     def encrypt(self, plain: bytes, salt: bytes) -> str:
@@ -170,22 +159,22 @@ class WeChat:
         """Signed POST; the nonce is fixed per delivery so a run is reproducible."""
         timestamp, nonce = str(now), str(message.msg_id * 10 + delivery)
         query: tuple[tuple[str, str], ...] = (
-            ("signature", wechat_signature(self.token, timestamp, nonce)),
+            ("signature", sign(self.token, timestamp, nonce)),
             ("timestamp", timestamp),
             ("nonce", nonce),
             ("openid", message.fan),
         )
-        body = message_xml(message).encode("utf-8")
+        body = message_xml(message)
         if self.safe is not None:
             salt = hashlib.sha256(str(message.msg_id).encode()).digest()
             cipher = self.safe.encrypt(body, salt)
             query += (
                 ("encrypt_type", "aes"),
-                ("msg_signature", wechat_signature(self.token, timestamp, nonce, cipher)),
+                ("msg_signature", sign(self.token, timestamp, nonce, cipher)),
             )
             body = (
-                f"<xml><ToUserName>{_cdata(ACCOUNT)}</ToUserName>"
-                f"<Encrypt>{_cdata(cipher)}</Encrypt></xml>"
+                f"<xml><ToUserName>{cdata(ACCOUNT)}</ToUserName>"
+                f"<Encrypt>{cdata(cipher)}</Encrypt></xml>"
             ).encode()
         headers = {"Content-Type": "text/xml; charset=utf-8"}
         return Outgoing(f"{self.path}?{query_string(query)}", body, headers)
