@@ -18,6 +18,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 
 from sim.errors import Problem, ScenarioError
 from sim.model.engine import RunSpec
@@ -96,8 +97,8 @@ def group_policies(
     return tuple(targets.get(n, policy) for n in names)
 
 
-def _only(q: QueueRecords, classes: Collection[int]) -> QueueRecords:
-    keep = np.isin(q.tag, np.asarray(sorted(classes), np.int64))
+def _only(q: QueueRecords, classes: NDArray[np.int64]) -> QueueRecords:
+    keep = np.isin(q.tag, classes)
     return QueueRecords(
         q.arrival[keep],
         q.priority[keep],
@@ -172,10 +173,7 @@ def plan_group_staffing(
         for roster, pol in zip(rosters, system.policies, strict=True)
     ]
     checks = serve_groups(records, grid, system, phones)
-    firsts: dict[int, int] = {}
-    for g, spec in enumerate(specs):
-        for s in spec.skills:
-            firsts.setdefault(s, g)
+    first_group = system.first_group
 
     def shut(xs: tuple[int, ...]) -> tuple[int, ...]:
         return tuple(0 if h in closed else x for h, x in enumerate(xs))
@@ -183,7 +181,7 @@ def plan_group_staffing(
     groups = []
     for g, spec in enumerate(specs):
         pol = system.policies[g]
-        mine = {s for s, first in firsts.items() if first == g}
+        mine = np.flatnonzero(first_group == g)
         load = interval_load([_only(q, mine) for q in records], grid)
         erlang_c, erlang_a, floors = _closed_forms(load, spec, pol)
         groups.append(
