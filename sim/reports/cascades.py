@@ -13,7 +13,7 @@ from matplotlib.ticker import MaxNLocator
 
 from sim.reports.plotting import COLORS, SOURCE_PALETTE, FigureOut, legend_above, new_figure
 from sim.reports.run_folder import RunFolder, Table
-from sim.reports.section import Finding, ReportOptions, Section, SectionResult
+from sim.reports.section import Finding, ReportOptions, Section, SectionResult, first_drawn
 
 __all__ = ["CASCADES"]
 
@@ -104,11 +104,7 @@ def _build(folder: RunFolder, options: ReportOptions) -> SectionResult:
     t = folder.table("cascades.csv")
     if t.rows == 0:
         return SectionResult(notes=("No campaign spread by sharing in this run.",))
-    cascades = _cascades(t)
-    notes: tuple[str, ...] = ()
-    if len(cascades) > MAX_CASCADES:
-        notes = (f"{len(cascades)} cascades; the first {MAX_CASCADES} are drawn.",)
-    drawn = cascades[:MAX_CASCADES]
+    drawn, notes = first_drawn(_cascades(t), MAX_CASCADES, "cascades")
     return SectionResult(figures=(_figure(t, drawn),), findings=_findings(t, drawn), notes=notes)
 
 

@@ -16,7 +16,14 @@ from matplotlib.ticker import MaxNLocator
 
 from sim.reports.plotting import COLORS, FigureOut, new_figure
 from sim.reports.run_folder import RunFolder, Table
-from sim.reports.section import Finding, ReportOptions, Section, SectionResult, judge_share
+from sim.reports.section import (
+    Finding,
+    ReportOptions,
+    Section,
+    SectionResult,
+    first_drawn,
+    judge_share,
+)
 
 __all__ = ["COMPARISON"]
 
@@ -157,12 +164,11 @@ def _build(folder: RunFolder, options: ReportOptions) -> SectionResult:
     if t.rows == 0:
         return SectionResult(notes=("comparison.csv has no rows.",))
     rows = _rows(t)
-    metrics = list(dict.fromkeys(r["metric"] for r in rows))
-    notes: tuple[str, ...] = ()
-    if len(metrics) > MAX_METRICS:
-        notes = (f"{len(metrics)} metrics; the first {MAX_METRICS} are drawn.",)
+    metrics, notes = first_drawn(
+        list(dict.fromkeys(r["metric"] for r in rows)), MAX_METRICS, "metrics"
+    )
     return SectionResult(
-        figures=(_figure(rows, metrics[:MAX_METRICS], options.sla_share),),
+        figures=(_figure(rows, metrics, options.sla_share),),
         findings=_findings(rows, options.sla_share),
         notes=notes,
     )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, TypeVar
 
 from sim.reports.plotting import FigureOut
 from sim.reports.run_folder import RunFolder
@@ -21,10 +21,13 @@ __all__ = [
     "ReportOptions",
     "Section",
     "SectionResult",
+    "first_drawn",
     "judge_share",
 ]
 
 DEFAULT_SLA_SHARE = 0.9
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -104,3 +107,10 @@ def judge_share(
         f"unsure: the 95% CI {low:.1%} – {high:.1%} straddles {share:.0%}; more replications "
         "would tell"
     )
+
+
+def first_drawn(items: list[T], limit: int, what: str) -> tuple[list[T], tuple[str, ...]]:
+    """The first `limit` of `items`, and a note naming how many `what` there were when more."""
+    if len(items) <= limit:
+        return items, ()
+    return items[:limit], (f"{len(items)} {what}; the first {limit} are drawn.",)

@@ -24,7 +24,7 @@ from sim.reports.plotting import (
     new_figure,
 )
 from sim.reports.run_folder import F64, RunFolder, Table
-from sim.reports.section import Finding, ReportOptions, Section, SectionResult
+from sim.reports.section import Finding, ReportOptions, Section, SectionResult, first_drawn
 
 __all__ = ["SURGE", "server_capacity", "windows"]
 
@@ -154,13 +154,10 @@ def _build(folder: RunFolder, options: ReportOptions) -> SectionResult:
         return SectionResult(notes=("surge.csv has no rows.",))
     server = folder.field("scenario.json", "server") if folder.has("scenario.json") else None
     deadline = float(server["deadline_seconds"]) if server else None
-    parts = windows(surge.times("second"))
-    notes: tuple[str, ...] = ()
-    if len(parts) > MAX_WINDOWS:
-        notes = (f"{len(parts)} campaign windows; the first {MAX_WINDOWS} are drawn.",)
+    parts, notes = first_drawn(windows(surge.times("second")), MAX_WINDOWS, "campaign windows")
     figures = tuple(
         _window_figure(surge, rows, k, server_capacity(server), deadline)
-        for k, rows in enumerate(parts[:MAX_WINDOWS])
+        for k, rows in enumerate(parts)
     )
     summary = folder.json("summary.json") if folder.has("summary.json") else {}
     return SectionResult(figures=figures, findings=_findings(summary, deadline), notes=notes)

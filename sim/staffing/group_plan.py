@@ -13,34 +13,23 @@ where arrivals try first, and count a group's agent as `max_chats` servers whose
 
 from __future__ import annotations
 
-import math
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 
 from sim.errors import Problem, ScenarioError
-from sim.model.engine import RunSpec
 from sim.model.group_queue import AgentGroup
 from sim.model.groups import scenario_groups
 from sim.model.human_queue import QueueRecords
-from sim.model.replay import sample_traffic
 from sim.scenario.schema import Scenario
 from sim.staffing.group_search import GroupSystem, search_groups, serve_groups
-from sim.staffing.requirements import (
-    Grid,
-    IntervalLoad,
-    erlang_a_agents,
-    erlang_c_agents,
-    interval_load,
-    occupancy_floor,
-    on_phones,
-    paid_agents,
-)
+from sim.staffing.plan import closed_forms, sample_plan_inputs, zero_closed
+from sim.staffing.requirements import Grid, IntervalLoad, interval_load, on_phones, paid_agents
 from sim.staffing.search import IntervalOutcomes, SearchResult
-from sim.staffing.shifts import DEFAULT_PATTERNS, Roster, shift_options, solve_roster
+from sim.staffing.shifts import Roster, solve_roster
 from sim.staffing.targets import Policy
-from sim.units import DAY
 
 __all__ = ["GroupPlan", "GroupStaffingPlan", "plan_group_staffing"]
 
@@ -96,8 +85,8 @@ def group_policies(
     return tuple(targets.get(n, policy) for n in names)
 
 
-def _only(q: QueueRecords, classes: Collection[int]) -> QueueRecords:
-    keep = np.isin(q.tag, np.asarray(sorted(classes), np.int64))
+def _only(q: QueueRecords, classes: NDArray[np.int64]) -> QueueRecords:
+    keep = np.isin(q.tag, classes)
     return QueueRecords(
         q.arrival[keep],
         q.priority[keep],
@@ -109,31 +98,6 @@ def _only(q: QueueRecords, classes: Collection[int]) -> QueueRecords:
         q.present_agents,
         q.horizon,
     )
-
-
-def _closed_forms(
-    load: IntervalLoad, group: AgentGroup, policy: Policy
-) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
-    """Erlang C, Erlang A and occupancy agents per interval, `max_chats` slots per agent."""
-    k, slow = group.max_chats, group.stretch ** (group.max_chats - 1)
-    t = policy.target
-
-    def agents(slots: int) -> int:
-        return math.ceil(slots / k)
-
-    handle = [float(m) * slow for m in load.mean_handle]
-    erlang_c = tuple(
-        agents(erlang_c_agents(float(r), m, t)) for r, m in zip(load.rate, handle, strict=True)
-    )
-    erlang_a = tuple(
-        agents(erlang_a_agents(float(r), m, float(a), t, policy.max_abandon))
-        for r, m, a in zip(load.rate, handle, load.abandon_rate, strict=True)
-    )
-    floors = tuple(
-        agents(occupancy_floor(float(r) * m, policy))
-        for r, m in zip(load.rate, handle, strict=True)
-    )
-    return erlang_c, erlang_a, floors
 
 
 def plan_group_staffing(
@@ -157,13 +121,11 @@ def plan_group_staffing(
     system = GroupSystem(
         specs, len(timeline.class_names), group_policies(specs, policy, targets or {})
     )
-    grid = Grid(interval_minutes, round(scenario.scenario.days * DAY / interval_minutes))
-    options = shift_options(scenario.staffing.shift_patterns or DEFAULT_PATTERNS, grid)
-    traffic = [sample_traffic(RunSpec(scenario, seed, r)) for r in range(replications)]
+    grid, options, traffic = sample_plan_inputs(scenario, seed, replications, interval_minutes)
     records = [t.result.queue for t in traffic]
     found = search_groups(records, grid, system, dict.fromkeys(closed, 0))
     required = [
-        tuple(0 if h in closed else paid_agents(a, pol) for h, a in enumerate(f.agents))
+        zero_closed([paid_agents(a, pol) for a in f.agents], closed)
         for f, pol in zip(found, system.policies, strict=True)
     ]
     rosters = [solve_roster(r, options) for r in required]
@@ -172,20 +134,14 @@ def plan_group_staffing(
         for roster, pol in zip(rosters, system.policies, strict=True)
     ]
     checks = serve_groups(records, grid, system, phones)
-    firsts: dict[int, int] = {}
-    for g, spec in enumerate(specs):
-        for s in spec.skills:
-            firsts.setdefault(s, g)
-
-    def shut(xs: tuple[int, ...]) -> tuple[int, ...]:
-        return tuple(0 if h in closed else x for h, x in enumerate(xs))
+    first_group = system.first_group
 
     groups = []
     for g, spec in enumerate(specs):
         pol = system.policies[g]
-        mine = {s for s, first in firsts.items() if first == g}
+        mine = np.flatnonzero(first_group == g)
         load = interval_load([_only(q, mine) for q in records], grid)
-        erlang_c, erlang_a, floors = _closed_forms(load, spec, pol)
+        erlang_c, erlang_a, floors = closed_forms(load, pol, spec.max_chats, spec.stretch)
         groups.append(
             GroupPlan(
                 name=spec.name,
@@ -194,9 +150,9 @@ def plan_group_staffing(
                 stretch=spec.stretch,
                 policy=pol,
                 load=load,
-                erlang_c=shut(erlang_c),
-                erlang_a=shut(erlang_a),
-                occupancy_floor=shut(floors),
+                erlang_c=zero_closed(erlang_c, closed),
+                erlang_a=zero_closed(erlang_a, closed),
+                occupancy_floor=zero_closed(floors, closed),
                 search=found[g],
                 required=required[g],
                 roster=rosters[g],

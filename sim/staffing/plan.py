@@ -8,11 +8,12 @@ approximation `StaffingPlan.exact` reports.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import math
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from sim.model.engine import RunSpec
-from sim.model.replay import sample_traffic
+from sim.model.replay import Traffic, sample_traffic
 from sim.scenario.schema import Scenario
 from sim.staffing.requirements import (
     Grid,
@@ -25,11 +26,17 @@ from sim.staffing.requirements import (
     paid_agents,
 )
 from sim.staffing.search import IntervalOutcomes, SearchResult, search, serve_levels
-from sim.staffing.shifts import DEFAULT_PATTERNS, Roster, shift_options, solve_roster
+from sim.staffing.shifts import DEFAULT_PATTERNS, Roster, ShiftOption, shift_options, solve_roster
 from sim.staffing.targets import Policy
 from sim.units import DAY
 
-__all__ = ["StaffingPlan", "plan_staffing"]
+__all__ = [
+    "StaffingPlan",
+    "closed_forms",
+    "plan_staffing",
+    "sample_plan_inputs",
+    "zero_closed",
+]
 
 
 @dataclass(frozen=True)
@@ -60,6 +67,50 @@ class StaffingPlan:
         return None if rate is None else rate * self.roster.agent_hours
 
 
+def sample_plan_inputs(
+    scenario: Scenario, seed: int, replications: int, interval_minutes: float
+) -> tuple[Grid, tuple[ShiftOption, ...], list[Traffic]]:
+    """The grid, the shift options on it and each replication's sampled traffic."""
+    grid = Grid(interval_minutes, round(scenario.scenario.days * DAY / interval_minutes))
+    options = shift_options(scenario.staffing.shift_patterns or DEFAULT_PATTERNS, grid)
+    traffic = [sample_traffic(RunSpec(scenario, seed, r)) for r in range(replications)]
+    return grid, options, traffic
+
+
+def closed_forms(
+    load: IntervalLoad, policy: Policy, max_chats: int = 1, stretch: float = 1.0
+) -> tuple[tuple[int, ...], tuple[int, ...], tuple[int, ...]]:
+    """Erlang C, Erlang A and occupancy agents per interval, `max_chats` slots per agent.
+
+    An agent counts as `max_chats` servers whose chats take `stretch ** (max_chats - 1)` times
+    the mean handle (every slot full: the slowest case); one chat is the plain closed forms.
+    """
+    k, slow = max_chats, stretch ** (max_chats - 1)
+    t = policy.target
+
+    def agents(slots: int) -> int:
+        return math.ceil(slots / k)
+
+    handle = [float(m) * slow for m in load.mean_handle]
+    erlang_c = tuple(
+        agents(erlang_c_agents(float(r), m, t)) for r, m in zip(load.rate, handle, strict=True)
+    )
+    erlang_a = tuple(
+        agents(erlang_a_agents(float(r), m, float(a), t, policy.max_abandon))
+        for r, m, a in zip(load.rate, handle, load.abandon_rate, strict=True)
+    )
+    floors = tuple(
+        agents(occupancy_floor(float(r) * m, policy))
+        for r, m in zip(load.rate, handle, strict=True)
+    )
+    return erlang_c, erlang_a, floors
+
+
+def zero_closed(xs: Sequence[int], closed: Collection[int]) -> tuple[int, ...]:
+    """`xs` with the closed intervals' entries set to 0."""
+    return tuple(0 if h in closed else x for h, x in enumerate(xs))
+
+
 def plan_staffing(
     scenario: Scenario,
     seed: int,
@@ -69,28 +120,15 @@ def plan_staffing(
     closed: Collection[int] = (),
 ) -> StaffingPlan:
     """Staff `scenario` for `policy` over its whole horizon on a grid of `interval_minutes`."""
-    grid = Grid(interval_minutes, round(scenario.scenario.days * DAY / interval_minutes))
-    options = shift_options(scenario.staffing.shift_patterns or DEFAULT_PATTERNS, grid)
-    traffic = [sample_traffic(RunSpec(scenario, seed, r)) for r in range(replications)]
+    grid, options, traffic = sample_plan_inputs(scenario, seed, replications, interval_minutes)
     records = [t.result.queue for t in traffic]
     load = interval_load(records, grid)
-    t = policy.target
-    erlang_c = tuple(
-        erlang_c_agents(float(r), float(m), t)
-        for r, m in zip(load.rate, load.mean_handle, strict=True)
-    )
-    erlang_a = tuple(
-        erlang_a_agents(float(r), float(m), float(a), t, policy.max_abandon)
-        for r, m, a in zip(load.rate, load.mean_handle, load.abandon_rate, strict=True)
-    )
-    floors = tuple(occupancy_floor(float(x), policy) for x in load.offered)
+    erlang_c, erlang_a, floors = closed_forms(load, policy)
     found = search(records, grid, policy, dict.fromkeys(closed, 0))
-    required = tuple(
-        0 if h in closed else paid_agents(a, policy) for h, a in enumerate(found.agents)
-    )
+    required = zero_closed([paid_agents(a, policy) for a in found.agents], closed)
     roster = solve_roster(required, options)
     phones = tuple(on_phones(c, policy) for c in roster.coverage)
-    check = serve_levels(records, grid, phones, t.minutes)
+    check = serve_levels(records, grid, phones, policy.target.minutes)
     return StaffingPlan(
         scenario=scenario,
         seed=seed,
@@ -99,9 +137,9 @@ def plan_staffing(
         grid=grid,
         closed=tuple(sorted(closed)),
         load=load,
-        erlang_c=tuple(0 if h in closed else c for h, c in enumerate(erlang_c)),
-        erlang_a=tuple(0 if h in closed else a for h, a in enumerate(erlang_a)),
-        occupancy_floor=tuple(0 if h in closed else f for h, f in enumerate(floors)),
+        erlang_c=zero_closed(erlang_c, closed),
+        erlang_a=zero_closed(erlang_a, closed),
+        occupancy_floor=zero_closed(floors, closed),
         search=found,
         required=required,
         roster=roster,
