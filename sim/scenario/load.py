@@ -154,7 +154,7 @@ def _campaign_problems(raw: Any) -> list[Problem]:
         if c.end <= c.start:
             rule = f"must be after {here}.start ({c.start.isoformat()})"
             out.append(Problem(f"{here}.end", rule, c.end.isoformat(), True))
-        out += campaign_spread_problems(here, c, raw.get("channels"))
+        out += campaign_spread_problems(here, c)
         out += _class_name_problems(f"{here}.message_class", c.message_class, known)
         if c.channel is not None and c.channel not in channels:
             rule = f"must be a channel in channels{did_you_mean(c.channel, list(channels))}"

@@ -28,7 +28,7 @@ def campaign_days(c: CampaignSpec) -> int:
     return (c.end.date() - c.start.date()).days + 1
 
 
-def campaign_spread_problems(here: str, c: CampaignSpec, channels: Any) -> list[Problem]:
+def campaign_spread_problems(here: str, c: CampaignSpec) -> list[Problem]:
     """Rules of one campaign's days, warm-up and cascade."""
     out: list[Problem] = []
     days = campaign_days(c)
