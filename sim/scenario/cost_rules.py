@@ -6,34 +6,20 @@ and what to change. Field rules (non-negative, finite, bounded prices) are the s
 
 from __future__ import annotations
 
-import difflib
 from typing import Any
 
 from pydantic import ValidationError
 
 from sim.errors import Problem
 from sim.scenario.costs import CostsSpec
+from sim.scenario.validation import did_you_mean, raw_table
 
 __all__ = ["cost_problems"]
 
 
-def _table(raw: Any, *keys: str) -> dict[str, Any]:
-    """The table at `keys` in a raw scenario, or {} when absent or not a table."""
-    node = raw
-    for key in keys:
-        node = node.get(key) if isinstance(node, dict) else None
-    return node if isinstance(node, dict) else {}
-
-
 def _unknown(path: str, name: str, known: list[str], where: str) -> Problem:
-    close = difflib.get_close_matches(name, known, n=1)
-    hint = f"; did you mean `{close[0]}`?" if close else f" (known: {', '.join(known) or 'none'})"
+    hint = did_you_mean(name, known) if known else " (known: none)"
     return Problem(path, f"must name one of {where}{hint}", name, True)
-
-
-def _exposure_kind(raw: Any, channel: str) -> Any:
-    exposure = _table(raw, "channels", channel, "exposure")
-    return exposure.get("kind")
 
 
 def cost_problems(raw: Any) -> list[Problem]:
@@ -45,24 +31,24 @@ def cost_problems(raw: Any) -> list[Problem]:
     except ValidationError:
         return []  # its field problems are reported by the scenario's validation
     out: list[Problem] = []
-    groups = list(_table(raw, "service", "groups"))
+    groups = list(raw_table(raw, "service", "groups"))
     for name in costs.groups:
         if not groups:
             rule = "the scenario has one pool of agents, not groups: price it with costs.agent_hour"
             out.append(Problem(f"costs.groups.{name}", rule))
         elif name not in groups:
             out.append(_unknown(f"costs.groups.{name}", name, groups, "service.groups"))
-    channels = list(_table(raw, "channels"))
+    channels = list(raw_table(raw, "channels"))
     for name, ch in costs.channels.items():
         here = f"costs.channels.{name}"
         if name not in channels:
             out.append(_unknown(here, name, channels, "channels"))
             continue
-        kind = _exposure_kind(raw, name)
+        kind = raw_table(raw, "channels", name, "exposure").get("kind")
         if ch.per_post is not None and kind != "posts":
             rule = f"only a channel whose exposure kind is `posts` has posts (this one: `{kind}`)"
             out.append(Problem(f"{here}.per_post", rule, ch.per_post, True))
-    campaigns = list(_table(raw, "campaigns"))
+    campaigns = list(raw_table(raw, "campaigns"))
     for name in costs.campaigns:
         if name not in campaigns:
             out.append(_unknown(f"costs.campaigns.{name}", name, campaigns, "campaigns"))

@@ -7,7 +7,6 @@ of any channel or a whole `[inbound.<name>]` channel (all its classes, in file o
 
 from __future__ import annotations
 
-import difflib
 import math
 from typing import Any
 
@@ -15,6 +14,7 @@ from pydantic import ValidationError
 
 from sim.errors import Problem
 from sim.scenario.inbound import WECHAT, InboundSpec, MessagesSpec
+from sim.scenario.validation import did_you_mean, raw_table
 
 __all__ = [
     "inbound_problems",
@@ -25,14 +25,8 @@ __all__ = [
 ]
 
 
-def _table(raw: Any, key: str) -> dict[str, Any]:
-    value = raw.get(key) if isinstance(raw, dict) else None
-    return value if isinstance(value, dict) else {}
-
-
 def _classes(stream: Any) -> list[str]:
-    classes = stream.get("classes") if isinstance(stream, dict) else None
-    return list(classes) if isinstance(classes, dict) else []
+    return list(raw_table(stream, "classes"))
 
 
 def stream_problems(here: str, stream: MessagesSpec) -> list[Problem]:
@@ -49,8 +43,8 @@ def stream_problems(here: str, stream: MessagesSpec) -> list[Problem]:
 
 def skill_classes(raw: Any) -> dict[str, list[str]]:
     """What each name a skill may use stands for: a class itself, or a channel's classes."""
-    out: dict[str, list[str]] = {c: [c] for c in _classes(_table(raw, "messages"))}
-    channels = _table(raw, "inbound")
+    out: dict[str, list[str]] = {c: [c] for c in _classes(raw_table(raw, "messages"))}
+    channels = raw_table(raw, "inbound")
     for spec in channels.values():
         out |= {c: [c] for c in _classes(spec) if c not in out}
     for name, spec in channels.items():
@@ -61,8 +55,8 @@ def skill_classes(raw: Any) -> dict[str, list[str]]:
 def inbound_problems(raw: Any) -> list[Problem]:
     """Each channel's own stream rules; reserved names; class names unique across channels."""
     out: list[Problem] = []
-    owner = dict.fromkeys(_classes(_table(raw, "messages")), "messages")
-    channels = _table(raw, "inbound")
+    owner = dict.fromkeys(_classes(raw_table(raw, "messages")), "messages")
+    channels = raw_table(raw, "inbound")
     for name, spec in channels.items():
         here = f"inbound.{name}"
         if name == WECHAT:
@@ -90,7 +84,7 @@ def inbound_problems(raw: Any) -> list[Problem]:
 
 def skill_problems(raw: Any) -> list[Problem]:
     """Skills must name a class or a channel, and every class must be some group's skill."""
-    groups = _table(_table(raw, "service"), "groups")
+    groups = raw_table(raw, "service", "groups")
     known = skill_classes(raw)
     if not groups or not known:
         return []
@@ -104,8 +98,7 @@ def skill_problems(raw: Any) -> list[Problem]:
             if skill in known:
                 served.update(known[skill])
                 continue
-            close = difflib.get_close_matches(skill, list(known), n=1)
-            hint = f"; did you mean `{close[0]}`?" if close else f" (known: {', '.join(known)})"
+            hint = did_you_mean(skill, list(known))
             rule = f"must be a message class or an inbound channel{hint}"
             out.append(Problem(f"service.groups.{name}.skills[{i}]", rule, skill, True))
     classes = [c for c, stands in known.items() if stands == [c]]
@@ -122,7 +115,7 @@ def skill_problems(raw: Any) -> list[Problem]:
 def phase_channel_problem(raw: Any, path: str, here: str) -> Problem | None:
     """A phase may change an inbound channel's fields, not add a channel."""
     parts = path.split(".")
-    if parts[0] != "inbound" or len(parts) < 2 or parts[1] in _table(raw, "inbound"):
+    if parts[0] != "inbound" or len(parts) < 2 or parts[1] in raw_table(raw, "inbound"):
         return None
     rule = (
         "cannot add an inbound channel by phase; declare it in [inbound.<name>] and give it "

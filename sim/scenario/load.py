@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import difflib
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -39,7 +38,13 @@ from sim.scenario.schema import (
     ServiceSpec,
 )
 from sim.scenario.spread_rules import campaign_spread_problems, spread_problems
-from sim.scenario.validation import pydantic_problems, schema_path_problem, set_path
+from sim.scenario.validation import (
+    did_you_mean,
+    pydantic_problems,
+    raw_table,
+    schema_path_problem,
+    set_path,
+)
 
 __all__ = ["load_scenario", "parse_override", "phase_segments", "scenario_from_dict"]
 
@@ -95,25 +100,21 @@ _SECTIONS: tuple[tuple[str, type[BaseModel], Any], ...] = (
 
 def _known_classes(raw: Any) -> list[str]:
     """Message class names in a raw scenario, or [] if they cannot be read."""
-    messages = raw.get("messages") if isinstance(raw, dict) else None
-    classes = messages.get("classes") if isinstance(messages, dict) else None
-    return list(classes) if isinstance(classes, dict) else []
+    return list(raw_table(raw, "messages", "classes"))
 
 
 def _class_name_problems(path: str, name: str | None, known: list[str]) -> list[Problem]:
     """A problem if `name` is not one of the known message classes (with did-you-mean)."""
     if name is None or not known or name in known:
         return []
-    close = difflib.get_close_matches(name, known, n=1)
-    hint = f"; did you mean `{close[0]}`?" if close else f" (known: {', '.join(known)})"
-    return [Problem(path, f"must be a class in messages.classes{hint}", name, True)]
+    rule = f"must be a class in messages.classes{did_you_mean(name, known)}"
+    return [Problem(path, rule, name, True)]
 
 
 def _channel_problems(raw: Any) -> list[Problem]:
     out: list[Problem] = []
-    channels = raw.get("channels") if isinstance(raw, dict) else None
     known = _known_classes(raw)
-    for name, spec in (channels or {}).items() if isinstance(channels, dict) else ():
+    for name, spec in raw_table(raw, "channels").items():
         try:
             ch = ChannelSpec.model_validate(spec)
         except ValidationError:
@@ -140,11 +141,11 @@ def _margin_after_minutes(raw: Any) -> float:
 
 def _campaign_problems(raw: Any) -> list[Problem]:
     out: list[Problem] = []
-    campaigns = raw.get("campaigns") if isinstance(raw, dict) else None
     known = _known_classes(raw)
     meta = raw.get("scenario") if isinstance(raw, dict) else None
     margin_after = _margin_after_minutes(raw)
-    for name, spec in campaigns.items() if isinstance(campaigns, dict) else ():
+    channels = raw_table(raw, "channels")
+    for name, spec in raw_table(raw, "campaigns").items():
         try:
             c = CampaignSpec.model_validate(spec)
         except ValidationError:
@@ -153,16 +154,11 @@ def _campaign_problems(raw: Any) -> list[Problem]:
         if c.end <= c.start:
             rule = f"must be after {here}.start ({c.start.isoformat()})"
             out.append(Problem(f"{here}.end", rule, c.end.isoformat(), True))
-        out += campaign_spread_problems(here, c, raw.get("channels"))
+        out += campaign_spread_problems(here, c)
         out += _class_name_problems(f"{here}.message_class", c.message_class, known)
-        channels = raw.get("channels") if isinstance(raw.get("channels"), dict) else {}
         if c.channel is not None and c.channel not in channels:
-            names = list(channels)
-            close = difflib.get_close_matches(c.channel, names, n=1)
-            hint = f"; did you mean `{close[0]}`?" if close else f" (known: {', '.join(names)})"
-            out.append(
-                Problem(f"{here}.channel", f"must be a channel in channels{hint}", c.channel, True)
-            )
+            rule = f"must be a channel in channels{did_you_mean(c.channel, list(channels))}"
+            out.append(Problem(f"{here}.channel", rule, c.channel, True))
         if c.burst.rise_seconds >= c.burst.decay_seconds:
             out.append(
                 Problem(

@@ -78,15 +78,18 @@ __all__ = [
 ]
 
 
-def _without_absent(model: Frozen, handler: SerializerFunctionWrapHandler, key: str) -> Any:
-    """`model` serialised without the optional table `key` when it is absent (None).
+def _without_absent(model: Frozen, handler: SerializerFunctionWrapHandler, *keys: str) -> Any:
+    """`model` serialised without the optional tables `keys` that hold their default (not given).
 
     Tables added after scenarios were shipped use it, so a scenario that does not give them
     keeps its resolved text (scenario.json) and its parameters' hash as they were.
     """
     data = handler(model)
-    if getattr(model, key) is None and isinstance(data, dict):
-        data.pop(key, None)
+    if isinstance(data, dict):
+        fields = type(model).model_fields
+        for key in keys:
+            if getattr(model, key) == fields[key].get_default(call_default_factory=True):
+                data.pop(key, None)
     return data
 
 
@@ -613,14 +616,8 @@ class Scenario(Frozen):
 
     @model_serializer(mode="wrap")
     def _without_absent_tables(self, handler: SerializerFunctionWrapHandler) -> Any:
-        """Leave `costs` and `inbound` out when absent (or empty).
-
-        So a scenario's resolved text (scenario.json) and parameters' hash stay as they were.
-        """
-        data = _without_absent(self, handler, "costs")
-        if not self.inbound and isinstance(data, dict):
-            data.pop("inbound", None)
-        return data
+        """Leave `costs` and `inbound` out when not given, so old scenarios hash as before."""
+        return _without_absent(self, handler, "costs", "inbound")
 
     @cached_property
     def timeline(self) -> Timeline:

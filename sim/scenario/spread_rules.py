@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from sim.errors import Problem
 from sim.scenario.spread import ActivationSpec, PushSendSpec, SegmentSpec
+from sim.scenario.validation import raw_table
 
 if TYPE_CHECKING:
     from sim.scenario.schema import CampaignSpec
@@ -27,7 +28,7 @@ def campaign_days(c: CampaignSpec) -> int:
     return (c.end.date() - c.start.date()).days + 1
 
 
-def campaign_spread_problems(here: str, c: CampaignSpec, channels: Any) -> list[Problem]:
+def campaign_spread_problems(here: str, c: CampaignSpec) -> list[Problem]:
     """Rules of one campaign's days, warm-up and cascade."""
     out: list[Problem] = []
     days = campaign_days(c)
@@ -69,9 +70,7 @@ def spread_problems(raw: Any, class_check: ClassCheck) -> list[Problem]:
     out: list[Problem] = []
     if not isinstance(raw, dict):
         return out
-    pushes = raw.get("pushes")
-    sends = pushes.get("sends") if isinstance(pushes, dict) else None
-    for name, spec in sends.items() if isinstance(sends, dict) else ():
+    for name, spec in raw_table(raw, "pushes", "sends").items():
         here = f"pushes.sends.{name}"
         try:
             push = PushSendSpec.model_validate(spec)

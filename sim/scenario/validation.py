@@ -17,10 +17,36 @@ from pydantic import BaseModel, ValidationError
 
 from sim.errors import Problem, ScenarioError
 
-__all__ = ["format_path", "pydantic_problems", "schema_path_problem", "set_path", "split_path"]
+__all__ = [
+    "did_you_mean",
+    "format_path",
+    "pydantic_problems",
+    "raw_table",
+    "schema_path_problem",
+    "set_path",
+    "split_path",
+]
 
 _SHOULD = re.compile(r"^(Input|Tuple|List|Dictionary|String|Value) should")
 _INDEX = re.compile(r"^(?P<key>[^\[\]]+)?(?P<idx>(\[\d+\])*)$")
+
+
+def raw_table(raw: Any, *keys: str) -> dict[str, Any]:
+    """The table at `keys` in a raw scenario, or {} when absent or not a table.
+
+    Cross-field rules read the raw mapping so they report beside field problems; a part that
+    is missing or of the wrong type is the field validation's to report, not theirs.
+    """
+    node = raw
+    for key in keys:
+        node = node.get(key) if isinstance(node, dict) else None
+    return node if isinstance(node, dict) else {}
+
+
+def did_you_mean(name: str, known: list[str]) -> str:
+    """The hint after a rule naming an unknown `name`: the closest known one, else all of them."""
+    close = difflib.get_close_matches(name, known, n=1)
+    return f"; did you mean `{close[0]}`?" if close else f" (known: {', '.join(known)})"
 
 
 def format_path(parts: list[str | int]) -> str:
