@@ -2,6 +2,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sim.errors import ScenarioError
 from sim.model.keywords import KeywordRouter, default_class
@@ -58,3 +60,25 @@ def test_keywords_must_not_be_empty_strings(tmp_path: Path) -> None:
     path.write_text(f'extends = "{base}"\n[messages.classes.order]\nkeywords = [""]\n')
     with pytest.raises(ScenarioError, match=r"messages\.classes\.order\.keywords"):
         load_scenario(path)
+
+
+_WORDS = st.sampled_from(["GO", "go", "订单", "快递", "a1", "刷机", "x"])
+
+
+@settings(max_examples=300)
+@given(
+    st.lists(st.tuples(st.sampled_from(["a", "b", "c"]), _WORDS), max_size=5),
+    st.lists(st.sampled_from(["GO", "gO", "good", "订单", "快递", "a1", "ba1", " ", "!", "中"])),
+)
+def test_routing_is_the_first_rule_that_matches(
+    rules: list[tuple[str, str]], pieces: list[str]
+) -> None:
+    classes: dict[str, list[str]] = {"chat": []}
+    for name, word in rules:
+        classes.setdefault(name, []).append(word)
+    router = KeywordRouter.from_classes(
+        {n: Cls("auto", tuple(words)) for n, words in classes.items()}
+    )
+    text = "".join(pieces)
+    first = next((n for n, p in router.rules if p.search(text)), router.default)
+    assert router.route(text) == first

@@ -7,13 +7,18 @@ a server that stalls is charged for every request that should have been sent dur
 an answer) finds the maximum throughput the open-loop rate is then set from.
 
 Requests are built before the clock starts; the client is asyncio on uvloop with a minimal
-HTTP/1.1 parser, so it costs as little CPU as possible next to the server it measures.
+HTTP/1.1 parser, so it costs as little CPU as possible next to the server it measures. Its
+garbage collector is off while the clock runs: a full collection in a big process (pytest's)
+paused it for tens of milliseconds, and an open loop charges such a pause to the server.
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
+import gc
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import cast
 
@@ -50,6 +55,8 @@ class LoadResult:
     ok: int
     errors: int
     latencies: tuple[float, ...]
+    connections_used: int = 0
+    """Connections that carried at least one request."""
 
     @property
     def throughput(self) -> float:
@@ -70,6 +77,7 @@ class _Connection(asyncio.Protocol):
         self._buffer = bytearray()
         self._waiter: asyncio.Future[int] | None = None
         self.transport: asyncio.Transport | None = None
+        self.sent = 0
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = cast(asyncio.Transport, transport)  # uvloop's is not a subclass
@@ -96,6 +104,7 @@ class _Connection(asyncio.Protocol):
     async def request(self, raw: bytes) -> int:
         assert self.transport is not None
         self._waiter = asyncio.get_running_loop().create_future()
+        self.sent += 1
         self.transport.write(raw)
         return await self._waiter
 
@@ -136,18 +145,37 @@ async def _closed(
     for c in pool:
         assert c.transport is not None
         c.transport.close()
-    return LoadResult("closed", None, duration, len(latencies), errors, tuple(sorted(latencies)))
+    return LoadResult(
+        "closed", None, duration, len(latencies), errors, tuple(sorted(latencies)), _used(pool)
+    )
 
 
 async def _open(
-    host: str, port: int, requests: list[bytes], rate: float, conns: int, seconds: float
+    host: str,
+    port: int,
+    requests: list[bytes],
+    rate: float,
+    conns: int,
+    seconds: float,
+    timeline: list[tuple[float, float]] | None = None,
 ) -> LoadResult:
     pool = await _connect(host, port, conns)
     count = min(len(requests), int(rate * seconds))
-    due: asyncio.Queue[tuple[float, bytes] | None] = asyncio.Queue()
+    loop = asyncio.get_running_loop()
+    # A due request goes to the connection freed last (a LIFO pool, as HTTP client pools
+    # keep them), so only as many connections are busy as the load needs; with none free it
+    # waits in `backlog` and is charged the wait, as it is measured from its intended time.
+    idle: list[asyncio.Future[tuple[float, bytes] | None]] = []
+    backlog: collections.deque[tuple[float, bytes] | None] = collections.deque()
     latencies: list[float] = []
     errors = 0
     start = time.perf_counter() + 0.05
+
+    def hand(item: tuple[float, bytes] | None) -> None:
+        if idle:
+            idle.pop().set_result(item)
+        else:
+            backlog.append(item)
 
     async def dispatch() -> None:
         """Release each request at its intended time (all that are due at each wake-up)."""
@@ -155,20 +183,31 @@ async def _open(
         while i < count:
             now = time.perf_counter()
             while i < count and start + i / rate <= now:
-                due.put_nowait((start + i / rate, requests[i]))
+                hand((start + i / rate, requests[i]))
                 i += 1
             if i < count:
                 await asyncio.sleep(max(0.0, start + i / rate - time.perf_counter()))
         for _ in pool:
-            due.put_nowait(None)
+            hand(None)
 
     async def run(conn: _Connection) -> None:
         nonlocal errors
-        while (item := await due.get()) is not None:
+        while True:
+            if backlog:
+                item = backlog.popleft()
+            else:
+                waiter: asyncio.Future[tuple[float, bytes] | None] = loop.create_future()
+                idle.append(waiter)
+                item = await waiter
+            if item is None:
+                return
             intended, raw = item
             status = await conn.request(raw)
             if status == 200:
-                latencies.append(time.perf_counter() - intended)
+                done = time.perf_counter()
+                latencies.append(done - intended)
+                if timeline is not None:
+                    timeline.append((intended - start, done - intended))
             else:
                 errors += 1
 
@@ -177,14 +216,20 @@ async def _open(
     for c in pool:
         assert c.transport is not None
         c.transport.close()
-    return LoadResult("open", rate, duration, len(latencies), errors, tuple(sorted(latencies)))
+    return LoadResult(
+        "open", rate, duration, len(latencies), errors, tuple(sorted(latencies)), _used(pool)
+    )
+
+
+def _used(pool: list[_Connection]) -> int:
+    return sum(1 for c in pool if c.sent)
 
 
 def closed_loop(
     host: str, port: int, requests: list[bytes], connections: int = 64, seconds: float = 5.0
 ) -> LoadResult:
     """Maximum throughput: every connection sends again as soon as it is answered."""
-    return uvloop.run(_closed(host, port, requests, connections, seconds))
+    return _uncollected(lambda: uvloop.run(_closed(host, port, requests, connections, seconds)))
 
 
 def open_loop(
@@ -194,6 +239,25 @@ def open_loop(
     rate: float,
     connections: int = 256,
     seconds: float = 5.0,
+    timeline: list[tuple[float, float]] | None = None,
 ) -> LoadResult:
-    """Fixed-rate schedule; latency from each request's intended send time."""
-    return uvloop.run(_open(host, port, requests, rate, connections, seconds))
+    """Fixed-rate schedule; latency from each request's intended send time.
+
+    With `timeline`, each answered request's (intended time from the start, latency) is
+    appended to it, to see when a tail happened.
+    """
+    return _uncollected(
+        lambda: uvloop.run(_open(host, port, requests, rate, connections, seconds, timeline))
+    )
+
+
+def _uncollected(run: Callable[[], LoadResult]) -> LoadResult:
+    """`run()` with the garbage collector off (collected first), as it was before."""
+    enabled = gc.isenabled()
+    gc.collect()
+    gc.disable()
+    try:
+        return run()
+    finally:
+        if enabled:
+            gc.enable()

@@ -16,8 +16,8 @@ nothing goes to the default class: the first `auto` class without keywords, else
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Protocol
 
 __all__ = ["KeywordRouter", "RoutableClass", "default_class"]
@@ -63,6 +63,13 @@ class KeywordRouter:
 
     rules: tuple[tuple[str, re.Pattern[str]], ...]
     default: str
+    _any: Callable[[str], object] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Most texts match no keyword: one search over all of them rejects those at once (the
+        # rules' own order still decides among the texts it finds something in).
+        anywhere = "|".join(f"(?:{pattern.pattern})" for _, pattern in self.rules)
+        object.__setattr__(self, "_any", re.compile(anywhere, re.IGNORECASE).search)
 
     @classmethod
     def from_classes(cls, classes: Mapping[str, RoutableClass]) -> KeywordRouter:
@@ -74,7 +81,8 @@ class KeywordRouter:
 
     def route(self, text: str) -> str:
         """Name of the class the text belongs to."""
-        for name, pattern in self.rules:
-            if pattern.search(text):
-                return name
+        if self.rules and self._any(text):
+            for name, pattern in self.rules:
+                if pattern.search(text):
+                    return name
         return self.default

@@ -41,7 +41,8 @@ SWEEP = (0.4, 0.6)
 # overhead). One count for both would favour one of them.
 CONNECTIONS = (64, 256)
 # Open loops need a connection free whenever a request is due: at 12k/s and a 30 ms tail, 256
-# were too few and requests queued in the generator, not the server. Idle ones cost nothing.
+# were too few and requests queued in the generator, not the server. The pool is LIFO, so the
+# idle ones cost nothing.
 OPEN_CONNECTIONS = 1024
 CEILING_PER_S = 70_000  # requests built per second of a closed loop: above any server here
 # Both settings acknowledge only after COMMIT (nothing acknowledged is lost if the process

@@ -7,12 +7,18 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from loadtests.backend.callbacks import event_xml, text_xml
-from loadtests.backend.protocol import ProtocolError, parse_fields
+from loadtests.backend.protocol import (
+    ProtocolError,
+    message_from_fields,
+    parse_fields,
+    parse_message,
+)
 from loadtests.backend.safe_xml import (
     ExpatError,
     expat_children,
     flat_children,
     parse_children,
+    text_message,
 )
 
 BILLION_LAUGHS = b"""<?xml version="1.0"?>
@@ -117,3 +123,58 @@ def check_whitelist(body: bytes) -> None:
     fields = flat_children(body)
     if fields is not None:
         assert fields == expat_children(body)
+
+
+# WeChat's text layout with its variations: separators, any text, a field renamed, moved or
+# added, a number with a sign or spaces, a string outside CDATA. Whatever the one-expression
+# path accepts must give the message the general path (expat) gives.
+_SEP = st.sampled_from(["", "\n", "\n  ", " \t", "\r\n"])
+_VALUE = st.text(_CHARS, max_size=5)
+_NUMBER = st.sampled_from(["1365480000", "0", "007", " 12", "+3", "1_0", "", "9" * 21, "٣"])
+
+
+@settings(max_examples=400)
+@given(
+    st.lists(_SEP, min_size=8, max_size=8),
+    st.tuples(_VALUE, _VALUE, _VALUE),
+    st.tuples(_NUMBER, _NUMBER),
+    st.sampled_from(["as sent", "plain to", "swap", "extra", "event type", "cdata time"]),
+)
+@example(["\n"] * 8, ("gh", "fan", "中 a"), ("1365480000", "007"), "as sent")
+def test_the_text_layout_reads_what_the_general_path_reads(
+    seps: list[str], texts: tuple[str, str, str], numbers: tuple[str, str], variant: str
+) -> None:
+    to, fan, content = texts
+    time, msg_id = numbers
+    fields = [
+        f"<ToUserName><![CDATA[{to}]]></ToUserName>",
+        f"<FromUserName><![CDATA[{fan}]]></FromUserName>",
+        f"<CreateTime>{time}</CreateTime>",
+        "<MsgType><![CDATA[text]]></MsgType>",
+        f"<Content><![CDATA[{content}]]></Content>",
+        f"<MsgId>{msg_id}</MsgId>",
+    ]
+    if variant == "plain to":
+        fields[0] = f"<ToUserName>{to}</ToUserName>"
+    elif variant == "swap":
+        fields[4], fields[5] = fields[5], fields[4]
+    elif variant == "extra":
+        fields.append("<Idx>1</Idx>")
+    elif variant == "event type":
+        fields[3] = "<MsgType><![CDATA[event]]></MsgType>"
+    elif variant == "cdata time":
+        fields[2] = f"<CreateTime><![CDATA[{time}]]></CreateTime>"
+    inner = "".join(s + f for s, f in zip(seps, fields, strict=False))  # 7 fields at most
+    body = ("<xml>" + inner + seps[-1] + "</xml>").encode()
+    fast = text_message(body)
+    if fast is None:
+        return
+    assert variant == "as sent"
+    assert parse_message(body) == message_from_fields(expat_children(body))
+
+
+def test_a_text_message_as_sent_takes_the_one_expression_path() -> None:
+    body = text_xml("fan1", "小米3什么时候发布", 12, 1365480000)
+    assert text_message(body) == ("gh_mi", "fan1", "1365480000", "小米3什么时候发布", "12")
+    assert text_message(body.replace(b"<xml>", b"<xml>\n  ").replace(b"</xml>", b"\n</xml>"))
+    assert text_message(text_xml("fan]]>2", "a", 1, 1)) is None  # split CDATA: general path
