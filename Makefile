@@ -46,7 +46,7 @@ loadtest-demo: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check sim loadtests tests
 	$(BIN)/ruff format --check sim loadtests tests
-	$(BIN)/mypy sim
+	$(BIN)/mypy sim loadtests
 
 test: lint $(CJK_FONT) $(CHROMIUM)
 	$(BIN)/pytest -q

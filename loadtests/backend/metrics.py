@@ -159,7 +159,7 @@ class Metrics:
         self.flush()
         if self._own is None:
             registry = CollectorRegistry()
-            MultiProcessCollector(registry)
+            MultiProcessCollector(registry)  # type: ignore[no-untyped-call]  # unannotated
         else:
             registry = self._own
         text = generate_latest(registry)

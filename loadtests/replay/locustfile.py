@@ -88,22 +88,34 @@ _OPTIONS: tuple[tuple[str, type, object, str], ...] = (
 )
 
 
-@events.init_command_line_parser.add_listener
+@events.init_command_line_parser.add_listener  # type: ignore[untyped-decorator]
 def _options(parser: LocustArgumentParser) -> None:
     g = parser.add_argument_group("replay", "open-workload replay of a fansim profile")
     for name, kind, default, text in _OPTIONS:
         g.add_argument(f"--replay-{name}", type=kind, default=default, help=text)
 
 
+def replay_options(environment: Environment) -> Any:
+    """The parsed command line, an argparse namespace with the `--replay-*` options.
+
+    Locust leaves it None only outside a run.
+    """
+    options = environment.parsed_options
+    if options is None:
+        raise RuntimeError("the replay needs Locust's parsed options: run it with `locust -f`")
+    return options
+
+
 def _on_done(environment: Environment, msg: Any, **_: Any) -> None:
     """Master: quit once every worker has finished its schedule."""
     finished: set[int] = environment.replay_finished  # type: ignore[attr-defined]
     finished.add(int(msg.data["worker"]))
-    if len(finished) >= environment.parsed_options.replay_workers:
-        gevent.spawn_later(QUIT_AFTER, environment.runner.quit)
+    runner = environment.runner  # the master's, which received `msg`
+    if runner is not None and len(finished) >= replay_options(environment).replay_workers:
+        gevent.spawn_later(QUIT_AFTER, runner.quit)
 
 
-@events.init.add_listener
+@events.init.add_listener  # type: ignore[untyped-decorator]
 def _init(environment: Environment, **_: Any) -> None:
     stats.bucket_response_time = fine_bucket  # type: ignore[assignment]
     stats.calculate_response_time_percentile = Percentiles()  # type: ignore[assignment]
@@ -142,7 +154,7 @@ class ReplayUser(FastHttpUser):
     wait_time = constant(3600)  # the one task runs the whole schedule
 
     def __init__(self, environment: Environment) -> None:
-        o = environment.parsed_options
+        o = replay_options(environment)
         self.concurrency = o.replay_pool  # Locust's client (the agents' calls) as the poster's
         self.network_timeout = o.replay_deadline  # the platform gives up at the deadline
         self.connection_timeout = o.replay_deadline

@@ -65,7 +65,7 @@ class ReplayPlan:
         available = profile.seconds - self.start
         span = available if self.duration is None else min(available, self.duration * self.speedup)
         n = int(np.ceil(span))
-        share = np.clip(span - np.arange(n), 0.0, 1.0)
+        share = np.clip(span - np.arange(n, dtype=np.float64), 0.0, 1.0)
         return self.start, share
 
     def expected(self, profile: Profile) -> float:
