@@ -140,14 +140,14 @@ class GroupCommitWriter:
                         stop = True
                         break
                     size += _merge(batch, more)
-                outcomes = self._commit(conn, batch)
+                outcomes = self._commit(conn, batch, size)
                 assert self._loop is not None
                 self._loop.call_soon_threadsafe(self._resolve, batch, outcomes, size)
         finally:
             conn.close()
 
-    def _commit(self, conn: sqlite3.Connection, batch: _Batch) -> list[list[_Outcome]]:
-        """All jobs in one transaction; on any failure, each in its own.
+    def _commit(self, conn: sqlite3.Connection, batch: _Batch, size: int) -> list[list[_Outcome]]:
+        """All `size` jobs in one transaction; on any failure, each in its own.
 
         The outcomes are one list per batch function, in the batch's order.
         """
@@ -158,7 +158,7 @@ class GroupCommitWriter:
         except Exception as exc:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
-            if len(batch) == 1 and len(next(iter(batch.values()))[0]) == 1:
+            if size == 1:
                 return [[(False, exc)]]
         else:
             if self._after_commit is not None:
@@ -169,7 +169,7 @@ class GroupCommitWriter:
             return [[(True, r) for r in group] for group in results]
         return [
             [
-                self._commit(conn, {fn: ([item], [fut])})[0][0]
+                self._commit(conn, {fn: ([item], [fut])}, 1)[0][0]
                 for item, fut in zip(*group, strict=True)
             ]
             for fn, group in batch.items()
