@@ -23,12 +23,10 @@ from loadtests.backend.safe_xml import ExpatError, parse_children, text_message
 __all__ = [
     "Inbound",
     "ProtocolError",
-    "cdata",
     "check_signature",
     "message_from_fields",
     "parse_fields",
     "parse_message",
-    "sign",
     "text_reply",
 ]
 

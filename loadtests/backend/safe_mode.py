@@ -18,8 +18,9 @@ import struct
 from cryptography.hazmat.primitives import padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
+from loadtests.backend.callbacks import cdata, sign
 from loadtests.backend.config import aes_key_bytes
-from loadtests.backend.protocol import ProtocolError, cdata, parse_fields, sign
+from loadtests.backend.protocol import ProtocolError, parse_fields
 
 __all__ = ["SafeMode"]
 

@@ -15,9 +15,9 @@ import timeit
 from collections.abc import Callable
 
 from loadtests.backend import store
-from loadtests.backend.callbacks import text_xml
+from loadtests.backend.callbacks import sign, text_xml
 from loadtests.backend.metrics import Metrics
-from loadtests.backend.protocol import check_signature, parse_message, sign, text_reply
+from loadtests.backend.protocol import check_signature, parse_message, text_reply
 from loadtests.backend.routing import Router, load_classes
 from loadtests.backend.safe_xml import expat_children, flat_children
 

@@ -8,9 +8,8 @@ from xml.etree.ElementTree import fromstring
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from loadtests.backend.callbacks import event_xml, text_xml
+from loadtests.backend.callbacks import event_xml, sign, text_xml
 from loadtests.backend.platform_stub import PlatformStub
-from loadtests.backend.protocol import sign
 from tests.loadtests.server import AES_KEY, APP_ID, TOKEN, Backend, wait_for
 
 BILLION_LAUGHS = b"""<?xml version="1.0"?>
