@@ -5,7 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.errors import Problem, ScenarioError
-from sim.scenario.validation import format_path, set_path, split_path
+from sim.scenario.validation import did_you_mean, format_path, set_path, split_path
 
 identifiers = st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,11}", fullmatch=True)
 indices = st.integers(min_value=0, max_value=10**6)
@@ -145,3 +145,9 @@ def test_scenario_error_lists_every_problem() -> None:
     assert err.problems == problems
     assert str(err) == "f.toml: 2 problems\n  - a: bad (got 1)\n  - b: worse"
     assert str(ScenarioError([Problem("a", "bad")])) == "1 problem\n  - a: bad"
+
+
+def test_did_you_mean_suggests_the_closest_else_lists_the_known_names() -> None:
+    assert did_you_mean("weibbo", ["weibo", "forum"]) == "; did you mean `weibo`?"
+    assert did_you_mean("qq", ["weibo", "forum"]) == " (known: weibo, forum)"
+    assert did_you_mean("weibo", []) == " (known: none)"

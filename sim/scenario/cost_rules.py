@@ -18,8 +18,7 @@ __all__ = ["cost_problems"]
 
 
 def _unknown(path: str, name: str, known: list[str], where: str) -> Problem:
-    hint = did_you_mean(name, known) if known else " (known: none)"
-    return Problem(path, f"must name one of {where}{hint}", name, True)
+    return Problem(path, f"must name one of {where}{did_you_mean(name, known)}", name, True)
 
 
 def cost_problems(raw: Any) -> list[Problem]:

@@ -46,7 +46,7 @@ def raw_table(raw: Any, *keys: str) -> dict[str, Any]:
 def did_you_mean(name: str, known: list[str]) -> str:
     """The hint after a rule naming an unknown `name`: the closest known one, else all of them."""
     close = difflib.get_close_matches(name, known, n=1)
-    return f"; did you mean `{close[0]}`?" if close else f" (known: {', '.join(known)})"
+    return f"; did you mean `{close[0]}`?" if close else f" (known: {', '.join(known) or 'none'})"
 
 
 def format_path(parts: list[str | int]) -> str:
