@@ -81,7 +81,3 @@ class Poster:
             url=self.url + path,
             start_time=time.time() - sent.seconds,
         )
-
-    def close(self) -> None:
-        """Close the pool's connections."""
-        self.client.close()

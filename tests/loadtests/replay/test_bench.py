@@ -13,8 +13,7 @@ of all its arrivals is under 20 ms, a dropped arrival counting as infinitely lat
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
 import numpy as np
@@ -25,6 +24,7 @@ from loadtests.replay.records import read_run
 from sim.cli import main
 from tests.loadtests.replay.conftest import write_profile
 from tests.loadtests.replay.test_runs import closed_loop_max
+from tests.loadtests.test_bench import generator_on
 
 RATES = (*range(1000, 6000, 500), *range(6000, 10001, 1000), 12000)
 LATENESS_P99_MS = 20.0
@@ -47,18 +47,11 @@ def on_schedule(host: str, folder: Path, rate: int, attempt: int) -> dict[str, f
     }
 
 
-@contextmanager
-def pinned(cpu: int) -> Iterator[None]:
+def pinned(cpu: int) -> AbstractContextManager[None]:
     """Run this process (and the processes it starts meanwhile) on one CPU, if it has several."""
     if not hasattr(os, "sched_setaffinity") or (os.cpu_count() or 1) < 2:
-        yield
-        return
-    before = os.sched_getaffinity(0)
-    os.sched_setaffinity(0, {cpu})
-    try:
-        yield
-    finally:
-        os.sched_setaffinity(0, before)
+        return nullcontext()
+    return generator_on({cpu})
 
 
 @pytest.mark.benchmark(group="replay")
