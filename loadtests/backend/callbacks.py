@@ -9,8 +9,13 @@ back end's dependencies.
 from __future__ import annotations
 
 import hashlib
+import re
+from collections.abc import Iterable
+from urllib.parse import quote_plus
 
-__all__ = ["callback_query", "cdata", "event_xml", "sign", "text_xml"]
+__all__ = ["callback_query", "cdata", "event_xml", "query_string", "sign", "text_xml"]
+
+_URL_SAFE = re.compile(r"[A-Za-z0-9_.~-]*")  # what urlencode leaves as it is
 
 
 def sign(*parts: str) -> str:
@@ -23,12 +28,15 @@ def cdata(text: str) -> str:
     return "<![CDATA[" + text.replace("]]>", "]]]]><![CDATA[>") + "]]>"
 
 
+def query_string(pairs: Iterable[tuple[str, str]]) -> str:
+    """`urlencode(pairs)`, with quoting skipped for values that need none (the usual case)."""
+    return "&".join(f"{k}={v if _URL_SAFE.fullmatch(v) else quote_plus(v)}" for k, v in pairs)
+
+
 def callback_query(token: str, timestamp: str, nonce: str, **extra: str) -> str:
     """Query string of a callback signed with `token` (extra parameters appended as given)."""
-    parts = [f"signature={sign(token, timestamp, nonce)}", f"timestamp={timestamp}"]
-    parts.append(f"nonce={nonce}")
-    parts += [f"{k}={v}" for k, v in extra.items()]
-    return "&".join(parts)
+    signed = (("signature", sign(token, timestamp, nonce)), ("timestamp", timestamp))
+    return query_string((*signed, ("nonce", nonce), *extra.items()))
 
 
 def text_xml(

@@ -6,13 +6,13 @@ from xml.etree import ElementTree
 
 import pytest
 
+from loadtests.backend.callbacks import query_string
 from loadtests.backend.callbacks import sign as wechat_signature
 from loadtests.replay.platforms import (
     JsonWebhook,
     Message,
     SafeMode,
     WeChat,
-    query_string,
 )
 
 MSG = Message(42, "fan0000007", "订单 GO", False, 1365494400)
