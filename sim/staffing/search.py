@@ -126,8 +126,10 @@ def serve_levels(
         queue = HumanQueue(schedule)
         queue.offer(q.arrival[:k], q.priority[:k], q.handle[:k], q.deadline[:k])
         queue.advance(math.inf)
-        counts = count_outcomes(grid, q.arrival[:k], queue.records().start, target_minutes, first)
-        arrived[r], met[r], abandoned[r] = counts(cols)
+        start = queue.records().start
+        arrived[r], met[r], abandoned[r] = count_outcomes(
+            grid, q.arrival[:k], start, target_minutes, first, cols
+        )
     return IntervalOutcomes(arrived, met, abandoned)
 
 
@@ -137,28 +139,24 @@ def count_outcomes(
     start: NDArray[np.float64],
     target_minutes: float,
     first: int,
+    cols: int,
     keep: NDArray[np.bool_] | None = None,
-) -> Callable[[int], tuple[I64, I64, I64]]:
-    """Per interval from `first`: arrivals, picked up within the target, abandoned.
+) -> tuple[I64, I64, I64]:
+    """Per interval `first` .. `first + cols - 1`: arrivals, picked up in the target, abandoned.
 
-    Returns a function of the number of columns, so callers size the rows they fill; `keep`
-    selects the messages counted (default all).
+    `keep` selects the messages counted (default all).
     """
     col = grid.index(arrival) - first
-    sel = col >= 0 if keep is None else keep & (col >= 0)
+    k = (col >= 0) & (col < cols)
+    if keep is not None:
+        k &= keep
     with np.errstate(invalid="ignore"):
         ok = start - arrival <= target_minutes
-    gone = np.isnan(start)
-
-    def counts(cols: int) -> tuple[I64, I64, I64]:
-        k = sel & (col < cols)
-        return (
-            np.bincount(col[k], minlength=cols)[:cols],
-            np.bincount(col[k & ok], minlength=cols)[:cols],
-            np.bincount(col[k & gone], minlength=cols)[:cols],
-        )
-
-    return counts
+    return (
+        np.bincount(col[k], minlength=cols)[:cols],
+        np.bincount(col[k & ok], minlength=cols)[:cols],
+        np.bincount(col[k & np.isnan(start)], minlength=cols)[:cols],
+    )
 
 
 def work_floor(
