@@ -247,7 +247,7 @@ def search_groups(
                 for g in range(n)
             ]
             floors = [
-                work_floor(records, grid, h, system.policies[g], system.exclusive(g))[1]
+                work_floor(records, grid, h, system.policies[g], system.exclusive(g))
                 // system.groups[g].max_chats
                 for g in range(n)
             ]

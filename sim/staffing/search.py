@@ -165,11 +165,11 @@ def work_floor(
     h: int,
     policy: Policy,
     only: Callable[[QueueRecords], NDArray[np.bool_]] | None = None,
-) -> tuple[float, int]:
-    """Interval `h`'s offered load and the floor the search starts from.
+) -> int:
+    """Where the search starts in interval `h`.
 
-    The floor is level x load x D / (D + T), or the occupancy floor if higher; `only` selects
-    the messages counted (default all).
+    Level x load x D / (D + T), or the occupancy floor if higher; `only` selects the messages
+    counted (default all).
     """
     lo, hi = grid.start(h), grid.start(h + 1)
     work = 0.0
@@ -180,7 +180,7 @@ def work_floor(
     load = work / (len(records) * grid.minutes)
     t = policy.target
     throughput = math.floor(t.level * load * grid.minutes / (grid.minutes + t.minutes))
-    return load, max(throughput, occupancy_floor(load, policy))
+    return max(throughput, occupancy_floor(load, policy))
 
 
 def useful_maximum(
@@ -224,7 +224,7 @@ def search(
             continue
         first = max(0, h - back)
         judged = [j for j in range(first, h) if j not in fixed and found[j].met] + [h]
-        c = work_floor(records, grid, h, policy)[1]
+        c = work_floor(records, grid, h, policy)
         floor = c
         ceiling = max(floor, useful_maximum(records, until))
         below: tuple[float, ...] = ()
