@@ -19,7 +19,7 @@ from sim.model.roster import StaffSchedule
 from sim.results.stats import mean_ci95
 from sim.scenario.load import scenario_from_dict
 from sim.scenario.schema import Scenario
-from sim.staffing.group_plan import plan_group_staffing
+from sim.staffing.group_plan import of_classes, plan_group_staffing
 from sim.staffing.group_search import GroupSystem, search_groups, serve_groups
 from sim.staffing.plan import plan_staffing
 from sim.staffing.requirements import Grid, erlang_c_agents
@@ -68,14 +68,6 @@ def records(sc: Scenario, seed: int, replications: int) -> list[QueueRecords]:
     return [sample_traffic(RunSpec(sc, seed, r)).result.queue for r in range(replications)]
 
 
-def only(q: QueueRecords, cls: int) -> QueueRecords:
-    k = q.tag == cls
-    return QueueRecords(
-        q.arrival[k], q.priority[k], q.handle[k], q.deadline[k], q.start[k], q.tag[k],
-        q.present_times, q.present_agents, q.horizon,
-    )  # fmt: skip
-
-
 def system(groups: tuple[AgentGroup, ...], classes: int = 2) -> GroupSystem:
     return GroupSystem(groups, classes, (POLICY,) * len(groups))
 
@@ -95,7 +87,7 @@ def test_disjoint_groups_get_the_plan_each_gets_alone(policy: Policy) -> None:
     groups = (group("wx", (0,)), group("wb", (1,)))
     both = search_groups(recs, GRID, GroupSystem(groups, 2, (policy,) * 2), CLOSED)
     for cls, found in enumerate(both):
-        alone = search([only(q, cls) for q in recs], GRID, policy, CLOSED)
+        alone = search([of_classes(q, np.array([cls])) for q in recs], GRID, policy, CLOSED)
         assert found.agents == alone.agents
         assert [i.met for i in found.intervals] == [i.met for i in alone.intervals]
         assert [i.below for i in found.intervals] == [i.below for i in alone.intervals]

@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 
 from sim.model.engine import ModelResult
 from sim.model.inbound import wechat_classes
-from sim.results.outcomes import dated, message_targets, outcomes, quantile, sla
+from sim.results.outcomes import dated, dated_target, message_targets, outcomes, quantile, sla
 from sim.results.provenance import provenance
 from sim.scenario.inbound import WECHAT
 
@@ -40,12 +40,9 @@ def _channels(result: ModelResult) -> list[tuple[str, str, list[int]]]:
 
 
 def _targets(result: ModelResult, channel: str, which: str) -> float | list[dict[str, Any]]:
-    tl = result.spec.scenario.timeline
     if channel == WECHAT:
-        per_day = (
-            tl.first_response_targets() if which == "first_response" else (tl.resolution_targets())
-        )
-        return dated(per_day, tl)
+        return dated_target(result, which)
+    tl = result.spec.scenario.timeline
     return dated(tl.channel_targets(channel, which), tl)
 
 

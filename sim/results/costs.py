@@ -62,8 +62,7 @@ def _agent_lines(result: ModelResult, costs: CostsSpec) -> Iterator[CostLine]:
         return
     for g in grouped.groups:
         own = costs.groups.get(g.name)
-        price = own.agent_hour if own is not None and own.agent_hour is not None else None
-        price = costs.agent_hour if price is None else price
+        price = costs.agent_hour if own is None or own.agent_hour is None else own.agent_hour
         if price is not None:
             hours = g.schedule.agent_minutes(horizon) / 60.0
             yield CostLine("cost", "agent_hours", g.name, "", hours, "agent-hour", price)

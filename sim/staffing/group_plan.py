@@ -31,7 +31,7 @@ from sim.staffing.search import IntervalOutcomes, SearchResult
 from sim.staffing.shifts import Roster, solve_roster
 from sim.staffing.targets import Policy
 
-__all__ = ["GroupPlan", "GroupStaffingPlan", "plan_group_staffing"]
+__all__ = ["GroupPlan", "GroupStaffingPlan", "of_classes", "plan_group_staffing"]
 
 
 @dataclass(frozen=True)
@@ -85,7 +85,8 @@ def group_policies(
     return tuple(targets.get(n, policy) for n in names)
 
 
-def _only(q: QueueRecords, classes: NDArray[np.int64]) -> QueueRecords:
+def of_classes(q: QueueRecords, classes: NDArray[np.int64]) -> QueueRecords:
+    """The messages of `classes` (by `tag`), with the agents present as in `q`."""
     keep = np.isin(q.tag, classes)
     return QueueRecords(
         q.arrival[keep],
@@ -140,7 +141,7 @@ def plan_group_staffing(
     for g, spec in enumerate(specs):
         pol = system.policies[g]
         mine = np.flatnonzero(first_group == g)
-        load = interval_load([_only(q, mine) for q in records], grid)
+        load = interval_load([of_classes(q, mine) for q in records], grid)
         erlang_c, erlang_a, floors = closed_forms(load, pol, spec.max_chats, spec.stretch)
         groups.append(
             GroupPlan(

@@ -137,8 +137,9 @@ def serve_groups(
         for g, spec in enumerate(groups):
             keep = np.isin(tag, np.asarray(spec.skills, np.int64))
             minutes = system.policies[g].target.minutes
-            counts = count_outcomes(grid, q.arrival[:k], start, minutes, first, keep)
-            arrived[g, r], met[g, r], abandoned[g, r] = counts(cols)
+            arrived[g, r], met[g, r], abandoned[g, r] = count_outcomes(
+                grid, q.arrival[:k], start, minutes, first, cols, keep
+            )
         served = queue.group_records().group
         charged = np.where(served >= 0, served, system.first_group[tag])
         col = grid.index(q.arrival[:k]) - first
@@ -246,7 +247,7 @@ def search_groups(
                 for g in range(n)
             ]
             floors = [
-                work_floor(records, grid, h, system.policies[g], system.exclusive(g))[1]
+                work_floor(records, grid, h, system.policies[g], system.exclusive(g))
                 // system.groups[g].max_chats
                 for g in range(n)
             ]

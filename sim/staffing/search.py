@@ -126,8 +126,10 @@ def serve_levels(
         queue = HumanQueue(schedule)
         queue.offer(q.arrival[:k], q.priority[:k], q.handle[:k], q.deadline[:k])
         queue.advance(math.inf)
-        counts = count_outcomes(grid, q.arrival[:k], queue.records().start, target_minutes, first)
-        arrived[r], met[r], abandoned[r] = counts(cols)
+        start = queue.records().start
+        arrived[r], met[r], abandoned[r] = count_outcomes(
+            grid, q.arrival[:k], start, target_minutes, first, cols
+        )
     return IntervalOutcomes(arrived, met, abandoned)
 
 
@@ -137,28 +139,24 @@ def count_outcomes(
     start: NDArray[np.float64],
     target_minutes: float,
     first: int,
+    cols: int,
     keep: NDArray[np.bool_] | None = None,
-) -> Callable[[int], tuple[I64, I64, I64]]:
-    """Per interval from `first`: arrivals, picked up within the target, abandoned.
+) -> tuple[I64, I64, I64]:
+    """Per interval `first` .. `first + cols - 1`: arrivals, picked up in the target, abandoned.
 
-    Returns a function of the number of columns, so callers size the rows they fill; `keep`
-    selects the messages counted (default all).
+    `keep` selects the messages counted (default all).
     """
     col = grid.index(arrival) - first
-    sel = col >= 0 if keep is None else keep & (col >= 0)
+    k = (col >= 0) & (col < cols)
+    if keep is not None:
+        k &= keep
     with np.errstate(invalid="ignore"):
         ok = start - arrival <= target_minutes
-    gone = np.isnan(start)
-
-    def counts(cols: int) -> tuple[I64, I64, I64]:
-        k = sel & (col < cols)
-        return (
-            np.bincount(col[k], minlength=cols)[:cols],
-            np.bincount(col[k & ok], minlength=cols)[:cols],
-            np.bincount(col[k & gone], minlength=cols)[:cols],
-        )
-
-    return counts
+    return (
+        np.bincount(col[k], minlength=cols)[:cols],
+        np.bincount(col[k & ok], minlength=cols)[:cols],
+        np.bincount(col[k & np.isnan(start)], minlength=cols)[:cols],
+    )
 
 
 def work_floor(
@@ -167,11 +165,11 @@ def work_floor(
     h: int,
     policy: Policy,
     only: Callable[[QueueRecords], NDArray[np.bool_]] | None = None,
-) -> tuple[float, int]:
-    """Interval `h`'s offered load and the floor the search starts from.
+) -> int:
+    """Where the search starts in interval `h`.
 
-    The floor is level x load x D / (D + T), or the occupancy floor if higher; `only` selects
-    the messages counted (default all).
+    Level x load x D / (D + T), or the occupancy floor if higher; `only` selects the messages
+    counted (default all).
     """
     lo, hi = grid.start(h), grid.start(h + 1)
     work = 0.0
@@ -182,7 +180,7 @@ def work_floor(
     load = work / (len(records) * grid.minutes)
     t = policy.target
     throughput = math.floor(t.level * load * grid.minutes / (grid.minutes + t.minutes))
-    return load, max(throughput, occupancy_floor(load, policy))
+    return max(throughput, occupancy_floor(load, policy))
 
 
 def useful_maximum(
@@ -226,7 +224,7 @@ def search(
             continue
         first = max(0, h - back)
         judged = [j for j in range(first, h) if j not in fixed and found[j].met] + [h]
-        c = work_floor(records, grid, h, policy)[1]
+        c = work_floor(records, grid, h, policy)
         floor = c
         ceiling = max(floor, useful_maximum(records, until))
         below: tuple[float, ...] = ()

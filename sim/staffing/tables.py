@@ -142,19 +142,23 @@ def roster_rows(plan: AnyPlan) -> list[dict[str, Any]]:
     return rows
 
 
-def _totals(plan: AnyPlan, part: _Part) -> dict[str, Any]:
+def _agent_hours(plan: AnyPlan, part: _Part) -> dict[str, float]:
+    """A part's agent-hours by each method and its roster's agents."""
     hours = plan.grid.minutes / 60.0
-    open_ = [h for h in range(plan.grid.intervals) if h not in plan.closed]
     return {
-        "target": str(part.policy.target),
         "erlang_c_agent_hours": sum(part.erlang_c) * hours,
         "erlang_a_agent_hours": sum(part.erlang_a) * hours,
         "simulation_agent_hours": sum(part.search.agents) * hours,
         "required_agent_hours": sum(part.required) * hours,
         "roster_agent_hours": part.roster.agent_hours,
         "roster_agents": sum(n for _, n in part.roster.used),
-        "roster_meets_target": all(part.check.meets(h, part.policy) for h in open_),
     }
+
+
+def _meets(plan: AnyPlan, part: _Part) -> bool:
+    """Whether a part's roster meets its policy in every open interval."""
+    open_ = [h for h in range(plan.grid.intervals) if h not in plan.closed]
+    return all(part.check.meets(h, part.policy) for h in open_)
 
 
 def staffing_totals(plan: AnyPlan) -> dict[str, Any]:
@@ -163,22 +167,24 @@ def staffing_totals(plan: AnyPlan) -> dict[str, Any]:
     With groups: the sums over groups (the target column lists each group's), then per group
     `<group>_roster_agent_hours` and `<group>_roster_meets_target`.
     """
+    parts = [part for _, part in _parts(plan)]
+    hours = [_agent_hours(plan, p) for p in parts]
+    meets = [_meets(plan, p) for p in parts]
     if isinstance(plan, StaffingPlan):
-        out = _totals(plan, plan)
-        out["roster_cost"] = plan.cost
-        out["roster_meets_target"] = out.pop("roster_meets_target")
-        out["traffic_exact"] = plan.exact
-        return out
-    each = [(g.name, _totals(plan, g)) for g in plan.groups]
-    out = {"target": "; ".join(f"{n} {t['target']}" for n, t in each)}
-    for key in list(each[0][1])[1:-1]:
-        out[key] = sum(t[key] for _, t in each)
-    out["roster_cost"] = plan.cost
-    out["roster_meets_target"] = all(t["roster_meets_target"] for _, t in each)
-    out["traffic_exact"] = plan.exact
-    for n, t in each:
-        out[f"{n}_roster_agent_hours"] = t["roster_agent_hours"]
-        out[f"{n}_roster_meets_target"] = t["roster_meets_target"]
+        target = str(plan.policy.target)
+    else:
+        target = "; ".join(f"{g.name} {g.policy.target}" for g in plan.groups)
+    out: dict[str, Any] = {
+        "target": target,
+        **{key: sum(h[key] for h in hours) for key in hours[0]},
+        "roster_cost": plan.cost,
+        "roster_meets_target": all(meets),
+        "traffic_exact": plan.exact,
+    }
+    if isinstance(plan, GroupStaffingPlan):
+        for g, h, met in zip(plan.groups, hours, meets, strict=True):
+            out[f"{g.name}_roster_agent_hours"] = h["roster_agent_hours"]
+            out[f"{g.name}_roster_meets_target"] = met
     return out
 
 
