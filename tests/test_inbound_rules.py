@@ -34,7 +34,7 @@ def test_a_valid_channel_loads_with_the_service_targets_as_defaults() -> None:
     del raw["inbound"]["weibo"]["first_response_target_minutes"]
     sc = scenario_from_dict(raw)
     assert sc.inbound["weibo"].first_response_target_minutes is None
-    assert sc.timeline.channel_targets("weibo", "first_response") == (15.0, 15.0)
+    assert sc.timeline.targets("first_response", "weibo") == (15.0, 15.0)
     assert sc.timeline.channels == (("weibo", ("weibo_pm", "weibo_mention")),)
 
 

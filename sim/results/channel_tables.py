@@ -43,7 +43,7 @@ def _targets(result: ModelResult, channel: str, which: str) -> float | list[dict
     if channel == WECHAT:
         return dated_target(result, which)
     tl = result.spec.scenario.timeline
-    return dated(tl.channel_targets(channel, which), tl)
+    return dated(tl.targets(which, channel), tl)
 
 
 def _figures(result: ModelResult, idx: list[int], channel: str) -> dict[str, Any]:

@@ -39,24 +39,20 @@ def quantile(x: F64, p: float) -> float:
     return float(np.quantile(x, p)) if x.size else float("nan")
 
 
-def _service_targets(tl: Timeline, which: str) -> tuple[float, ...]:
-    return tl.first_response_targets() if which == "first_response" else tl.resolution_targets()
-
-
 def message_targets(result: ModelResult, which: str) -> F64:
     """Each routed message's target (minutes): its channel's, on the day it arrived.
 
     `which` is `first_response` or `resolution`.
     """
     tl = result.spec.scenario.timeline
-    per_day = np.asarray(_service_targets(tl, which), np.float64)
+    per_day = np.asarray(tl.targets(which), np.float64)
     day = np.minimum((result.queue.arrival // DAY).astype(np.int64), per_day.size - 1)
     if not tl.channels:
         return np.asarray(per_day[day], np.float64)
     table = np.repeat(per_day[:, None], len(result.class_names), axis=1)
     for channel, classes in tl.channels:
         columns = [result.class_names.index(c) for c in classes]
-        table[:, columns] = np.asarray(tl.channel_targets(channel, which), np.float64)[:, None]
+        table[:, columns] = np.asarray(tl.targets(which, channel), np.float64)[:, None]
     return np.asarray(table[day, result.queue.tag], np.float64)
 
 
@@ -74,7 +70,7 @@ def dated(values: Sequence[float], tl: Timeline) -> float | list[dict[str, Any]]
 def dated_target(result: ModelResult, which: str) -> float | list[dict[str, Any]]:
     """The service's target as one number, or its dated values when phases change it."""
     tl = result.spec.scenario.timeline
-    return dated(_service_targets(tl, which), tl)
+    return dated(tl.targets(which), tl)
 
 
 def outcomes(q: QueueRecords) -> dict[str, Bool]:

@@ -38,26 +38,17 @@ class Timeline:
         """The scenario in force on day `day`."""
         return self.days[day]
 
-    def first_response_targets(self) -> tuple[float, ...]:
-        """Each day's first-response target (minutes)."""
-        return tuple(sc.service.first_response_target_minutes for sc in self.days)
+    def targets(self, which: str, channel: str | None = None) -> tuple[float, ...]:
+        """Each day's `which` target (`first_response` or `resolution`, minutes).
 
-    def resolution_targets(self) -> tuple[float, ...]:
-        """Each day's resolution target (minutes)."""
-        return tuple(sc.service.resolution_target_minutes for sc in self.days)
-
-    def channel_targets(self, channel: str, which: str) -> tuple[float, ...]:
-        """Each day's target of inbound `channel` (minutes): its own, else the service's.
-
-        `which` is `first_response` or `resolution`.
+        The service's, or with `channel` that inbound channel's own where it sets one.
         """
+        key = f"{which}_target_minutes"
         out = []
         for sc in self.days:
-            spec = sc.inbound.get(channel)
-            own = None
-            if spec is not None:
-                own = getattr(spec, f"{which}_target_minutes")
-            out.append(own if own is not None else getattr(sc.service, f"{which}_target_minutes"))
+            spec = sc.inbound.get(channel) if channel is not None else None
+            own = None if spec is None else getattr(spec, key)
+            out.append(own if own is not None else getattr(sc.service, key))
         return tuple(out)
 
 
