@@ -61,7 +61,8 @@ class InboundStreams:
         self.channels = tuple(name for name, _ in timeline.channels)
         self._streams: dict[tuple[str, int], MessageStream] = {}
 
-    def _stream(self, channel: str, day: int) -> MessageStream | None:
+    def _stream(self, channel: str, day: int) -> tuple[InboundSpec, MessageStream] | None:
+        """The channel's spec and stream on `day` (None: the channel is off that day)."""
         sc = self.timeline.days[day]
         spec = sc.inbound.get(channel)
         if spec is None:
@@ -71,12 +72,7 @@ class InboundStreams:
         if stream is None:
             stream = MessageStream(spec, sc.service, self.class_names)
             self._streams[key] = stream
-        return stream
-
-    def active_followers(self, channel: str, day: int) -> float:
-        """Active followers of `channel` on `day` (its count grows by a fixed number a day)."""
-        spec = self.timeline.days[day].inbound.get(channel)
-        return 0.0 if spec is None else active_followers(spec, day)
+        return spec, stream
 
     def sample_day(
         self, streams: Streams, day: int, t0: float, interval: float, per_day: int
@@ -87,10 +83,11 @@ class InboundStreams:
         auto = np.zeros((per_day, k), np.int64)
         batches: list[HumanBatch] = []
         for channel in self.channels:
-            stream = self._stream(channel, day)
-            if stream is None:
+            found = self._stream(channel, day)
+            if found is None:
                 continue
-            active = np.full(per_day, self.active_followers(channel, day))
+            spec, stream = found
+            active = np.full(per_day, active_followers(spec, day))
             means = stream.day_means(t0, interval, active)
             idle = (streams.get("inbound.counts", day, channel),) * 4  # classes it lacks: unused
             per_class = [
