@@ -45,11 +45,15 @@ def active_followers(spec: InboundSpec, day: int) -> float:
 
 @dataclass(frozen=True)
 class InboundDay:
-    """One day of all inbound channels: counts per (interval, class), the routed messages."""
+    """One day of all inbound channels: counts per (interval, class), the routed messages.
+
+    `routed` holds one time-ordered batch per channel on duty, in channel order; the engine
+    merges them with WeChat's in one stable sort.
+    """
 
     received: I64
     auto: I64
-    routed: HumanBatch
+    routed: tuple[HumanBatch, ...]
 
 
 class InboundStreams:
@@ -105,9 +109,4 @@ class InboundStreams:
             received += sample.received
             auto += sample.auto
             batches.append(stream.human_batch(sample.messages))
-        return InboundDay(received, auto, HumanBatch.merge(batches) if batches else _empty())
-
-
-def _empty() -> HumanBatch:
-    f, i = np.empty(0, np.float64), np.empty(0, np.int64)
-    return HumanBatch(f, i, i, f, f)
+        return InboundDay(received, auto, tuple(batches))
