@@ -38,6 +38,7 @@ grid across days.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 from numpy.typing import NDArray
@@ -336,10 +337,7 @@ def _timing(
     parents[min(max(seed_hour, 0), hours - 1)] = 1.0
     joined_by_hour = np.zeros(hours, np.int64)
     follows_by_hour = np.zeros(hours, np.int64)
-    for g, gen in enumerate(generations[:-1]):
-        if not gen.passed_on:
-            break
-        child = generations[g + 1]
+    for g, (gen, child) in enumerate(pairwise(generations)):
         timing = streams.get("cascade.timing", day, name, g, "hours")
         placed = _place(timing, gen.joined, parents, delay)
         if placed.sum() > 0:

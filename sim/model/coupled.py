@@ -94,12 +94,12 @@ class Marks(_Chunked):
         return np.asarray(stats.binom.ppf(u, CHUNK, self.p), np.float64)
 
     def _units(self, rng: np.random.Generator, total: float) -> NDArray[np.float64]:
-        keys = rng.random(CHUNK)
         k = int(total)
         if k <= 0:
             return np.zeros(CHUNK)
         if k >= CHUNK:
             return np.ones(CHUNK)
+        keys = rng.random(CHUNK)  # the chunk's own stream: needed only for a partial chunk
         cut = np.partition(keys, k - 1)[k - 1]
         return np.asarray(keys <= cut, np.float64)
 

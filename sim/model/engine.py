@@ -253,7 +253,7 @@ class ServiceModel:
         if self.inbound is not None:  # other channels: their own followers, straight to agents
             other = self.inbound.sample_day(self._streams, day, t0, self.interval, self.per_day)
             received, auto = received + other.received, auto + other.auto
-            routed = HumanBatch.merge([routed, other.routed])
+            routed = HumanBatch.merge([routed, *other.routed])
         self._counts.append(DayCounts(received, auto, received - auto - failed, failed))
         self._fans.append(fans)
         batch = (routed.arrival, routed.priority, routed.handle, routed.deadline)

@@ -249,14 +249,15 @@ class HumanQueue:
         """
         arrival = self._gather("arrival", lo, hi)
         start = self._gather("start", lo, hi)
+        count = hi - lo
         if below is not None:
             mine = self._gather("tag", lo, hi).astype(np.int64) < below
             arrival, start = arrival[mine], start[mine]
-            lo, hi = 0, int(np.count_nonzero(mine))
+            count = int(np.count_nonzero(mine))
         answered = ~np.isnan(start)
         within = int(np.count_nonzero(start[answered] - arrival[answered] <= target))
         n_answered = int(np.count_nonzero(answered))
-        return hi - lo, within, n_answered - within, hi - lo - n_answered
+        return count, within, n_answered - within, count - n_answered
 
     def records(self) -> QueueRecords:
         """Snapshot of every offered message and the present-agents log so far."""

@@ -45,11 +45,15 @@ def active_followers(spec: InboundSpec, day: int) -> float:
 
 @dataclass(frozen=True)
 class InboundDay:
-    """One day of all inbound channels: counts per (interval, class), the routed messages."""
+    """One day of all inbound channels: counts per (interval, class), the routed messages.
+
+    `routed` holds one time-ordered batch per channel on duty, in channel order; the engine
+    merges them with WeChat's in one stable sort.
+    """
 
     received: I64
     auto: I64
-    routed: HumanBatch
+    routed: tuple[HumanBatch, ...]
 
 
 class InboundStreams:
@@ -61,7 +65,8 @@ class InboundStreams:
         self.channels = tuple(name for name, _ in timeline.channels)
         self._streams: dict[tuple[str, int], MessageStream] = {}
 
-    def _stream(self, channel: str, day: int) -> MessageStream | None:
+    def _stream(self, channel: str, day: int) -> tuple[InboundSpec, MessageStream] | None:
+        """The channel's spec and stream on `day` (None: the channel is off that day)."""
         sc = self.timeline.days[day]
         spec = sc.inbound.get(channel)
         if spec is None:
@@ -71,12 +76,7 @@ class InboundStreams:
         if stream is None:
             stream = MessageStream(spec, sc.service, self.class_names)
             self._streams[key] = stream
-        return stream
-
-    def active_followers(self, channel: str, day: int) -> float:
-        """Active followers of `channel` on `day` (its count grows by a fixed number a day)."""
-        spec = self.timeline.days[day].inbound.get(channel)
-        return 0.0 if spec is None else active_followers(spec, day)
+        return spec, stream
 
     def sample_day(
         self, streams: Streams, day: int, t0: float, interval: float, per_day: int
@@ -87,10 +87,11 @@ class InboundStreams:
         auto = np.zeros((per_day, k), np.int64)
         batches: list[HumanBatch] = []
         for channel in self.channels:
-            stream = self._stream(channel, day)
-            if stream is None:
+            found = self._stream(channel, day)
+            if found is None:
                 continue
-            active = np.full(per_day, self.active_followers(channel, day))
+            spec, stream = found
+            active = np.full(per_day, active_followers(spec, day))
             means = stream.day_means(t0, interval, active)
             idle = (streams.get("inbound.counts", day, channel),) * 4  # classes it lacks: unused
             per_class = [
@@ -108,9 +109,4 @@ class InboundStreams:
             received += sample.received
             auto += sample.auto
             batches.append(stream.human_batch(sample.messages))
-        return InboundDay(received, auto, HumanBatch.merge(batches) if batches else _empty())
-
-
-def _empty() -> HumanBatch:
-    f, i = np.empty(0, np.float64), np.empty(0, np.int64)
-    return HumanBatch(f, i, i, f, f)
+        return InboundDay(received, auto, tuple(batches))
