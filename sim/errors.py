@@ -1,14 +1,16 @@
-"""The one error root users see, and the structured problems it carries.
+"""The one error root users see (`FansimError`), its kinds, and the problems they carry.
 
-Every rejected input becomes a `Problem` naming the dotted path, the value and the rule, so a
-planner can fix a scenario file in one pass instead of one error at a time.
+Every rejected input becomes a `Problem` naming the dotted path (or the option), the value and the
+rule, so a planner can fix a scenario file or a command line in one pass instead of one error at a
+time. `ScenarioError` is for scenarios (files, overrides, API calls); `OptionError` for command-line
+options and a server's configuration, which are not scenarios. The CLI turns either into exit 2.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["MAX_SHOWN", "Problem", "ScenarioError"]
+__all__ = ["MAX_SHOWN", "FansimError", "OptionError", "Problem", "ScenarioError"]
 
 MAX_SHOWN = 50
 """Problems listed in the message; a generated file can have a million, the rest are counted."""
@@ -43,8 +45,8 @@ class Problem:
         return f"{where}: {self.message}{shown}"
 
 
-class ScenarioError(ValueError):
-    """A scenario (file, override or API call) breaks one or more rules; all are listed."""
+class FansimError(ValueError):
+    """Input breaks one or more rules; all are listed (the root of fansim's user errors)."""
 
     def __init__(self, problems: list[Problem], source: str = "") -> None:
         self.problems = list(problems)
@@ -61,3 +63,11 @@ class ScenarioError(ValueError):
 
     def __str__(self) -> str:
         return self.message
+
+
+class ScenarioError(FansimError):
+    """A scenario (file, override or API call) breaks one or more rules; all are listed."""
+
+
+class OptionError(FansimError):
+    """A command-line option or a server's configuration breaks one or more rules."""
