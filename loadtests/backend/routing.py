@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import NamedTuple
 
-from loadtests.backend.protocol import Inbound
+from loadtests.wechat.protocol import Inbound
 from sim.scenario.keywords import KeywordRouter
 from sim.scenario.load import load_scenario
 
