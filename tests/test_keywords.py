@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.errors import ScenarioError
-from sim.model.keywords import KeywordRouter, default_class
+from sim.scenario.keywords import KeywordRouter, default_class
 from sim.scenario.load import load_scenario
 
 

@@ -25,8 +25,8 @@ from loadtests.backend.asgi import (
     read_body,
 )
 from loadtests.backend.metrics import Metrics
-from loadtests.backend.protocol import ProtocolError
 from loadtests.backend.writer import GroupCommitWriter
+from loadtests.wechat.protocol import ProtocolError
 
 __all__ = ["AgentApi"]
 

@@ -36,10 +36,10 @@ from loadtests.backend.config import BackendConfig
 from loadtests.backend.heap import settle_heap
 from loadtests.backend.metrics import CONTENT_TYPE, Metrics
 from loadtests.backend.outbox import Background
-from loadtests.backend.protocol import ProtocolError, check_signature, parse_message, text_reply
 from loadtests.backend.routing import Router, load_classes
-from loadtests.backend.safe_mode import SafeMode
 from loadtests.backend.writer import Checkpointer, GroupCommitWriter
+from loadtests.wechat.protocol import ProtocolError, check_signature, parse_message, text_reply
+from loadtests.wechat.safe_mode import SafeMode
 
 __all__ = ["BackendApp", "create_app"]
 

@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any, NamedTuple
 from urllib.parse import unquote_plus
 
-from loadtests.backend.protocol import ProtocolError
+from loadtests.wechat.protocol import ProtocolError
 
 __all__ = [
     "JSON",

@@ -6,13 +6,12 @@ import string, so the settings travel to them as JSON in one environment variabl
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from loadtests.wechat.safe_mode import aes_key_bytes
 from sim.errors import Problem, ScenarioError
 
 __all__ = ["CONFIG_ENV", "BackendConfig"]
@@ -87,14 +86,3 @@ class BackendConfig:
         if not text:
             raise RuntimeError(f"{CONFIG_ENV} is not set; start the back end with fansim backend")
         return cls(**json.loads(text))
-
-
-def aes_key_bytes(key: str) -> bytes | None:
-    """The 32-byte AES key of an EncodingAESKey, or None if it is not one."""
-    if len(key) != 43:
-        return None
-    try:
-        raw = base64.b64decode(key + "=", validate=True)
-    except binascii.Error:
-        return None
-    return raw if len(raw) == 32 else None

@@ -2,7 +2,7 @@
 
 The classes come from a scenario's `[messages.classes]` (their `routing`, `priority` and
 `keywords`); without a scenario the back end uses the field facts' classes (订单, 快递 and 刷机
-to humans, everything else auto-replied). Text goes through `sim.model.keywords`, the same rules
+to humans, everything else auto-replied). Text goes through `sim.scenario.keywords`, the same rules
 the scenario documents. Images and voice are hard to automate [A]: a message type with a class
 of its own name goes there, otherwise to the first human class.
 """
@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import NamedTuple
 
-from loadtests.backend.protocol import Inbound
-from sim.model.keywords import KeywordRouter
+from loadtests.wechat.protocol import Inbound
+from sim.scenario.keywords import KeywordRouter
 from sim.scenario.load import load_scenario
 
 __all__ = ["DEFAULT_CLASSES", "Decision", "RouteClass", "Router", "Treatment", "load_classes"]

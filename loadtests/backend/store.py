@@ -1,4 +1,4 @@
-"""The database: schema, connections and the jobs the group-commit writer runs.
+"""The database: connections and the jobs the group-commit writer runs (tables: `schema`).
 
 SQLite in WAL mode, one file. `messages` holds every distinct message once (unique
 `dedup_key`); `deliveries` counts how often the platform sent it, so duplicates suppressed can be
@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import NamedTuple
 
-from loadtests.backend.protocol import Inbound
 from loadtests.backend.routing import Decision, Treatment
+from loadtests.backend.schema import SCHEMA
+from loadtests.wechat.protocol import Inbound
 
 __all__ = [
     "CS_MAX_MESSAGES",
@@ -34,53 +35,6 @@ __all__ = [
 
 CS_WINDOW_SECONDS = 48 * 3600  # customer-service messages: within 48 h of the fan's message
 CS_MAX_MESSAGES = 5  # and at most 5 of them
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS messages (
-    id INTEGER PRIMARY KEY,
-    dedup_key TEXT NOT NULL UNIQUE,
-    from_user TEXT NOT NULL,
-    to_user TEXT NOT NULL,
-    msg_type TEXT NOT NULL,
-    content TEXT NOT NULL,
-    create_time INTEGER NOT NULL,
-    class TEXT NOT NULL,
-    priority INTEGER NOT NULL,
-    status TEXT NOT NULL,          -- answered | waiting | claimed | deferred | noted
-    received_at REAL NOT NULL,
-    deliveries INTEGER NOT NULL DEFAULT 1,
-    reply TEXT,                    -- passive reply, the same for every redelivery (agents'
-                                   -- answers go to the outbox, not here)
-    reply_time INTEGER,            -- CreateTime of that reply
-    answered_by TEXT,              -- auto | agent
-    agent TEXT,
-    claimed_at REAL,
-    first_claimed_at REAL,
-    answered_at REAL
-);
-CREATE INDEX IF NOT EXISTS waiting ON messages (priority, id) WHERE status = 'waiting';
-CREATE INDEX IF NOT EXISTS claimed ON messages (id) WHERE status = 'claimed';
-CREATE INDEX IF NOT EXISTS deferred ON messages (id) WHERE status = 'deferred';
-CREATE TABLE IF NOT EXISTS agent_log (
-    message_id INTEGER NOT NULL,
-    agent TEXT NOT NULL,
-    action TEXT NOT NULL,          -- claim | release | answer
-    at REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS outbox (
-    id INTEGER PRIMARY KEY,
-    message_id INTEGER NOT NULL,
-    to_user TEXT NOT NULL,
-    content TEXT NOT NULL,
-    status TEXT NOT NULL,          -- pending | sending | sent | refused
-    created_at REAL NOT NULL,
-    attempts INTEGER NOT NULL DEFAULT 0,
-    next_at REAL NOT NULL,
-    sent_at REAL
-);
-CREATE INDEX IF NOT EXISTS outbox_due ON outbox (next_at) WHERE status IN ('pending', 'sending');
-CREATE INDEX IF NOT EXISTS outbox_fan ON outbox (to_user, created_at);
-"""
 
 
 def connect(
@@ -104,7 +58,7 @@ def initialize(path: str) -> None:
     """Create the tables if missing (idempotent; safe while other processes run)."""
     conn = connect(path)
     try:
-        conn.executescript(_SCHEMA)
+        conn.executescript(SCHEMA)
     finally:
         conn.close()
 

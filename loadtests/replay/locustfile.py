@@ -37,19 +37,20 @@ from locust.argument_parser import LocustArgumentParser
 from locust.env import Environment
 from locust.runners import LocalRunner, MasterRunner, WorkerRunner
 
-from loadtests.replay.agents import AgentDesk
 from loadtests.replay.content import class_texts
-from loadtests.replay.delivery import Delivered, deliver
 from loadtests.replay.duty import duty_plan, handle_times
 from loadtests.replay.fine_stats import Percentiles, fine_bucket
-from loadtests.replay.flight import Flight
-from loadtests.replay.platforms import JsonWebhook, Message, Platform, SafeMode, WeChat
+from loadtests.replay.io.agents import AgentDesk
+from loadtests.replay.io.flight import Flight
+from loadtests.replay.io.sender import Poster
+from loadtests.replay.platforms import JsonWebhook, Message, Platform, WeChat
 from loadtests.replay.profile import Profile, read_profile
 from loadtests.replay.ramp import RampGuard, parse_ramp
 from loadtests.replay.records import Recorder
 from loadtests.replay.schedule import Arrivals, ReplayPlan, arrival_schedule
-from loadtests.replay.sender import Poster
-from sim.scenario.schema import Scenario
+from loadtests.wechat.delivery import Delivered, deliver
+from loadtests.wechat.safe_mode import SafeMode
+from sim.scenario.schema import Scenario, ServerSpec
 
 __all__ = ["ReplayUser"]
 
@@ -59,6 +60,7 @@ DONE = "replay_done"  # worker -> master: this worker's schedule is over and its
 QUIT_AFTER = 1.5
 
 
+_SERVER = ServerSpec.model_fields  # WeChat's deadline and deliveries: the scenario's defaults
 _OPTIONS: tuple[tuple[str, type, object, str], ...] = (
     ("profile", str, "", "profile CSV (`fansim profile`)"),
     ("scenario", str, "", "scenario TOML: class keywords"),
@@ -77,8 +79,8 @@ _OPTIONS: tuple[tuple[str, type, object, str], ...] = (
     ("token", str, "fansim", "WeChat callback token"),
     ("aes-key", str, "", "EncodingAESKey: WeChat safe mode"),
     ("app-id", str, "", "AppId for safe mode"),
-    ("deadline", float, 5.0, "the platform's reply deadline (s)"),
-    ("max-deliveries", int, 3, "deliveries per message in all"),
+    ("deadline", float, _SERVER["deadline_seconds"].default, "the platform's reply deadline (s)"),
+    ("max-deliveries", int, _SERVER["max_deliveries"].default, "deliveries per message in all"),
     ("pool", int, 2000, "deliveries in flight at most (greenlets and connections)"),
     ("tolerance", float, 0.05, "drop an arrival that cannot start this late (s)"),
     ("agents", int, 0, "1: agents claim and answer human-routed messages (needs the scenario)"),
@@ -144,7 +146,7 @@ def _platform(o: Any) -> Platform:
         raise ValueError(f"--replay-platform: must be wechat or json (got {o.replay_platform!r})")
     if o.replay_platform == "json":
         return JsonWebhook(o.replay_path or "/webhook")
-    safe = SafeMode(o.replay_aes_key, o.replay_app_id) if o.replay_aes_key else None
+    safe = SafeMode(o.replay_token, o.replay_aes_key, o.replay_app_id) if o.replay_aes_key else None
     return WeChat(o.replay_token, o.replay_path or "/wechat", safe)
 
 
@@ -249,7 +251,7 @@ class ReplayUser(FastHttpUser):
         if scenario is None:
             raise ValueError("--replay-agents needs --replay-scenario (roster and handle times)")
         duty = duty_plan(scenario, profile, plan, o.replay_agent_scale or None)
-        overtime = 3 * o.replay_deadline  # what the replay itself allows to drain
+        overtime = o.replay_max_deliveries * o.replay_deadline  # what the replay drains
         return AgentDesk(
             self.client.post,
             o.replay_token,

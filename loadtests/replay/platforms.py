@@ -9,22 +9,22 @@ well-formed reply XML addressed to the fan; anything else (and silence) makes th
 deliver again. The JSON webhook is the same message for back ends that are not WeChat's: any 2xx
 answers it.
 
-Everything here is pure (no Locust, no clock): callers pass the time, and the AES padding bytes
-come from the MsgId, so the same message renders to the same bytes in every run.
+Everything here is pure (no Locust, no clock): callers pass the time, and the AES prefix bytes
+come from the MsgId, so the same message renders to the same bytes in every run. Safe mode is
+`loadtests.wechat.safe_mode.SafeMode`, the back end's own.
 """
 
 from __future__ import annotations
 
-import base64
-import functools
 import hashlib
 import json
-import struct
 from dataclasses import dataclass
 from typing import NamedTuple, Protocol
 from xml.etree import ElementTree
 
-from loadtests.backend.callbacks import cdata, event_xml, query_string, sign, text_xml
+from loadtests.wechat.callbacks import cdata, event_xml, query_string, sign, text_xml
+from loadtests.wechat.protocol import ProtocolError
+from loadtests.wechat.safe_mode import SafeMode
 
 __all__ = [
     "JsonWebhook",
@@ -82,55 +82,6 @@ def message_xml(message: Message) -> bytes:
     return text_xml(message.fan, message.text, message.msg_id, message.create_time, ACCOUNT)
 
 
-@dataclass(frozen=True)
-class SafeMode:
-    """WeChat's AES mode: EncodingAESKey (43 characters) and the account's AppId."""
-
-    aes_key: str
-    app_id: str
-
-    def __post_init__(self) -> None:
-        if len(self.aes_key) != 43:
-            raise ValueError(f"aes_key: must be 43 characters (got {len(self.aes_key)})")
-        base64.b64decode(self.aes_key + "=", validate=True)
-
-    @functools.cached_property
-    def _key(self) -> bytes:
-        """Decoded once: every delivery encrypts (and its reply decrypts) with it."""
-        return base64.b64decode(self.aes_key + "=")
-
-    def encrypt(self, plain: bytes, salt: bytes) -> str:
-        """base64(AES-CBC(16 random bytes, length, message, AppId)), PKCS#7 padded to 32."""
-        from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-
-        data = salt[:16] + struct.pack(">I", len(plain)) + plain + self.app_id.encode()
-        pad = 32 - len(data) % 32
-        data += bytes([pad]) * pad
-        key = self._key
-        enc = Cipher(algorithms.AES(key), modes.CBC(key[:16])).encryptor()
-        return base64.b64encode(enc.update(data) + enc.finalize()).decode()
-
-    def decrypt(self, text: str) -> bytes | None:
-        """The message inside a ciphertext, or None if it is not ours or is malformed."""
-        from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-
-        try:
-            raw = base64.b64decode(text, validate=True)
-        except ValueError:
-            return None
-        if not raw or len(raw) % 16:
-            return None
-        key = self._key
-        dec = Cipher(algorithms.AES(key), modes.CBC(key[:16])).decryptor()
-        data = dec.update(raw) + dec.finalize()
-        pad = data[-1]
-        if not 1 <= pad <= 32 or len(data) < 20 + pad:
-            return None
-        (length,) = struct.unpack(">I", data[16:20])
-        body, app = data[20 : 20 + length], data[20 + length : -pad]
-        return body if app == self.app_id.encode() else None
-
-
 def _reply_to(root: ElementTree.Element, fan: str) -> bool:
     """A reply XML: the four header fields, addressed to the fan who wrote."""
     fields = {child.tag: (child.text or "") for child in root}
@@ -180,11 +131,8 @@ class WeChat:
         try:
             root = ElementTree.fromstring(text)
             if self.safe is not None:
-                inner = self.safe.decrypt(root.findtext("Encrypt") or "")
-                if inner is None:
-                    return False
-                root = ElementTree.fromstring(inner)
-        except ElementTree.ParseError:
+                root = ElementTree.fromstring(self.safe.decrypt(root.findtext("Encrypt") or ""))
+        except (ElementTree.ParseError, ProtocolError):
             return False
         return _reply_to(root, message.fan)
 

@@ -26,8 +26,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from loadtests.replay.delivery import DROPPED, OUTCOMES, Delivered
 from loadtests.replay.platforms import Message
+from loadtests.wechat.delivery import DROPPED, OUTCOMES, Delivered
+from loadtests.wechat.protocol import dedup_key
 
 __all__ = ["Recorder", "RunRecords", "read_run"]
 
@@ -148,6 +149,19 @@ class RunRecords:
     d_response: NDArray[np.float64]
     d_status: NDArray[np.int64]
     d_answered: NDArray[np.bool_]
+
+    def dedup_keys(self, mask: NDArray[np.bool_]) -> list[str]:
+        """The back end's de-duplication keys of the messages selected by `mask`."""
+        return [
+            dedup_key("" if k == "subscribe" else m, f, int(c))
+            for m, k, f, c in zip(
+                self.msg_id[mask],
+                self.kind[mask],
+                self.fan[mask],
+                self.create_time[mask],
+                strict=True,
+            )
+        ]
 
 
 def _rows(path: Path) -> list[list[str]]:

@@ -3,7 +3,9 @@
 `loadtest` turns a scenario into its profile (or takes a profile CSV), then starts Locust in its
 own process with the replay locustfile, so Locust's web UI, `--headless`, `--csv`, `--html`,
 events and master/worker mode all keep working and gevent's monkey-patching never touches this
-process. `loadreport` runs `python -m loadtests.report` on the run folder. `sim` never imports
+process. WeChat's deadline and deliveries come from the scenario's `[server]` (else `ServerSpec`'s
+defaults); `--deadline` and `--deliveries` override them and say so. `loadreport` runs
+`python -m loadtests.report` on the run folder. `sim` never imports
 `loadtests` (nor Locust, nor gevent): it stays importable without the `loadtest` extra.
 """
 
@@ -20,6 +22,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from rich.console import Console
@@ -30,8 +33,9 @@ from sim.model.engine import RunSpec, run_one
 from sim.results.server_tables import profile_rows
 from sim.results.writers import csv_text
 from sim.scenario.load import load_scenario
+from sim.scenario.schema import ServerSpec
 
-__all__ = ["COMMANDS", "add_parsers"]
+__all__ = ["COMMANDS", "ServerSettings", "add_parsers", "locust_command", "server_settings"]
 
 Command = Callable[[argparse.Namespace, Console], int]
 DRAIN_MARGIN = 30.0  # s after the last possible redelivery before Locust is stopped anyway
@@ -96,7 +100,16 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     lt.add_argument("--token", default="fansim", help="WeChat callback token")
     lt.add_argument("--aes-key", default="", help="EncodingAESKey: WeChat safe mode")
     lt.add_argument("--app-id", default="", help="AppId (safe mode)")
-    lt.add_argument("--deadline", type=_number(0, False), default=5.0, help="reply deadline (5)")
+    lt.add_argument(
+        "--deadline",
+        type=_number(0, False),
+        help="reply deadline, s (default: the scenario's [server].deadline_seconds)",
+    )
+    lt.add_argument(
+        "--deliveries",
+        type=_count,
+        help="deliveries per message in all (default: the scenario's [server].max_deliveries)",
+    )
     lt.add_argument("--fans", type=_count, default=100_000, help="simulated fan pool")
     lt.add_argument("--subscribe-share", type=_number(0, True), default=0.0)
     lt.add_argument("--pool", type=_count, default=2000, help="deliveries in flight at most")
@@ -153,6 +166,34 @@ def _profile(args: argparse.Namespace, out: Path) -> tuple[Path, Path | None]:
     return path, args.source
 
 
+class ServerSettings(NamedTuple):
+    """WeChat's rules the replay follows, and the line saying which flags overrode them."""
+
+    deadline: float
+    deliveries: int
+    note: str | None  # None when the scenario (or ServerSpec's defaults) decided both
+
+
+def server_settings(args: argparse.Namespace, scenario: Path | None) -> ServerSettings:
+    """The deadline and deliveries the replay follows.
+
+    The scenario's `[server]` (else `ServerSpec`'s defaults); `--deadline` and `--deliveries`
+    override them.
+    """
+    server = None if scenario is None else load_scenario(scenario).server
+    where = "the scenario's [server]" if server is not None else "the default"
+    resolved: list[float] = []
+    notes = []
+    for flag, name in (("deadline", "deadline_seconds"), ("deliveries", "max_deliveries")):
+        base = ServerSpec.model_fields[name].default if server is None else getattr(server, name)
+        given = getattr(args, flag)
+        if given is not None and given != base:
+            notes.append(f"--{flag} {given:g} overrides {where} {name} = {base:g}")
+        resolved.append(base if given is None else given)
+    note = "fansim loadtest: " + "; ".join(notes) if notes else None
+    return ServerSettings(float(resolved[0]), int(resolved[1]), note)
+
+
 def _free_port() -> int:
     """A TCP port free on 127.0.0.1 now (the OS picks it)."""
     with socket.socket() as s:
@@ -160,7 +201,9 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def locust_command(args: argparse.Namespace, profile: Path, scenario: Path | None) -> list[str]:
+def locust_command(
+    args: argparse.Namespace, profile: Path, scenario: Path | None, server: ServerSettings
+) -> list[str]:
     """The Locust command line of a replay (the locustfile is found without importing it)."""
     spec = importlib.util.find_spec("loadtests.replay.locustfile")
     if spec is None or spec.origin is None:
@@ -168,7 +211,7 @@ def locust_command(args: argparse.Namespace, profile: Path, scenario: Path | Non
     n = args.processes
     duration = args.duration or (RAMP_SECONDS if args.ramp else None)
     # the schedule itself bounds the run; this is only a safety stop
-    run_time = (duration or 24 * 3600.0) + 3 * args.deadline + DRAIN_MARGIN
+    run_time = (duration or 24 * 3600.0) + server.deliveries * server.deadline + DRAIN_MARGIN
     cmd = [sys.executable, "-m", "locust", "-f", spec.origin, "-u", str(n), "-r", str(n)]
     cmd += ["--host", args.host, "--run-time", f"{int(run_time)}s", "--stop-timeout", "5"]
     cmd += ["--csv", str(args.out / "locust"), "--html", str(args.out / "locust.html")]
@@ -197,7 +240,8 @@ def locust_command(args: argparse.Namespace, profile: Path, scenario: Path | Non
         "token": args.token,
         "aes-key": args.aes_key,
         "app-id": args.app_id,
-        "deadline": args.deadline,
+        "deadline": server.deadline,
+        "max-deliveries": server.deliveries,
         "pool": args.pool,
         "tolerance": args.tolerance,
         "agents": int(args.agents),
@@ -226,7 +270,10 @@ def cmd_loadtest(args: argparse.Namespace, console: Console) -> int:
     if args.agents and scenario is None:
         rule = "needs the scenario (roster, handle times): a TOML source or --scenario"
         raise ScenarioError([Problem("--agents", rule, str(args.source), True)])
-    cmd = locust_command(args, profile, scenario)
+    server = server_settings(args, scenario)
+    if server.note is not None:
+        console.print(server.note)
+    cmd = locust_command(args, profile, scenario, server)
     (args.out / "run.json").write_text(
         json.dumps({"command": cmd[1:], "host": args.host}, indent=2) + "\n", encoding="utf-8"
     )

@@ -2,7 +2,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from loadtests.backend.platform_stub import PlatformStub
+from loadtests.wechat.platform_stub import PlatformStub
 from tests.loadtests.server import AES_KEY, APP_ID, Backend, start_backend
 
 

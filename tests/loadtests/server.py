@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from loadtests.backend.callbacks import callback_query, text_xml
+from loadtests.wechat.callbacks import callback_query, text_xml
 
 TOKEN = "fansim-test-token"
 AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
@@ -119,7 +119,7 @@ def start_backend(
     env = dict(os.environ, TMPDIR=str(tmp))  # the metrics folder lands here, even after kill -9
     pin = ["taskset", "-c", cpus] if cpus else []
     if hello:
-        cmd = [*pin, sys.executable, "-m", "loadtests.backend.hello", "--db", str(db)]
+        cmd = [*pin, sys.executable, "-m", "loadtests.bench.hello", "--db", str(db)]
     else:
         cmd = [*pin, sys.executable, "-m", "sim", "backend", "--db", str(db), "--token", TOKEN]
     cmd += ["--port", "0", "--workers", str(workers), *args]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from loadtests.report import ReportOptions, build_report
+from loadtests.report.summary import ReportOptions, build_report
 from sim.cli import main
 from tests.loadtests.server import TOKEN, Backend, start_backend
 

@@ -19,12 +19,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from loadtests.replay.delivery import DROPPED
 from loadtests.replay.records import read_run
+from loadtests.wechat.delivery import DROPPED
 from sim.cli import main
+from tests.loadtests.bench.test_bench import generator_on
 from tests.loadtests.replay.conftest import write_profile
 from tests.loadtests.replay.test_runs import closed_loop_max
-from tests.loadtests.test_bench import generator_on
 
 RATES = (*range(1000, 6000, 500), *range(6000, 10001, 1000), 12000)
 LATENESS_P99_MS = 20.0

@@ -12,7 +12,7 @@ import pytest
 
 from loadtests.replay.profile import read_profile
 from loadtests.replay.ramp import Ramp, RampGuard, parse_ramp
-from loadtests.report import ReportOptions, build_report
+from loadtests.report.summary import ReportOptions, build_report
 from sim.cli import main
 from tests.loadtests.replay.conftest import write_profile
 

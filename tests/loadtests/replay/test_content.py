@@ -3,7 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from loadtests.replay.content import NEUTRAL, class_texts
-from sim.model.keywords import KeywordRouter
+from sim.scenario.keywords import KeywordRouter
 from sim.scenario.load import load_scenario
 
 

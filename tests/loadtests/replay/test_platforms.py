@@ -6,14 +6,11 @@ from xml.etree import ElementTree
 
 import pytest
 
-from loadtests.backend.callbacks import query_string
-from loadtests.backend.callbacks import sign as wechat_signature
-from loadtests.replay.platforms import (
-    JsonWebhook,
-    Message,
-    SafeMode,
-    WeChat,
-)
+from loadtests.replay.platforms import JsonWebhook, Message, WeChat
+from loadtests.wechat.callbacks import query_string
+from loadtests.wechat.callbacks import sign as wechat_signature
+from loadtests.wechat.protocol import ProtocolError
+from loadtests.wechat.safe_mode import SafeMode
 
 MSG = Message(42, "fan0000007", "订单 GO", False, 1365494400)
 KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
@@ -38,20 +35,33 @@ def test_text_message_xml_carries_msgid_and_content_and_events_do_not() -> None:
 
 
 def test_same_message_same_body_at_every_delivery() -> None:
-    w = WeChat("t", safe=SafeMode(KEY, "wxapp"))
+    w = WeChat("t", safe=SafeMode("tok", KEY, "wxapp"))
     assert w.render(MSG, 1, 10).body == w.render(MSG, 3, 20).body
 
 
 def test_safe_mode_round_trip_and_msg_signature() -> None:
-    safe = SafeMode(KEY, "wxapp")
+    safe = SafeMode("tok", KEY, "wxapp")
     out = WeChat("tok", safe=safe).render(MSG, 1, 77)
     cipher = ElementTree.fromstring(out.body).findtext("Encrypt") or ""
     q = query(out.path)
     assert q["encrypt_type"] == "aes"
     assert q["msg_signature"] == wechat_signature("tok", "77", q["nonce"], cipher)
-    inner = ElementTree.fromstring(safe.decrypt(cipher) or b"")
+    inner = ElementTree.fromstring(safe.decrypt(cipher))
     assert inner.findtext("MsgId") == "42"
-    assert SafeMode(KEY[::-1], "wxapp").decrypt(cipher) is None
+    with pytest.raises(ProtocolError):
+        SafeMode("tok", KEY[::-1], "wxapp").decrypt(cipher)
+
+
+def test_a_reply_the_back_end_encrypted_answers_the_replay() -> None:
+    safe = SafeMode("tok", KEY, "wxapp")
+    reply = (
+        "<xml><ToUserName><![CDATA[fan0000007]]></ToUserName><FromUserName>gh</FromUserName>"
+        "<CreateTime>1</CreateTime><MsgType>text</MsgType><Content>hi</Content></xml>"
+    )
+    wrapped = safe.wrap(reply, "77", "n1").encode()
+    assert WeChat("tok", safe=safe).answered(MSG, 200, wrapped)
+    other = SafeMode("tok", KEY, "another_app")
+    assert not WeChat("tok", safe=other).answered(MSG, 200, wrapped)
 
 
 def test_which_replies_answer() -> None:
@@ -69,8 +79,8 @@ def test_which_replies_answer() -> None:
 
 
 def test_bad_aes_key_is_rejected() -> None:
-    with pytest.raises(ValueError, match="aes_key: must be 43 characters"):
-        SafeMode("short", "app")
+    with pytest.raises(ValueError, match="EncodingAESKey must be 43"):
+        SafeMode("tok", "short", "app")
 
 
 @pytest.mark.parametrize(

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import numpy as np
 
-from loadtests.replay.delivery import AFTER_RETRY, Attempt, Delivered
-from loadtests.replay.platforms import Message
+from loadtests.replay.platforms import Message, WeChat
 from loadtests.replay.records import Recorder, read_run
+from loadtests.wechat.delivery import AFTER_RETRY, Attempt, Delivered
+from loadtests.wechat.protocol import parse_message
 
 
 def test_rows_round_trip_with_times_from_the_workers_origin(tmp_path: Path) -> None:
@@ -31,3 +32,15 @@ def test_rows_round_trip_with_times_from_the_workers_origin(tmp_path: Path) -> N
     assert r.d_status.tolist() == [0, 200] and np.array_equal(r.d_answered, [False, True])
     meta = json.loads((tmp_path / "worker-3.json").read_text(encoding="utf-8"))
     assert meta["counts"] == {"in_time": 0, "after_retry": 1, "failed": 0, "dropped": 1}
+
+
+def test_a_runs_keys_are_the_ones_the_back_end_stores(tmp_path: Path) -> None:
+    rec = Recorder(0)
+    text, event = Message(7, "fan7", "GO", False, 99), Message(8, "fan8", "", True, 98)
+    for m in (text, event):
+        rec.dropped(m, "quiz", 0.1, 0.0)
+    rec.write(tmp_path, {"plan": {}})
+    r = read_run(tmp_path)
+    wechat = WeChat("t")
+    stored = [parse_message(wechat.render(m, 1, 100).body).dedup_key for m in (text, event)]
+    assert r.dedup_keys(np.ones(2, bool)) == stored == ["m:7", "e:fan8:98"]

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from loadtests.replay.records import read_run
-from loadtests.report import ReportOptions, build_report
+from loadtests.report.summary import ReportOptions, build_report
 from sim.cli import main
 
 Target = Callable[..., str]

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from loadtests.backend.platform_stub import PlatformStub
+from loadtests.wechat.platform_stub import PlatformStub
 from sim.cli.main import main
 from tests.loadtests.server import start_backend, stream_in_background, wait_for
 

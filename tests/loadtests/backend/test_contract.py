@@ -8,8 +8,8 @@ from xml.etree.ElementTree import fromstring
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from loadtests.backend.callbacks import event_xml, sign, text_xml
-from loadtests.backend.platform_stub import PlatformStub
+from loadtests.wechat.callbacks import event_xml, sign, text_xml
+from loadtests.wechat.platform_stub import PlatformStub
 from tests.loadtests.server import AES_KEY, APP_ID, TOKEN, Backend, wait_for
 
 BILLION_LAUGHS = b"""<?xml version="1.0"?>

@@ -37,10 +37,10 @@ from numpy.typing import NDArray
 from rich.console import Console
 from rich.table import Table
 
-from loadtests.replay.agent_times import agent_times
-from loadtests.replay.backend_db import dedup_keys, run_rows
-from loadtests.replay.delivery import AFTER_RETRY, DROPPED, FAILED, IN_TIME
+from loadtests.backend.schema import stored_deliveries
 from loadtests.replay.records import RunRecords, read_run
+from loadtests.report.agent_times import agent_times
+from loadtests.wechat.delivery import AFTER_RETRY, DROPPED, FAILED, IN_TIME
 from sim.dists import Empirical
 from sim.model.server import ANSWERED_AFTER_RETRY, ANSWERED_IN_TIME, simulate_server
 from sim.model.server import FAILED as MODEL_FAILED
@@ -81,17 +81,16 @@ def _ms(x: NDArray[np.float64]) -> dict[str, float | None]:
 def backend_counts(db: Path, r: RunRecords) -> dict[str, Any]:
     """This run's messages in the reference back end's database (read-only)."""
     acked = np.isin(r.outcome, (IN_TIME, AFTER_RETRY))
-    acked_keys = set(dedup_keys(r, acked))
-    rows = run_rows(db, dedup_keys(r, r.outcome != DROPPED), "m.dedup_key, m.deliveries")
-    stored = {k for k, _ in rows}
-    deliveries = sum(int(d) for _, d in rows)
+    acked_keys = set(r.dedup_keys(acked))
+    stored = stored_deliveries(db, r.dedup_keys(r.outcome != DROPPED))
+    deliveries = sum(stored.values())
     return {
         "source": str(db),
         "stored": len(stored),
         "deliveries_received": deliveries,
         "duplicates_suppressed": deliveries - len(stored),
         "acknowledged": len(acked_keys),
-        "lost": len(acked_keys - stored),
+        "lost": len(acked_keys - stored.keys()),
     }
 
 
@@ -341,7 +340,3 @@ def main(argv: list[str]) -> int:
     console.print(table)
     console.print(f"wrote {path}")
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

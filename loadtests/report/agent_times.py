@@ -27,10 +27,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from loadtests.replay.backend_db import dedup_keys, run_rows
-from loadtests.replay.delivery import DROPPED
+from loadtests.backend.schema import human_routed
 from loadtests.replay.duty import DutyPlan, handle_times
 from loadtests.replay.records import RunRecords
+from loadtests.wechat.delivery import DROPPED
 from sim.model.human_queue import HumanQueue
 from sim.model.roster import StaffSchedule
 from sim.scenario.load import load_scenario
@@ -38,8 +38,6 @@ from sim.scenario.load import load_scenario
 __all__ = ["REPLICATIONS", "agent_times", "summarize"]
 
 REPLICATIONS = 50  # the model's handle times are random: its prediction is over this many draws
-
-_HUMAN = "m.status IN ('waiting', 'claimed') OR m.answered_by = 'agent'"
 
 
 def _minutes(x: NDArray[np.float64]) -> dict[str, float | None]:
@@ -120,32 +118,30 @@ def agent_times(db: Path, r: RunRecords, meta: dict[str, Any], seed: int = 0) ->
     scenario = load_scenario(Path(meta["scenario"]))
     unix0 = float(r.workers[0]["unix_start"])
     sent = r.outcome != DROPPED
-    keys = dedup_keys(r, sent)
+    keys = r.dedup_keys(sent)
     intended = dict(zip(keys, r.intended[sent].tolist(), strict=True))
-    cols = (
-        "m.dedup_key, m.class, m.priority, m.received_at, m.first_claimed_at, m.answered_at,"
-        " m.claimed_at"
-    )
-    rows = sorted(run_rows(db, keys, cols, _HUMAN), key=lambda row: intended[row[0]])
+    rows = sorted(human_routed(db, keys), key=lambda row: intended[row.dedup_key])
     per_min = duty.speedup / 60.0  # scenario minutes per wall second
     end = duty.end * per_min
     service = scenario.timeline.days[duty.day].service
     targets = (service.first_response_target_minutes, service.resolution_target_minutes)
 
-    def at(col: int) -> NDArray[np.float64]:
-        return np.array([np.nan if x[col] is None else (x[col] - unix0) * per_min for x in rows])
+    def at(times: list[float | None]) -> NDArray[np.float64]:
+        return np.array([np.nan if t is None else (t - unix0) * per_min for t in times])
 
-    arrival = np.array([intended[x[0]] * per_min for x in rows], np.float64)
-    priority = np.array([int(x[2]) for x in rows], np.int64)
+    arrival = np.array([intended[x.dedup_key] * per_min for x in rows], np.float64)
+    priority = np.array([int(x.priority) for x in rows], np.int64)
     roster = StaffSchedule(tuple(t * per_min for t in duty.times), duty.agents)
     dists = handle_times(scenario, duty.day)
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(arrival.size,)))
 
     def draw() -> NDArray[np.float64]:
-        return np.array([float(dists[str(x[1])].sample(rng, 1)[0]) for x in rows], np.float64)
+        return np.array(
+            [float(dists[str(x.class_name)].sample(rng, 1)[0]) for x in rows], np.float64
+        )
 
     # the measured holds (answer - last claim); a hold not finished in the run is drawn
-    held = at(5) - at(6)
+    held = at([x.answered_at for x in rows]) - at([x.claimed_at for x in rows])
     held = np.where(np.isnan(held), draw(), held)
     start = _serve(arrival, priority, held, roster, end)
     replayed = summarize(arrival, start, start + held, end, targets)
@@ -158,7 +154,13 @@ def agent_times(db: Path, r: RunRecords, meta: dict[str, Any], seed: int = 0) ->
         "minutes_per_wall_second": per_min,
         "targets_minutes": {"first_response": targets[0], "resolution": targets[1]},
         "on_duty": {"times_wall_seconds": list(duty.times), "agents": list(duty.agents)},
-        "measured": summarize(at(3), at(4), at(5), end, targets),
+        "measured": summarize(
+            at([x.received_at for x in rows]),
+            at([x.first_claimed_at for x in rows]),
+            at([x.answered_at for x in rows]),
+            end,
+            targets,
+        ),
         "model": _pooled(runs),
         "model_replications": REPLICATIONS,
         "model_with_measured_holds": replayed,

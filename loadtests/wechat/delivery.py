@@ -1,11 +1,12 @@
 """WeChat's delivery rules for one message, in real time: deadline, redeliveries, outcome.
 
-The platform waits `deadline` seconds (5) for a valid reply; without one (timeout, connection
+The platform waits `deadline` seconds for a valid reply; without one (timeout, connection
 error, 5xx, a body that is not a reply) it delivers the same message again `deadline` seconds
-after the previous delivery, `max_deliveries` (3) times in all; then the message failed and
+after the previous delivery, `max_deliveries` times in all; then the message failed and
 the fan saw 该公众号暂时无法提供服务. A reply that arrives after the deadline does not count: the
 platform had already dropped the connection. The speed-up of a replay compresses arrivals,
-never this deadline.
+never this deadline. WeChat's values (5 s, 3 deliveries) are written once, as the defaults of
+the scenario's `[server]` (`sim.scenario.schema.ServerSpec`): callers pass them.
 
 The loop takes its I/O, clock and sleep as arguments, so it runs under gevent in the locustfile
 and under a fake clock in the tests, and `sim.model.server` follows the same rules (redelivery
@@ -66,8 +67,8 @@ def deliver(
     send: Send,
     clock: Callable[[], float],
     sleep: Callable[[float], object],
-    deadline: float = 5.0,
-    max_deliveries: int = 3,
+    deadline: float,
+    max_deliveries: int,
 ) -> Delivered:
     """Deliver one message until a valid reply within the deadline or `max_deliveries` tries.
 

@@ -17,13 +17,14 @@ from typing import NamedTuple
 
 from defusedxml import DefusedXmlException
 
-from loadtests.backend.callbacks import cdata, sign
-from loadtests.backend.safe_xml import ExpatError, parse_children, text_message
+from loadtests.wechat.callbacks import cdata, sign
+from loadtests.wechat.safe_xml import ExpatError, parse_children, text_message
 
 __all__ = [
     "Inbound",
     "ProtocolError",
     "check_signature",
+    "dedup_key",
     "message_from_fields",
     "parse_fields",
     "parse_message",
@@ -65,10 +66,16 @@ class Inbound(NamedTuple):
 
     @property
     def dedup_key(self) -> str:
-        """Identity across redeliveries: MsgId, or FromUserName + CreateTime for events."""
-        if self.msg_id:
-            return "m:" + self.msg_id
-        return f"e:{self.from_user}:{self.create_time}"
+        """Identity across redeliveries (`dedup_key`)."""
+        return dedup_key(self.msg_id, self.from_user, self.create_time)
+
+
+def dedup_key(msg_id: object, from_user: str, create_time: int) -> str:
+    """A message's identity across redeliveries: `m:<MsgId>`, events `e:<FromUser>:<CreateTime>`.
+
+    Events carry no MsgId. The back end stores the key; the load report looks a run up by it.
+    """
+    return f"m:{msg_id}" if msg_id else f"e:{from_user}:{create_time}"
 
 
 def parse_fields(body: bytes) -> dict[str, str]:

@@ -27,7 +27,7 @@ from typing import Any
 
 import pytest
 
-from loadtests.backend.loadgen import LoadResult, build_requests, closed_loop, open_loop
+from loadtests.bench.loadgen import LoadResult, build_requests, closed_loop, open_loop
 from tests.loadtests.server import TOKEN, start_backend
 
 pytestmark = pytest.mark.benchmark
@@ -175,9 +175,9 @@ def test_two_workers_durable_throughput(benchmark: Any, tmp_path: Path, synchron
 
 
 def step_costs(tmp: Path) -> dict[str, float]:
-    """`loadtests.backend.steps` in its own process, with multiprocess metrics as served."""
+    """`loadtests.bench.steps` in its own process, with multiprocess metrics as served."""
     env = dict(os.environ, PROMETHEUS_MULTIPROC_DIR=str(tmp))
-    cmd = ["taskset", "-c", "0", sys.executable, "-m", "loadtests.backend.steps", str(tmp)]
+    cmd = ["taskset", "-c", "0", sys.executable, "-m", "loadtests.bench.steps", str(tmp)]
     out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120, check=True)
     return dict(json.loads(out.stdout))
 

@@ -4,9 +4,9 @@ import sqlite3
 from pathlib import Path
 
 from loadtests.backend import store
-from loadtests.backend.callbacks import event_xml, text_xml
-from loadtests.backend.protocol import parse_message
 from loadtests.backend.routing import Router, load_classes
+from loadtests.wechat.callbacks import event_xml, text_xml
+from loadtests.wechat.protocol import parse_message
 
 
 def items(*bodies: bytes, now: float = 1000.0, defer: bool = False) -> list[store.Incoming]:

@@ -10,7 +10,7 @@ instead of answered, so the run stays bounded. The calls go through the user's L
 Locust's statistics show them (`/agent/claim`, `/agent/answer`, `/agent/release`).
 
 The back end timestamps claims and answers; the load report measures first-response and
-resolution times from its database (`loadtests.replay.agent_times`), not from here. Polling
+resolution times from its database (`loadtests.report.agent_times`), not from here. Polling
 adds up to `poll` wall seconds (`poll` x speed-up of scenario time) to each first response.
 
 Why greenlets in the replay's user and not a Locust user class per agent: the replay runs one

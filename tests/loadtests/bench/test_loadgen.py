@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from loadtests.backend.loadgen import build_requests, closed_loop, open_loop
+from loadtests.bench.loadgen import build_requests, closed_loop, open_loop
 from tests.loadtests.server import TOKEN, start_backend
 
 

@@ -1,6 +1,6 @@
 """Where one callback's time goes: each step timed alone, in microseconds per message.
 
-`python -m loadtests.backend.steps FOLDER` prints JSON; the benchmark runs it with
+`python -m loadtests.bench.steps FOLDER` prints JSON; the benchmark runs it with
 `PROMETHEUS_MULTIPROC_DIR` set, so the metrics cost is the one the served app pays. What the
 steps do not cover (uvicorn, httptools and the ASGI calls) is the hello-world's cost per request.
 """
@@ -15,11 +15,11 @@ import timeit
 from collections.abc import Callable
 
 from loadtests.backend import store
-from loadtests.backend.callbacks import sign, text_xml
 from loadtests.backend.metrics import Metrics
-from loadtests.backend.protocol import check_signature, parse_message, text_reply
 from loadtests.backend.routing import Router, load_classes
-from loadtests.backend.safe_xml import expat_children, flat_children
+from loadtests.wechat.callbacks import sign, text_xml
+from loadtests.wechat.protocol import check_signature, parse_message, text_reply
+from loadtests.wechat.safe_xml import expat_children, flat_children
 
 __all__ = ["step_costs"]
 

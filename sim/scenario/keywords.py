@@ -2,8 +2,9 @@
 
 The field facts route messages containing 订单, 刷机 or 快递 to a human and "GO" into the 米粉节
 quiz. The simulation draws classes by share and never reads text; this pure mapping is what a
-real back end (`loadtests/backend`) does with the same scenario's `keywords`, kept here so both
-sides read one definition of the scenario's classes.
+real back end (`loadtests/backend`) does with the same scenario's `keywords`, and what the replay
+writes its texts by. It lives beside the scenario's classes that define the keywords, so both
+sides read one definition (`sim/model` never imports it).
 
 Rules: classes are tried in scenario order and each class's keywords in their order; the first
 keyword found in the text wins. Matching ignores case. A keyword that starts or ends with an

@@ -3,7 +3,7 @@
 It reads the body and answers `success`, nothing else, through the same runner (uvicorn,
 uvloop, httptools, the same worker count and settings), so the ratio of the back end's
 throughput to this one's is the cost of the back end's own work on this machine today.
-Run: `python -m loadtests.backend.hello --port 0 --workers N --db PATH` (the database is only
+Run: `python -m loadtests.bench.hello --port 0 --workers N --db PATH` (the database is only
 created, never written).
 """
 
@@ -42,13 +42,13 @@ def create_app() -> HelloApp:
 
 def main(argv: list[str] | None = None) -> int:
     """Serve the hello-world app until SIGINT/SIGTERM."""
-    p = argparse.ArgumentParser(prog="python -m loadtests.backend.hello")
+    p = argparse.ArgumentParser(prog="python -m loadtests.bench.hello")
     p.add_argument("--port", type=int, default=8081)
     p.add_argument("--workers", type=int, default=1)
     p.add_argument("--db", required=True)
     args = p.parse_args(argv)
     config = BackendConfig(db=args.db, token="hello", port=args.port, workers=args.workers)
-    return serve(config, app="loadtests.backend.hello:create_app")
+    return serve(config, app="loadtests.bench.hello:create_app")
 
 
 if __name__ == "__main__":

@@ -4,7 +4,13 @@ from collections.abc import Callable
 
 import pytest
 
-from loadtests.replay.delivery import AFTER_RETRY, FAILED, IN_TIME, deliver
+from loadtests.wechat.delivery import AFTER_RETRY, FAILED, IN_TIME, deliver
+from sim.scenario.schema import ServerSpec
+
+# WeChat's rules: the scenario's defaults (5 s, 3 deliveries)
+DEADLINE = float(ServerSpec.model_fields["deadline_seconds"].default)
+DELIVERIES = int(ServerSpec.model_fields["max_deliveries"].default)
+RULES = (DEADLINE, DELIVERIES)
 
 
 class FakeClock:
@@ -31,14 +37,14 @@ def sender(
 
 def test_a_quick_valid_reply_answers_at_once() -> None:
     c = FakeClock()
-    r = deliver(sender(c, [(0.01, 200, True)]), c, c.sleep)
+    r = deliver(sender(c, [(0.01, 200, True)]), c, c.sleep, *RULES)
     assert r.outcome == IN_TIME and len(r.attempts) == 1
     assert r.answered_at == pytest.approx(100.01)
 
 
 def test_silence_gives_three_deliveries_one_deadline_apart_then_failure() -> None:
     c = FakeClock()
-    r = deliver(sender(c, [(5.0, 0, False)] * 3), c, c.sleep)
+    r = deliver(sender(c, [(5.0, 0, False)] * 3), c, c.sleep, *RULES)
     assert r.outcome == FAILED and r.answered_at is None
     assert [a.sent for a in r.attempts] == [100.0, 105.0, 110.0]
     assert [a.delivery for a in r.attempts] == [1, 2, 3]
@@ -46,14 +52,16 @@ def test_silence_gives_three_deliveries_one_deadline_apart_then_failure() -> Non
 
 def test_a_5xx_is_redelivered_a_deadline_later_and_can_then_succeed() -> None:
     c = FakeClock()
-    r = deliver(sender(c, [(0.002, 503, False), (0.003, 200, True)]), c, c.sleep)
+    r = deliver(
+        sender(c, [(0.002, 503, False), (0.003, 200, True)]), c, c.sleep, DEADLINE, DELIVERIES
+    )
     assert r.outcome == AFTER_RETRY
     assert r.attempts[1].sent == pytest.approx(105.0)
 
 
 def test_a_valid_reply_after_the_deadline_does_not_count() -> None:
     c = FakeClock()
-    r = deliver(sender(c, [(5.5, 200, True), (0.1, 200, True)]), c, c.sleep, deadline=5.0)
+    r = deliver(sender(c, [(5.5, 200, True), (0.1, 200, True)]), c, c.sleep, *RULES)
     assert not r.attempts[0].answered and r.outcome == AFTER_RETRY
     assert r.attempts[1].sent == pytest.approx(105.5)  # right away: the deadline already passed
 
@@ -61,4 +69,4 @@ def test_a_valid_reply_after_the_deadline_does_not_count() -> None:
 def test_rules_are_checked() -> None:
     c = FakeClock()
     with pytest.raises(ValueError, match=r"deadline\(=0\) must be > 0"):
-        deliver(sender(c, []), c, c.sleep, deadline=0)
+        deliver(sender(c, []), c, c.sleep, 0, RULES[1])

@@ -6,14 +6,14 @@ from defusedxml.ElementTree import fromstring as defused_fromstring
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from loadtests.backend.callbacks import event_xml, text_xml
-from loadtests.backend.protocol import (
+from loadtests.wechat.callbacks import event_xml, text_xml
+from loadtests.wechat.protocol import (
     ProtocolError,
     message_from_fields,
     parse_fields,
     parse_message,
 )
-from loadtests.backend.safe_xml import (
+from loadtests.wechat.safe_xml import (
     ExpatError,
     expat_children,
     flat_children,

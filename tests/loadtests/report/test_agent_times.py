@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from loadtests.report import ReportOptions, build_report
+from loadtests.report.summary import ReportOptions, build_report
 from sim.cli import main
 from tests.loadtests.replay.conftest import write_profile
 from tests.loadtests.server import TOKEN, Backend, start_backend

@@ -24,7 +24,7 @@ from typing import cast
 
 import uvloop
 
-from loadtests.backend.callbacks import callback_query, text_xml
+from loadtests.wechat.callbacks import callback_query, text_xml
 
 __all__ = ["LoadResult", "build_requests", "closed_loop", "open_loop"]
 

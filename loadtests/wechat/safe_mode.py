@@ -4,7 +4,12 @@ The scheme, from the platform documentation: the key is the 43-character Encodin
 base64-decoded to 32 bytes, the IV its first 16 bytes; the plaintext is 16 random bytes, the
 message length (4 bytes, network order), the message and the AppId, padded PKCS#7 to a multiple
 of 32 bytes (not AES's 16: WeChat's choice); `msg_signature` is the plain-mode signature with
-the ciphertext added to the sorted parts. The cipher comes from `cryptography`, never our own.
+the ciphertext added to the sorted parts. The cipher and the padding come from `cryptography`,
+never our own.
+
+Both sides use it: the back end unwraps callbacks and wraps replies; the replay encrypts what it
+sends (with a prefix derived from the MsgId, so a run renders the same bytes every time) and
+decrypts the replies it checks.
 """
 
 from __future__ import annotations
@@ -18,11 +23,10 @@ import struct
 from cryptography.hazmat.primitives import padding
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
-from loadtests.backend.callbacks import cdata, sign
-from loadtests.backend.config import aes_key_bytes
-from loadtests.backend.protocol import ProtocolError, parse_fields
+from loadtests.wechat.callbacks import cdata, sign
+from loadtests.wechat.protocol import ProtocolError, parse_fields
 
-__all__ = ["SafeMode"]
+__all__ = ["SafeMode", "aes_key_bytes"]
 
 _PAD_BITS = 256  # WeChat pads to 32-byte blocks
 
@@ -38,9 +42,10 @@ class SafeMode:
         self._app_id = app_id.encode()
         self._cipher = Cipher(algorithms.AES(key), modes.CBC(key[:16]))
 
-    def encrypt(self, xml: bytes) -> str:
-        """Base64 ciphertext of one message, with a fresh random prefix."""
-        plain = os.urandom(16) + struct.pack(">I", len(xml)) + xml + self._app_id
+    def encrypt(self, xml: bytes, prefix: bytes | None = None) -> str:
+        """Base64 ciphertext of one message; its 16-byte prefix is fresh random unless given."""
+        head = os.urandom(16) if prefix is None else prefix[:16]
+        plain = head + struct.pack(">I", len(xml)) + xml + self._app_id
         padder = padding.PKCS7(_PAD_BITS).padder()
         padded = padder.update(plain) + padder.finalize()
         enc = self._cipher.encryptor()
@@ -87,3 +92,14 @@ class SafeMode:
             f"<MsgSignature>{cdata(signature)}</MsgSignature>"
             f"<TimeStamp>{timestamp}</TimeStamp><Nonce>{cdata(nonce)}</Nonce></xml>"
         )
+
+
+def aes_key_bytes(key: str) -> bytes | None:
+    """The 32-byte AES key of an EncodingAESKey, or None if it is not one."""
+    if len(key) != 43:
+        return None
+    try:
+        raw = base64.b64decode(key + "=", validate=True)
+    except binascii.Error:
+        return None
+    return raw if len(raw) == 32 else None
