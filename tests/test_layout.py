@@ -77,3 +77,110 @@ def test_importing_the_cli_loads_no_load_test_code() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+ROOT = SIM.parent
+PACKAGES = ("sim", "loadtests")
+
+
+def _is_type_checking(node: ast.If) -> bool:
+    test = node.test
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _runtime_imports(path: Path, here: str) -> set[str]:
+    """Modules `path` imports at run time, at module level or inside functions.
+
+    Imports under `if TYPE_CHECKING:` are left out: they never run, and the schema and the
+    timeline name each other's types there (a scenario carries its resolved timeline).
+    """
+    is_package = path.name == "__init__.py"
+    out: set[str] = set()
+    todo: list[ast.AST] = [ast.parse(path.read_text(encoding="utf-8"))]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, ast.If) and _is_type_checking(node):
+            todo += node.orelse
+            continue
+        if isinstance(node, ast.Import):
+            out |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:  # relative: from the module's package
+                package = here.split(".") if is_package else here.split(".")[:-1]
+                package = package[: len(package) - node.level + 1]
+                base = ".".join(package + ([base] if base else []))
+            out.add(base)
+            out |= {f"{base}.{a.name}" for a in node.names}  # `from pkg import module`
+        todo += ast.iter_child_nodes(node)
+    return out
+
+
+def import_graph() -> dict[str, set[str]]:
+    """Each module of sim/ and loadtests/ -> the modules of those packages it imports.
+
+    `import a.b.c` runs `a` and `a.b` too, so an edge goes to every package on the way.
+    """
+    paths = [p for pkg in PACKAGES for p in sorted((ROOT / pkg).rglob("*.py"))]
+    names = {_module_name(p): p for p in paths}
+    graph: dict[str, set[str]] = {}
+    for name, path in names.items():
+        edges: set[str] = set()
+        for module in _runtime_imports(path, name):
+            parts = module.split(".")
+            edges |= {".".join(parts[:i]) for i in range(1, len(parts) + 1)} & names.keys()
+        edges.discard(name)
+        # a package's own __init__ runs before its modules; that edge is not a circle
+        graph[name] = {m for m in edges if not name.startswith(m + ".")}
+    return graph
+
+
+def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """One import cycle (as a path that returns to its start), or None: a depth-first search."""
+    state: dict[str, int] = {}  # 1 on the current path, 2 done
+    path: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        path.append(node)
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == 1:
+                return [*path[path.index(nxt) :], nxt]
+            if nxt not in state:
+                found = visit(nxt)
+                if found:
+                    return found
+        path.pop()
+        state[node] = 2
+        return None
+
+    for node in sorted(graph):
+        if node not in state:
+            found = visit(node)
+            if found:
+                return found
+    return None
+
+
+def test_the_cycle_finder_reports_a_circle_and_accepts_a_tree() -> None:
+    circle = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
+    assert find_cycle(circle) == ["a", "b", "c", "a"]
+    assert find_cycle({"a": {"b", "c"}, "b": {"c"}, "c": set()}) is None
+
+
+def test_the_import_graph_sees_function_level_imports() -> None:
+    graph = import_graph()
+    assert "sim.scenario.schema" in graph["sim.scenario.timeline"]
+    assert any(m.startswith("loadtests") for m in graph["sim.cli.main"])  # lazy, in a command
+
+
+def test_no_import_cycle_in_sim_or_loadtests() -> None:
+    cycle = find_cycle(import_graph())
+    assert cycle is None, " -> ".join(cycle or [])

@@ -1,5 +1,7 @@
 """The timeline: phases resolved once into the scenario of each day, read by model and results."""
 
+import datetime as dt
+
 import numpy as np
 import pytest
 
@@ -7,6 +9,7 @@ from sim.errors import ScenarioError
 from sim.model import RunSpec, run_one
 from sim.results import summarize
 from sim.scenario import scenario_from_dict
+from sim.scenario.timeline import resolve_timeline
 from tests.factories import queue_scenario
 
 
@@ -16,16 +19,29 @@ def _raw_with_phases(phases: list[dict[str, object]]) -> dict[str, object]:
     return raw
 
 
-def test_phases_are_resolved_once_and_cached() -> None:
+def test_phases_are_resolved_once_at_load_and_carried_beside_the_scenario() -> None:
     sc = scenario_from_dict(
         _raw_with_phases([{"date": "2013-04-12", "set": {"service.agents_by_hour": [3] * 24}}])
     )
     tl = sc.timeline
-    assert sc.timeline is tl
+    assert resolve_timeline(sc) is tl and sc.timeline is tl
     assert [s.service.agents_by_hour[0] for s in tl.days] == [1, 1, 3, 3]  # type: ignore[index]
     assert tl.days[0] is tl.days[1] and tl.days[2] is tl.days[3]  # one object per segment
+    assert [d for d, _ in tl.segments] == [dt.date(2013, 4, 10), dt.date(2013, 4, 12)]
+    assert "timeline" not in sc.model_dump()  # beside the data, not in it
+
+
+def test_a_copy_is_resolved_afresh_never_with_its_source_s_timeline() -> None:
+    sc = scenario_from_dict(
+        _raw_with_phases([{"date": "2013-04-12", "set": {"service.agents_by_hour": [3] * 24}}])
+    )
     copy = sc.model_copy(update={"phases": ()})
-    assert copy.timeline is not tl and len(copy.timeline.days) == 4
+    with pytest.raises(LookupError, match="resolve_timeline"):
+        copy.timeline  # noqa: B018
+    fresh = resolve_timeline(copy)
+    assert fresh is not sc.timeline and len(fresh.days) == 4
+    assert [s.service.agents_by_hour[0] for s in fresh.days] == [1] * 4  # type: ignore[index]
+    assert resolve_timeline(copy) is fresh and copy.timeline is fresh
 
 
 def test_a_phase_s_sla_target_counts_in_the_outputs_of_its_days() -> None:

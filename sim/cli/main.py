@@ -41,7 +41,7 @@ from sim.results.spread_tables import cascade_rows
 from sim.results.summary import daily_rows, hourly_rows, summarize
 from sim.results.writers import RUN_FILES, clean, csv_text, run_files
 from sim.scenario.bounds import MAX_SEED
-from sim.scenario.load import load_scenario, phase_segments
+from sim.scenario.load import load_scenario
 from sim.scenario.reference import scenario_reference
 from sim.scenario.schema import Scenario
 
@@ -282,7 +282,7 @@ def _cmd_validate(args: argparse.Namespace, console: Console) -> int:
 
 def _cmd_profile(args: argparse.Namespace, console: Console) -> int:
     scenario = load_scenario(args.scenario, args.overrides)
-    if not any(sc.campaigns for _, sc in phase_segments(scenario)):
+    if not any(sc.campaigns for _, sc in scenario.timeline.segments):
         raise ScenarioError(
             [Problem("campaigns", "the scenario has no campaign to profile")], str(args.scenario)
         )

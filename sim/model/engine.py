@@ -43,6 +43,7 @@ from sim.model.surge import (
 )
 from sim.model.traffic import DayCounts, HumanBatch, Messages, MessageStream
 from sim.scenario.schema import CampaignSpec, Scenario
+from sim.scenario.timeline import Timeline, resolve_timeline
 from sim.units import DAY, SECONDS_PER_MINUTE
 
 __all__ = ["FEEDBACK_LAG_DAYS", "ModelResult", "RunSpec", "ServiceModel", "run_one"]
@@ -64,6 +65,11 @@ class RunSpec:
     def streams(self) -> Streams:
         """The named random streams of this replication."""
         return Streams(self.seed, self.replication)
+
+    @property
+    def timeline(self) -> Timeline:
+        """The scenario's days with phases applied (resolved once per scenario object)."""
+        return resolve_timeline(self.scenario)
 
 
 @dataclass(frozen=True)
@@ -93,7 +99,7 @@ class ModelResult:
 def _grows(scenario: Scenario) -> bool:
     return any(
         sc.channels or any(brings_fans(c) for c in sc.campaigns.values())
-        for sc in scenario.timeline.days
+        for sc in resolve_timeline(scenario).days
     )
 
 
@@ -109,7 +115,7 @@ class ServiceModel:
     ) -> None:
         self.env = env
         self.scenario = scenario
-        self.timeline = scenario.timeline
+        self.timeline = resolve_timeline(scenario)
         self.by_day = self.timeline.days
         self.class_names = self.timeline.class_names
         self.days = scenario.scenario.days

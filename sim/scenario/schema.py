@@ -1,17 +1,22 @@
 """The scenario schema: frozen, typed, documented models of everything a scenario can say.
 
-Each field carries its unit in its name, its rule as a constraint and its meaning as a
-description; `sim.scenario.reference` turns these into docs/scenario-reference.md. Loading,
-cross-field rules, phases and `extends` live in `sim.scenario.load`.
+Data only: each field carries its unit in its name, its rule as a constraint and its meaning
+as a description; `sim.scenario.reference` turns these into docs/scenario-reference.md. Loading
+and `extends` live in `sim.scenario.load`, cross-field rules in `sim.scenario.rules`, phases in
+`sim.scenario.timeline`, and what the values mean for the world in `sim.model`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from functools import cached_property
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import Field, SerializerFunctionWrapHandler, field_validator, model_serializer
+from pydantic import (
+    Field,
+    PrivateAttr,
+    SerializerFunctionWrapHandler,
+    field_validator,
+    model_serializer,
+)
 
 from sim.scenario.bounds import (
     DAY_MINUTES,
@@ -614,22 +619,24 @@ class Scenario(Frozen):
         "also write costs.csv and the summary's `costs`.",
     )
 
+    # the phases resolved into days by `sim.scenario.timeline.resolve_timeline`, carried beside
+    # the data: not a field, so never validated, serialised or hashed; a `model_copy` carries
+    # it, but it is not the copy's own (`Timeline.source`)
+    _timeline: Any = PrivateAttr(None)
+
     @model_serializer(mode="wrap")
     def _without_absent_tables(self, handler: SerializerFunctionWrapHandler) -> Any:
         """Leave `costs` and `inbound` out when not given, so old scenarios hash as before."""
         return _without_absent(self, handler, "costs", "inbound")
 
-    @cached_property
+    @property
     def timeline(self) -> Timeline:
-        """The scenario in force on each day, phases applied (resolved once, then cached)."""
-        from sim.scenario.timeline import resolve_timeline  # the resolver imports this module
+        """The days with phases applied, as loading resolved them (`resolve_timeline`).
 
-        return resolve_timeline(self)
-
-    def model_copy(
-        self, *, update: Mapping[str, Any] | None = None, deep: bool = False
-    ) -> Scenario:
-        """A copy with `update` applied; its timeline is resolved afresh, never inherited."""
-        out = super().model_copy(update=update, deep=deep)
-        out.__dict__.pop("timeline", None)
-        return out
+        Raises `LookupError` for a scenario loading did not make (e.g. a `model_copy`): call
+        `sim.scenario.timeline.resolve_timeline(scenario)` for those.
+        """
+        carried = self._timeline
+        if carried is None or carried.source is not self:
+            raise LookupError("phases not resolved: use resolve_timeline(scenario)")
+        return carried  # type: ignore[no-any-return]

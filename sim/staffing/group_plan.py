@@ -24,6 +24,7 @@ from sim.model.group_queue import AgentGroup
 from sim.model.groups import scenario_groups
 from sim.model.human_queue import QueueRecords
 from sim.scenario.schema import Scenario
+from sim.scenario.timeline import resolve_timeline
 from sim.staffing.group_search import GroupSystem, search_groups, serve_groups
 from sim.staffing.plan import closed_forms, sample_plan_inputs, zero_closed
 from sim.staffing.requirements import Grid, IntervalLoad, interval_load, on_phones, paid_agents
@@ -111,7 +112,7 @@ def plan_group_staffing(
     targets: Mapping[str, Policy] | None = None,
 ) -> GroupStaffingPlan:
     """Staff every group of `scenario` for its policy (`targets` by group name, else `policy`)."""
-    timeline = scenario.timeline
+    timeline = resolve_timeline(scenario)
     grouped = scenario_groups(
         [d.service for d in timeline.days], timeline.class_names, dict(timeline.channels)
     )

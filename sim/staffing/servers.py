@@ -33,6 +33,7 @@ from sim.model.rng import Streams
 from sim.model.server import FAILED, simulate_server
 from sim.scenario.load import scenario_from_dict
 from sim.scenario.schema import Scenario, ServerSpec
+from sim.scenario.timeline import resolve_timeline
 from sim.staffing.measurements import Profile
 
 __all__ = [
@@ -138,7 +139,7 @@ def surge_from_scenario(
     gets it as its server's service time (a server with `workers` per instance is added when it
     has none). Returns the variant scenario (for provenance) and the surge.
     """
-    if not any(sc.campaigns for sc in scenario.timeline.days):
+    if not any(sc.campaigns for sc in resolve_timeline(scenario).days):
         rule = "the scenario has no campaign window to size servers for"
         raise ScenarioError([Problem("campaigns", rule)], scenario.scenario.name)
     raw = scenario.model_dump(mode="json")

@@ -1,6 +1,6 @@
 """Rules that span inbound channels: unique class names, reserved names, skills, phases.
 
-They read the raw mapping (like the other cross-field rules in `sim.scenario.load`), so they
+They read the raw mapping (like the other cross-field rules in `sim.scenario.rules`), so they
 are reported beside any field problem, all at once. A group's skill may name a message class
 of any channel or a whole `[inbound.<name>]` channel (all its classes, in file order).
 """

@@ -1,6 +1,6 @@
 """Cross-field rules of the `[costs]` table: prices name things the scenario has.
 
-Called by `sim.scenario.load` on the raw scenario; each rule names the dotted path, the value
+Run by `sim.scenario.rules` on the raw scenario; each rule names the dotted path, the value
 and what to change. Field rules (non-negative, finite, bounded prices) are the schema's.
 """
 

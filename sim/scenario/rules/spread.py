@@ -1,22 +1,20 @@
 """Cross-field rules of multi-day campaigns, cascades, pushes and the activation sequence.
 
-Called by `sim.scenario.load` for every section whose own fields are valid; each rule names the
+Run by `sim.scenario.rules` for every section whose own fields are valid; each rule names the
 dotted path, the value and what to change.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import ValidationError
 
 from sim.errors import Problem
+from sim.scenario.schema import CampaignSpec
 from sim.scenario.spread import ActivationSpec, PushSendSpec, SegmentSpec
 from sim.scenario.validation import raw_table
-
-if TYPE_CHECKING:
-    from sim.scenario.schema import CampaignSpec
 
 __all__ = ["campaign_days", "campaign_spread_problems", "spread_problems"]
 
