@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from sim.errors import Problem, ScenarioError
 from sim.model.campaigns import campaigns_on
+from sim.model.exposure import exposures_per_day
 from sim.model.inbound import active_followers
 from sim.model.surge import window_bounds
 from sim.scenario.schema import CampaignSpec, MessagesSpec, Scenario, ServiceSpec
@@ -173,7 +174,7 @@ class _Walk:
             ):
                 continue
             left = max(0.0, ch.pool - self.converted.get(name, 0.0))
-            new = min(left, ch.exposure.per_day(active) * ch.conversion)
+            new = min(left, exposures_per_day(ch.exposure, active) * ch.conversion)
             self.converted[name] = self.converted.get(name, 0.0) + new
             self.fans += new
             key = f"channels.{name}.pool"

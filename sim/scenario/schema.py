@@ -70,9 +70,12 @@ __all__ = [
     "MessageClassSpec",
     "MessagesSpec",
     "ModelSpec",
+    "OrdersExposure",
     "PhaseSpec",
+    "PostsExposure",
     "Probability",
     "PushesSpec",
+    "ReferralsExposure",
     "Scenario",
     "ScenarioMeta",
     "ServerSpec",
@@ -80,6 +83,7 @@ __all__ = [
     "ShiftPatternSpec",
     "ShiftSpec",
     "StaffingSpec",
+    "VisitorsExposure",
 ]
 
 
@@ -235,10 +239,6 @@ class PostsExposure(Frozen):
         ge=0, le=MAX_FANS, description="People in the pool who see one post."
     )
 
-    def per_day(self, active_fans: float) -> float:
-        """Exposures per day."""
-        return self.posts_per_week / 7.0 * self.reach_per_post
-
 
 class OrdersExposure(Frozen):
     """Exposure from store orders shown a prompt (e.g. "track your delivery on WeChat")."""
@@ -249,10 +249,6 @@ class OrdersExposure(Frozen):
     )
     prompt_share: Probability = Field(description="Share of them shown the follow prompt.")
 
-    def per_day(self, active_fans: float) -> float:
-        """Exposures per day."""
-        return self.orders_per_day * self.prompt_share
-
 
 class VisitorsExposure(Frozen):
     """Exposure from visitors (forum readers, in-store shoppers passing a QR code)."""
@@ -261,10 +257,6 @@ class VisitorsExposure(Frozen):
     visitors_per_day: Real = Field(
         ge=0, le=MAX_FANS, description="Visitors who see the QR code or link."
     )
-
-    def per_day(self, active_fans: float) -> float:
-        """Exposures per day."""
-        return self.visitors_per_day
 
 
 class ReferralsExposure(Frozen):
@@ -276,10 +268,6 @@ class ReferralsExposure(Frozen):
         le=MAX_MESSAGES_PER_FAN,
         description="Contacts per active fan per day with people in the pool.",
     )
-
-    def per_day(self, active_fans: float) -> float:
-        """Exposures per day."""
-        return self.per_active_fan_per_day * active_fans
 
 
 ExposureSpec = Annotated[
