@@ -7,7 +7,7 @@ import pytest
 from scipy import stats
 
 from sim import api
-from sim.errors import ScenarioError
+from sim.errors import OptionError
 from sim.experiments.executors import SerialExecutor
 from sim.experiments.replications import Halfwidth
 
@@ -55,12 +55,12 @@ def test_relative_halfwidth_and_the_cap() -> None:
 
 @pytest.mark.parametrize("text", ["backlog_max", "backlog_max=0", "=3", "backlog_max=x%"])
 def test_bad_halfwidth_is_rejected(text: str) -> None:
-    with pytest.raises(ScenarioError, match=r"--halfwidth: must look like METRIC=VALUE"):
+    with pytest.raises(OptionError, match=r"--halfwidth: must look like METRIC=VALUE"):
         Halfwidth.parse(text)
 
 
 def test_unknown_halfwidth_metric_suggests_a_name() -> None:
-    with pytest.raises(ScenarioError, match=r"did you mean `backlog_max`"):
+    with pytest.raises(OptionError, match=r"did you mean `backlog_max`"):
         api.replicate(DAY, 2, halfwidth=["backlog_mx=3"], max_replications=3)
 
 

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from sim import api
-from sim.errors import ScenarioError
+from sim.errors import OptionError
 from sim.experiments.executors import SerialExecutor
 from sim.experiments.table import read_table
 
@@ -80,5 +80,5 @@ def test_rows_of_a_killed_run_are_taken_from_the_journal(tmp_path: Path) -> None
 def test_a_table_of_another_experiment_is_refused(tmp_path: Path) -> None:
     out = tmp_path / "sweep.csv"
     _sweep(out, CountingExecutor())
-    with pytest.raises(ScenarioError, match=r"--out: holds 8 rows of another experiment"):
+    with pytest.raises(OptionError, match=r"--out: holds 8 rows of another experiment"):
         api.sweep(DAY, GRID, 2, seed=6, executor=CountingExecutor(), out=out)

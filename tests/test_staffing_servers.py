@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from sim.dists import Empirical
-from sim.errors import ScenarioError
+from sim.errors import OptionError, ScenarioError
 from sim.staffing.measurements import Profile, read_loadreport, read_profile
 from sim.staffing.servers import (
     VARIANTS,
@@ -64,7 +64,7 @@ def test_a_report_needs_the_three_keys(tmp_path: Path) -> None:
     assert len(info.value.problems) == 3
     with pytest.raises(ScenarioError, match=r'must be \{"dist": "empirical"'):
         read_loadreport(_write(tmp_path, {"service_time_seconds": {"dist": "fixed"}}))
-    with pytest.raises(ScenarioError, match="--from-loadreport: must be a folder holding"):
+    with pytest.raises(OptionError, match="--from-loadreport: must be a folder holding"):
         read_loadreport(tmp_path / "missing")
     (tmp_path / "loadreport.json").write_text("{", encoding="utf-8")
     with pytest.raises(ScenarioError, match="is not valid JSON"):

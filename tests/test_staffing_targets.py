@@ -2,7 +2,7 @@
 
 import pytest
 
-from sim.errors import ScenarioError
+from sim.errors import OptionError
 from sim.staffing.requirements import on_phones, paid_agents
 from sim.staffing.targets import (
     Policy,
@@ -40,7 +40,7 @@ def test_targets_parse(text: str, level: float, minutes: float) -> None:
     ],
 )
 def test_malformed_targets_name_option_value_and_rule(text: str, rule: str) -> None:
-    with pytest.raises(ScenarioError, match=rule) as info:
+    with pytest.raises(OptionError, match=rule) as info:
         parse_target(text)
     problem = info.value.problems[0]
     assert problem.path == "--target"
@@ -53,11 +53,11 @@ def test_shares_and_durations() -> None:
     assert parse_share("100%", "--max-occupancy", inclusive=True) == 1.0
     assert parse_duration_seconds("500ms", "--p99") == pytest.approx(0.5)
     assert parse_duration_seconds("5s", "--p99") == 5.0
-    with pytest.raises(ScenarioError, match='did you mean "30%"'):
+    with pytest.raises(OptionError, match='did you mean "30%"'):
         parse_share("30", "--shrinkage")
-    with pytest.raises(ScenarioError, match=r"--shrinkage: must be >= 0% and < 100%"):
+    with pytest.raises(OptionError, match=r"--shrinkage: must be >= 0% and < 100%"):
         parse_share("100%", "--shrinkage")
-    with pytest.raises(ScenarioError, match="must be a duration"):
+    with pytest.raises(OptionError, match="must be a duration"):
         parse_duration_seconds("5 minutes", "--p99")
 
 
@@ -65,7 +65,7 @@ def test_open_hours_close_the_right_intervals() -> None:
     assert parse_open_hours("08:00-24:00").closed(60, 24) == tuple(range(8))
     assert parse_open_hours("22:00-06:00").closed(60, 24) == tuple(range(6, 22))
     assert parse_open_hours("00:00-24:00").closed(60, 48) == ()
-    with pytest.raises(ScenarioError, match="HH:MM-HH:MM"):
+    with pytest.raises(OptionError, match="HH:MM-HH:MM"):
         parse_open_hours("8-24")
 
 

@@ -22,7 +22,7 @@ from sim.cli.loadtest import add_parsers as add_loadtest_parsers
 from sim.cli.progress import DayProgress
 from sim.cli.report import add_report_option, add_report_parser, cmd_report, finish_report
 from sim.cli.signals import Terminated, exit_code, interrupted_message, sigterm_raises
-from sim.errors import Problem, ScenarioError
+from sim.errors import FansimError, Problem, ScenarioError
 from sim.experiments.calibration import calibrate, calibration_markdown
 from sim.model.budget import (
     DEFAULT_BUDGET_BYTES,
@@ -274,7 +274,7 @@ def _cmd_validate(args: argparse.Namespace, console: Console) -> int:
         try:
             load_scenario(path)
             console.print(f"{path}: ok")
-        except ScenarioError as exc:
+        except FansimError as exc:
             bad += 1
             print(exc, file=sys.stderr)
     return 2 if bad else 0
@@ -378,7 +378,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (KeyboardInterrupt, Terminated) as exc:  # staged outputs are already cleaned up
         print(interrupted_message(exc), file=sys.stderr)
         return exit_code(exc)
-    except ScenarioError as exc:
+    except FansimError as exc:  # a scenario, an option or the server's settings
         print(exc, file=sys.stderr)
         return 2
     except OSError as exc:  # e.g. --out points into a file or a read-only place

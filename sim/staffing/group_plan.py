@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from sim.errors import Problem, ScenarioError
+from sim.errors import OptionError, Problem, ScenarioError
 from sim.model.group_queue import AgentGroup
 from sim.model.groups import scenario_groups
 from sim.model.human_queue import QueueRecords
@@ -82,7 +82,7 @@ def group_policies(
     unknown = [n for n in targets if n not in names]
     if unknown:
         rule = f"names no group of the scenario (groups: {', '.join(names)})"
-        raise ScenarioError([Problem("--group-target", rule, unknown[0], True)])
+        raise OptionError([Problem("--group-target", rule, unknown[0], True)])
     return tuple(targets.get(n, policy) for n in names)
 
 
