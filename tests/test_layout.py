@@ -184,3 +184,59 @@ def test_the_import_graph_sees_function_level_imports() -> None:
 def test_no_import_cycle_in_sim_or_loadtests() -> None:
     cycle = find_cycle(import_graph())
     assert cycle is None, " -> ".join(cycle or [])
+
+
+# modules no test imports by name, and why: each is exercised through the module named beside it
+NOT_IMPORTED_BY_NAME = {
+    "sim.__main__": "`python -m sim` in a subprocess (tests/cli/test_signals.py)",
+    "sim.analytic": "a package docstring; its erlang module is imported",
+    "sim.staffing": "a package docstring; its modules are imported",
+    "sim.cli.experiments": "commands run through sim.cli.main.main (tests/cli/test_experiments.py)",
+    "sim.cli.loadtest": "commands run through sim.cli.main.main (tests/loadtests/replay)",
+    "sim.cli.report": "`fansim report` through sim.cli.main.main (tests/reports)",
+    "sim.cli.staff": "`fansim staff` through sim.cli.main.main (tests/cli/test_staff.py)",
+    "sim.experiments.progress": "the progress of sim.experiments.runner (tests/experiments)",
+    "sim.model.fans": "the fixed fan base of sim.model.engine (tests/model/test_engine.py)",
+    "sim.model.followers": "the follower model of sim.model.engine (tests/model/test_followers.py)",
+    "sim.model.inbound": "further channels in sim.model.engine (tests/model/test_inbound.py)",
+    "sim.model.traffic": "sampled by sim.model.engine; its arrays are read in tests/model",
+    "sim.reports.cascades": "a section drawn by sim.reports.build (tests/reports)",
+    "sim.reports.channels": "a section drawn by sim.reports.build (tests/reports/test_channels.py)",
+    "sim.reports.comparison": "a section drawn by sim.reports.build (tests/reports)",
+    "sim.reports.growth": "a section drawn by sim.reports.build (tests/reports)",
+    "sim.reports.loadtest": "a section drawn by sim.reports.build (tests/reports)",
+    "sim.reports.registry": "the sections' list read by sim.reports.build (tests/reports)",
+    "sim.reports.staffing": "a section drawn by sim.reports.build (tests/reports)",
+    "sim.results.outcomes": "per-message outcomes under sim.results.summary (tests/results)",
+    "sim.scenario.bounds": "field types checked through scenario_from_dict (tests/scenario)",
+    "sim.scenario.costs": "the [costs] schema, by scenario_from_dict (tests/results/test_costs.py)",
+    "sim.scenario.durations": "duration fields, through scenario_from_dict (tests/test_dists.py)",
+    "sim.scenario.inbound": "the [inbound] schema, through scenario_from_dict (tests/model)",
+    "sim.scenario.rules": "run by sim.scenario.load on every scenario (tests/scenario/rules)",
+    "sim.scenario.rules.costs": "run by scenario_from_dict (tests/scenario/rules/test_costs.py)",
+    "sim.scenario.rules.inbound": "by scenario_from_dict (tests/scenario/rules/test_inbound.py)",
+    "sim.scenario.rules.sections": "run by scenario_from_dict (tests/scenario/test_load.py)",
+    "sim.scenario.rules.spread": "run by scenario_from_dict (tests/model/test_campaigns.py)",
+}
+
+
+def _sim_modules() -> set[str]:
+    return {_module_name(p) for p in MODULES}
+
+
+def _named_by_tests() -> set[str]:
+    named: set[str] = set()
+    for path in (ROOT / "tests").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                named |= {a.name for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                named |= {node.module, *(f"{node.module}.{a.name}" for a in node.names)}
+    return named
+
+
+def test_every_module_is_imported_by_a_test_or_listed_with_the_reason() -> None:
+    modules, named = _sim_modules(), _named_by_tests()
+    assert sorted(modules - named - NOT_IMPORTED_BY_NAME.keys()) == []
+    assert sorted(NOT_IMPORTED_BY_NAME.keys() - modules) == []  # no stale entry
+    assert sorted(NOT_IMPORTED_BY_NAME.keys() & named) == []  # imported now: drop it

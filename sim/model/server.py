@@ -26,7 +26,7 @@ exactly one deadline after an earlier delivery.
 Monotonicity: without a waiting room (queue_limit 0) more workers never fail more messages on
 the same random numbers (checked on 6,000 random cases). With a waiting room they can, rarely:
 an extra worker lets a request in that then times out, and its wasted work delays others
-(3 cases in 6,000; tests/test_server.py keeps one). Compare configurations over replications.
+(3 cases in 6,000; tests/model/test_server.py keeps one). Compare configurations over replications.
 """
 
 from __future__ import annotations
