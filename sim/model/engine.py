@@ -35,6 +35,7 @@ from sim.model.surge import (
     Campaigning,
     NewFans,
     SurgeWindow,
+    WindowInputs,
     WindowSample,
     campaign_bursts,
     draw_participants,
@@ -300,18 +301,16 @@ class ServiceModel:
         inside = (kept.time >= lo) & (kept.time < hi)
         seconds = lo * SECONDS_PER_MINUTE + np.arange(round((hi - lo) * SECONDS_PER_MINUTE))
         slot = ((seconds / SECONDS_PER_MINUTE - day * DAY) // self.interval).astype(np.int64)
+        inputs = WindowInputs(
+            burst_names=tuple(name for name, _, _ in bursts),
+            everyday=kept.take(inside),
+            active_per_second=active[np.minimum(slot, self.per_day - 1)],
+            scheduled_per_second=scheduled[np.minimum(slot, self.per_day - 1)]
+            / (self.interval * SECONDS_PER_MINUTE),
+            first_messages=first,
+        )
         _, sample = sample_window(
-            sc,
-            stream,
-            window,
-            tuple(name for name, _, _ in bursts),
-            kept.take(inside),
-            active[np.minimum(slot, self.per_day - 1)],
-            scheduled[np.minimum(slot, self.per_day - 1)] / (self.interval * SECONDS_PER_MINUTE),
-            first,
-            self._streams,
-            day,
-            self._server_progress(day),
+            sc, stream, window, inputs, self._streams, day, self._server_progress(day)
         )
         self._windows.append(sample)
         outside = stream.human_batch(kept.take(~inside))

@@ -1,10 +1,19 @@
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.analytic.erlang import MMcK
-from sim.model.server import ANSWERED_AFTER_RETRY, ANSWERED_IN_TIME, FAILED, simulate_server
+from sim.model.server import (
+    ANSWERED_AFTER_RETRY,
+    ANSWERED_IN_TIME,
+    FAILED,
+    BackEnd,
+    serve,
+    simulate_server,
+)
 from sim.results.stats import mean_ci95
+from sim.scenario.schema import ServerSpec
 
 
 def poisson_load(seed: int, n: int, rate: float, mean_service: float):  # type: ignore[no-untyped-def]
@@ -132,3 +141,51 @@ def test_async_replies_meet_the_deadline_and_answer_later(load, front, extra) ->
         assert (r.answered_at >= arrival + service - 1e-9).all()  # the work is still done
         waits.append(r.answered_at - arrival)
     assert (waits[1] <= waits[0] + 1e-9).all()  # more background workers never answer later
+
+
+def test_wechat_s_rules_default_to_the_scenario_s_server_settings() -> None:
+    spec = ServerSpec.model_validate(
+        {
+            "instances": 2,
+            "workers_per_instance": 3,
+            "service_time_seconds": {"dist": "fixed", "value": 0.1},
+        }
+    )
+    back_end = BackEnd(3)
+    assert back_end == BackEnd.from_spec(spec)  # every default written once, in ServerSpec
+    assert (back_end.deadline_seconds, back_end.max_deliveries) == (5.0, 3)
+    assert (
+        BackEnd.from_spec(spec.model_copy(update={"deadline_seconds": 3.0})).deadline_seconds == 3
+    )
+
+
+def test_a_server_spec_serves_as_the_loose_values_did() -> None:
+    rng = np.random.default_rng(4)
+    arrival = np.sort(rng.uniform(0, 60, 3000))
+    service = rng.exponential(0.05, arrival.size)
+    spec = ServerSpec.model_validate(
+        {
+            "instances": 2,
+            "workers_per_instance": 2,
+            "queue_limit_per_instance": 5,
+            "service_time_seconds": {"dist": "fixed", "value": 0.05},
+            "deadline_seconds": 0.5,
+            "dedup": True,
+        }
+    )
+    got = serve(arrival, service, BackEnd.from_spec(spec), 2, BackEnd.reply_of(spec))
+    loose = simulate_server(arrival, service, 4, 10, deadline=0.5, dedup=True)
+    assert np.array_equal(got.outcome, loose.outcome)
+    assert np.array_equal(got.request_response, loose.request_response, equal_nan=True)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "rule"),
+    [
+        ({"workers_per_instance": 0}, r"workers_per_instance\(=0\) must be >= 1"),
+        ({"workers_per_instance": 1, "max_deliveries": 11}, r"max_deliveries\(=11\) must be in"),
+    ],
+)
+def test_a_back_end_from_loose_values_checks_its_counts(kwargs: dict[str, int], rule: str) -> None:
+    with pytest.raises(ValueError, match=rule):
+        BackEnd(**kwargs)

@@ -118,12 +118,13 @@ def channel_problems(raw: Any) -> list[Problem]:
 
 
 def _margin_after_minutes(raw: Any) -> float:
-    """Minutes simulated per message after a campaign ends (the server's margin, else 30)."""
+    """Minutes simulated per message after a campaign ends (the server's margin, or its default)."""
     server = raw.get("server") if isinstance(raw, dict) else None
+    default: float = ServerSpec.model_fields["margin_after_minutes"].default
     try:
-        return ServerSpec.model_validate(server).margin_after_minutes if server else 30.0
+        return ServerSpec.model_validate(server).margin_after_minutes if server else default
     except ValidationError:
-        return 30.0
+        return default
 
 
 def campaign_problems(raw: Any) -> list[Problem]:
