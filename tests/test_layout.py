@@ -240,3 +240,15 @@ def test_every_module_is_imported_by_a_test_or_listed_with_the_reason() -> None:
     assert sorted(modules - named - NOT_IMPORTED_BY_NAME.keys()) == []
     assert sorted(NOT_IMPORTED_BY_NAME.keys() - modules) == []  # no stale entry
     assert sorted(NOT_IMPORTED_BY_NAME.keys() & named) == []  # imported now: drop it
+
+
+def test_loadtests_import_only_the_scenario_the_model_and_the_shared_values() -> None:
+    packages = ("sim.scenario", "sim.model")
+    for module, imported in import_graph().items():
+        if not module.startswith("loadtests"):
+            continue
+        for name in imported:
+            if name.split(".")[0] != "sim" or name in SHARED:
+                continue
+            ok = any(name == p or name.startswith(p + ".") for p in packages)
+            assert ok, f"{module} imports {name}"
