@@ -52,7 +52,7 @@ test: lint $(CJK_FONT) $(CHROMIUM)
 	$(BIN)/pytest -q
 
 bench: $(STAMP) $(CJK_FONT) $(CHROMIUM)
-	$(BIN)/pytest -q -m benchmark --benchmark-enable tests/test_benchmarks.py tests/loadtests/bench/test_bench.py tests/loadtests/replay/test_bench.py tests/test_reports_browser.py --benchmark-columns=min,mean,max,rounds
+	$(BIN)/pytest -q -m benchmark --benchmark-enable --benchmark-columns=min,mean,max,rounds
 
 docs: $(STAMP)
 	$(BIN)/fansim docs --out docs/scenario-reference.md

@@ -27,6 +27,7 @@ from loadtests.replay.schedule import ReplayPlan
 from sim.dists import Distribution
 from sim.model.roster import build_schedule_by_day
 from sim.scenario.schema import Scenario
+from sim.scenario.timeline import resolve_timeline
 from sim.units import DAY
 
 __all__ = ["DutyPlan", "draw_wall_seconds", "duty_plan", "handle_times", "replay_day"]
@@ -92,7 +93,7 @@ def replay_day(scenario: Scenario, profile: Profile, plan: ReplayPlan) -> tuple[
     """(index of the scenario day the replay starts on, the profile's clock time at its start)."""
     first = dt.datetime.fromisoformat(profile.first_second) + dt.timedelta(seconds=plan.start)
     day = (first.date() - scenario.scenario.start).days
-    days = scenario.timeline.days
+    days = resolve_timeline(scenario).days
     if not 0 <= day < len(days):
         raise ValueError(
             f"the profile's window ({first.isoformat()}) is outside the scenario's days "
@@ -109,7 +110,7 @@ def duty_plan(
     if scale <= 0:
         raise ValueError(f"agent_scale(={scale}) must be > 0")
     day, first = replay_day(scenario, profile, plan)
-    days = scenario.timeline.days
+    days = resolve_timeline(scenario).days
     roster = build_schedule_by_day([d.service for d in days[day : day + 2]])
     m0 = (first - dt.datetime.combine(first.date(), dt.time())).total_seconds() / 60.0
     span = float(plan.window(profile)[1].sum())  # profile seconds replayed
@@ -122,7 +123,7 @@ def duty_plan(
 
 def handle_times(scenario: Scenario, day: int = 0) -> dict[str, Distribution]:
     """Each class's handle-time distribution on scenario day `day` (minutes, phases applied)."""
-    classes = scenario.timeline.days[day].messages.classes
+    classes = resolve_timeline(scenario).days[day].messages.classes
     return {n: c.handle_time_minutes.build() for n, c in classes.items()}
 
 

@@ -34,6 +34,7 @@ from loadtests.wechat.delivery import DROPPED
 from sim.model.human_queue import HumanQueue
 from sim.model.roster import StaffSchedule
 from sim.scenario.load import load_scenario
+from sim.scenario.timeline import resolve_timeline
 
 __all__ = ["REPLICATIONS", "agent_times", "summarize"]
 
@@ -123,7 +124,7 @@ def agent_times(db: Path, r: RunRecords, meta: dict[str, Any], seed: int = 0) ->
     rows = sorted(human_routed(db, keys), key=lambda row: intended[row.dedup_key])
     per_min = duty.speedup / 60.0  # scenario minutes per wall second
     end = duty.end * per_min
-    service = scenario.timeline.days[duty.day].service
+    service = resolve_timeline(scenario).days[duty.day].service
     targets = (service.first_response_target_minutes, service.resolution_target_minutes)
 
     def at(times: list[float | None]) -> NDArray[np.float64]:

@@ -22,7 +22,7 @@ from sim.cli.loadtest import add_parsers as add_loadtest_parsers
 from sim.cli.progress import DayProgress
 from sim.cli.report import add_report_option, add_report_parser, cmd_report, finish_report
 from sim.cli.signals import Terminated, exit_code, interrupted_message, sigterm_raises
-from sim.errors import Problem, ScenarioError
+from sim.errors import FansimError, Problem, ScenarioError
 from sim.experiments.calibration import calibrate, calibration_markdown
 from sim.model.budget import (
     DEFAULT_BUDGET_BYTES,
@@ -41,9 +41,10 @@ from sim.results.spread_tables import cascade_rows
 from sim.results.summary import daily_rows, hourly_rows, summarize
 from sim.results.writers import RUN_FILES, clean, csv_text, run_files
 from sim.scenario.bounds import MAX_SEED
-from sim.scenario.load import load_scenario, phase_segments
+from sim.scenario.load import load_scenario
 from sim.scenario.reference import scenario_reference
 from sim.scenario.schema import Scenario
+from sim.scenario.timeline import resolve_timeline
 
 __all__ = ["main"]
 
@@ -274,7 +275,7 @@ def _cmd_validate(args: argparse.Namespace, console: Console) -> int:
         try:
             load_scenario(path)
             console.print(f"{path}: ok")
-        except ScenarioError as exc:
+        except FansimError as exc:
             bad += 1
             print(exc, file=sys.stderr)
     return 2 if bad else 0
@@ -282,7 +283,7 @@ def _cmd_validate(args: argparse.Namespace, console: Console) -> int:
 
 def _cmd_profile(args: argparse.Namespace, console: Console) -> int:
     scenario = load_scenario(args.scenario, args.overrides)
-    if not any(sc.campaigns for _, sc in phase_segments(scenario)):
+    if not any(sc.campaigns for _, sc in resolve_timeline(scenario).segments):
         raise ScenarioError(
             [Problem("campaigns", "the scenario has no campaign to profile")], str(args.scenario)
         )
@@ -378,7 +379,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (KeyboardInterrupt, Terminated) as exc:  # staged outputs are already cleaned up
         print(interrupted_message(exc), file=sys.stderr)
         return exit_code(exc)
-    except ScenarioError as exc:
+    except FansimError as exc:  # a scenario, an option or the server's settings
         print(exc, file=sys.stderr)
         return 2
     except OSError as exc:  # e.g. --out points into a file or a read-only place

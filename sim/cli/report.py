@@ -15,7 +15,7 @@ from typing import Any
 
 from rich.console import Console
 
-from sim.errors import Problem, ScenarioError
+from sim.errors import FansimError, OptionError, Problem
 from sim.staffing.targets import parse_share
 
 __all__ = [
@@ -39,7 +39,7 @@ def _sla_share(text: str) -> float:
     """Validating `type=` for --sla-share: "90%" or 0.9, above 0 and at most 100%."""
     try:
         value = parse_share(text, "--sla-share", inclusive=True)
-    except ScenarioError as exc:
+    except FansimError as exc:
         raise argparse.ArgumentTypeError(f"{exc.problems[0].message} (got {text!r})") from None
     if value <= 0:
         raise argparse.ArgumentTypeError(f"must be > 0% (got {text!r})")
@@ -128,7 +128,7 @@ def check_sweep_report(args: argparse.Namespace) -> None:
     """Before a sweep runs: `--report` reads the table back, so it must be a .csv file."""
     if args.report and args.out.suffix.lower() != ".csv":
         rule = "--report draws from a .csv table; name --out *.csv or drop --report"
-        raise ScenarioError([Problem("--out", rule, str(args.out), True)])
+        raise OptionError([Problem("--out", rule, str(args.out), True)])
 
 
 def finish_sweep_report(args: argparse.Namespace, console: Console) -> int:

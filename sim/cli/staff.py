@@ -19,7 +19,7 @@ from rich.table import Table
 
 from sim.cli.report import add_report_option, finish_report
 from sim.dists import Empirical
-from sim.errors import Problem, ScenarioError
+from sim.errors import FansimError, OptionError, Problem
 from sim.results.provenance import params_hash
 from sim.scenario.load import load_scenario
 from sim.staffing.group_plan import plan_group_staffing
@@ -57,12 +57,12 @@ DEFAULT_WORKERS = 16  # workers per instance when neither the report nor the sce
 
 
 def _typed(parse: Callable[[str], Any]) -> Callable[[str], Any]:
-    """An argparse `type=` from a parser raising `ScenarioError` (argparse names the option)."""
+    """An argparse `type=` from a parser raising `FansimError` (argparse names the option)."""
 
     def convert(text: str) -> Any:
         try:
             return parse(text)
-        except ScenarioError as exc:
+        except FansimError as exc:
             p = exc.problems[0]
             raise argparse.ArgumentTypeError(f"{p.message} (got {text!r})") from None
 
@@ -266,7 +266,7 @@ def _cmd_staff(args: argparse.Namespace, console: Console) -> int:
         )
     elif args.group_target:
         rule = "needs a scenario with [service.groups.*]; this one has one pool of agents"
-        raise ScenarioError([Problem("--group-target", rule, args.group_target[0][0], True)])
+        raise OptionError([Problem("--group-target", rule, args.group_target[0][0], True)])
     else:
         plan = plan_staffing(scenario, seed, args.replications, policy, args.interval, closed)
     rows = staffing_rows(plan)

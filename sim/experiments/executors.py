@@ -19,7 +19,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from types import TracebackType
 from typing import Any, Protocol, TypeVar
 
-from sim.errors import Problem, ScenarioError
+from sim.errors import OptionError, Problem
 
 __all__ = [
     "DaskExecutor",
@@ -163,7 +163,7 @@ class DaskExecutor:
             try:
                 from distributed import Client
             except ImportError:
-                raise ScenarioError(
+                raise OptionError(
                     [
                         Problem(
                             "--scheduler",
@@ -176,7 +176,7 @@ class DaskExecutor:
             try:
                 self._client = Client(self._address, timeout="10s")  # type: ignore[no-untyped-call]
             except OSError as exc:
-                raise ScenarioError(
+                raise OptionError(
                     [
                         Problem(
                             "--scheduler",

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from sim.errors import Problem, ScenarioError
+from sim.errors import OptionError, Problem
 from sim.experiments.executors import Executor, Progress
 from sim.experiments.rows import Row, metric_columns
 from sim.experiments.runner import run_jobs
@@ -84,7 +84,7 @@ class Halfwidth:
 
     @classmethod
     def parse(cls, text: str) -> Halfwidth:
-        """`METRIC=VALUE` or `METRIC=VALUE%`; raises `ScenarioError` naming `--halfwidth`."""
+        """`METRIC=VALUE` or `METRIC=VALUE%`; raises `OptionError` naming `--halfwidth`."""
         metric, sep, value = text.partition("=")
         value = value.strip()
         relative = value.endswith("%")
@@ -94,7 +94,7 @@ class Halfwidth:
             width = math.nan
         if not sep or not metric.strip() or not width > 0 or math.isinf(width):
             rule = "must look like METRIC=VALUE or METRIC=VALUE% with VALUE > 0"
-            raise ScenarioError([Problem("--halfwidth", rule, text, True)])
+            raise OptionError([Problem("--halfwidth", rule, text, True)])
         return cls(metric.strip(), width / 100 if relative else width, relative)
 
     def met(self, values: Sequence[float]) -> bool:
@@ -117,7 +117,7 @@ def _check_metrics(rules: Sequence[Halfwidth], rows: Sequence[Row]) -> None:
                 Problem("--halfwidth", f"must name a numeric metric{hint}", rule.metric, True)
             )
     if problems:
-        raise ScenarioError(problems)
+        raise OptionError(problems)
 
 
 def _first_met(rows: Sequence[Row], rules: Sequence[Halfwidth], start: int) -> int | None:

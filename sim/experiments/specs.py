@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from sim.errors import Problem, ScenarioError
+from sim.errors import OptionError, Problem, ScenarioError
 from sim.model.engine import RunSpec
 from sim.results.provenance import params_hash
 from sim.scenario.load import load_scenario, parse_override
@@ -91,11 +91,11 @@ def _split_top_level(text: str) -> list[str]:
 
 
 def parse_grid(text: str) -> GridAxis:
-    """`path=v1,v2,...` -> GridAxis; raises `ScenarioError` naming `--grid` on bad syntax."""
+    """`path=v1,v2,...` -> GridAxis; raises `OptionError` naming `--grid` on bad syntax."""
     path, sep, values_text = text.partition("=")
     values = tuple(_split_top_level(values_text)) if sep else ()
     if not path.strip() or not values or any(not v for v in values):
-        raise ScenarioError(
+        raise OptionError(
             [Problem("--grid", "must look like path=v1,v2,... with no empty value", text, True)]
         )
     return GridAxis(path.strip(), values)
@@ -123,7 +123,7 @@ def expand_grid(
     paths = [a.path for a in axes]
     repeated = sorted({p for p in paths if paths.count(p) > 1})
     if repeated:
-        raise ScenarioError([Problem("--grid", "each path may appear once", repeated[0], True)])
+        raise OptionError([Problem("--grid", "each path may appear once", repeated[0], True)])
     variants: list[Variant] = []
     problems: list[Problem] = []
     for i, combo in enumerate(itertools.product(*(a.values for a in axes))):

@@ -24,7 +24,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from sim.errors import Problem, ScenarioError
+from sim.errors import OptionError, Problem
 from sim.experiments.rows import ID_COLUMNS, Row, metric_columns
 from sim.experiments.specs import Cell, Job, Variant
 
@@ -43,7 +43,7 @@ def _pyarrow(path: Path) -> Any:
         import pyarrow as pa
         import pyarrow.parquet as pq
     except ImportError:
-        raise ScenarioError(
+        raise OptionError(
             [
                 Problem(
                     "--out", "Parquet needs pyarrow: pip install 'fansim[parquet]'", str(path), True
@@ -144,7 +144,7 @@ class ResumableTable:
                 f"seed={r.get('seed')}, params_hash={r.get('params_hash')}); "
                 "write to another file or delete it"
             )
-            raise ScenarioError([Problem("--out", rule, str(path), True)])
+            raise OptionError([Problem("--out", rule, str(path), True)])
         for raw in stored:
             v = self._variants[_variant_key(raw)]
             job = Job(v, int(str(raw["replication"])))

@@ -18,10 +18,11 @@ from dataclasses import dataclass
 
 from sim.errors import Problem, ScenarioError
 from sim.model.campaigns import campaigns_on
+from sim.model.exposure import exposures_per_day
 from sim.model.inbound import active_followers
 from sim.model.surge import window_bounds
-from sim.scenario.load import phase_segments
 from sim.scenario.schema import CampaignSpec, MessagesSpec, Scenario, ServiceSpec
+from sim.scenario.timeline import resolve_timeline
 
 __all__ = [
     "DEFAULT_BUDGET_BYTES",
@@ -136,7 +137,7 @@ class _Walk:
     """Day-by-day upper bound of fans and messages; fills the counts the estimate needs."""
 
     def __init__(self, scenario: Scenario) -> None:
-        self.segments = phase_segments(scenario)
+        self.segments = resolve_timeline(scenario).segments
         self.start = scenario.scenario.start
         self.interval = scenario.model.interval_minutes
         self.days = scenario.scenario.days
@@ -173,7 +174,7 @@ class _Walk:
             ):
                 continue
             left = max(0.0, ch.pool - self.converted.get(name, 0.0))
-            new = min(left, ch.exposure.per_day(active) * ch.conversion)
+            new = min(left, exposures_per_day(ch.exposure, active) * ch.conversion)
             self.converted[name] = self.converted.get(name, 0.0) + new
             self.fans += new
             key = f"channels.{name}.pool"
@@ -241,7 +242,7 @@ class _Walk:
 
 def _window_lever(scenario: Scenario, w: WindowEstimate) -> tuple[str, object]:
     """The campaign field that most sizes a window: its messages per participant."""
-    for _, sc in reversed(phase_segments(scenario)):
+    for _, sc in reversed(resolve_timeline(scenario).segments):
         for name in w.campaigns:
             if name in sc.campaigns:
                 c = sc.campaigns[name]

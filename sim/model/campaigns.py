@@ -22,8 +22,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sim.model.rng import Streams
+from sim.scenario.rules.spread import campaign_days
 from sim.scenario.schema import CampaignSpec
-from sim.scenario.spread_rules import campaign_days
 
 __all__ = [
     "Follows",

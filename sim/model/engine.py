@@ -35,6 +35,7 @@ from sim.model.surge import (
     Campaigning,
     NewFans,
     SurgeWindow,
+    WindowInputs,
     WindowSample,
     campaign_bursts,
     draw_participants,
@@ -43,6 +44,7 @@ from sim.model.surge import (
 )
 from sim.model.traffic import DayCounts, HumanBatch, Messages, MessageStream
 from sim.scenario.schema import CampaignSpec, Scenario
+from sim.scenario.timeline import Timeline, resolve_timeline
 from sim.units import DAY, SECONDS_PER_MINUTE
 
 __all__ = ["FEEDBACK_LAG_DAYS", "ModelResult", "RunSpec", "ServiceModel", "run_one"]
@@ -64,6 +66,11 @@ class RunSpec:
     def streams(self) -> Streams:
         """The named random streams of this replication."""
         return Streams(self.seed, self.replication)
+
+    @property
+    def timeline(self) -> Timeline:
+        """The scenario's days with phases applied (resolved once per scenario object)."""
+        return resolve_timeline(self.scenario)
 
 
 @dataclass(frozen=True)
@@ -93,7 +100,7 @@ class ModelResult:
 def _grows(scenario: Scenario) -> bool:
     return any(
         sc.channels or any(brings_fans(c) for c in sc.campaigns.values())
-        for sc in scenario.timeline.days
+        for sc in resolve_timeline(scenario).days
     )
 
 
@@ -109,7 +116,7 @@ class ServiceModel:
     ) -> None:
         self.env = env
         self.scenario = scenario
-        self.timeline = scenario.timeline
+        self.timeline = resolve_timeline(scenario)
         self.by_day = self.timeline.days
         self.class_names = self.timeline.class_names
         self.days = scenario.scenario.days
@@ -294,18 +301,16 @@ class ServiceModel:
         inside = (kept.time >= lo) & (kept.time < hi)
         seconds = lo * SECONDS_PER_MINUTE + np.arange(round((hi - lo) * SECONDS_PER_MINUTE))
         slot = ((seconds / SECONDS_PER_MINUTE - day * DAY) // self.interval).astype(np.int64)
+        inputs = WindowInputs(
+            burst_names=tuple(name for name, _, _ in bursts),
+            everyday=kept.take(inside),
+            active_per_second=active[np.minimum(slot, self.per_day - 1)],
+            scheduled_per_second=scheduled[np.minimum(slot, self.per_day - 1)]
+            / (self.interval * SECONDS_PER_MINUTE),
+            first_messages=first,
+        )
         _, sample = sample_window(
-            sc,
-            stream,
-            window,
-            tuple(name for name, _, _ in bursts),
-            kept.take(inside),
-            active[np.minimum(slot, self.per_day - 1)],
-            scheduled[np.minimum(slot, self.per_day - 1)] / (self.interval * SECONDS_PER_MINUTE),
-            first,
-            self._streams,
-            day,
-            self._server_progress(day),
+            sc, stream, window, inputs, self._streams, day, self._server_progress(day)
         )
         self._windows.append(sample)
         outside = stream.human_batch(kept.take(~inside))

@@ -31,6 +31,7 @@ from scipy import stats
 
 from sim.model.activation import age_factors
 from sim.model.campaigns import brings_fans
+from sim.model.exposure import exposures_per_day
 from sim.model.rng import Streams
 from sim.scenario.schema import ChannelSpec, Scenario
 
@@ -200,7 +201,7 @@ class FollowerModel:
         for name, ch in sc.channels.items():
             if not self._running(name, ch, day):
                 continue
-            exposed = ch.exposure.per_day(active)
+            exposed = exposures_per_day(ch.exposure, active)
             if name not in self._exposures:
                 self._exposures[name] = np.zeros(len(self._days))
             self._exposures[name][day] = exposed

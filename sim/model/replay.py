@@ -26,6 +26,7 @@ from sim.model.roster import StaffSchedule
 from sim.model.surge import WindowSample, serve_window
 from sim.model.traffic import HumanBatch
 from sim.scenario.schema import Scenario, ServerSpec
+from sim.scenario.timeline import resolve_timeline
 from sim.units import DAY
 
 __all__ = ["Traffic", "sample_traffic", "serve"]
@@ -35,7 +36,7 @@ I64 = NDArray[np.int64]
 
 def _feedback(scenario: Scenario) -> bool:
     """Whether fans (and so later traffic) depend on how the agents serve them."""
-    for sc in scenario.timeline.days:
+    for sc in resolve_timeline(scenario).days:
         if sc.followers.unanswered_unfollow > 0:
             return True
         if any(ch.quality_sensitivity > 0 for ch in sc.channels.values()):
@@ -60,9 +61,9 @@ def _window_server(
     with the traffic, so a server that changes them cannot be served from it.
     """
     day = int(w.window.start // DAY)
-    if server is None or not (variant or run).timeline.on(day).service.back_end:
+    if server is None or not resolve_timeline(variant or run).on(day).service.back_end:
         return None
-    old = run.timeline.on(day)
+    old = resolve_timeline(run).on(day)
     same = old.service.back_end and old.server is not None
     if same and old.server is not None:
         fields = ("service_time_seconds", "margin_before_minutes", "margin_after_minutes")

@@ -26,7 +26,7 @@ exactly one deadline after an earlier delivery.
 Monotonicity: without a waiting room (queue_limit 0) more workers never fail more messages on
 the same random numbers (checked on 6,000 random cases). With a waiting room they can, rarely:
 an extra worker lets a request in that then times out, and its wasted work delays others
-(3 cases in 6,000; tests/test_server.py keeps one). Compare configurations over replications.
+(3 cases in 6,000; tests/model/test_server.py keeps one). Compare configurations over replications.
 """
 
 from __future__ import annotations
@@ -35,13 +35,89 @@ import heapq
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["ANSWERED_AFTER_RETRY", "ANSWERED_IN_TIME", "FAILED", "ServerRecords", "simulate_server"]
+from sim.scenario.schema import ServerSpec
+
+__all__ = [
+    "ANSWERED_AFTER_RETRY",
+    "ANSWERED_IN_TIME",
+    "FAILED",
+    "REPLIES",
+    "BackEnd",
+    "Reply",
+    "ServerRecords",
+    "serve",
+    "server_default",
+    "simulate_server",
+]
 
 ANSWERED_IN_TIME, ANSWERED_AFTER_RETRY, FAILED = 0, 1, 2
+Reply = Literal["sync", "dedup", "async"]  # answer in the request; also cache MsgIds; ack only
+REPLIES: tuple[Reply, ...] = ("sync", "dedup", "async")
+
+
+def server_default(name: str) -> Any:
+    """A `[server]` field's default: WeChat's rules are written once, in `ServerSpec`."""
+    return ServerSpec.model_fields[name].default
+
+
+@dataclass(frozen=True)
+class BackEnd:
+    """One instance and WeChat's rules: everything but how many instances and how they reply.
+
+    Made from a scenario's `[server]` by `from_spec` (validated there, at load); built from
+    loose values (the staffing planner's candidates) it checks the counts itself.
+    """
+
+    workers_per_instance: int
+    queue_limit_per_instance: int = server_default("queue_limit_per_instance")
+    deadline_seconds: float = server_default("deadline_seconds")
+    max_deliveries: int = server_default("max_deliveries")
+    dedup_seconds: float = server_default("dedup_seconds")
+    ack_seconds: float = server_default("ack_seconds")
+    background_workers_per_instance: int | None = None  # async; None: workers_per_instance
+
+    def __post_init__(self) -> None:
+        if self.workers_per_instance < 1:
+            raise ValueError(f"workers_per_instance(={self.workers_per_instance}) must be >= 1")
+        if not 1 <= self.max_deliveries <= 10:
+            raise ValueError(f"max_deliveries(={self.max_deliveries}) must be in 1..10")
+        background = self.background_workers_per_instance
+        if background is not None and background < 1:
+            raise ValueError(f"background_workers_per_instance(={background}) must be >= 1")
+
+    @classmethod
+    def from_spec(cls, spec: ServerSpec, workers: int | None = None) -> BackEnd:
+        """The scenario's server settings; with `workers` per instance, a background pool as big."""
+        if workers is not None:
+            return cls(
+                workers,
+                spec.queue_limit_per_instance,
+                spec.deadline_seconds,
+                spec.max_deliveries,
+                spec.dedup_seconds,
+                spec.ack_seconds,
+            )
+        return cls(
+            spec.workers_per_instance,
+            spec.queue_limit_per_instance,
+            spec.deadline_seconds,
+            spec.max_deliveries,
+            spec.dedup_seconds,
+            spec.ack_seconds,
+            spec.background_workers_per_instance,
+        )
+
+    @staticmethod
+    def reply_of(spec: ServerSpec) -> Reply:
+        """How a scenario's server replies (async acknowledges every copy, dedup or not)."""
+        if spec.reply == "async":
+            return "async"
+        return "dedup" if spec.dedup else "sync"
 
 
 @dataclass(frozen=True)
@@ -70,29 +146,60 @@ def simulate_server(
     service: NDArray[np.float64],
     servers: int,
     queue_limit: int,
-    deadline: float = 5.0,
-    max_deliveries: int = 3,
+    deadline: float = server_default("deadline_seconds"),
+    max_deliveries: int = server_default("max_deliveries"),
     dedup: bool = False,
-    dedup_seconds: float = 0.002,
+    dedup_seconds: float = server_default("dedup_seconds"),
     background_workers: int | None = None,
-    ack_seconds: float = 0.002,
+    ack_seconds: float = server_default("ack_seconds"),
     progress: Callable[[int, int], None] | None = None,
 ) -> ServerRecords:
-    """Run sorted first deliveries `arrival` (s) through the back end.
+    """`serve` on one instance of `servers` workers, from loose values (e.g. the load report's)."""
+    back_end = BackEnd(
+        servers,
+        queue_limit,
+        deadline,
+        max_deliveries,
+        dedup_seconds,
+        ack_seconds,
+        background_workers,
+    )
+    reply: Reply = "async" if background_workers is not None else "dedup" if dedup else "sync"
+    return serve(arrival, service, back_end, 1, reply, progress)
+
+
+def serve(
+    arrival: NDArray[np.float64],
+    service: NDArray[np.float64],
+    back_end: BackEnd,
+    instances: int,
+    reply: Reply = "sync",
+    progress: Callable[[int, int], None] | None = None,
+) -> ServerRecords:
+    """Run sorted first deliveries `arrival` (s) through `instances` of `back_end`.
 
     `service` holds each message's service time (s), the same for every delivery of it (same
     content, same work); the caller draws it, so the same numbers serve every configuration
     (common random numbers). `progress(done, n)` hears every 65,536 first deliveries.
     """
+    if instances < 1:
+        raise ValueError(f"instances(={instances}) must be >= 1")
+    # the hot loop below reads locals, not the value object's attributes
+    servers = instances * back_end.workers_per_instance
+    queue_limit = instances * back_end.queue_limit_per_instance
+    deadline, max_deliveries = back_end.deadline_seconds, back_end.max_deliveries
+    dedup, dedup_seconds, ack_seconds = (
+        reply == "dedup",
+        back_end.dedup_seconds,
+        back_end.ack_seconds,
+    )
+    background_workers = None
+    if reply == "async":
+        per = back_end.background_workers_per_instance or back_end.workers_per_instance
+        background_workers = instances * per
     n = len(arrival)
-    if servers < 1:
-        raise ValueError(f"servers(={servers}) must be >= 1")
-    if not 1 <= max_deliveries <= 10:
-        raise ValueError(f"max_deliveries(={max_deliveries}) must be in 1..10")
     if service.shape != (n,):
         raise ValueError(f"service must hold one time per message, shape ({n},)")
-    if background_workers is not None and background_workers < 1:
-        raise ValueError(f"background_workers(={background_workers}) must be >= 1")
     asynchronous = background_workers is not None
     queued_behind = [False] * n  # async: the message is already in the background queue
     background: list[tuple[float, int]] = []

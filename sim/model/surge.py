@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -23,7 +23,7 @@ from numpy.typing import NDArray
 from sim.errors import Problem, ScenarioError
 from sim.model.bursts import BurstSchedule
 from sim.model.rng import Streams
-from sim.model.server import FAILED, ServerRecords, simulate_server
+from sim.model.server import FAILED, BackEnd, ServerRecords, serve, server_default
 from sim.model.traffic import DayCounts, HumanBatch, Messages, MessageStream
 from sim.scenario.schema import CampaignSpec, Scenario, ServerSpec
 
@@ -32,6 +32,7 @@ __all__ = [
     "Campaigning",
     "NewFans",
     "SurgeWindow",
+    "WindowInputs",
     "WindowSample",
     "campaign_bursts",
     "draw_participants",
@@ -41,6 +42,8 @@ __all__ = [
 
 DAY_MINUTES = 1440.0
 EVERYDAY = "everyday"  # server-stream key of the everyday messages in a window
+# without a server the bursts' tails still get the server's default margin after a campaign
+MARGIN_AFTER_MINUTES: float = server_default("margin_after_minutes")
 LOST_TAIL_SHARE = 1e-3  # a burst may lose at most this share of its messages past the window
 
 
@@ -73,6 +76,17 @@ class SurgeWindow:
     campaigns: tuple[str, ...]
     bursts: tuple[tuple[int, BurstSchedule], ...]  # (message class, schedule in seconds)
     participants: int
+
+
+@dataclass(frozen=True)
+class WindowInputs:
+    """What the day already sampled for its window: the messages and expected rates inside it."""
+
+    burst_names: tuple[str, ...]  # the campaign of each of the window's bursts
+    everyday: Messages  # the day's messages inside the window (scheduled ones among them)
+    active_per_second: NDArray[np.float64]  # active fans in each second
+    scheduled_per_second: NDArray[np.float64]  # expected scheduled messages per (second, class)
+    first_messages: NDArray[np.float64] | None  # new fans' first messages per class, if any
 
 
 @dataclass(frozen=True)
@@ -128,8 +142,8 @@ def window_bounds(
 ) -> tuple[float, float]:
     """Minutes (from `start`) of the window simulated per message around a day's campaigns.
 
-    The server's margins widen it (without a server: 30 minutes after, for the bursts' tails);
-    it is aligned to the model's interval grid and kept within the day. Where a burst would
+    The server's margins widen it (without a server: its default margin after, for the bursts'
+    tails); it is aligned to the model's interval grid and kept within the day. Where a burst would
     still lose more than 0.1% of its messages past the margin, the window runs on, interval by
     interval, until it does not: messages outside the window are never sampled. Raises
     `ScenarioError` if midnight would cut off more than 0.1% of a campaign's burst (move the
@@ -137,7 +151,7 @@ def window_bounds(
     """
     server = scenario.server
     before = server.margin_before_minutes if server else 0.0
-    after = server.margin_after_minutes if server else 30.0
+    after = server.margin_after_minutes if server else MARGIN_AFTER_MINUTES
     first = min(_minutes_since_start(start, c.start) for c in campaigns.values())
     last = max(_minutes_since_start(start, c.end) for c in campaigns.values())
     midnight = (day + 1) * DAY_MINUTES
@@ -223,22 +237,8 @@ def _server_records(
     service: NDArray[np.float64],
     progress: Callable[[int, int], None] | None = None,
 ) -> ServerRecords:
-    return simulate_server(
-        arrival_s,
-        service,
-        servers=server.instances * server.workers_per_instance,
-        queue_limit=server.instances * server.queue_limit_per_instance,
-        deadline=server.deadline_seconds,
-        max_deliveries=server.max_deliveries,
-        dedup=server.dedup,
-        dedup_seconds=server.dedup_seconds,
-        background_workers=None
-        if server.reply == "sync"
-        else server.instances
-        * (server.background_workers_per_instance or server.workers_per_instance),
-        ack_seconds=server.ack_seconds,
-        progress=progress,
-    )
+    back_end, reply = BackEnd.from_spec(server), BackEnd.reply_of(server)
+    return serve(arrival_s, service, back_end, server.instances, reply, progress)
 
 
 def serve_window(
@@ -251,54 +251,41 @@ def serve_window(
     if server is not None:
         records = _server_records(server, sample.arrival_s, sample.service_s, progress)
     failed = np.zeros(sample.arrival_s.size, bool) if records is None else records.outcome == FAILED
-    return WindowSample(
-        sample.window,
-        sample.arrival_s,
-        sample.cls,
-        sample.auto,
-        failed,
-        sample.service_s,
-        sample.candidates,
-        sample.candidate_index,
-        records,
-        sample.background_per_second,
-        sample.expected_per_second,
-    )
+    return replace(sample, failed=failed, server=records)
 
 
 def sample_window(
     scenario: Scenario,
     stream: MessageStream,
     window: SurgeWindow,
-    names: tuple[str, ...],
-    everyday: Messages,
-    active_per_second: NDArray[np.float64],
-    scheduled_per_second: NDArray[np.float64],
-    first_messages: NDArray[np.float64] | None,
+    inputs: WindowInputs,
     streams: Streams,
     day: int,
     progress: Callable[[int, int], None] | None = None,
 ) -> tuple[Messages, WindowSample]:
     """The window's messages (everyday ones in it plus the bursts) through the server, if any.
 
-    `names[k]` names the campaign of `window.bursts[k]`; `scheduled_per_second[s, class]` is
-    the expected rate of the messages mechanisms scheduled (cascades, push replies, activation;
-    they are among `everyday`). Returns the window's messages in time order and what happened
-    to them. On a day without a back end (`service.back_end = false`) no server is simulated,
-    whatever `[server]` says.
+    `inputs.scheduled_per_second[s, class]` is the expected rate of the messages mechanisms
+    scheduled (cascades, push replies, activation; they are among `inputs.everyday`). Returns
+    the window's messages in time order and what happened to them. On a day without a back end
+    (`service.back_end = false`) no server is simulated, whatever `[server]` says.
     """
     first_s = window.start * 60.0
     seconds = first_s + np.arange(round((window.end - window.start) * 60.0), dtype=float)
-    background = stream.background_per_second(seconds, active_per_second)
-    expected = background + scheduled_per_second
+    background = stream.background_per_second(seconds, inputs.active_per_second)
+    expected = background + inputs.scheduled_per_second
+    first_messages = inputs.first_messages
     if first_messages is not None:
         day_share = stream.hour_weights(seconds) / 3600.0
         expected += day_share[:, None] * first_messages[None, :]
     k = len(stream.class_names)
-    parts = [everyday]
+    parts = [inputs.everyday]
     sources = [EVERYDAY]
     for name, c, schedule in zip(
-        names, (b[0] for b in window.bursts), (b[1] for b in window.bursts), strict=True
+        inputs.burst_names,
+        (b[0] for b in window.bursts),
+        (b[1] for b in window.bursts),
+        strict=True,
     ):
         means = np.zeros((seconds.size, k))
         means[:, c] = schedule.expected(seconds, seconds + 1.0)
@@ -324,16 +311,16 @@ def sample_window(
     auto = stream.answered_by_keyword(merged, scenario.service.back_end)
     candidate_index = np.flatnonzero(~auto).astype(np.int64)
     sample = WindowSample(
-        window,
-        arrival_s,
-        merged.cls,
-        auto,
-        np.zeros(merged.size, bool),
-        service[order],
-        stream.human_batch(merged.take(~auto)),
-        candidate_index,
-        None,
-        background,
-        expected,
+        window=window,
+        arrival_s=arrival_s,
+        cls=merged.cls,
+        auto=auto,
+        failed=np.zeros(merged.size, bool),
+        service_s=service[order],
+        candidates=stream.human_batch(merged.take(~auto)),
+        candidate_index=candidate_index,
+        server=None,
+        background_per_second=background,
+        expected_per_second=expected,
     )
     return merged, serve_window(sample, server, progress)

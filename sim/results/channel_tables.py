@@ -28,7 +28,7 @@ __all__ = ["channel_rows", "channel_summary"]
 
 def _channels(result: ModelResult) -> list[tuple[str, str, list[int]]]:
     """(name, platform, class indices) of every channel, WeChat first."""
-    tl = result.spec.scenario.timeline
+    tl = result.spec.timeline
     wechat = list(range(wechat_classes(tl)))
     out: list[tuple[str, str, list[int]]] = [
         (WECHAT, result.spec.scenario.scenario.platform, wechat)
@@ -42,7 +42,7 @@ def _channels(result: ModelResult) -> list[tuple[str, str, list[int]]]:
 def _targets(result: ModelResult, channel: str, which: str) -> float | list[dict[str, Any]]:
     if channel == WECHAT:
         return dated_target(result, which)
-    tl = result.spec.scenario.timeline
+    tl = result.spec.timeline
     return dated(tl.targets(which, channel), tl)
 
 
@@ -82,7 +82,7 @@ def _figures(result: ModelResult, idx: list[int], channel: str) -> dict[str, Any
 
 def channel_summary(result: ModelResult) -> dict[str, Any]:
     """`channels`: each channel's figures by name ({} without inbound channels)."""
-    if not result.spec.scenario.timeline.channels:
+    if not result.spec.timeline.channels:
         return {}
     return {
         "channels": {
@@ -97,7 +97,7 @@ def channel_rows(result: ModelResult) -> list[dict[str, Any]]:
 
     A target that a phase changes is left empty here (summary.json holds its dated steps).
     """
-    if not result.spec.scenario.timeline.channels:
+    if not result.spec.timeline.channels:
         return []
     meta = provenance(result.spec)
     rows = []

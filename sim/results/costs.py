@@ -25,6 +25,7 @@ from sim.model.pushes import sms_price
 from sim.results.provenance import provenance
 from sim.scenario.costs import CostsSpec
 from sim.scenario.schema import CampaignSpec, ChannelSpec, Scenario
+from sim.scenario.timeline import resolve_timeline
 from sim.units import DAY
 
 __all__ = ["CostLine", "cost_lines", "cost_rows", "cost_summary"]
@@ -52,7 +53,7 @@ class CostLine:
 
 def _agent_lines(result: ModelResult, costs: CostsSpec) -> Iterator[CostLine]:
     """Rostered agent-hours over the horizon, per group when agents are grouped."""
-    tl = result.spec.scenario.timeline
+    tl = result.spec.timeline
     horizon = len(tl.days) * DAY
     grouped = scenario_groups([sc.service for sc in tl.days], tl.class_names, dict(tl.channels))
     if grouped is None:
@@ -73,7 +74,7 @@ def _server_lines(scenario: Scenario, costs: CostsSpec) -> Iterator[CostLine]:
     if costs.instance_hour is None:
         return
     total = 0.0
-    for sc in scenario.timeline.days:
+    for sc in resolve_timeline(scenario).days:
         if not sc.service.back_end:
             continue
         instances = costs.instances
@@ -98,7 +99,7 @@ def _priced(counts: tuple[Count, ...], subject: str, source: str) -> Iterator[Co
 
 def _first(scenario: Scenario, table: str, name: str) -> Any:
     """The spec of a channel or campaign on the first day it exists (None if never)."""
-    for sc in scenario.timeline.days:
+    for sc in resolve_timeline(scenario).days:
         spec = getattr(sc, table).get(name)
         if spec is not None:
             return spec
@@ -108,9 +109,10 @@ def _first(scenario: Scenario, table: str, name: str) -> Any:
 def _posts_and_weeks(scenario: Scenario, name: str) -> tuple[float, float]:
     """Posts (posts_per_week / 7 a day) and weeks over the days channel `name` runs."""
     days = weekly_posts = 0.0
-    for d, sc in enumerate(scenario.timeline.days):
+    tl = resolve_timeline(scenario)
+    for d, sc in enumerate(tl.days):
         ch = sc.channels.get(name)
-        if ch is None or not channel_runs(ch, scenario.timeline.date(d)):
+        if ch is None or not channel_runs(ch, tl.date(d)):
             continue
         days += 1
         if ch.exposure.kind == "posts":
@@ -170,7 +172,7 @@ def _campaign_lines(result: ModelResult, costs: CostsSpec) -> Iterator[CostLine]
 def _activation_messages(result: ModelResult) -> float:
     """Activation steps sent before the horizon: new fans of each day x steps then due."""
     tr = result.followers
-    tl = result.spec.scenario.timeline
+    tl = result.spec.timeline
     if tr is None:
         return 0.0
     hours_left = HOURS_PER_DAY * (len(tl.days) - np.arange(len(tl.days)))
@@ -188,7 +190,7 @@ def _sms_lines(result: ModelResult) -> Iterator[CostLine]:
 
     Service replies count WeChat's classes only: answers on Weibo or a forum replace no SMS.
     """
-    tl = result.spec.scenario.timeline
+    tl = result.spec.timeline
     tr = result.followers
     price = sms_price(result.spec.scenario)
     fans = tr.fans.astype(np.float64) if tr is not None else None

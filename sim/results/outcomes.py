@@ -44,7 +44,7 @@ def message_targets(result: ModelResult, which: str) -> F64:
 
     `which` is `first_response` or `resolution`.
     """
-    tl = result.spec.scenario.timeline
+    tl = result.spec.timeline
     per_day = np.asarray(tl.targets(which), np.float64)
     day = np.minimum((result.queue.arrival // DAY).astype(np.int64), per_day.size - 1)
     if not tl.channels:
@@ -69,7 +69,7 @@ def dated(values: Sequence[float], tl: Timeline) -> float | list[dict[str, Any]]
 
 def dated_target(result: ModelResult, which: str) -> float | list[dict[str, Any]]:
     """The service's target as one number, or its dated values when phases change it."""
-    tl = result.spec.scenario.timeline
+    tl = result.spec.timeline
     return dated(tl.targets(which), tl)
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from sim.model.engine import ModelResult
 from sim.results.provenance import params_hash
+from sim.scenario.timeline import resolve_timeline
 
 __all__ = ["cascade_rows", "cascade_summary", "push_summary"]
 
@@ -53,7 +54,7 @@ def cascade_rows(result: ModelResult) -> list[dict[str, Any]]:
     }
     rows: list[dict[str, Any]] = []
     for c in result.cascades:
-        launch = sc.timeline.date(c.day).isoformat()
+        launch = resolve_timeline(sc).date(c.day).isoformat()
         for g in c.generations:
             rows.append(
                 {
@@ -77,7 +78,7 @@ def push_summary(result: ModelResult) -> dict[str, Any]:
     """`pushes` per push and `push_sms_cost` in all ({} when no push was sent)."""
     if not result.pushes:
         return {}
-    tl = result.spec.scenario.timeline
+    tl = result.spec.timeline
     return {
         "pushes": {
             p.name: {

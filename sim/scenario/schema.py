@@ -1,17 +1,22 @@
 """The scenario schema: frozen, typed, documented models of everything a scenario can say.
 
-Each field carries its unit in its name, its rule as a constraint and its meaning as a
-description; `sim.scenario.reference` turns these into docs/scenario-reference.md. Loading,
-cross-field rules, phases and `extends` live in `sim.scenario.load`.
+Data only: each field carries its unit in its name, its rule as a constraint and its meaning
+as a description; `sim.scenario.reference` turns these into docs/scenario-reference.md. Loading
+and `extends` live in `sim.scenario.load`, cross-field rules in `sim.scenario.rules`, phases in
+`sim.scenario.timeline`, and what the values mean for the world in `sim.model`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from functools import cached_property
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, SerializerFunctionWrapHandler, field_validator, model_serializer
+from pydantic import (
+    Field,
+    PrivateAttr,
+    SerializerFunctionWrapHandler,
+    field_validator,
+    model_serializer,
+)
 
 from sim.scenario.bounds import (
     DAY_MINUTES,
@@ -49,9 +54,6 @@ from sim.scenario.durations import DistSpec, MinutesDist, SecondsDist
 from sim.scenario.inbound import InboundSpec, MessageClassSpec, MessagesSpec
 from sim.scenario.spread import ActivationSpec, CascadeSpec, PushSendSpec, WarmupSpec
 
-if TYPE_CHECKING:
-    from sim.scenario.timeline import Timeline
-
 __all__ = [
     "AgentGroupSpec",
     "BurstSpec",
@@ -65,9 +67,12 @@ __all__ = [
     "MessageClassSpec",
     "MessagesSpec",
     "ModelSpec",
+    "OrdersExposure",
     "PhaseSpec",
+    "PostsExposure",
     "Probability",
     "PushesSpec",
+    "ReferralsExposure",
     "Scenario",
     "ScenarioMeta",
     "ServerSpec",
@@ -75,6 +80,7 @@ __all__ = [
     "ShiftPatternSpec",
     "ShiftSpec",
     "StaffingSpec",
+    "VisitorsExposure",
 ]
 
 
@@ -230,10 +236,6 @@ class PostsExposure(Frozen):
         ge=0, le=MAX_FANS, description="People in the pool who see one post."
     )
 
-    def per_day(self, active_fans: float) -> float:
-        """Exposures per day."""
-        return self.posts_per_week / 7.0 * self.reach_per_post
-
 
 class OrdersExposure(Frozen):
     """Exposure from store orders shown a prompt (e.g. "track your delivery on WeChat")."""
@@ -244,10 +246,6 @@ class OrdersExposure(Frozen):
     )
     prompt_share: Probability = Field(description="Share of them shown the follow prompt.")
 
-    def per_day(self, active_fans: float) -> float:
-        """Exposures per day."""
-        return self.orders_per_day * self.prompt_share
-
 
 class VisitorsExposure(Frozen):
     """Exposure from visitors (forum readers, in-store shoppers passing a QR code)."""
@@ -256,10 +254,6 @@ class VisitorsExposure(Frozen):
     visitors_per_day: Real = Field(
         ge=0, le=MAX_FANS, description="Visitors who see the QR code or link."
     )
-
-    def per_day(self, active_fans: float) -> float:
-        """Exposures per day."""
-        return self.visitors_per_day
 
 
 class ReferralsExposure(Frozen):
@@ -271,10 +265,6 @@ class ReferralsExposure(Frozen):
         le=MAX_MESSAGES_PER_FAN,
         description="Contacts per active fan per day with people in the pool.",
     )
-
-    def per_day(self, active_fans: float) -> float:
-        """Exposures per day."""
-        return self.per_active_fan_per_day * active_fans
 
 
 ExposureSpec = Annotated[
@@ -614,22 +604,12 @@ class Scenario(Frozen):
         "also write costs.csv and the summary's `costs`.",
     )
 
+    # the phases resolved into days by `sim.scenario.timeline.resolve_timeline`, carried beside
+    # the data: not a field, so never validated, serialised or hashed; a `model_copy` carries
+    # it, but it is not the copy's own (`Timeline.source`)
+    _timeline: Any = PrivateAttr(None)
+
     @model_serializer(mode="wrap")
     def _without_absent_tables(self, handler: SerializerFunctionWrapHandler) -> Any:
         """Leave `costs` and `inbound` out when not given, so old scenarios hash as before."""
         return _without_absent(self, handler, "costs", "inbound")
-
-    @cached_property
-    def timeline(self) -> Timeline:
-        """The scenario in force on each day, phases applied (resolved once, then cached)."""
-        from sim.scenario.timeline import resolve_timeline  # the resolver imports this module
-
-        return resolve_timeline(self)
-
-    def model_copy(
-        self, *, update: Mapping[str, Any] | None = None, deep: bool = False
-    ) -> Scenario:
-        """A copy with `update` applied; its timeline is resolved afresh, never inherited."""
-        out = super().model_copy(update=update, deep=deep)
-        out.__dict__.pop("timeline", None)
-        return out

@@ -1,24 +1,36 @@
 """The timeline: the scenario in force on each simulated day, with phases applied once.
 
-Phases are resolved when a scenario is loaded (`Scenario.timeline`, cached on the frozen
-scenario); the model, the metrics and the summary all read the values of each day from here, so
-a phase's SLA target counts in the outputs of its own days. Message classes may differ between
-days (a phase can add or drop a class): per-class arrays use `class_names`, the union over all
-days in order of first appearance, and a class absent on a day has no traffic that day. The
-classes of `[inbound.<name>]` channels come after all of `[messages]`' (WeChat's), so the WeChat
-classes keep their positions whatever channels a scenario adds.
+`resolve_timeline` applies the `[[phases]]` in turn to the base scenario and validates each
+result (`load_scenario` does it once, at the boundary, and the scenario carries the result
+beside its data); the model, the metrics and the summary all read the values of each day from
+here, so a phase's SLA target counts in the outputs of its own days. Message classes may differ
+between days (a phase can add or drop a class): per-class arrays use `class_names`, the union
+over all days in order of first appearance, and a class absent on a day has no traffic that
+day. The classes of `[inbound.<name>]` channels come after all of `[messages]`' (WeChat's), so
+the WeChat classes keep their positions whatever channels a scenario adds.
 """
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from typing import Any
 
-if TYPE_CHECKING:
-    from sim.scenario.schema import Scenario
+from pydantic import ValidationError
 
-__all__ = ["Timeline", "resolve_timeline"]
+from sim.errors import Problem, ScenarioError
+from sim.scenario.rules import scenario_problems
+from sim.scenario.rules.inbound import phase_channel_problem
+from sim.scenario.schema import PhaseSpec, Scenario, ScenarioMeta
+from sim.scenario.validation import pydantic_problems, schema_path_problem, set_path
+
+__all__ = ["Segment", "Timeline", "phase_problems", "resolve_timeline"]
+
+Segment = tuple[dt.date, Scenario]  # the scenario in force from that date on
+
+# model: one interval grid; costs: one price list for the run
+_FROZEN_BY_PHASE = ("scenario", "phases", "fans.initial", "model", "costs")
 
 
 @dataclass(frozen=True)
@@ -29,6 +41,9 @@ class Timeline:
     days: tuple[Scenario, ...]
     class_names: tuple[str, ...]
     channels: tuple[tuple[str, tuple[str, ...]], ...] = ()  # inbound channel -> its classes
+    segments: tuple[Segment, ...] = ()  # the base, then each phase applied in turn
+    # the scenario resolved: a copy of it (`model_copy`) carries this timeline but is not it
+    source: Scenario | None = field(default=None, compare=False, repr=False)
 
     def date(self, day: int) -> dt.date:
         """Calendar date of simulated day `day`."""
@@ -52,11 +67,132 @@ class Timeline:
         return tuple(out)
 
 
-def resolve_timeline(scenario: Scenario) -> Timeline:
-    """Apply the phases once: one scenario object per segment, shared by the days it covers."""
-    from sim.scenario.load import phase_segments  # load imports schema, which holds the cache
+def _flatten(prefix: str, value: Any) -> list[tuple[str, Any]]:
+    """Nested tables in a phase's `set` become dotted paths; tagged values stay whole."""
+    if isinstance(value, dict) and not ({"dist", "kind"} & set(value)):
+        out: list[tuple[str, Any]] = []
+        for k, v in value.items():
+            out += _flatten(f"{prefix}.{k}" if prefix else str(k), v)
+        return out
+    return [(prefix, value)]
 
-    segments = phase_segments(scenario)
+
+def _apply_phase(raw: dict[str, Any], phase: PhaseSpec, index: int) -> list[Problem]:
+    problems: list[Problem] = []
+    for path, value in _flatten("", phase.set):
+        here = f"phases[{index}].set.{path}"
+        if any(path == f or path.startswith(f + ".") for f in _FROZEN_BY_PHASE):
+            problems.append(Problem(here, "cannot change by phase (it is fixed for the run)"))
+            continue
+        unknown = schema_path_problem(Scenario, path)
+        if unknown is not None:
+            problems.append(Problem(f"phases[{index}].set.{unknown.path}", unknown.message))
+            continue
+        added = phase_channel_problem(raw, path, here)
+        if added is not None:
+            problems.append(added)
+            continue
+        try:
+            set_path(raw, path, value)
+        except ScenarioError as exc:
+            problems += [Problem(f"phases[{index}].set.{p.path}", p.message) for p in exc.problems]
+    return problems
+
+
+def _phase_date_problem(
+    index: int, date: dt.date, last: dt.date, meta: ScenarioMeta
+) -> list[Problem]:
+    """A phase must start after the previous one (`last`) and within the simulated days."""
+    end = meta.end or meta.start
+    if not last <= date <= end or (index and date <= last):
+        rule = f"must be after the previous phase and within {meta.start}..{end}"
+        return [Problem(f"phases[{index}].date", rule, date.isoformat(), True)]
+    return []
+
+
+def _under(path: str, prefixes: list[str]) -> bool:
+    return any(path == p or path.startswith((p + ".", p + "[")) for p in prefixes)
+
+
+def phase_problems(raw: dict[str, Any]) -> list[Problem]:
+    """Each phase's own problems, for a scenario whose other sections have errors.
+
+    Phases are applied in turn to the raw base; only problems at (or under) the paths a phase
+    sets are reported, as `phases[i].set.<path>`: the base's own are reported already.
+    """
+    phases = raw.get("phases")
+    if not isinstance(phases, list):
+        return []
+    try:
+        meta: ScenarioMeta | None = ScenarioMeta.model_validate(raw.get("scenario"))
+    except ValidationError:
+        meta = None
+    base = copy.deepcopy({k: v for k, v in raw.items() if k != "phases"})
+    out: list[Problem] = []
+    last = meta.start if meta is not None else None
+    for i, item in enumerate(phases):
+        try:
+            phase = PhaseSpec.model_validate(item)
+        except ValidationError:
+            continue  # its field problems are reported by the scenario's validation
+        if meta is not None and last is not None:
+            out += _phase_date_problem(i, phase.date, last, meta)
+            last = max(last, phase.date)
+        out += _apply_phase(base, phase, i)
+        paths = [path for path, _ in _flatten("", phase.set)]
+        try:
+            Scenario.model_validate(base)
+        except ValidationError as exc:
+            out += [
+                Problem(f"phases[{i}].set.{p.path}", p.message, p.value, p.has_value)
+                for p in pydantic_problems(exc, Scenario)
+                if _under(p.path, paths)
+            ]
+    return out
+
+
+def _segments(scenario: Scenario) -> tuple[Segment, ...]:
+    """The scenario in force from each date on: the base, then each phase applied in turn.
+
+    Raises `ScenarioError` (paths under `phases[i]`) if a phase makes the scenario invalid.
+    """
+    raw = scenario.model_dump(mode="json")
+    raw["phases"] = []
+    base = scenario.model_copy(update={"phases": ()})
+    base._timeline = None  # a copy carries its source's timeline; the base has none of its own
+    segments = [(scenario.scenario.start, base)]
+    problems: list[Problem] = []
+    last = scenario.scenario.start
+    for i, phase in enumerate(scenario.phases):
+        problems += _phase_date_problem(i, phase.date, last, scenario.scenario)
+        last = max(last, phase.date)
+        applied = _apply_phase(raw, phase, i)
+        if applied:
+            problems += applied
+            continue
+        effective, found = scenario_problems(raw)
+        if found or effective is None:
+            problems += [
+                Problem(f"phases[{i}].set.{p.path}", p.message, p.value, p.has_value) for p in found
+            ]
+            continue
+        segments.append((phase.date, effective))
+    if problems:
+        raise ScenarioError(problems)
+    return tuple(segments)
+
+
+def resolve_timeline(scenario: Scenario) -> Timeline:
+    """Apply the phases once: one scenario object per segment, shared by the days it covers.
+
+    The result is carried beside the scenario's data (a private attribute), so a second call
+    on the same scenario returns it; a copy made by `model_copy` is resolved afresh. Raises
+    `ScenarioError` if a phase makes the scenario invalid.
+    """
+    carried = scenario._timeline
+    if carried is not None and carried.source is scenario:
+        return carried  # type: ignore[no-any-return]
+    segments = _segments(scenario)
     start = scenario.scenario.start
     days: list[Scenario] = []
     k = 0
@@ -75,4 +211,6 @@ def resolve_timeline(scenario: Scenario) -> Timeline:
     for classes in channels.values():
         names.update(classes)
     inbound = tuple((c, tuple(classes)) for c, classes in channels.items())
-    return Timeline(start, tuple(days), tuple(names), inbound)
+    timeline = Timeline(start, tuple(days), tuple(names), inbound, segments, scenario)
+    scenario._timeline = timeline
+    return timeline

@@ -19,11 +19,12 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from sim.errors import Problem, ScenarioError
+from sim.errors import OptionError, Problem, ScenarioError
 from sim.model.group_queue import AgentGroup
 from sim.model.groups import scenario_groups
 from sim.model.human_queue import QueueRecords
 from sim.scenario.schema import Scenario
+from sim.scenario.timeline import resolve_timeline
 from sim.staffing.group_search import GroupSystem, search_groups, serve_groups
 from sim.staffing.plan import closed_forms, sample_plan_inputs, zero_closed
 from sim.staffing.requirements import Grid, IntervalLoad, interval_load, on_phones, paid_agents
@@ -81,7 +82,7 @@ def group_policies(
     unknown = [n for n in targets if n not in names]
     if unknown:
         rule = f"names no group of the scenario (groups: {', '.join(names)})"
-        raise ScenarioError([Problem("--group-target", rule, unknown[0], True)])
+        raise OptionError([Problem("--group-target", rule, unknown[0], True)])
     return tuple(targets.get(n, policy) for n in names)
 
 
@@ -111,7 +112,7 @@ def plan_group_staffing(
     targets: Mapping[str, Policy] | None = None,
 ) -> GroupStaffingPlan:
     """Staff every group of `scenario` for its policy (`targets` by group name, else `policy`)."""
-    timeline = scenario.timeline
+    timeline = resolve_timeline(scenario)
     grouped = scenario_groups(
         [d.service for d in timeline.days], timeline.class_names, dict(timeline.channels)
     )

@@ -5,7 +5,7 @@ every candidate is judged by serving the whole grouped system (`GroupQueue`) on 
 traffic, R replications pooled. A group is judged on the messages of its skills (its classes),
 whoever answers them, against its own policy; with disjoint skills that is exactly the
 single-pool search run on each group's messages alone, and the search below then gives each
-group the same agents (tests/test_staffing_groups.py checks it).
+group the same agents (tests/staffing/test_groups.py checks it).
 
 In time order, with the backlog carried as in `sim.staffing.search`, interval h is solved for
 all groups at once:

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from sim.errors import Problem, ScenarioError
+from sim.errors import OptionError, Problem, ScenarioError
 
 __all__ = ["LOADREPORT", "LoadReport", "Profile", "read_loadreport", "read_profile"]
 
@@ -96,7 +96,7 @@ def read_loadreport(folder: Path) -> LoadReport:
     path = folder / LOADREPORT
     if not path.is_file():
         rule = f"must be a folder holding {LOADREPORT} (written by the load test)"
-        raise ScenarioError([Problem("--from-loadreport", rule, str(folder), True)])
+        raise OptionError([Problem("--from-loadreport", rule, str(folder), True)])
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:

@@ -13,7 +13,7 @@ D / (D + T) (fewer agents cannot do that share of the interval's work within the
 the target time). Taking the first candidate that meets the target, rather than bisecting, keeps
 the answer "the fewest at or above the floor" even where the service level is not monotone in
 the agents (priorities and abandonment can make it so), and makes the properties tested in
-tests/test_staffing_search.py hold by construction.
+tests/staffing/test_search.py hold by construction.
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -30,9 +30,10 @@ from sim.errors import Problem, ScenarioError
 from sim.model.engine import RunSpec
 from sim.model.replay import sample_traffic
 from sim.model.rng import Streams
-from sim.model.server import FAILED, simulate_server
+from sim.model.server import FAILED, REPLIES, BackEnd, Reply, serve
 from sim.scenario.load import scenario_from_dict
-from sim.scenario.schema import Scenario, ServerSpec
+from sim.scenario.schema import Scenario
+from sim.scenario.timeline import resolve_timeline
 from sim.staffing.measurements import Profile
 
 __all__ = [
@@ -49,8 +50,8 @@ __all__ = [
 ]
 
 F64 = NDArray[np.float64]
-Variant = Literal["sync", "dedup", "async"]
-VARIANTS: tuple[Variant, ...] = ("sync", "dedup", "async")
+Variant = Reply  # how the candidate back end replies
+VARIANTS = REPLIES
 MAX_INSTANCES = 100_000  # a surge that needs more is a mistake in the inputs
 _PEAK_SECONDS = 5.0  # the guess spreads the busiest stretch of this length over the workers
 
@@ -61,30 +62,6 @@ class Surge:
 
     arrival_s: tuple[F64, ...]
     service_s: tuple[F64, ...]
-
-
-@dataclass(frozen=True)
-class BackEnd:
-    """One instance and WeChat's rules: everything but the number of instances."""
-
-    workers_per_instance: int
-    queue_limit_per_instance: int = 100
-    deadline_seconds: float = 5.0
-    max_deliveries: int = 3
-    dedup_seconds: float = 0.002
-    ack_seconds: float = 0.002
-
-    @classmethod
-    def from_spec(cls, spec: ServerSpec, workers: int) -> BackEnd:
-        """The scenario's server settings with `workers` per instance."""
-        return cls(
-            workers,
-            spec.queue_limit_per_instance,
-            spec.deadline_seconds,
-            spec.max_deliveries,
-            spec.dedup_seconds,
-            spec.ack_seconds,
-        )
 
 
 @dataclass(frozen=True)
@@ -138,7 +115,7 @@ def surge_from_scenario(
     gets it as its server's service time (a server with `workers` per instance is added when it
     has none). Returns the variant scenario (for provenance) and the surge.
     """
-    if not any(sc.campaigns for sc in scenario.timeline.days):
+    if not any(sc.campaigns for sc in resolve_timeline(scenario).days):
         rule = "the scenario has no campaign window to size servers for"
         raise ScenarioError([Problem("campaigns", rule)], scenario.scenario.name)
     raw = scenario.model_dump(mode="json")
@@ -178,22 +155,10 @@ def surge_from_profile(
 
 def try_instances(surge: Surge, back_end: BackEnd, variant: Variant, instances: int) -> Trial:
     """Serve the surge with `instances` of `back_end` run as `variant`."""
-    servers = instances * back_end.workers_per_instance
     messages = requests = failed = 0
     responses, answers = [], []
     for arrival, service in zip(surge.arrival_s, surge.service_s, strict=True):
-        rec = simulate_server(
-            arrival,
-            service,
-            servers=servers,
-            queue_limit=instances * back_end.queue_limit_per_instance,
-            deadline=back_end.deadline_seconds,
-            max_deliveries=back_end.max_deliveries,
-            dedup=variant == "dedup",
-            dedup_seconds=back_end.dedup_seconds,
-            background_workers=servers if variant == "async" else None,
-            ack_seconds=back_end.ack_seconds,
-        )
+        rec = serve(arrival, service, back_end, instances, variant)
         messages += rec.outcome.size
         requests += rec.request_time.size
         failed += int((rec.outcome == FAILED).sum())

@@ -1,7 +1,7 @@
 """Planners' targets as typed values: "80% within 15 min", "5%", "5s".
 
 Parsing lives here (not in the CLI) so the API and the command line accept the same text and
-reject it with the same message: the option, the value and the rule, as a `ScenarioError`.
+reject it with the same message: the option, the value and the rule, as an `OptionError`.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sim.errors import Problem, ScenarioError
+from sim.errors import OptionError, Problem
 
 __all__ = [
     "OpenHours",
@@ -30,8 +30,8 @@ _TARGET = re.compile(
 _DURATION = re.compile(r"^\s*(?P<v>\d+(?:\.\d+)?)\s*(?P<unit>ms|s|secs?|seconds?)?\s*$")
 
 
-def _bad(option: str, rule: str, value: str) -> ScenarioError:
-    return ScenarioError([Problem(option, rule, value, True)])
+def _bad(option: str, rule: str, value: str) -> OptionError:
+    return OptionError([Problem(option, rule, value, True)])
 
 
 @dataclass(frozen=True)
