@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from loadtests.wechat.safe_mode import aes_key_bytes
-from sim.errors import Problem, ScenarioError
+from sim.errors import OptionError, Problem
 
 __all__ = ["CONFIG_ENV", "BackendConfig"]
 
@@ -21,7 +21,7 @@ CONFIG_ENV = "FANSIM_BACKEND_CONFIG"
 
 @dataclass(frozen=True)
 class BackendConfig:
-    """Everything a worker needs; `check()` turns bad flags into a ScenarioError (exit 2)."""
+    """Everything a worker needs; `check()` turns bad flags into an OptionError (exit 2)."""
 
     db: str
     token: str
@@ -73,7 +73,7 @@ class BackendConfig:
         if not Path(self.db).parent.is_dir():
             problems.append(Problem("--db", "folder does not exist", self.db, True))
         if problems:
-            raise ScenarioError(problems, "fansim backend")
+            raise OptionError(problems, "fansim backend")
 
     def to_env(self) -> str:
         """JSON for `CONFIG_ENV`."""

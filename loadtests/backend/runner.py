@@ -46,7 +46,7 @@ def _environment(values: dict[str, str]) -> Iterator[None]:
 
 
 def serve(config: BackendConfig, app: str = APP) -> int:
-    """Run until SIGINT/SIGTERM; ScenarioError for bad settings or scenario (exit 2)."""
+    """Run until SIGINT/SIGTERM; OptionError (bad settings) or ScenarioError: exit 2."""
     config.check()
     load_classes(config.scenario)  # a bad scenario fails here, with dotted paths, not in a worker
     store.initialize(config.db)

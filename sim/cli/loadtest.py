@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 from rich.console import Console
 
 from sim.cli.report import add_report_option, finish_report
-from sim.errors import Problem, ScenarioError
+from sim.errors import OptionError, Problem, ScenarioError
 from sim.model.engine import RunSpec, run_one
 from sim.results.server_tables import profile_rows
 from sim.results.writers import csv_text
@@ -259,7 +259,7 @@ def cmd_loadtest(args: argparse.Namespace, console: Console) -> int:
     """Write the profile if needed, run Locust, say where the records are."""
     if not _loopback(args.host) and not args.allow_remote:
         rule = "must be a loopback address (pass --allow-remote to load another machine)"
-        raise ScenarioError([Problem("--host", rule, args.host, True)])
+        raise OptionError([Problem("--host", rule, args.host, True)])
     if importlib.util.find_spec("locust") is None:
         print("fansim loadtest: Locust is missing; pip install -e '.[loadtest]'", file=sys.stderr)
         return 2
@@ -269,7 +269,7 @@ def cmd_loadtest(args: argparse.Namespace, console: Console) -> int:
     profile, scenario = _profile(args, args.out)
     if args.agents and scenario is None:
         rule = "needs the scenario (roster, handle times): a TOML source or --scenario"
-        raise ScenarioError([Problem("--agents", rule, str(args.source), True)])
+        raise OptionError([Problem("--agents", rule, str(args.source), True)])
     server = server_settings(args, scenario)
     if server.note is not None:
         console.print(server.note)
@@ -293,7 +293,7 @@ def cmd_loadreport(args: argparse.Namespace, console: Console) -> int:
         return 2
     if not (args.run_dir / "run.json").is_file() and not any(args.run_dir.glob("worker-*.json")):
         rule = "must be a folder `fansim loadtest --out` wrote"
-        raise ScenarioError([Problem("run_dir", rule, str(args.run_dir), True)])
+        raise OptionError([Problem("run_dir", rule, str(args.run_dir), True)])
     options = {
         "backend_db": None if args.backend_db is None else str(args.backend_db),
         "metrics_url": args.metrics_url,
