@@ -5,7 +5,7 @@ Locust entry points: `locustfile` (the open-workload replay `fansim loadtest` ru
 network and without gevent: `profile`, `schedule`, `ramp`, `duty`, `content`, `platforms`
 (requests and which replies answer them), `fine_stats` and `records` (the run's files).
 
-gevent I/O lives in `replay.io` (`sender`, `flight`, `agents`); only it and the two entry
+gevent I/O lives in `replay.net` (`sender`, `flight`, `agents`); only it and the two entry
 points import `locust` or `gevent`. Imports `loadtests.wechat` for the protocol, nothing of
 the back end, the benchmarks or the report.
 """

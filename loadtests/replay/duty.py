@@ -8,8 +8,8 @@ the model the number on duty is the roster's count times S (rounded half up; `ag
 overrides S). The roster is `sim.model.roster`'s schedule of the day the profile's window falls
 on (phases applied), read at the profile's clock time of each wall instant.
 
-Pure: no Locust, no gevent; the agent greenlets (`loadtests.replay.io.agents`) and the load report's
-model prediction (`loadtests.report.agent_times`) both read the same `DutyPlan`.
+Pure: no Locust, no gevent; the agent greenlets (`loadtests.replay.net.agents`) and the load
+report's model prediction (`loadtests.report.agent_times`) both read the same `DutyPlan`.
 """
 
 from __future__ import annotations

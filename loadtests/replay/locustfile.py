@@ -40,9 +40,9 @@ from locust.runners import LocalRunner, MasterRunner, WorkerRunner
 from loadtests.replay.content import class_texts
 from loadtests.replay.duty import duty_plan, handle_times
 from loadtests.replay.fine_stats import Percentiles, fine_bucket
-from loadtests.replay.io.agents import AgentDesk
-from loadtests.replay.io.flight import Flight
-from loadtests.replay.io.sender import Poster
+from loadtests.replay.net.agents import AgentDesk
+from loadtests.replay.net.flight import Flight
+from loadtests.replay.net.sender import Poster
 from loadtests.replay.platforms import JsonWebhook, Message, Platform, WeChat
 from loadtests.replay.profile import Profile, read_profile
 from loadtests.replay.ramp import RampGuard, parse_ramp

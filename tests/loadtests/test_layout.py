@@ -32,7 +32,7 @@ ALLOWED = {
 # only these import Locust or gevent (gevent monkey-patches the standard library on import)
 GEVENT = ("locust", "gevent", "geventhttpclient")
 ENTRY_POINTS = ("loadtests.replay.locustfile", "loadtests.replay.closedloop")
-IO = "loadtests.replay.io"
+IO = "loadtests.replay.net"
 # modules no test imports by name, and why
 _SERVED = "run by `fansim backend` in its own process (tests/loadtests/server.py); tested over HTTP"
 _LOCUST = "run by Locust in its own process (tests/loadtests/replay/test_runs.py and others)"
@@ -46,8 +46,8 @@ UNTESTED_BY_NAME = {
     "loadtests.bench.steps": "a timing script (`python -m loadtests.bench.steps`), no assertions",
     "loadtests.replay.closedloop": _LOCUST + " (replay/test_runs.py, replay/test_bench.py)",
     "loadtests.replay.locustfile": _LOCUST,
-    "loadtests.replay.io.agents": _LOCUST + " (report/test_agent_times.py)",
-    "loadtests.replay.io.sender": "imports gevent: replay/io/test_sender.py imports it in a child",
+    "loadtests.replay.net.agents": _LOCUST + " (report/test_agent_times.py)",
+    "loadtests.replay.net.sender": "imports gevent: net/test_sender.py imports it in a child",
     "loadtests.report.__main__": "run by `fansim loadreport` (tests call it through the CLI)",
 }
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gevent
 import pytest
 
-from loadtests.replay.io.flight import Flight
+from loadtests.replay.net.flight import Flight
 
 
 def test_the_bound_holds_and_join_waits_for_every_task() -> None:

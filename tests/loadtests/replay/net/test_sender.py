@@ -16,7 +16,7 @@ SCRIPT = textwrap.dedent(
     """
     import json, sys
     from gevent import monkey; monkey.patch_all()
-    from loadtests.replay.io.sender import Poster
+    from loadtests.replay.net.sender import Poster
 
     class Event:
         def __init__(self): self.fired = []
