@@ -195,7 +195,6 @@ NOT_IMPORTED_BY_NAME = {
     "sim.reports.loadtest": "a section drawn by sim.reports.build (tests/reports)",
     "sim.reports.registry": "the sections' list read by sim.reports.build (tests/reports)",
     "sim.reports.staffing": "a section drawn by sim.reports.build (tests/reports)",
-    "sim.results.outcomes": "per-message outcomes under sim.results.summary (tests/results)",
     "sim.scenario.bounds": "field types checked through scenario_from_dict (tests/scenario)",
     "sim.scenario.costs": "the [costs] schema, by scenario_from_dict (tests/results/test_costs.py)",
     "sim.scenario.durations": "duration fields, through scenario_from_dict (tests/test_dists.py)",

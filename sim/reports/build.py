@@ -123,15 +123,19 @@ def build_report(
     drawn: list[SectionHtml] = []
     findings: list[Finding] = []
     skipped: list[str] = []
+    absent: dict[str, list[str]] = {}  # command -> the sections its files would add
     for section in sections:
         missing = folder.missing(section.needs)
         if missing:
             skipped.append(
                 f"{section.title}: needs {', '.join(missing)} (written by {section.made_by})."
             )
+            absent.setdefault(section.made_by.split(" (")[0], []).append(section.title)
             continue
         with style(rc):
             result = section.build(folder, options)
+        if not (result.figures or result.findings or result.notes):
+            continue  # nothing of this kind in the run (e.g. no server): no heading either
         figs = []
         for f in result.figures:
             png, svg = export(f, rc)
@@ -145,10 +149,13 @@ def build_report(
         drawn.append(SectionHtml(section.key, section.title, tuple(figs), result.notes))
         findings += result.findings
     _clear_old(figures_dir, set(written))
+    not_shown = [f"{command}: {', '.join(titles)}" for command, titles in absent.items()]
     if cjk is None:
-        skipped.append(
+        note = (
             "No CJK font found: Chinese names in figures show as boxes; `make fonts` installs one."
         )
+        skipped.append(note)
+        not_shown.append(note)
     title, subtitle, meta = _header(folder)
     sources = tuple(sorted({n for s in sections for n in s.needs if folder.has(n)}))
     criteria = (
@@ -157,7 +164,7 @@ def build_report(
         "confidence interval does."
     )
     page = Page(
-        title, subtitle, meta, criteria, tuple(findings), tuple(drawn), tuple(skipped), sources
+        title, subtitle, meta, criteria, tuple(findings), tuple(drawn), tuple(not_shown), sources
     )
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(render(page), encoding="utf-8")

@@ -65,7 +65,7 @@ class Page:
     criteria: str
     findings: tuple[Finding, ...]
     sections: tuple[SectionHtml, ...]
-    not_shown: tuple[str, ...]
+    not_shown: tuple[str, ...]  # sections not drawn, grouped by the command that would add them
     sources: tuple[str, ...]
 
 
@@ -135,10 +135,11 @@ def render(page: Page) -> str:
         parts += [f'<p class="note">{e(n)}</p>' for n in s.notes]
         parts += [_figure(f) for f in s.figures]
         parts.append("</section>")
-    if page.not_shown:
-        parts.append('<section id="not-shown"><h2>Not in this report</h2><ul>')
-        parts += [f"<li>{e(n)}</li>" for n in page.not_shown]
-        parts.append("</ul></section>")
+    if page.not_shown:  # one short paragraph: which commands would add what
+        parts.append(
+            '<p class="meta" id="not-shown">Not in this report (drawn when the folder holds what '
+            "these commands write): " + "; ".join(e(n) for n in page.not_shown) + ".</p>"
+        )
     parts.append(
         '<p class="meta">Drawn from the run folder\'s files: '
         + ", ".join(e(s) for s in page.sources)
