@@ -23,6 +23,8 @@ from sim.results.spread_tables import cascade_rows
 from sim.results.summary import daily_rows, hourly_rows, summarize
 from sim.results.writers import run_files
 from sim.scenario.load import scenario_from_dict
+from sim.scenario.schema import Scenario
+from sim.scenario.timeline import resolve_timeline
 from sim.units import DAY
 from tests.factories import growth_scenario
 
@@ -236,7 +238,7 @@ def test_quantities_are_the_counts_in_the_other_outputs() -> None:
     daily = daily_rows(result, hourly_rows(result))
     q = {(r["item"], r["subject"]): r["quantity"] for r in rows}
     assert q["agent_hours", ""] == pytest.approx(s["agent_hours_rostered"])
-    live = sum(1 for sc in result.spec.timeline.days if sc.service.back_end)
+    live = sum(1 for sc in resolve_timeline(result.spec.scenario).days if sc.service.back_end)
     assert live == DAYS - 4  # the back end goes live on the 5th
     assert q["server_instance_hours", ""] == 3 * 24 * live
     assert q["channel_posts", "weibo"] == pytest.approx(10 / 7 * channel_days("weibo"))
@@ -314,8 +316,10 @@ def test_agent_groups_are_priced_each_with_the_pool_price_as_default() -> None:
     }
     result = result_of(raw)
     rows = cost_rows(result)
-    tl = result.spec.timeline
-    groups = scenario_groups([d.service for d in tl.days], tl.class_names)
+    sc: Scenario = result.spec.scenario
+    groups = scenario_groups(
+        [d.service for d in resolve_timeline(sc).days], resolve_timeline(sc).class_names
+    )
     assert groups is not None
     hours = {g.name: g.schedule.agent_minutes(DAYS * DAY) / 60 for g in groups.groups}
     assert line(rows, "agent_hours", "keywords")["quantity"] == hours["keywords"] == 24 * DAYS

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from sim.scenario.load import load_scenario
+from sim.scenario.timeline import resolve_timeline
 
 ROOT = Path(__file__).parents[2]
 BASE = load_scenario(ROOT / "scenarios" / "xiaomi_2013q1.toml")
@@ -17,8 +18,8 @@ FILES = sorted((ROOT / "scenarios" / "strategies").glob("*.toml"))
 
 
 def weekly_units(path: Path) -> float:
-    march = load_scenario(path).timeline.days[-1].channels  # the plan in force from March
-    base = BASE.timeline.days[0].channels
+    march = resolve_timeline(load_scenario(path)).days[-1].channels  # the plan in force from March
+    base = resolve_timeline(BASE).days[0].channels
     visitors = sum(
         march[c].exposure.visitors_per_day - base[c].exposure.visitors_per_day  # type: ignore[union-attr]
         for c in ("forum", "site")

@@ -19,6 +19,7 @@ from sim.model.roster import StaffSchedule
 from sim.results.stats import mean_ci95
 from sim.scenario.load import scenario_from_dict
 from sim.scenario.schema import Scenario
+from sim.scenario.timeline import resolve_timeline
 from sim.staffing.group_plan import of_classes, plan_group_staffing
 from sim.staffing.group_search import GroupSystem, search_groups, serve_groups
 from sim.staffing.plan import plan_staffing
@@ -161,7 +162,9 @@ def test_the_roster_meets_the_targets_on_fresh_traffic(shared: bool) -> None:
 
 
 def _specs(sc: Scenario) -> tuple[AgentGroup, ...]:
-    grouped = scenario_groups([d.service for d in sc.timeline.days], sc.timeline.class_names)
+    grouped = scenario_groups(
+        [d.service for d in resolve_timeline(sc).days], resolve_timeline(sc).class_names
+    )
     assert grouped is not None
     return grouped.groups
 

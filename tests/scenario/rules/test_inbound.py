@@ -12,6 +12,7 @@ import pytest
 from sim.cli.main import main
 from sim.errors import ScenarioError
 from sim.scenario.load import scenario_from_dict
+from sim.scenario.timeline import resolve_timeline
 from tests.factories import inbound_raw
 
 NEWMEDIA = Path(__file__).parents[3] / "scenarios" / "xiaomi_newmedia_2013.toml"
@@ -34,8 +35,8 @@ def test_a_valid_channel_loads_with_the_service_targets_as_defaults() -> None:
     del raw["inbound"]["weibo"]["first_response_target_minutes"]
     sc = scenario_from_dict(raw)
     assert sc.inbound["weibo"].first_response_target_minutes is None
-    assert sc.timeline.targets("first_response", "weibo") == (15.0, 15.0)
-    assert sc.timeline.channels == (("weibo", ("weibo_pm", "weibo_mention")),)
+    assert resolve_timeline(sc).targets("first_response", "weibo") == (15.0, 15.0)
+    assert resolve_timeline(sc).channels == (("weibo", ("weibo_pm", "weibo_mention")),)
 
 
 @pytest.mark.parametrize(
@@ -116,7 +117,7 @@ def test_a_phase_may_change_a_channel() -> None:
     raw = inbound_raw(days=2)
     raw["phases"] = [{"date": "2013-04-11", "set": {"inbound.weibo.followers": 0}}]
     sc = scenario_from_dict(raw)
-    assert [d.inbound["weibo"].followers for d in sc.timeline.days] == [200_000, 0]
+    assert [d.inbound["weibo"].followers for d in resolve_timeline(sc).days] == [200_000, 0]
 
 
 def test_a_phase_cannot_add_a_channel() -> None:
