@@ -38,6 +38,7 @@ from sim.scenario.bounds import (
     MAX_TARGET_MINUTES,
     MAX_WEIGHT,
     MAX_WORKERS,
+    ClockEnd,
     ClockTime,
     Date,
     Flag,
@@ -138,7 +139,10 @@ class ShiftSpec(Frozen):
 
     name: Name = Field(description="Label, e.g. `early`.")
     start: ClockTime = Field(description="Clock time the shift starts (HH:MM).")
-    end: ClockTime = Field(description="Clock time the shift ends (HH:MM).")
+    end: ClockEnd = Field(
+        description="Clock time the shift ends (HH:MM); 00:00 or 24:00 = midnight, a shift "
+        "ending before its start runs past midnight."
+    )
     agents: Whole = Field(ge=0, le=MAX_AGENTS, description="Agents on this shift.")
 
 
