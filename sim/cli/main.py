@@ -41,6 +41,7 @@ from sim.results.spread_tables import cascade_rows
 from sim.results.summary import daily_rows, hourly_rows, summarize
 from sim.results.writers import RUN_FILES, clean, csv_text, run_files
 from sim.scenario.bounds import MAX_SEED
+from sim.scenario.json_schema import scenario_json_schema_text
 from sim.scenario.load import load_scenario
 from sim.scenario.reference import scenario_reference
 from sim.scenario.schema import Scenario
@@ -161,6 +162,10 @@ def _parser() -> argparse.ArgumentParser:
 
     docs = sub.add_parser("docs", help="write the scenario reference generated from the schema")
     docs.add_argument("--out", type=_out_path, help="file to write (default: print)")
+    schema = sub.add_parser(
+        "schema", help="write the scenario files' JSON Schema, for editors (docs/quickstart.md)"
+    )
+    schema.add_argument("--out", type=_out_path, help="file to write (default: print)")
 
     be = sub.add_parser("backend", help="run the reference WeChat back end (docs/backend.md)")
     be.add_argument(
@@ -330,7 +335,7 @@ def _cmd_calibrate(args: argparse.Namespace, console: Console) -> int:
 
 
 def _cmd_docs(args: argparse.Namespace, console: Console) -> int:
-    text = scenario_reference()
+    text = scenario_reference() if args.command == "docs" else scenario_json_schema_text()
     if args.out is None:
         sys.stdout.write(text)
     else:
@@ -368,6 +373,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "calibrate": _cmd_calibrate,
         "profile": _cmd_profile,
         "docs": _cmd_docs,
+        "schema": _cmd_docs,
         **experiments.COMMANDS,
         "backend": _cmd_backend,
         "report": cmd_report,
