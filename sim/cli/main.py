@@ -21,7 +21,13 @@ from sim.cli.loadtest import COMMANDS as LOADTEST_COMMANDS
 from sim.cli.loadtest import add_parsers as add_loadtest_parsers
 from sim.cli.progress import DayProgress
 from sim.cli.report import add_report_option, add_report_parser, cmd_report, finish_report
-from sim.cli.signals import Terminated, exit_code, interrupted_message, sigterm_raises
+from sim.cli.signals import (
+    Terminated,
+    exit_code,
+    interrupted_message,
+    outputs_in_place,
+    sigterm_raises,
+)
 from sim.errors import FansimError, Problem, ScenarioError
 from sim.experiments.calibration import calibrate, calibration_markdown
 from sim.model.budget import (
@@ -268,10 +274,12 @@ def _cmd_run(args: argparse.Namespace, console: Console) -> int:
             cost_rows(result),
         )
         paths = stage.publish(files, {**provenance(spec), "version": summary["version"]}, RUN_FILES)
-    if not args.quiet:
-        _print_summary(console, clean(summary))
-        console.print("wrote " + ", ".join(str(p) for p in paths))
-    return finish_report(args, args.out, console)
+    report = "; the report was not drawn" if args.report else ""
+    with outputs_in_place(f"the new outputs in {args.out} are complete{report}"):
+        if not args.quiet:
+            _print_summary(console, clean(summary))
+            console.print("wrote " + ", ".join(str(p) for p in paths))
+        return finish_report(args, args.out, console)
 
 
 def _cmd_validate(args: argparse.Namespace, console: Console) -> int:
