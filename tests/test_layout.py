@@ -183,7 +183,6 @@ NOT_IMPORTED_BY_NAME = {
     "sim.cli.experiments": "commands run through sim.cli.main.main (tests/cli/test_experiments.py)",
     "sim.cli.report": "`fansim report` through sim.cli.main.main (tests/reports)",
     "sim.cli.staff": "`fansim staff` through sim.cli.main.main (tests/cli/test_staff.py)",
-    "sim.experiments.progress": "the progress of sim.experiments.runner (tests/experiments)",
     "sim.model.fans": "the fixed fan base of sim.model.engine (tests/model/test_engine.py)",
     "sim.model.followers": "the follower model of sim.model.engine (tests/model/test_followers.py)",
     "sim.model.inbound": "further channels in sim.model.engine (tests/model/test_inbound.py)",

@@ -19,7 +19,7 @@ from sim import __version__
 from sim.cli import experiments, staff
 from sim.cli.loadtest import COMMANDS as LOADTEST_COMMANDS
 from sim.cli.loadtest import add_parsers as add_loadtest_parsers
-from sim.cli.progress import DayProgress
+from sim.cli.progress import Progress
 from sim.cli.report import add_report_option, add_report_parser, cmd_report, finish_report
 from sim.cli.signals import (
     Terminated,
@@ -260,7 +260,8 @@ def _cmd_run(args: argparse.Namespace, console: Console) -> int:
     seed = scenario.scenario.seed if args.seed is None else args.seed
     spec = RunSpec(scenario, seed, args.replication)
     with StagedFolder(args.out, "--out") as stage:  # checked before any simulation
-        result = run_one(spec, DayProgress(scenario.scenario.name))
+        with Progress(scenario.scenario.name) as progress:
+            result = run_one(spec, progress)
         summary = summarize(result)
         hourly = hourly_rows(result)
         files = run_files(
@@ -303,7 +304,8 @@ def _cmd_profile(args: argparse.Namespace, console: Console) -> int:
     _within_budget(scenario, args)
     seed = scenario.scenario.seed if args.seed is None else args.seed
     with StagedFile(args.out, "--out") as staged:
-        result = run_one(RunSpec(scenario, seed), DayProgress(scenario.scenario.name))
+        with Progress(scenario.scenario.name) as progress:
+            result = run_one(RunSpec(scenario, seed), progress)
         rows = profile_rows(result)
         staged.publish(csv_text(rows))
     peak = max(rows, key=lambda r: r["rate_per_second"])
@@ -316,14 +318,11 @@ def _cmd_profile(args: argparse.Namespace, console: Console) -> int:
 
 
 def _cmd_calibrate(args: argparse.Namespace, console: Console) -> int:
-    with StagedFile(args.out, "--out") as staged:
-        results = calibrate(
-            args.scenarios,
-            args.replications,
-            args.seed,
-            args.workers,
-            DayProgress("calibrate", after_seconds=0.0, unit="run"),
-        )
+    with (
+        StagedFile(args.out, "--out") as staged,
+        Progress("calibrate", after_seconds=0.0, unit="run") as progress,
+    ):
+        results = calibrate(args.scenarios, args.replications, args.seed, args.workers, progress)
         staged.publish(calibration_markdown(results, args.replications, args.seed))
     table = Table(title="calibration")
     for col in ("measure", "scenario", "mean", "tolerance", "within"):
