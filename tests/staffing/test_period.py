@@ -83,7 +83,8 @@ def test_staff_campaign_plans_only_its_days(
     args = ["staff", str(path), "--campaign", "spring", "--target", "80% within 15 min"]
     assert main([*args, "--replications", "2", "--out", str(out)]) == 0
     with (out / "roster.csv").open(newline="") as f:
-        dates = {r["date"] for r in csv.DictReader(f)}
+        roster = list(csv.DictReader(f))
+    dates = {r["date"] for r in roster}
     assert dates <= {"2021-03-03", "2021-03-04", "2021-03-05"} and dates
     with (out / "staffing.csv").open(newline="") as f:
         starts = [r["interval_start"] for r in csv.DictReader(f)]
@@ -91,3 +92,7 @@ def test_staff_campaign_plans_only_its_days(
     said = capsys.readouterr().out
     assert "staffing 2021-03-03..2021-03-05: the model reaches" in said
     assert "after simulating the 2 days before" in said
+    # agent-shifts over the days and people (the most shifts in one day) are named apart
+    shifts = sum(int(r["agents"]) for r in roster)
+    people = max(sum(int(r["agents"]) for r in roster if r["date"] == d) for d in dates)
+    assert f"roster_agent_shifts {shifts}," in said and f"roster_people_per_day {people}," in said
