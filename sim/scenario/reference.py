@@ -111,8 +111,19 @@ def _default(field: Any) -> str:
     if field.default is not PydanticUndefined:
         return "—" if field.default is None else f"`{field.default!r}`"
     if field.default_factory is not None:
-        return "see text"
+        return _made_default(field.default_factory())
     return "**required**"
+
+
+def _made_default(value: Any) -> str:
+    """A default built by a factory, said in words (a table's own defaults are in its table)."""
+    if isinstance(value, BaseModel):
+        return f"its fields' defaults (`{type(value).__name__}` below)"
+    if isinstance(value, dict | tuple | list) and not value:
+        return "none"
+    if isinstance(value, tuple) and len(set(value)) == 1:
+        return f"`{value[0]!r}` in each of the {len(value)} (flat)"
+    return f"`{value!r}`"
 
 
 def _nested(tp: Any) -> list[type[BaseModel]]:

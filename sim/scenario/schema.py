@@ -403,7 +403,13 @@ class CampaignSpec(Frozen):
     keyword: str = Field(
         "", max_length=MAX_NAME, description='What participants reply, e.g. "GO" (for reports).'
     )
-    burst: BurstSpec = Field(default_factory=BurstSpec)
+    burst: BurstSpec = Field(
+        default_factory=BurstSpec,
+        description="How its messages arrive each day. The default is one opening spike "
+        "carrying half of the day's messages (first_share 0.5), peaking within seconds and "
+        "gone within minutes: staffing then covers that spike; give rounds (every_minutes) or "
+        "a lower first_share for a campaign whose messages spread over its hours.",
+    )
     new_fans_per_participant: Real = Field(
         0.0,
         ge=0,
