@@ -72,6 +72,17 @@ def _scenario_in_tables(folder: RunFolder) -> str:
     return folder.path.name
 
 
+def _assumptions(folder: RunFolder) -> tuple[str, ...]:
+    """summary.json's `assumptions` as lines: path = value: meaning."""
+    summary = folder.json("summary.json") if folder.has("summary.json") else {}
+    items = summary.get("assumptions") or []
+    return tuple(
+        f"{a['path']} = {'none' if a['value'] is None else a['value']}: {a['meaning']}."
+        for a in items
+        if isinstance(a, dict) and {"path", "value", "meaning"} <= a.keys()
+    )
+
+
 def _clear_old(figures_dir: Path, keep: set[Path]) -> None:
     """Remove figures an earlier report left that this one did not draw (e.g. fewer windows)."""
     if figures_dir.is_dir():
@@ -164,7 +175,15 @@ def build_report(
         "confidence interval does."
     )
     page = Page(
-        title, subtitle, meta, criteria, tuple(findings), tuple(drawn), tuple(not_shown), sources
+        title,
+        subtitle,
+        meta,
+        criteria,
+        tuple(findings),
+        tuple(drawn),
+        tuple(not_shown),
+        sources,
+        _assumptions(folder),
     )
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(render(page), encoding="utf-8")

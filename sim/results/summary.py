@@ -21,6 +21,7 @@ from numpy.typing import NDArray
 from sim import __version__
 from sim.model.engine import ModelResult
 from sim.model.human_queue import QueueRecords
+from sim.results.assumptions import assumptions
 from sim.results.backlog import Backlog, area_since
 from sim.results.channel_tables import channel_summary
 from sim.results.costs import cost_summary
@@ -128,6 +129,7 @@ def summarize(result: ModelResult) -> dict[str, Any]:
         "agent_utilization": busy_area / present_area if present_area > 0 else float("nan"),
         "by_class": by_class,
         "service_by_campaign": service_by_campaign(result),
+        "assumptions": assumptions(sc),
         "messages_failed_at_server": int(result.server_failed.sum()),
         **follower_summary(result),
         **server_summary(result),

@@ -25,6 +25,9 @@ def test_the_report_names_the_campaign_and_its_figure_and_draws_no_server(tmp_pa
     assert "Campaign surges" not in html and "surge_1" not in html
     assert not list((out / "report_figures").glob("surge_*"))
     assert html.count('id="not-shown"') == 1
+    # the defaults the answer rests on, beside it
+    assumed = html[html.index('id="assumptions"') : html.index("</section>")]
+    assert "campaigns.spring.burst.first_share = 0.5: 50% of each day" in assumed
 
 
 def test_a_campaign_that_was_kept_up_with_is_met() -> None:
