@@ -8,6 +8,7 @@ options and a server's configuration, which are not scenarios. The CLI turns eit
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 __all__ = ["MAX_SHOWN", "FansimError", "OptionError", "Problem", "ScenarioError"]
@@ -19,9 +20,12 @@ MAX_VALUE_CHARS = 120
 
 
 def _shown(value: object) -> str:
-    """`repr(value)`, safe for huge integers (Python refuses to print > 4,300 digits) and cut."""
+    """`repr(value)`, safe for huge integers (Python refuses to print > 4,300 digits) and cut.
+
+    Dates and times show in ISO form, as a scenario writes them (`2013-04-09T14:00:00+08:00`).
+    """
     try:
-        text = repr(value)
+        text = value.isoformat() if isinstance(value, dt.date | dt.time) else repr(value)
     except ValueError:
         bits = value.bit_length() if isinstance(value, int) else 0
         text = f"an integer of {bits:,} bits"

@@ -12,6 +12,8 @@ Targets, on the 2-core reference machine:
   server: < 10 s;
 - staffing one day (24 hourly intervals) with 10 replications (`fansim staff`): < 10 s
   (the same day in two agent groups is measured beside it);
+- staffing the campaign week of scenarios/planner_8weeks_2021.toml (`fansim staff --campaign`,
+  15-minute intervals, 10 replications; the 5 weeks before simulated once for the fans): < 60 s;
 - sizing servers for the full 米粉节 surge, three back ends (`fansim size-servers`): < 30 s.
 """
 
@@ -244,6 +246,25 @@ def test_staffing_24_intervals_10_replications(benchmark: Any) -> None:
         lambda: plan_staffing(scenario, 1, 10, policy, 60.0, closed), rounds=3, iterations=1
     )
     assert plan.grid.intervals == 24 and plan.replications == 10
+
+
+def test_staffing_a_campaign_week_at_15_minutes_10_replications(benchmark: Any) -> None:
+    """The planner's question of issue 22: the 8-week scenario's campaign days, as the CLI
+    does them (the warm-up to the fans at the start, then the plan of those days only)."""
+    from sim.staffing.period import campaign_period, cut_to_period
+    from sim.staffing.plan import plan_staffing
+    from sim.staffing.targets import Policy, ServiceTarget
+
+    scenario = load_scenario(SCENARIOS / "planner_8weeks_2021.toml")
+    policy = Policy(ServiceTarget(0.8, 15.0))
+
+    def staff() -> Any:
+        first, last = campaign_period(scenario, "spring_fission")
+        cut = cut_to_period(scenario, first, last, 1)
+        return plan_staffing(cut.scenario, 1, 10, policy, 15.0)
+
+    plan = benchmark.pedantic(staff, rounds=1, iterations=1)
+    assert plan.grid.intervals == 5 * 96 and plan.replications == 10
 
 
 def service_day_in_two_groups() -> Any:

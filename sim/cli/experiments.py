@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from rich.console import Console
 from rich.table import Table
 
+from sim.cli.progress import Progress
 from sim.cli.report import (
     add_report_option,
     check_sweep_report,
@@ -23,7 +24,6 @@ from sim.cli.report import (
     finish_sweep_report,
 )
 from sim.experiments.executors import default_workers
-from sim.experiments.progress import RunProgress
 from sim.experiments.table import write_rows
 
 if TYPE_CHECKING:  # pandas and the API load only when an experiment runs (CLI start-up)
@@ -116,7 +116,7 @@ def _fmt(v: Any) -> str:
     return f"{v:,}" if isinstance(v, int) else str(v)
 
 
-def _options(args: argparse.Namespace, out: Path, bar: RunProgress) -> api.Options:
+def _options(args: argparse.Namespace, out: Path, bar: Progress) -> api.Options:
     """The execution options every command passes to the API."""
     return {
         "seed": args.seed,
@@ -126,6 +126,11 @@ def _options(args: argparse.Namespace, out: Path, bar: RunProgress) -> api.Optio
         "out": out,
         "progress": bar,
     }
+
+
+def _bar(label: str) -> Progress:
+    """Runs done of all, from the first; rows resumed from the table count as done before."""
+    return Progress(label, after_seconds=0.0, unit="run", resumes=True)
 
 
 def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
@@ -152,7 +157,7 @@ def run_replications(args: argparse.Namespace, console: Console) -> int:
     rows_path = args.out / "replications.csv"
     start = args.replications or 5
     try:
-        with RunProgress("replications") as bar:
+        with _bar("replications") as bar:
             rows = api.replicate(
                 args.scenario,
                 start,
@@ -202,7 +207,7 @@ def _cmd_compare(args: argparse.Namespace, console: Console) -> int:
     runs_path = args.out / "compare_runs.csv"
     metric, maximize = args.rank
     try:
-        with RunProgress("compare") as bar:
+        with _bar("compare") as bar:
             table = api.compare(
                 args.scenarios,
                 args.replications,
@@ -255,7 +260,7 @@ def _cmd_sweep(args: argparse.Namespace, console: Console) -> int:
 
     check_sweep_report(args)
     try:
-        with RunProgress("sweep") as bar:
+        with _bar("sweep") as bar:
             rows = api.sweep(
                 args.scenario, args.grid, args.replications, **_options(args, args.out, bar)
             )

@@ -19,9 +19,15 @@ from sim import __version__
 from sim.cli import experiments, staff
 from sim.cli.loadtest import COMMANDS as LOADTEST_COMMANDS
 from sim.cli.loadtest import add_parsers as add_loadtest_parsers
-from sim.cli.progress import DayProgress
+from sim.cli.progress import Progress
 from sim.cli.report import add_report_option, add_report_parser, cmd_report, finish_report
-from sim.cli.signals import Terminated, exit_code, interrupted_message, sigterm_raises
+from sim.cli.signals import (
+    Terminated,
+    exit_code,
+    interrupted_message,
+    outputs_in_place,
+    sigterm_raises,
+)
 from sim.errors import FansimError, Problem, ScenarioError
 from sim.experiments.calibration import calibrate, calibration_markdown
 from sim.model.budget import (
@@ -41,6 +47,7 @@ from sim.results.spread_tables import cascade_rows
 from sim.results.summary import daily_rows, hourly_rows, summarize
 from sim.results.writers import RUN_FILES, clean, csv_text, run_files
 from sim.scenario.bounds import MAX_SEED
+from sim.scenario.json_schema import scenario_json_schema_text
 from sim.scenario.load import load_scenario
 from sim.scenario.reference import scenario_reference
 from sim.scenario.schema import Scenario
@@ -161,6 +168,10 @@ def _parser() -> argparse.ArgumentParser:
 
     docs = sub.add_parser("docs", help="write the scenario reference generated from the schema")
     docs.add_argument("--out", type=_out_path, help="file to write (default: print)")
+    schema = sub.add_parser(
+        "schema", help="write the scenario files' JSON Schema, for editors (docs/quickstart.md)"
+    )
+    schema.add_argument("--out", type=_out_path, help="file to write (default: print)")
 
     be = sub.add_parser("backend", help="run the reference WeChat back end (docs/backend.md)")
     be.add_argument(
@@ -249,7 +260,8 @@ def _cmd_run(args: argparse.Namespace, console: Console) -> int:
     seed = scenario.scenario.seed if args.seed is None else args.seed
     spec = RunSpec(scenario, seed, args.replication)
     with StagedFolder(args.out, "--out") as stage:  # checked before any simulation
-        result = run_one(spec, DayProgress(scenario.scenario.name))
+        with Progress(scenario.scenario.name) as progress:
+            result = run_one(spec, progress)
         summary = summarize(result)
         hourly = hourly_rows(result)
         files = run_files(
@@ -263,10 +275,12 @@ def _cmd_run(args: argparse.Namespace, console: Console) -> int:
             cost_rows(result),
         )
         paths = stage.publish(files, {**provenance(spec), "version": summary["version"]}, RUN_FILES)
-    if not args.quiet:
-        _print_summary(console, clean(summary))
-        console.print("wrote " + ", ".join(str(p) for p in paths))
-    return finish_report(args, args.out, console)
+    report = "; the report was not drawn" if args.report else ""
+    with outputs_in_place(f"the new outputs in {args.out} are complete{report}"):
+        if not args.quiet:
+            _print_summary(console, clean(summary))
+            console.print("wrote " + ", ".join(str(p) for p in paths))
+        return finish_report(args, args.out, console)
 
 
 def _cmd_validate(args: argparse.Namespace, console: Console) -> int:
@@ -290,7 +304,8 @@ def _cmd_profile(args: argparse.Namespace, console: Console) -> int:
     _within_budget(scenario, args)
     seed = scenario.scenario.seed if args.seed is None else args.seed
     with StagedFile(args.out, "--out") as staged:
-        result = run_one(RunSpec(scenario, seed), DayProgress(scenario.scenario.name))
+        with Progress(scenario.scenario.name) as progress:
+            result = run_one(RunSpec(scenario, seed), progress)
         rows = profile_rows(result)
         staged.publish(csv_text(rows))
     peak = max(rows, key=lambda r: r["rate_per_second"])
@@ -303,14 +318,11 @@ def _cmd_profile(args: argparse.Namespace, console: Console) -> int:
 
 
 def _cmd_calibrate(args: argparse.Namespace, console: Console) -> int:
-    with StagedFile(args.out, "--out") as staged:
-        results = calibrate(
-            args.scenarios,
-            args.replications,
-            args.seed,
-            args.workers,
-            DayProgress("calibrate", after_seconds=0.0, unit="run"),
-        )
+    with (
+        StagedFile(args.out, "--out") as staged,
+        Progress("calibrate", after_seconds=0.0, unit="run") as progress,
+    ):
+        results = calibrate(args.scenarios, args.replications, args.seed, args.workers, progress)
         staged.publish(calibration_markdown(results, args.replications, args.seed))
     table = Table(title="calibration")
     for col in ("measure", "scenario", "mean", "tolerance", "within"):
@@ -330,7 +342,7 @@ def _cmd_calibrate(args: argparse.Namespace, console: Console) -> int:
 
 
 def _cmd_docs(args: argparse.Namespace, console: Console) -> int:
-    text = scenario_reference()
+    text = scenario_reference() if args.command == "docs" else scenario_json_schema_text()
     if args.out is None:
         sys.stdout.write(text)
     else:
@@ -368,6 +380,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "calibrate": _cmd_calibrate,
         "profile": _cmd_profile,
         "docs": _cmd_docs,
+        "schema": _cmd_docs,
         **experiments.COMMANDS,
         "backend": _cmd_backend,
         "report": cmd_report,

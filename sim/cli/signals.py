@@ -13,7 +13,7 @@ import threading
 from collections.abc import Iterator
 from types import FrameType
 
-__all__ = ["Terminated", "exit_code", "interrupted_message", "sigterm_raises"]
+__all__ = ["Terminated", "exit_code", "interrupted_message", "outputs_in_place", "sigterm_raises"]
 
 
 class Terminated(BaseException):
@@ -39,6 +39,20 @@ def sigterm_raises() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
+
+
+@contextlib.contextmanager
+def outputs_in_place(note: str) -> Iterator[None]:
+    """A signal within the block ends the command with `note` (what is on disk) in its line.
+
+    For the work after a command's outputs are published (printing, drawing the report): the
+    outputs are complete, and the one line says so rather than leave the user guessing.
+    """
+    try:
+        yield
+    except (KeyboardInterrupt, Terminated) as exc:
+        exc.add_note(note)
+        raise
 
 
 def exit_code(exc: KeyboardInterrupt | Terminated) -> int:

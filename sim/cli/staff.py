@@ -17,13 +17,16 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
+from sim.cli.progress import Progress
 from sim.cli.report import add_report_option, finish_report
 from sim.dists import Empirical
 from sim.errors import FansimError, OptionError, Problem
 from sim.results.provenance import params_hash
 from sim.scenario.load import load_scenario
+from sim.scenario.schema import Scenario
 from sim.staffing.group_plan import plan_group_staffing
 from sim.staffing.measurements import read_loadreport, read_profile
+from sim.staffing.period import campaign_period, cut_to_period, parse_period
 from sim.staffing.plan import StaffingPlan, plan_staffing
 from sim.staffing.servers import (
     VARIANTS,
@@ -173,6 +176,16 @@ def add_parsers(sub: Any) -> None:
         type=_typed(parse_open_hours),
         help='opening hours, e.g. "08:00-24:00" (default: all day)',
     )
+    when = st.add_mutually_exclusive_group()
+    when.add_argument(
+        "--period",
+        metavar="START..END",
+        help="staff only these days (ISO dates, both included), from the fans the model "
+        "reaches by START (the days before are simulated once)",
+    )
+    when.add_argument(
+        "--campaign", metavar="NAME", help="staff only the days campaign NAME runs (as --period)"
+    )
     _common(st, 10, "out/staff", "scenario.seed")
     add_report_option(st)
 
@@ -252,23 +265,49 @@ def _print_plan(console: Console, plan: AnyPlan, rows: list[dict[str, Any]]) -> 
     console.print(roster)
 
 
+def _period(scenario: Scenario, seed: int, args: argparse.Namespace, console: Console) -> Scenario:
+    """The scenario cut to `--period` / `--campaign` (unchanged without either)."""
+    if args.period is None and args.campaign is None:
+        return scenario
+    if args.campaign is not None:
+        first, last = campaign_period(scenario, args.campaign)
+    else:
+        first, last = parse_period(args.period)
+    with Progress(f"{scenario.scenario.name} before {first}") as progress:
+        cut = cut_to_period(scenario, first, last, seed, progress)
+    if not args.quiet:
+        reached = (
+            f"the model reaches {cut.fans_at_start:,} fans after simulating the "
+            f"{cut.warmup_days} days before"
+            if cut.warmup_days
+            else f"{cut.fans_at_start:,} fans at the scenario's start"
+        )
+        console.print(f"staffing {first}..{last}: {reached}", soft_wrap=True)
+    return cut.scenario
+
+
 def _cmd_staff(args: argparse.Namespace, console: Console) -> int:
     scenario = load_scenario(args.scenario, args.overrides)
     seed = scenario.scenario.seed if args.seed is None else args.seed
+    scenario = _period(scenario, seed, args, console)
     policy = Policy(args.target, args.max_abandon, args.shrinkage, args.max_occupancy)
     intervals = round(scenario.scenario.days * DAY / args.interval)
     closed = () if args.open is None else args.open.closed(args.interval, intervals)
     plan: AnyPlan
     if scenario.service.groups is not None:
         targets = {name: replace(policy, target=t) for name, t in args.group_target}
-        plan = plan_group_staffing(
-            scenario, seed, args.replications, policy, args.interval, closed, targets
-        )
+        with Progress(f"staff {scenario.scenario.name}", unit="step") as progress:
+            plan = plan_group_staffing(
+                scenario, seed, args.replications, policy, args.interval, closed, targets, progress
+            )
     elif args.group_target:
         rule = "needs a scenario with [service.groups.*]; this one has one pool of agents"
         raise OptionError([Problem("--group-target", rule, args.group_target[0][0], True)])
     else:
-        plan = plan_staffing(scenario, seed, args.replications, policy, args.interval, closed)
+        with Progress(f"staff {scenario.scenario.name}", unit="step") as progress:
+            plan = plan_staffing(
+                scenario, seed, args.replications, policy, args.interval, closed, progress
+            )
     rows = staffing_rows(plan)
     paths = write_csvs(args.out, {"staffing.csv": rows, "roster.csv": roster_rows(plan)})
     if not args.quiet:
@@ -312,7 +351,12 @@ def _cmd_size_servers(args: argparse.Namespace, console: Console) -> int:
     prov["service_times"] = (
         f"loadreport {args.from_loadreport}" if report else f"capacity {args.capacity:g}/s"
     )
-    sizings = [size_servers(s, be, v, target) for be, s in jobs for v in VARIANTS]
+    pairs = [(be, s, v) for be, s in jobs for v in VARIANTS]
+    sizings = []
+    with Progress(f"size-servers {prov['source']}", unit="sizing") as progress:
+        for k, (be, s, v) in enumerate(pairs):
+            sizings.append(size_servers(s, be, v, target))
+            progress(k + 1, len(pairs), v)
     rows = sizing_rows(sizings, target, prov)
     paths = write_csvs(args.out, {"sizing.csv": rows})
     if not args.quiet:

@@ -72,6 +72,17 @@ def _scenario_in_tables(folder: RunFolder) -> str:
     return folder.path.name
 
 
+def _assumptions(folder: RunFolder) -> tuple[str, ...]:
+    """summary.json's `assumptions` as lines: path = value: meaning."""
+    summary = folder.json("summary.json") if folder.has("summary.json") else {}
+    items = summary.get("assumptions") or []
+    return tuple(
+        f"{a['path']} = {'none' if a['value'] is None else a['value']}: {a['meaning']}."
+        for a in items
+        if isinstance(a, dict) and {"path", "value", "meaning"} <= a.keys()
+    )
+
+
 def _clear_old(figures_dir: Path, keep: set[Path]) -> None:
     """Remove figures an earlier report left that this one did not draw (e.g. fewer windows)."""
     if figures_dir.is_dir():
@@ -123,15 +134,19 @@ def build_report(
     drawn: list[SectionHtml] = []
     findings: list[Finding] = []
     skipped: list[str] = []
+    absent: dict[str, list[str]] = {}  # command -> the sections its files would add
     for section in sections:
         missing = folder.missing(section.needs)
         if missing:
             skipped.append(
                 f"{section.title}: needs {', '.join(missing)} (written by {section.made_by})."
             )
+            absent.setdefault(section.made_by.split(" (")[0], []).append(section.title)
             continue
         with style(rc):
             result = section.build(folder, options)
+        if not (result.figures or result.findings or result.notes):
+            continue  # nothing of this kind in the run (e.g. no server): no heading either
         figs = []
         for f in result.figures:
             png, svg = export(f, rc)
@@ -145,10 +160,13 @@ def build_report(
         drawn.append(SectionHtml(section.key, section.title, tuple(figs), result.notes))
         findings += result.findings
     _clear_old(figures_dir, set(written))
+    not_shown = [f"{command}: {', '.join(titles)}" for command, titles in absent.items()]
     if cjk is None:
-        skipped.append(
+        note = (
             "No CJK font found: Chinese names in figures show as boxes; `make fonts` installs one."
         )
+        skipped.append(note)
+        not_shown.append(note)
     title, subtitle, meta = _header(folder)
     sources = tuple(sorted({n for s in sections for n in s.needs if folder.has(n)}))
     criteria = (
@@ -157,7 +175,15 @@ def build_report(
         "confidence interval does."
     )
     page = Page(
-        title, subtitle, meta, criteria, tuple(findings), tuple(drawn), tuple(skipped), sources
+        title,
+        subtitle,
+        meta,
+        criteria,
+        tuple(findings),
+        tuple(drawn),
+        tuple(not_shown),
+        sources,
+        _assumptions(folder),
     )
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(render(page), encoding="utf-8")

@@ -65,8 +65,9 @@ class Page:
     criteria: str
     findings: tuple[Finding, ...]
     sections: tuple[SectionHtml, ...]
-    not_shown: tuple[str, ...]
+    not_shown: tuple[str, ...]  # sections not drawn, grouped by the command that would add them
     sources: tuple[str, ...]
+    assumptions: tuple[str, ...] = ()  # defaults the answer rests on (summary.json)
 
 
 def _size(svg: bytes) -> tuple[int, int]:
@@ -111,6 +112,16 @@ def _headline(findings: tuple[Finding, ...]) -> str:
     return f"Of {len(judged)} targets: {met} met, {missed} missed, {unsure} unsure."
 
 
+def _assumed(items: tuple[str, ...]) -> str:
+    if not items:
+        return ""
+    rows = "".join(f"<li>{html.escape(a)}</li>" for a in items)
+    return (
+        '<div id="assumptions"><p><strong>Resting on defaults the scenario did not set</strong> '
+        "(set them to make the answer yours):</p><ul>" + rows + "</ul></div>"
+    )
+
+
 def render(page: Page) -> str:
     """The whole page as one string."""
     e = html.escape
@@ -127,7 +138,9 @@ def render(page: Page) -> str:
         '<section class="summary" id="summary"><h2>What it means</h2>',
         f"<p><strong>{e(_headline(page.findings))}</strong></p>",
         f'<p class="meta" id="criteria">{e(page.criteria)}</p>',
-        "<ul>" + "".join(_finding(f) for f in page.findings) + "</ul></section>",
+        "<ul>" + "".join(_finding(f) for f in page.findings) + "</ul>",
+        _assumed(page.assumptions),
+        "</section>",
         f"<nav>{nav}</nav>",
     ]
     for s in page.sections:
@@ -135,10 +148,11 @@ def render(page: Page) -> str:
         parts += [f'<p class="note">{e(n)}</p>' for n in s.notes]
         parts += [_figure(f) for f in s.figures]
         parts.append("</section>")
-    if page.not_shown:
-        parts.append('<section id="not-shown"><h2>Not in this report</h2><ul>')
-        parts += [f"<li>{e(n)}</li>" for n in page.not_shown]
-        parts.append("</ul></section>")
+    if page.not_shown:  # one short paragraph: which commands would add what
+        parts.append(
+            '<p class="meta" id="not-shown">Not in this report (drawn when the folder holds what '
+            "these commands write): " + "; ".join(e(n) for n in page.not_shown) + ".</p>"
+        )
     parts.append(
         '<p class="meta">Drawn from the run folder\'s files: '
         + ", ".join(e(s) for s in page.sources)

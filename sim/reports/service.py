@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from sim.reports.campaign_service import campaign_findings
 from sim.reports.periods import hourly_is_readable, per_day, with_end
 from sim.reports.plotting import (
     COLORS,
@@ -197,7 +198,7 @@ def _findings(s: dict[str, Any], share: float) -> tuple[Finding, ...]:
                 f"busy {s.get('agent_utilization') or 0:.0%} of their time.",
             )
         )
-    return tuple(f for f in out if f is not None)
+    return (*(f for f in out if f is not None), *campaign_findings(s, share))
 
 
 def _build_queue(folder: RunFolder, options: ReportOptions) -> SectionResult:

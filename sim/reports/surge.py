@@ -153,6 +153,8 @@ def _build(folder: RunFolder, options: ReportOptions) -> SectionResult:
     if surge.rows == 0:
         return SectionResult(notes=("surge.csv has no rows.",))
     server = folder.field("scenario.json", "server") if folder.has("scenario.json") else None
+    if not server and not surge.has("requests"):
+        return SectionResult()  # no [server]: the service section shows the campaign's load
     deadline = float(server["deadline_seconds"]) if server else None
     parts, notes = first_drawn(windows(surge.times("second")), MAX_WINDOWS, "campaign windows")
     figures = tuple(

@@ -21,6 +21,8 @@ from numpy.typing import NDArray
 from sim import __version__
 from sim.model.engine import ModelResult
 from sim.model.human_queue import QueueRecords
+from sim.results.assumptions import assumptions
+from sim.results.backlog import Backlog, area_since
 from sim.results.channel_tables import channel_summary
 from sim.results.costs import cost_summary
 from sim.results.outcomes import (
@@ -33,9 +35,10 @@ from sim.results.outcomes import (
 )
 from sim.results.provenance import provenance
 from sim.results.server_tables import server_summary
+from sim.results.service_periods import hourly_counts, service_by_campaign, service_by_day
 from sim.results.spread_tables import cascade_summary, push_summary
 
-__all__ = ["Backlog", "daily_rows", "follower_summary", "hourly_rows", "summarize"]
+__all__ = ["daily_rows", "follower_summary", "hourly_rows", "summarize"]
 
 F64 = NDArray[np.float64]
 
@@ -54,46 +57,12 @@ def _step_integral(times: F64, levels: F64, bounds: F64) -> F64:
     return out
 
 
-def _area_since(points: F64, bounds: F64) -> F64:
-    """For sorted `points`: sum over points p <= T of (T - p), for each bound T."""
-    prefix = np.concatenate([[0.0], np.cumsum(points)])
-    k = np.searchsorted(points, bounds, side="right")
-    return np.asarray(k * bounds - prefix[k], np.float64)
-
-
 def _busy_area(q: QueueRecords, bounds: F64) -> F64:
     """Agent-busy minutes in [0, T] for each bound T: starts minus ends, no merged event list."""
     ok = ~np.isnan(q.start)
     starts = np.sort(q.start[ok])
     ends = np.sort(q.start[ok] + q.handle[ok])
-    return _area_since(starts, bounds) - _area_since(ends, bounds)
-
-
-class Backlog:
-    """Messages waiting over time: +1 at arrival (if it waited), -1 when picked up or abandoned."""
-
-    def __init__(self, q: QueueRecords) -> None:
-        waited = np.isnan(q.start) | (q.start > q.arrival)
-        self.arrivals = q.arrival[waited]  # already sorted: records are in arrival order
-        leave = np.fmin(q.start, q.deadline)[waited]
-        self.leaves = np.sort(leave[leave <= q.horizon])
-        # the level peaks just after arrivals; leaves at the same instant count first
-        k = np.arange(1, self.arrivals.size + 1)
-        self.after_arrival = k - np.searchsorted(self.leaves, self.arrivals, side="right")
-
-    def level(self, at: F64) -> NDArray[np.int64]:
-        """Messages waiting at each time in `at`."""
-        arrived = np.searchsorted(self.arrivals, at, side="right")
-        return arrived - np.searchsorted(self.leaves, at, side="right")
-
-    def area(self, until: float) -> float:
-        """Integral of the level over [0, until]: total minutes spent waiting by then."""
-        t = np.asarray([until])
-        return float((_area_since(self.arrivals, t) - _area_since(self.leaves, t))[0])
-
-    def peak(self) -> int:
-        """Most messages waiting at once."""
-        return int(self.after_arrival.max()) if self.after_arrival.size else 0
+    return area_since(starts, bounds) - area_since(ends, bounds)
 
 
 def _hour_of(times: F64, mask: NDArray[np.bool_]) -> NDArray[np.int64]:
@@ -159,6 +128,8 @@ def summarize(result: ModelResult) -> dict[str, Any]:
         "agent_hours_present": present_area / 60.0,
         "agent_utilization": busy_area / present_area if present_area > 0 else float("nan"),
         "by_class": by_class,
+        "service_by_campaign": service_by_campaign(result),
+        "assumptions": assumptions(sc),
         "messages_failed_at_server": int(result.server_failed.sum()),
         **follower_summary(result),
         **server_summary(result),
@@ -217,6 +188,7 @@ def daily_rows(result: ModelResult, hourly: list[dict[str, Any]]) -> list[dict[s
     tr = result.followers
     meta = provenance(result.spec)
     rows: list[dict[str, Any]] = []
+    service = service_by_day(result)
     for d in range(sc.scenario.days):
         hours = hourly[24 * d : 24 * d + 24]
         row: dict[str, Any] = {
@@ -241,7 +213,7 @@ def daily_rows(result: ModelResult, hourly: list[dict[str, Any]]) -> list[dict[s
         for key in _DAILY_SUMS:
             row[key] = sum(h[key] for h in hours)
         row["backlog_end"] = hours[-1]["backlog"]
-        rows.append(row)
+        rows.append(row | service[d])
     return rows
 
 
@@ -277,6 +249,7 @@ def hourly_rows(result: ModelResult) -> list[dict[str, Any]]:
     decided_n = np.bincount(arrival_hour[decided], minlength=hours)
     answered_n = np.bincount(start_hour[start_hour >= 0], minlength=hours)[:hours]
     abandoned_n = np.bincount(abandon_hour[abandon_hour >= 0], minlength=hours)[:hours]
+    counts = hourly_counts(result, hours)
     order = np.argsort(start_hour, kind="stable")
     sorted_hours = start_hour[order]
     meta = provenance(result.spec)
@@ -305,6 +278,7 @@ def hourly_rows(result: ModelResult) -> list[dict[str, Any]]:
                 "agent_utilization": float(busy[h] / present[h])
                 if present[h] > 0
                 else float("nan"),
+                **{k: int(v[h]) for k, v in counts.items()},
             }
         )
     return rows

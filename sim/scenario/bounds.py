@@ -52,6 +52,7 @@ __all__ = [
     "MAX_TEXT",
     "MAX_WEIGHT",
     "MAX_WORKERS",
+    "ClockEnd",
     "ClockTime",
     "Date",
     "Flag",
@@ -151,6 +152,25 @@ def _not_a_number(value: Any) -> Any:
     return value
 
 
+def _a_date(value: Any) -> Any:
+    """A date field given a date-time would silently drop its time (and any offset)."""
+    if isinstance(value, dt.datetime):
+        lost = "time and time-zone offset" if value.tzinfo is not None else "time"
+        raise ValueError(
+            f"must be a date such as {value.date()}, not a date-time (its {lost} would be lost)"
+        )
+    if isinstance(value, str) and ("T" in value or " " in value.strip()):
+        raise ValueError("must be a date such as 2013-04-10, not a date-time")
+    return _not_a_number(value)
+
+
+def _end_of_day(value: Any) -> Any:
+    """`24:00` closes a day: the same clock time as `00:00` (midnight), which an end means."""
+    if isinstance(value, str) and value.strip() in ("24:00", "24:00:00"):
+        return dt.time(0, 0)
+    return value
+
+
 def _in_range(value: dt.date) -> None:
     day = value.date() if isinstance(value, dt.datetime) else value
     if not EARLIEST <= day <= LATEST:
@@ -179,7 +199,7 @@ def _local_time(value: dt.time) -> dt.time:
 
 
 _RANGE = f"{EARLIEST}..{LATEST}"
-Date = Annotated[dt.date, BeforeValidator(_not_a_number), Rule(f"within {_RANGE}", _local_date)]
+Date = Annotated[dt.date, BeforeValidator(_a_date), Rule(f"within {_RANGE}", _local_date)]
 """An ISO date within `EARLIEST`..`LATEST`."""
 LocalDateTime = Annotated[
     dt.datetime,
@@ -191,3 +211,10 @@ ClockTime = Annotated[
     dt.time, BeforeValidator(_not_a_number), Rule("local, no offset", _local_time)
 ]
 """A clock time (HH:MM) without an offset."""
+ClockEnd = Annotated[
+    dt.time,
+    BeforeValidator(_end_of_day),
+    BeforeValidator(_not_a_number),
+    Rule("local, no offset; 24:00 = 00:00, the end of the day", _local_time),
+]
+"""A clock time that ends something: `24:00` is accepted for midnight at the day's end."""

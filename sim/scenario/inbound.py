@@ -85,7 +85,9 @@ class MessagesSpec(Frozen):
         default_factory=_default_profile,
         min_length=24,
         max_length=24,
-        description="Relative volume in each hour of the day (00:00 first); normalised to sum 1.",
+        description="Relative volume in each hour of the day (00:00 first); normalised to sum 1. "
+        "The default is flat: as many messages at 03:00 as at 20:00, which no account sees; "
+        "give the account's own shape (scenarios/xiaomi_service_2013.toml has one).",
     )
     auto_reply_coverage: Probability = Field(
         1.0, description="Share of `auto` messages that keyword rules actually answer."

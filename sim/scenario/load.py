@@ -2,8 +2,9 @@
 
 The TOML is read once at the boundary; after `load_scenario` no code sees a dict. A file may
 `extends = "base.toml"` and override what differs. Loading reads the files (`files`), applies
-`--set` overrides, validates (field rules on the `schema`, cross-field `rules`) and resolves the
-`[[phases]]` into a `timeline`, once; the scenario carries its timeline beside its data.
+`--set` overrides (`overrides`: never lost to a phase), validates (field rules on the
+`schema`, cross-field `rules`) and resolves the `[[phases]]` into a `timeline`, once;
+the scenario carries its timeline beside its data.
 """
 
 from __future__ import annotations
@@ -14,10 +15,10 @@ from typing import Any
 
 from sim.errors import Problem, ScenarioError
 from sim.scenario.files import MAX_DEPTH, read_raw, too_deep
+from sim.scenario.overrides import apply_overrides
 from sim.scenario.rules import scenario_problems
 from sim.scenario.schema import Scenario
 from sim.scenario.timeline import phase_problems, resolve_timeline
-from sim.scenario.validation import schema_path_problem, set_path
 
 __all__ = ["load_scenario", "parse_override", "scenario_from_dict"]
 
@@ -71,16 +72,13 @@ def load_scenario(path: str | Path, overrides: list[str] | tuple[str, ...] = ())
     source = str(p)
     raw = read_raw(p)
     problems: list[Problem] = []
+    pairs: list[tuple[str, Any]] = []
     for text in overrides:
         try:
-            key, value = parse_override(text)
-            unknown = schema_path_problem(Scenario, key)
-            if unknown is not None:
-                problems.append(unknown)
-                continue
-            set_path(raw, key, value)
+            pairs.append(parse_override(text))
         except ScenarioError as exc:
             problems.extend(exc.problems)
+    problems += apply_overrides(raw, pairs)
     try:
         scenario = scenario_from_dict(raw, source)
     except ScenarioError as exc:

@@ -111,8 +111,19 @@ def _default(field: Any) -> str:
     if field.default is not PydanticUndefined:
         return "—" if field.default is None else f"`{field.default!r}`"
     if field.default_factory is not None:
-        return "see text"
+        return _made_default(field.default_factory())
     return "**required**"
+
+
+def _made_default(value: Any) -> str:
+    """A default built by a factory, said in words (a table's own defaults are in its table)."""
+    if isinstance(value, BaseModel):
+        return f"its fields' defaults (`{type(value).__name__}` below)"
+    if isinstance(value, dict | tuple | list) and not value:
+        return "none"
+    if isinstance(value, tuple) and len(set(value)) == 1:
+        return f"`{value[0]!r}` in each of the {len(value)} (flat)"
+    return f"`{value!r}`"
 
 
 def _nested(tp: Any) -> list[type[BaseModel]]:
@@ -136,12 +147,16 @@ def scenario_reference() -> str:
         "Units are in field names; dates are ISO 8601 (`2013-04-10`), clock times `HH:MM`.",
         "Any field can be overridden on the command line: `fansim run FILE --set path=value`,",
         "e.g. `--set service.patience_minutes.mean=45` or",
-        "`--set messages.classes.order.share=0.03`.",
+        "`--set messages.classes.order.share=0.03`. A field a `[[phases]]` entry also sets is",
+        "an error (the phase would replace the value from its date): give the phase's value",
+        "too, `--set 'phases[0].set.service.agents_by_hour=[...]'` (the same for `--grid`).",
         "",
         "Types are strict: a number field takes a number (an integer where a float goes is",
         "fine, `inf` and `nan` are not), an integer field an integer, a flag `true` or `false`",
         '(not `"yes"`). Date-times are the scenario\'s local time and must not carry an offset',
-        "(`+08:00`, `Z`): convert them to local time first. Every number has an upper bound far",
+        "(`+08:00`, `Z`): convert them to local time first; a date field refuses a date-time",
+        "(its time and offset would be lost). A clock time that ends a shift may be `24:00`",
+        "(midnight, the same as `00:00`). Every number has an upper bound far",
         "beyond real use (the `rule` column), so an absurd value is an error, not a long run;",
         "names are at most 200 characters, free text 5,000. A run is also refused before it",
         "starts if its estimated memory exceeds `--memory-budget` (docs/model.md).",

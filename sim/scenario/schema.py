@@ -38,6 +38,7 @@ from sim.scenario.bounds import (
     MAX_TARGET_MINUTES,
     MAX_WEIGHT,
     MAX_WORKERS,
+    ClockEnd,
     ClockTime,
     Date,
     Flag,
@@ -138,7 +139,10 @@ class ShiftSpec(Frozen):
 
     name: Name = Field(description="Label, e.g. `early`.")
     start: ClockTime = Field(description="Clock time the shift starts (HH:MM).")
-    end: ClockTime = Field(description="Clock time the shift ends (HH:MM).")
+    end: ClockEnd = Field(
+        description="Clock time the shift ends (HH:MM); 00:00 or 24:00 = midnight, a shift "
+        "ending before its start runs past midnight."
+    )
     agents: Whole = Field(ge=0, le=MAX_AGENTS, description="Agents on this shift.")
 
 
@@ -399,7 +403,13 @@ class CampaignSpec(Frozen):
     keyword: str = Field(
         "", max_length=MAX_NAME, description='What participants reply, e.g. "GO" (for reports).'
     )
-    burst: BurstSpec = Field(default_factory=BurstSpec)
+    burst: BurstSpec = Field(
+        default_factory=BurstSpec,
+        description="How its messages arrive each day. The default is one opening spike "
+        "carrying half of the day's messages (first_share 0.5), peaking within seconds and "
+        "gone within minutes: staffing then covers that spike; give rounds (every_minutes) or "
+        "a lower first_share for a campaign whose messages spread over its hours.",
+    )
     new_fans_per_participant: Real = Field(
         0.0,
         ge=0,

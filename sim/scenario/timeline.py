@@ -25,7 +25,7 @@ from sim.scenario.rules.inbound import phase_channel_problem
 from sim.scenario.schema import PhaseSpec, Scenario, ScenarioMeta
 from sim.scenario.validation import pydantic_problems, schema_path_problem, set_path
 
-__all__ = ["Segment", "Timeline", "phase_problems", "resolve_timeline"]
+__all__ = ["Segment", "Timeline", "flatten_set", "phase_problems", "resolve_timeline"]
 
 Segment = tuple[dt.date, Scenario]  # the scenario in force from that date on
 
@@ -67,19 +67,19 @@ class Timeline:
         return tuple(out)
 
 
-def _flatten(prefix: str, value: Any) -> list[tuple[str, Any]]:
+def flatten_set(prefix: str, value: Any) -> list[tuple[str, Any]]:
     """Nested tables in a phase's `set` become dotted paths; tagged values stay whole."""
     if isinstance(value, dict) and not ({"dist", "kind"} & set(value)):
         out: list[tuple[str, Any]] = []
         for k, v in value.items():
-            out += _flatten(f"{prefix}.{k}" if prefix else str(k), v)
+            out += flatten_set(f"{prefix}.{k}" if prefix else str(k), v)
         return out
     return [(prefix, value)]
 
 
 def _apply_phase(raw: dict[str, Any], phase: PhaseSpec, index: int) -> list[Problem]:
     problems: list[Problem] = []
-    for path, value in _flatten("", phase.set):
+    for path, value in flatten_set("", phase.set):
         here = f"phases[{index}].set.{path}"
         if any(path == f or path.startswith(f + ".") for f in _FROZEN_BY_PHASE):
             problems.append(Problem(here, "cannot change by phase (it is fixed for the run)"))
@@ -139,7 +139,7 @@ def phase_problems(raw: dict[str, Any]) -> list[Problem]:
             out += _phase_date_problem(i, phase.date, last, meta)
             last = max(last, phase.date)
         out += _apply_phase(base, phase, i)
-        paths = [path for path, _ in _flatten("", phase.set)]
+        paths = [path for path, _ in flatten_set("", phase.set)]
         try:
             Scenario.model_validate(base)
         except ValidationError as exc:

@@ -13,7 +13,7 @@ where arrivals try first, and count a group's agent as `max_chats` servers whose
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -110,6 +110,7 @@ def plan_group_staffing(
     interval_minutes: float = 60.0,
     closed: Collection[int] = (),
     targets: Mapping[str, Policy] | None = None,
+    progress: Callable[..., None] | None = None,
 ) -> GroupStaffingPlan:
     """Staff every group of `scenario` for its policy (`targets` by group name, else `policy`)."""
     timeline = resolve_timeline(scenario)
@@ -123,7 +124,9 @@ def plan_group_staffing(
     system = GroupSystem(
         specs, len(timeline.class_names), group_policies(specs, policy, targets or {})
     )
-    grid, options, traffic = sample_plan_inputs(scenario, seed, replications, interval_minutes)
+    grid, options, traffic = sample_plan_inputs(
+        scenario, seed, replications, interval_minutes, progress
+    )
     records = [t.result.queue for t in traffic]
     found = search_groups(records, grid, system, dict.fromkeys(closed, 0))
     required = [

@@ -9,7 +9,7 @@ approximation `StaffingPlan.exact` reports.
 from __future__ import annotations
 
 import math
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 from sim.model.engine import RunSpec
@@ -67,13 +67,25 @@ class StaffingPlan:
         return None if rate is None else rate * self.roster.agent_hours
 
 
+Progress = Callable[..., None]
+"""`progress(done, total, note)`: replications sampled, then intervals searched."""
+
+
 def sample_plan_inputs(
-    scenario: Scenario, seed: int, replications: int, interval_minutes: float
+    scenario: Scenario,
+    seed: int,
+    replications: int,
+    interval_minutes: float,
+    progress: Progress | None = None,
 ) -> tuple[Grid, tuple[ShiftOption, ...], list[Traffic]]:
     """The grid, the shift options on it and each replication's sampled traffic."""
     grid = Grid(interval_minutes, round(scenario.scenario.days * DAY / interval_minutes))
     options = shift_options(scenario.staffing.shift_patterns or DEFAULT_PATTERNS, grid)
-    traffic = [sample_traffic(RunSpec(scenario, seed, r)) for r in range(replications)]
+    traffic = []
+    for r in range(replications):
+        traffic.append(sample_traffic(RunSpec(scenario, seed, r)))
+        if progress is not None:
+            progress(r + 1, replications + grid.intervals, "sampling traffic")
     return grid, options, traffic
 
 
@@ -118,13 +130,21 @@ def plan_staffing(
     policy: Policy,
     interval_minutes: float = 60.0,
     closed: Collection[int] = (),
+    progress: Progress | None = None,
 ) -> StaffingPlan:
     """Staff `scenario` for `policy` over its whole horizon on a grid of `interval_minutes`."""
-    grid, options, traffic = sample_plan_inputs(scenario, seed, replications, interval_minutes)
+    grid, options, traffic = sample_plan_inputs(
+        scenario, seed, replications, interval_minutes, progress
+    )
     records = [t.result.queue for t in traffic]
     load = interval_load(records, grid)
     erlang_c, erlang_a, floors = closed_forms(load, policy)
-    found = search(records, grid, policy, dict.fromkeys(closed, 0))
+
+    def searched(h: int) -> None:
+        if progress is not None:
+            progress(replications + h, replications + grid.intervals, "searching intervals")
+
+    found = search(records, grid, policy, dict.fromkeys(closed, 0), searched)
     required = zero_closed([paid_agents(a, policy) for a in found.agents], closed)
     roster = solve_roster(required, options)
     phones = tuple(on_phones(c, policy) for c in roster.coverage)

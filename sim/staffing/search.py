@@ -199,13 +199,14 @@ def search(
     grid: Grid,
     policy: Policy,
     fixed: Mapping[int, int] | None = None,
+    searched: Callable[[int], None] | None = None,
 ) -> SearchResult:
     """Fewest on-phone agents per interval, in time order with the backlog carried.
 
     `records` are the routed messages of each replication (e.g. `Traffic.result.queue`);
     intervals in `fixed` get the agents given there and no target of their own: {h: 0} closes
     an interval (its messages wait for the next open one, which is how a night without agents
-    raises the morning's requirement).
+    raises the morning's requirement). `searched(h)` is told after each interval (progress).
     """
     fixed = fixed or {}
     t = policy.target
@@ -221,6 +222,8 @@ def search(
             per_rep = out.per_replication(0)
             found.append(IntervalSearch(given, given, False, level, abandoned, per_rep, ()))
             levels.append(given)
+            if searched is not None:
+                searched(h + 1)
             continue
         first = max(0, h - back)
         judged = [j for j in range(first, h) if j not in fixed and found[j].met] + [h]
@@ -239,4 +242,6 @@ def search(
         per_rep = out.per_replication(h - first)
         found.append(IntervalSearch(c, floor, ok, level, abandoned, per_rep, below))
         levels.append(c)
+        if searched is not None:
+            searched(h + 1)
     return SearchResult(tuple(found))

@@ -20,6 +20,7 @@ from sim.staffing.search import IntervalOutcomes, SearchResult
 from sim.staffing.servers import Sizing, SizingTarget
 from sim.staffing.shifts import Roster
 from sim.staffing.targets import Policy
+from sim.units import DAY
 
 __all__ = [
     "AnyPlan",
@@ -143,15 +144,25 @@ def roster_rows(plan: AnyPlan) -> list[dict[str, Any]]:
 
 
 def _agent_hours(plan: AnyPlan, part: _Part) -> dict[str, float]:
-    """A part's agent-hours by each method and its roster's agents."""
+    """A part's agent-hours by each method and its roster's agent-shifts and people.
+
+    `roster_agent_shifts` counts one per agent per shift over the horizon (7 days of 5 agents
+    are 35); `roster_people_per_day` is the most shifts starting on one day: the fewest people
+    the roster needs if each works at most one shift a day (days off need more).
+    """
     hours = plan.grid.minutes / 60.0
+    per_day = round(DAY / plan.grid.minutes)
+    by_day: dict[int, int] = {}
+    for option, n in part.roster.used:
+        by_day[option.start // per_day] = by_day.get(option.start // per_day, 0) + n
     return {
         "erlang_c_agent_hours": sum(part.erlang_c) * hours,
         "erlang_a_agent_hours": sum(part.erlang_a) * hours,
         "simulation_agent_hours": sum(part.search.agents) * hours,
         "required_agent_hours": sum(part.required) * hours,
         "roster_agent_hours": part.roster.agent_hours,
-        "roster_agents": sum(n for _, n in part.roster.used),
+        "roster_agent_shifts": sum(n for _, n in part.roster.used),
+        "roster_people_per_day": max(by_day.values(), default=0),
     }
 
 

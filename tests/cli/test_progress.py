@@ -1,17 +1,17 @@
 import io
 
-from sim.cli.progress import DayProgress
+from sim.cli.progress import Progress
 
 
 def test_quiet_while_short_then_plain_lines_in_logs() -> None:
     quiet = io.StringIO()
-    short = DayProgress("run", stream=quiet, after_seconds=3600)
+    short = Progress("run", stream=quiet, after_seconds=3600)
     for day in range(1, 4):
         short(day, 3)
     assert quiet.getvalue() == ""
 
     log = io.StringIO()
-    long = DayProgress("run", stream=log, after_seconds=0, every_seconds=0)
+    long = Progress("run", stream=log, after_seconds=0, every_seconds=0)
     for day in range(1, 4):
         long(day, 3)
     lines = log.getvalue().splitlines()
@@ -24,7 +24,7 @@ def test_quiet_while_short_then_plain_lines_in_logs() -> None:
 
 def test_units_are_named() -> None:
     log = io.StringIO()
-    DayProgress("calibrate", stream=log, after_seconds=0, unit="run")(2, 4)
+    Progress("calibrate", stream=log, after_seconds=0, unit="run")(2, 4)
     assert log.getvalue().startswith("calibrate: run 2/4")
 
 

@@ -80,3 +80,30 @@ def test_message_and_exit_code_name_the_signal() -> None:
         "fansim: terminated (SIGTERM); previous outputs in out left as they were"
     )
     assert exit_code(term) == 143
+
+
+# raises KeyboardInterrupt when scipy is first imported: Ctrl-C while the program starts
+_CTRL_C_AT_IMPORT = """
+import runpy, sys
+class CtrlC:
+    def find_spec(self, name, path=None, target=None):
+        if name == "scipy":
+            raise KeyboardInterrupt
+        return None
+sys.meta_path.insert(0, CtrlC())
+sys.argv = ["fansim", "run", "scenarios/xiaomi_service_2013.toml"]
+runpy.run_module("sim", run_name="__main__")
+"""
+
+
+def test_ctrl_c_while_starting_is_one_line(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", _CTRL_C_AT_IMPORT],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 130
+    assert done.stderr == "fansim: interrupted while starting; nothing was written\n"

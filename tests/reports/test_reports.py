@@ -159,8 +159,8 @@ def test_sections_without_their_files_are_skipped_with_a_note(
 ) -> None:
     report = build_report(service_day, tmp_path / "r.html")
     text = report.path.read_text(encoding="utf-8")
-    assert "needs surge.csv (written by fansim run)" in text  # no campaign that day
-    assert "needs staffing.csv (written by fansim staff)" in text
+    assert "Campaign surges: the server" in text.split('id="not-shown"')[1]  # no campaign
+    assert "fansim staff: Agents on duty vs required" in text
     assert "no growth to draw" in text  # a one-day run with a fixed fan base
     names = sorted(p.name for p in report.figures)
     assert "messages.png" in names and "backlog_response.svg" in names

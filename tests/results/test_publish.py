@@ -120,13 +120,40 @@ def test_a_signal_during_the_moves_waits_until_they_are_done(tmp_path: Path) -> 
         if len(moved) == 1:
             signal.raise_signal(signal.SIGINT)  # Ctrl-C after the first of three moves
 
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(os, "replace", replace_then_interrupt)
-        with pytest.raises(KeyboardInterrupt), StagedFolder(target) as stage:
-            stage.publish({"a.csv": "new", "b.csv": "new"}, {})
+    # Python's own Ctrl-C handler, whatever this process inherited (`nohup make test &` starts
+    # it with SIGINT ignored, and an ignored signal would rightly stay ignored)
+    inherited = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(os, "replace", replace_then_interrupt)
+            with pytest.raises(KeyboardInterrupt), StagedFolder(target) as stage:
+                stage.publish({"a.csv": "new", "b.csv": "new"}, {})
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    finally:
+        signal.signal(signal.SIGINT, inherited)
     assert moved == ["a.csv", "b.csv", MANIFEST]
     assert (target / "a.csv").read_text() == (target / "b.csv").read_text() == "new"
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_an_ignored_signal_during_the_moves_stays_ignored(tmp_path: Path) -> None:
+    target = tmp_path / "out"
+    real_replace = os.replace
+
+    def replace_then_interrupt(src: Path, dst: Path) -> None:
+        real_replace(src, dst)
+        signal.raise_signal(signal.SIGINT)
+
+    inherited = signal.signal(signal.SIGINT, signal.SIG_IGN)  # as under nohup ... &
+    try:
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(os, "replace", replace_then_interrupt)
+            target.mkdir()
+            with StagedFolder(target) as stage:
+                stage.publish({"a.csv": "new"}, {})
+        assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+    finally:
+        signal.signal(signal.SIGINT, inherited)
+    assert (target / "a.csv").read_text() == "new"
 
 
 @pytest.mark.parametrize(
@@ -191,6 +218,20 @@ def test_interrupted_run_leaves_the_previous_outputs_byte_identical(
     assert leftovers(tmp_path) == []
     err = capsys.readouterr().err
     assert err == f"fansim: interrupted; previous outputs in {out} left as they were\n"
+
+
+def test_a_signal_after_the_outputs_are_in_says_they_are_complete(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def interrupted_print(*args: object) -> None:
+        raise KeyboardInterrupt  # while the summary is printed: the files are all in place
+
+    monkeypatch.setattr(cli, "_print_summary", interrupted_print)
+    out = tmp_path / "out"
+    assert main(["run", str(FEST), "--seed", "5", "--out", str(out)]) == 130
+    assert (out / MANIFEST).is_file() and (out / "summary.json").is_file()
+    err = capsys.readouterr().err.splitlines()[-1]
+    assert err == f"fansim: interrupted; the new outputs in {out} are complete"
 
 
 def test_failing_run_leaves_the_previous_outputs(

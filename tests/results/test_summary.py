@@ -3,7 +3,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.model.engine import RunSpec, run_one
-from sim.results.summary import Backlog, hourly_rows, summarize
+from sim.results.backlog import Backlog
+from sim.results.summary import hourly_rows, summarize
 from tests.factories import queue_scenario
 
 

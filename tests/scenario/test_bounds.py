@@ -154,6 +154,44 @@ def test_bad_dates_name_the_rule(value: Any, rule: str) -> None:
     assert rule in only(err, "scenario.start").message
 
 
+@pytest.mark.parametrize("field", ["scenario__start", "scenario__end", "phases__0__date"])
+@pytest.mark.parametrize(
+    ("when", "lost"),
+    [
+        (dt.datetime(2013, 3, 1, 0, tzinfo=CST), "its time and time-zone offset would be lost"),
+        (dt.datetime(2013, 3, 1, 9), "its time would be lost"),
+        ("2013-03-01T00:00:00+08:00", "not a date-time"),
+    ],
+)
+def test_a_date_given_a_date_time_is_refused_never_cut(field: str, when: Any, lost: str) -> None:
+    q1 = REPO / "scenarios" / "xiaomi_2013q1.toml"
+    path = field.replace("__0__", "[0].").replace("__", ".")
+    raw = copy.deepcopy(_raw(q1))
+    set_path(raw, path, when)
+    with pytest.raises(ScenarioError) as info:
+        scenario_from_dict(raw)
+    problem = only(info.value, path)
+    assert lost in problem.message
+    assert "datetime.datetime(" not in str(info.value)  # shown in ISO form
+    if isinstance(when, dt.datetime):
+        assert f"(got {when.isoformat()})" in str(problem)
+
+
+def test_an_end_before_the_start_is_one_error() -> None:
+    err = broken(FESTIVAL, campaigns__live_quiz__end=dt.datetime(2013, 4, 9, 13))
+    assert [p.path for p in err.problems] == ["campaigns.live_quiz.end"]
+
+
+@pytest.mark.parametrize("end", ["24:00", "00:00", dt.time(0)])
+def test_24_00_ends_a_shift_at_midnight_as_00_00_does(end: Any) -> None:
+    raw = copy.deepcopy(_raw(SERVICE))
+    raw["service"].pop("agents_by_hour", None)
+    raw["service"].pop("shifts", None)
+    raw["service"]["shifts"] = [{"name": "late", "start": "15:00", "end": end, "agents": 3}]
+    (shift,) = scenario_from_dict(raw).service.shifts or ()
+    assert shift.end == dt.time(0)
+
+
 def test_shift_time_with_an_offset_is_rejected() -> None:
     raw = copy.deepcopy(_raw(SERVICE))
     raw["service"].pop("agents_by_hour", None)

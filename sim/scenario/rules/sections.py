@@ -158,7 +158,7 @@ def campaign_problems(raw: Any) -> list[Problem]:
                 )
             )
         window = (c.end - c.start).total_seconds() + margin_after * 60.0
-        if c.burst.decay_seconds > max(window, 0.0):
+        if c.end > c.start and c.burst.decay_seconds > window:  # else the end is the mistake
             rule = (
                 f"must be at most the campaign's length plus the {margin_after:g} minutes "
                 f"simulated after it ({window:,.0f} s), or the burst's tail is cut off"
