@@ -8,7 +8,17 @@ import pytest
 
 SIM = Path(__file__).parents[1] / "sim"
 # a package may import only from those listed after it (and from itself)
-ORDER = ["cli", "inference", "reports", "experiments", "staffing", "results", "analytic", "model", "scenario"]
+ORDER = [
+    "cli",
+    "inference",
+    "reports",
+    "experiments",
+    "staffing",
+    "results",
+    "analytic",
+    "model",
+    "scenario",
+]
 SHARED = {"sim", "sim.errors", "sim.dists", "sim.units"}
 
 
