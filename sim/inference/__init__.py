@@ -2,6 +2,6 @@
 
 Laid out as likelihood-free inference libraries lay it out: the data (`data`, `events`), the
 priors (`priors`), the simulator as a pure function from parameters and seed to summary
-statistics (`simulator`), the distance (`distance`), the sampler (`abc`), and scores of
+statistics (`simulator`), the distance (`distance`), the sampler (`smc`), and scores of
 forecasts (`scores`) are separate pieces; `fit`, `forecast` and `backtest` compose them.
 """

@@ -1,0 +1,25 @@
+import numpy as np
+
+from sim.inference.distance import Observed, distance, mad_scales
+from sim.inference.events import Fact
+from sim.inference.simulator import Simulator
+
+from .conftest import START, history_of
+
+
+def test_observed_statistics_equal_a_trajectory_s_own(simulator: Simulator) -> None:
+    traj = simulator.simulate((0.01, 0.002), 1)
+    obs = Observed(START, history_of(traj))
+    assert np.array_equal(obs.stats(traj), obs.observed_stats())
+    assert obs.last_day == len(traj.fans) - 1
+    assert len(obs.observed_stats()) == 2 * 8  # 56 days: 8 weeks of follows and of unfollows
+
+
+def test_facts_are_scaled_by_their_tolerance(simulator: Simulator) -> None:
+    traj = simulator.simulate((0.01, 0.002), 1)
+    day = START.replace(day=20)
+    fact = Fact(2, day, "cumulative_follows", float(traj.fans[19]) + 500, 1000.0)
+    obs = Observed(START, None, (fact,))
+    scales = mad_scales(obs.stats(traj)[None, :], obs.fixed_scales())
+    assert scales.tolist() == [1000.0]
+    assert distance(obs.stats(traj), obs.observed_stats(), scales) == 0.5
