@@ -16,13 +16,13 @@ from rich.console import Console
 from rich.table import Table
 
 from sim import __version__
-from sim.cli import experiments, staff
+from sim.cli import experiments, fit, staff
 from sim.cli.loadtest import COMMANDS as LOADTEST_COMMANDS
 from sim.cli.loadtest import add_parsers as add_loadtest_parsers
 from sim.cli.progress import DayProgress
 from sim.cli.report import add_report_option, add_report_parser, cmd_report, finish_report
 from sim.cli.signals import Terminated, exit_code, interrupted_message, sigterm_raises
-from sim.errors import Problem, ScenarioError
+from sim.errors import FansimError, Problem, ScenarioError
 from sim.experiments.calibration import calibrate, calibration_markdown
 from sim.model.budget import (
     DEFAULT_BUDGET_BYTES,
@@ -157,6 +157,7 @@ def _parser() -> argparse.ArgumentParser:
     experiments.add_commands(sub)
 
     staff.add_parsers(sub)
+    fit.add_parsers(sub)
 
     docs = sub.add_parser("docs", help="write the scenario reference generated from the schema")
     docs.add_argument("--out", type=_out_path, help="file to write (default: print)")
@@ -371,6 +372,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "backend": _cmd_backend,
         "report": cmd_report,
         **staff.COMMANDS,
+        **fit.COMMANDS,
     }
     try:
         with sigterm_raises():
@@ -378,7 +380,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (KeyboardInterrupt, Terminated) as exc:  # staged outputs are already cleaned up
         print(interrupted_message(exc), file=sys.stderr)
         return exit_code(exc)
-    except ScenarioError as exc:
+    except FansimError as exc:  # ScenarioError, or OptionError for data files and options
         print(exc, file=sys.stderr)
         return 2
     except OSError as exc:  # e.g. --out points into a file or a read-only place

@@ -27,7 +27,7 @@ from sim.model.followers import FollowerModel, FollowerTrace
 from sim.model.rng import Streams
 from sim.scenario import Scenario, load_scenario
 
-__all__ = ["Simulator", "Trajectory", "follower_only", "override_text"]
+__all__ = ["Simulator", "Trajectory", "follower_only", "override_text", "simulate_job"]
 
 I64 = NDArray[np.int64]
 
@@ -108,3 +108,9 @@ class Simulator:
             zero = np.zeros(days, np.int64)
             return Trajectory(zero, zero, np.full(days, sc.fans.initial, np.int64), {})
         return _trajectory(trace)
+
+
+def simulate_job(job: tuple[Simulator, tuple[float, ...], int]) -> Trajectory:
+    """`(simulator, values, seed)` -> its trajectory: a top-level function executors can ship."""
+    simulator, values, seed = job
+    return simulator.simulate(values, seed)

@@ -28,7 +28,7 @@ from sim.inference.priors import FitConfig, Prior
 from sim.inference.simulator import Simulator
 from sim.model.rng import Streams
 
-__all__ = ["MIN_ACCEPTANCE", "Generation", "Posterior", "abc_smc", "simulate_stats"]
+__all__ = ["MIN_ACCEPTANCE", "Generation", "Posterior", "abc_smc", "simulate_stats", "systematic"]
 
 F64 = NDArray[np.float64]
 MIN_ACCEPTANCE = 0.02
@@ -88,9 +88,14 @@ class Posterior:
     def draws(self, n: int, purpose: str) -> F64:
         """`n` equally weighted values, resampled systematically by weight (deterministic)."""
         u0 = Streams(self.seed).get("fit.draws", purpose).random()
-        positions = (u0 + np.arange(n)) / n
-        index = np.searchsorted(np.cumsum(self.last.weights), positions, side="right")
-        return self.values()[np.minimum(index, len(self.last.weights) - 1)]
+        return self.values()[systematic(self.last.weights, n, u0)]
+
+
+def systematic(weights: F64, n: int, u0: float) -> NDArray[np.int64]:
+    """Indices of `n` systematic resamples by `weights` (low variance, deterministic given u0)."""
+    positions = (u0 + np.arange(n)) / n
+    index = np.searchsorted(np.cumsum(weights) / np.sum(weights), positions, side="right")
+    return np.minimum(index, len(weights) - 1).astype(np.int64)
 
 
 def _sim_seeds(seed: int, generation: int, first: int, n: int) -> list[int]:
@@ -212,6 +217,8 @@ def abc_smc(
     def report(t: int) -> Callable[[int], None]:
         return lambda accepted: progress(min(t * n + accepted, total), total) if progress else None
 
+    if progress is not None:
+        progress(0, total)
     generations: list[Generation] = []
     prev: Generation | None = None
     for t in range(config.generations):

@@ -4,10 +4,10 @@ import numpy as np
 import pytest
 
 from sim.experiments.executors import ProcessExecutor, SerialExecutor
-from sim.inference.smc import abc_smc
 from sim.inference.distance import Observed
 from sim.inference.priors import load_fit_config
 from sim.inference.simulator import Simulator
+from sim.inference.smc import abc_smc
 
 from .conftest import PRIORS, START, history_of
 
