@@ -29,6 +29,7 @@ from sim.errors import OptionError, Problem
 __all__ = [
     "ENGLISH",
     "OPTIONAL",
+    "SOURCE_PREFIX",
     "WECHAT",
     "History",
     "parse_date",

@@ -1,6 +1,7 @@
 """Summary statistics and the distance between a simulated account and the observed one.
 
-Statistics: weekly totals of new follows and of unfollows over the history, on a log(1 + x)
+Statistics: weekly totals of new follows, of unfollows and, where the history gives them
+(`follows_<source>` columns), of follows by source over the history, on a log(1 + x)
 scale (weeks smooth the day-to-day Poisson noise; the log makes a 10% miss count the same at
 100 and at 10,000 a week), and each sparse fact's figure at its date. History statistics are
 scaled by their spread across the first generation's simulations (the median absolute
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from sim.inference.data import History
+from sim.inference.data import SOURCE_PREFIX, History
 from sim.inference.events import Fact
 from sim.inference.simulator import Trajectory
 
@@ -63,15 +64,24 @@ class Observed:
             days.append(self.offset + len(self.history.dates) - 1)
         return max(days)
 
-    def _history_stats(self, follows: NDArray[np.int64], unfollows: NDArray[np.int64]) -> F64:
-        return np.concatenate([_weekly(follows), _weekly(unfollows)])
+    @property
+    def sources(self) -> tuple[str, ...]:
+        """Sources whose follows the history gives (`follows_<source>` columns)."""
+        extra = {} if self.history is None else self.history.extra
+        return tuple(k.removeprefix(SOURCE_PREFIX) for k in extra if k.startswith(SOURCE_PREFIX))
+
+    def _series(self, traj: Trajectory) -> list[NDArray[np.int64]]:
+        assert self.history is not None
+        lo, hi = self.offset, self.offset + len(self.history.dates)
+        zero = np.zeros(len(traj.follows), np.int64)
+        by_source = [traj.follows_by_source.get(s, zero) for s in self.sources]
+        return [x[lo:hi] for x in (traj.follows, traj.unfollows, *by_source)]
 
     def stats(self, traj: Trajectory) -> F64:
         """The simulated account's statistics, in the order of `observed_stats`."""
         parts = []
         if self.history is not None:
-            lo, hi = self.offset, self.offset + len(self.history.dates)
-            parts.append(self._history_stats(traj.follows[lo:hi], traj.unfollows[lo:hi]))
+            parts += [_weekly(x) for x in self._series(traj)]
         facts = [_fact_value(traj, (f.date - self.start).days, f.metric) for f in self.facts]
         parts.append(np.asarray(facts, np.float64))
         return np.concatenate(parts)
@@ -80,13 +90,16 @@ class Observed:
         """The data's statistics."""
         parts = []
         if self.history is not None:
-            parts.append(self._history_stats(self.history.new_follows, self.history.unfollows))
+            h = self.history
+            by_source = [h.extra[SOURCE_PREFIX + s] for s in self.sources]
+            parts += [_weekly(x) for x in (h.new_follows, h.unfollows, *by_source)]
         parts.append(np.asarray([f.value for f in self.facts], np.float64))
         return np.concatenate(parts)
 
     def fixed_scales(self) -> F64:
         """Scales that do not adapt (facts' tolerances); NaN where `mad_scales` decides."""
-        n = 0 if self.history is None else 2 * len(_weekly(self.history.new_follows))
+        h = self.history
+        n = 0 if h is None else (2 + len(self.sources)) * len(_weekly(h.new_follows))
         return np.concatenate([np.full(n, np.nan), [f.tolerance for f in self.facts]])
 
 

@@ -17,12 +17,14 @@ import numpy as np
 
 from sim.errors import OptionError, Problem, ScenarioError
 from sim.experiments.executors import Executor
-from sim.inference.data import History
+from sim.inference.data import SOURCE_PREFIX, History
 from sim.inference.distance import Observed
 from sim.inference.events import Event, Fact, dated_problems
 from sim.inference.priors import FitConfig
 from sim.inference.simulator import Simulator, follower_only
 from sim.inference.smc import Posterior, Progress, abc_smc
+from sim.model.followers import FollowerModel
+from sim.model.rng import Streams
 from sim.scenario import Scenario, load_scenario
 
 __all__ = ["IDENTIFIED_RATIO", "FitResult", "check_inputs", "diagnostics", "fit"]
@@ -58,6 +60,11 @@ def check_inputs(
         raise OptionError([Problem("--history", "give a history, facts, or both")])
     if history is not None:
         problems = history.problems_against(start, end)
+        known = FollowerModel(base.timeline.days, start, Streams(0)).sources
+        for source in Observed(start, history).sources:
+            if source not in known:
+                rule = f"names no source of the scenario ({', '.join(known)})"
+                problems.append(Problem(f"header, column {SOURCE_PREFIX}{source}", rule))
         if problems:
             raise OptionError(problems, history.source)
     dated = [
