@@ -100,7 +100,7 @@ def backtest(
         saved = SavedPosterior(
             config.paths,
             result.posterior.values(),
-            result.posterior.last.weights,
+            result.posterior.weights,
             seed,
             origin,
             int(train.cumulative[-1]),

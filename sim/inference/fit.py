@@ -108,17 +108,17 @@ def fit(
 def diagnostics(result: FitResult) -> dict[str, Any]:
     """Per generation and per parameter: tolerance, acceptance, ESS, and identification."""
     post = result.posterior
-    last = post.last
     values = post.values()
+    weights = post.weights
     params: dict[str, Any] = {}
     warnings: list[str] = []
     for j, prior in enumerate(post.priors):
-        z = last.z[:, j]
-        mean_z = float(np.sum(last.weights * z))
-        sd_z = float(np.sqrt(np.sum(last.weights * (z - mean_z) ** 2)))
+        z = post.z[:, j]
+        mean_z = float(np.sum(weights * z))
+        sd_z = float(np.sqrt(np.sum(weights * (z - mean_z) ** 2)))
         ratio = sd_z / prior.z_sd()
         order = np.argsort(values[:, j])
-        cdf = np.cumsum(last.weights[order])
+        cdf = np.cumsum(weights[order])
         q = {
             f"q{int(100 * a):02d}": float(
                 values[order, j][min(np.searchsorted(cdf, a), len(cdf) - 1)]
@@ -133,7 +133,7 @@ def diagnostics(result: FitResult) -> dict[str, Any]:
             )
         params[prior.path] = {
             "prior": str(prior),
-            "mean": float(np.sum(last.weights * values[:, j])),
+            "mean": float(np.sum(weights * values[:, j])),
             **q,
             "sd_ratio_to_prior": ratio,
             "identified": identified,

@@ -83,7 +83,7 @@ def _inference_data(result: FitResult, path: Path) -> None:
     import xarray as xr  # the `fit` extra; imported only when writing
 
     post = result.posterior
-    n = len(post.last.weights)
+    n = len(post.weights)
     draws = post.draws(n, "inference_data")
     prior = post.generations[0]
     names = list(result.config.paths)
@@ -105,7 +105,7 @@ def _inference_data(result: FitResult, path: Path) -> None:
     stats = xr.Dataset(
         {
             "distance": (("chain", "draw"), post.last.distances[None, :]),
-            "weight": (("chain", "draw"), post.last.weights[None, :]),
+            "weight": (("chain", "draw"), post.weights[None, :]),
         },
         coords={"chain": [0], "draw": np.arange(n)},
     )
@@ -158,7 +158,7 @@ def write_fit(
     check()
     with published(out) as stage:
         table = pd.DataFrame(post.values(), columns=list(result.config.paths))
-        table["weight"] = post.last.weights
+        table["weight"] = post.weights
         table["distance"] = post.last.distances
         table.to_parquet(stage / "posterior.parquet", index=False)
         _inference_data(result, stage / "inference_data.nc")

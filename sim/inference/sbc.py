@@ -84,7 +84,7 @@ def _account(job: tuple[SbcSetup, int, int]) -> SbcAccount:
         saved = SavedPosterior(
             cfg.paths,
             post.values(),
-            post.last.weights,
+            post.weights,
             seed + index,
             dates[-1],
             int(traj.fans[n - 1]),

@@ -1,12 +1,15 @@
 """ABC-SMC (population Monte Carlo): the sampler, deterministic whatever runs the simulations.
 
-Generation 0 draws `particles` parameter sets from the priors and simulates each; the distances'
-scales are fixed from those simulations. Each later generation sets its tolerance to the median
-distance of the previous one, proposes by resampling the previous particles by weight and
-moving them with a Gaussian kernel of twice their weighted covariance (in the priors' working
-space), keeps proposals whose simulation lands within the tolerance, and weights them by prior
-over proposal density. The sampler stops after `generations`, or earlier when acceptance falls
-below `MIN_ACCEPTANCE` (the tolerance then costs more than it gains).
+Generation 0 draws `particles` parameter sets from the priors and simulates each; the
+statistics' scales and their projection to one statistic per parameter (`sim.inference.adjust`)
+are fixed from those simulations, and later distances are measured between projected
+statistics. Each later generation sets its tolerance to the median distance of the previous
+one, proposes by resampling the previous particles by weight and moving them with a Gaussian
+kernel of twice their weighted covariance (in the priors' working space), keeps proposals whose
+simulation lands within the tolerance, and weights them by prior over proposal density. The
+sampler stops after `generations`, or earlier when acceptance falls below `MIN_ACCEPTANCE` (the
+tolerance then costs more than it gains); the final particles are then regression-adjusted to
+the data's statistics.
 
 Determinism: proposals and each candidate's simulation seed come from named streams keyed by
 generation and candidate; candidates are evaluated in batches on any executor and accepted in
@@ -18,11 +21,13 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 from numpy.typing import NDArray
 
 from sim.experiments.executors import Executor, run_ordered
+from sim.inference.adjust import Projection, fit_projection, regression_adjust
 from sim.inference.distance import Observed, distance, mad_scales
 from sim.inference.priors import FitConfig, Prior
 from sim.inference.simulator import Simulator
@@ -74,21 +79,22 @@ class Posterior:
     generations: tuple[Generation, ...]
     scales: F64
     seed: int
+    z: F64  # the final particles after regression adjustment (working space)
+    weights: F64  # their weights (importance x kernel), sum to 1
 
     @property
     def last(self) -> Generation:
-        """The final population (the posterior sample)."""
+        """The final population as sampled (before adjustment)."""
         return self.generations[-1]
 
     def values(self) -> F64:
-        """Final particles as parameter values, (particles, parameters)."""
-        z = self.last.z
-        return np.column_stack([p.from_z(z[:, j]) for j, p in enumerate(self.priors)])
+        """Final (adjusted) particles as parameter values, (particles, parameters)."""
+        return np.column_stack([p.from_z(self.z[:, j]) for j, p in enumerate(self.priors)])
 
     def draws(self, n: int, purpose: str) -> F64:
         """`n` equally weighted values, resampled systematically by weight (deterministic)."""
         u0 = Streams(self.seed).get("fit.draws", purpose).random()
-        return self.values()[systematic(self.last.weights, n, u0)]
+        return self.values()[systematic(self.weights, n, u0)]
 
 
 def systematic(weights: F64, n: int, u0: float) -> NDArray[np.int64]:
@@ -199,6 +205,7 @@ def abc_smc(
     priors = config.priors
     target = observed.observed_stats()
     scales = np.ones_like(target)
+    measure: Callable[[F64], F64] = partial(distance, observed=target, scales=scales)
     n, total = config.particles, config.particles * config.generations
 
     def run(t: int) -> Callable[[F64, int], F64]:
@@ -210,7 +217,7 @@ def abc_smc(
                 for v, s in zip(values, seeds, strict=True)
             ]
             stats = np.vstack(run_ordered(executor, simulate_stats, jobs))
-            return np.column_stack([stats, distance(stats, target, scales)])
+            return np.column_stack([stats, measure(stats)])
 
         return evaluate
 
@@ -221,19 +228,37 @@ def abc_smc(
         progress(0, total)
     generations: list[Generation] = []
     prev: Generation | None = None
+    projection: Projection | None = None
+    last_stats = np.zeros((0, len(target)))
     for t in range(config.generations):
         epsilon = math.inf if prev is None else float(np.median(prev.distances))
         gen, stats = _generation(t, run(t), priors, prev, epsilon, n, seed, report(t))
         if gen is None:
             break
-        if prev is None:  # fix the scales from the prior's simulations, then measure distances
+        if projection is None:  # from the prior's simulations: scales, then the projection
             scales = mad_scales(stats, observed.fixed_scales())
-            d = distance(stats, target, scales)
-            gen = Generation(epsilon, gen.z, gen.weights, d, gen.simulations)
+            projection = fit_projection(stats, gen.z, scales)
+            measure = partial(projection.distance, goal=projection(target))
+            gen = Generation(epsilon, gen.z, gen.weights, measure(stats), gen.simulations)
         generations.append(gen)
+        last_stats = stats
         prev = gen
         if gen.acceptance < MIN_ACCEPTANCE:
             break
     if progress is not None:
         progress(total, total)
-    return Posterior(tuple(priors), tuple(generations), scales, seed)
+    last = generations[-1]
+    z, w = last.z, last.weights
+    if projection is not None:
+        z, w = regression_adjust(
+            z, projection(last_stats), projection(target), w, last.distances, last.epsilon
+        )
+        z = _clip(priors, z)
+    return Posterior(tuple(priors), tuple(generations), scales, seed, z, w)
+
+
+def _clip(priors: Sequence[Prior], z: F64) -> F64:
+    """Adjusted particles pushed past a bound sit on it (the prior has no mass beyond)."""
+    lows = np.array([p.z_bounds[0] for p in priors])
+    highs = np.array([p.z_bounds[1] for p in priors])
+    return np.clip(z, lows, highs)

@@ -26,7 +26,7 @@ def test_same_seed_same_posterior_serial_or_in_processes(
     with ProcessExecutor(2) as ex:
         b = abc_smc(simulator, observed, cfg, 4, ex)
     assert np.array_equal(a.values(), b.values())
-    assert np.array_equal(a.last.weights, b.last.weights)
+    assert np.array_equal(a.weights, b.weights)
 
 
 def test_tolerance_shrinks_and_posterior_narrows(simulator: Simulator, observed: Observed) -> None:
