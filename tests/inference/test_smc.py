@@ -42,3 +42,20 @@ def test_tolerance_shrinks_and_posterior_narrows(simulator: Simulator, observed:
     assert post_sd[0] < 0.5 * prior_sd[0]  # the conversion is identified by 8 weeks of follows
     draws = post.draws(50, "test")
     assert draws.shape == (50, 2) and np.array_equal(draws, post.draws(50, "test"))
+
+
+def test_same_posterior_on_a_dask_cluster(simulator: Simulator, observed: Observed) -> None:
+    distributed = pytest.importorskip("distributed")
+    from sim.experiments.executors import DaskExecutor
+
+    cfg = dataclasses.replace(load_fit_config(PRIORS), particles=12, generations=2)
+    with SerialExecutor() as ex:
+        a = abc_smc(simulator, observed, cfg, 4, ex)
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
+        ) as cluster,
+        DaskExecutor(cluster.scheduler_address) as ex,  # as `fansim fit --scheduler` connects
+    ):
+        b = abc_smc(simulator, observed, cfg, 4, ex)
+    assert np.array_equal(a.values(), b.values())
