@@ -93,6 +93,8 @@ def backtest(
 ) -> list[dict[str, Any]]:
     """Score rows: one per origin, metric and method (the model and each baseline)."""
     index = [_origin_index(history, o, horizon) for o in origins]
+    if progress is not None:
+        progress(0, len(origins))  # the bar's clock starts now, not after the first origin
     rows: list[dict[str, Any]] = []
     for k, (origin, i) in enumerate(zip(origins, index, strict=True)):
         train = history.until(origin)
