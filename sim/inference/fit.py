@@ -147,6 +147,7 @@ def diagnostics(result: FitResult) -> dict[str, Any]:
             "scenario_start": obs.start.isoformat(),
             "history": None if history is None else history.source,
             "facts": len(obs.facts),
+            "events": [f"{e.platform} {e.type} {e.start}..{e.end}" for e in result.events],
             "last_date": (obs.start + dt.timedelta(days=obs.last_day)).isoformat(),
             "cumulative_at_end": None if history is None else int(history.cumulative[-1]),
         },
