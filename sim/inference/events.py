@@ -46,6 +46,7 @@ class Event:
     end: dt.date
     counts: dict[str, int | None]
     prize_value: float | None
+    source: str = ""  # the file it was read from
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ class Fact:
     metric: str
     value: float
     tolerance: float
+    source: str = ""  # the file it was read from
 
 
 def _cells(path: Path, option: str, required: tuple[str, ...]) -> list[tuple[int, dict[str, str]]]:
@@ -120,7 +122,9 @@ def read_events(path: str | Path, option: str = "--events") -> list[Event]:
             rule = "must be a number >= 0 (or blank when not known)"
             problems.append(Problem(f"line {line}, column prize_value", rule, prize_text, True))
         if len(problems) == here and start is not None and end is not None:
-            events.append(Event(line, cell["platform"], cell["type"], start, end, counts, prize))
+            events.append(
+                Event(line, cell["platform"], cell["type"], start, end, counts, prize, str(p))
+            )
     if problems:
         raise OptionError(problems, str(p))
     return events
@@ -161,7 +165,7 @@ def read_facts(path: str | Path, option: str = "--facts") -> list[Fact]:
                 Problem(f"line {line}, column tolerance", rule, cell["tolerance"], True)
             )
         if len(problems) == here and day is not None and value is not None and tol is not None:
-            facts.append(Fact(line, day, cell["metric"], value, tol))
+            facts.append(Fact(line, day, cell["metric"], value, tol, str(p)))
     if not rows:
         problems.append(Problem("rows", "no facts after the header"))
     if problems:

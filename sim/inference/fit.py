@@ -72,10 +72,10 @@ def check_inputs(
     ]
     problems = dated_problems(dated, start, end)
     if problems:
-        raise OptionError(problems, "--events")
+        raise OptionError(problems, events[0].source or "--events")
     problems = dated_problems([(f.line, "date", f.date) for f in facts], start, end)
     if problems:
-        raise OptionError(problems, "--facts")
+        raise OptionError(problems, facts[0].source or "--facts")
     try:
         mids = [float(np.mean(p.from_z(np.asarray(p.z_bounds)))) for p in config.priors]
         Simulator(scenario_path, config.paths).scenario(mids)

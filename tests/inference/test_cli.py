@@ -120,3 +120,44 @@ def test_backtest_origin_without_a_horizon_after_it_exits_2(
     args += ["--origins", "2025-02-20", "--horizon", "28", "--out", str(tmp_path / "bt")]
     assert main(args) == 2
     assert "--origins: must leave 14 days before it and 28 after it" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("option", "text", "expected"),
+    [
+        (
+            "--events",
+            "platform,type,start,end\nweibo,lottery,2025-02-01,2025-01-30\n",
+            "line 2, column end: must not be before start (2025-02-01)",
+        ),
+        (
+            "--events",
+            "platform,type,start,end\nweibo,lottery,2024-12-01,2024-12-02\n",
+            "line 2, column start: must lie within the scenario (2025-01-01 to 2025-03-31)",
+        ),
+        (
+            "--facts",
+            "date,metric,value,tolerance\n2025-02-01,fans,100,10%\n",
+            "line 2, column metric: must be one of new_follows",
+        ),
+        (
+            "--facts",
+            "date,metric,value\n2025-02-01,unfollows,100\n",
+            "missing column 'tolerance'",
+        ),
+    ],
+)
+def test_bad_events_or_facts_exit_2(
+    tmp_path: Path,
+    history_csv: Path,
+    capsys: pytest.CaptureFixture[str],
+    option: str,
+    text: str,
+    expected: str,
+) -> None:
+    data = tmp_path / "data.csv"
+    data.write_text(text, encoding="utf-8")
+    assert _fit(history_csv, tmp_path / "out", option, str(data)) == 2
+    err = capsys.readouterr().err
+    assert expected in err and str(data) in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()
