@@ -1,5 +1,7 @@
 """`fansim fit`, `fansim forecast`, `fansim backtest`: the inference commands (docs/inference.md).
 
+This module holds their parsers; the bodies (`sim.cli.fit_run`) are imported when one runs.
+
 Each writes its files into a hidden folder beside `--out` and moves them in when all are done:
 Ctrl-C prints one line and leaves the previous outputs as they were. Bad data or priors exit 2
 with every problem named (file, line, column, value, rule).
@@ -8,31 +10,16 @@ with every problem named (file, line, column, value, rule).
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import datetime as dt
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import pandas as pd
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 from rich.console import Console
-from rich.table import Table
 
 from sim.cli.experiments import _add_execution as add_execution
 from sim.cli.experiments import _count
-from sim.experiments.executors import make_executor
-from sim.experiments.progress import RunProgress
-from sim.inference.backtest import BASELINES, backtest, summary_rows
-from sim.inference.data import parse_date, read_history
-from sim.inference.events import read_events, read_facts
-from sim.inference.fit import fit
-from sim.inference.forecast import forecast, headlines, load_posterior, quantile_rows
-from sim.inference.outputs import published, write_fit
-from sim.inference.priors import FitConfig, load_fit_config
+from sim.inference.data import parse_date
 
 __all__ = ["COMMANDS", "add_parsers"]
 
@@ -64,15 +51,6 @@ def _fitting(p: argparse.ArgumentParser) -> None:
     p.add_argument("--generations", type=_count(1), help="override fit.generations")
 
 
-def _config(args: argparse.Namespace) -> FitConfig:
-    cfg = load_fit_config(args.priors)
-    if args.particles is not None:
-        cfg = dataclasses.replace(cfg, particles=args.particles)
-    if args.generations is not None:
-        cfg = dataclasses.replace(cfg, generations=args.generations)
-    return cfg
-
-
 def add_parsers(sub: Any) -> None:
     """Register `fit`, `forecast` and `backtest` on the `fansim` sub-parsers."""
     f = sub.add_parser("fit", help="fit free parameters to an account's history (ABC-SMC)")
@@ -99,117 +77,21 @@ def add_parsers(sub: Any) -> None:
 
 
 def _cmd_fit(args: argparse.Namespace, console: Console) -> int:
-    cfg = _config(args)
-    history = None if args.history is None else read_history(args.history)
-    events = [] if args.events is None else read_events(args.events)
-    facts = [] if args.facts is None else read_facts(args.facts)
-    with make_executor(args.workers, args.scheduler) as ex, RunProgress("fit") as bar:
-        result = fit(str(args.scenario), cfg, history, args.seed, ex, events, facts, bar)
-        diag = write_fit(result, args.out, ex)
-    table = Table(title=f"posterior ({diag['simulations']:,} simulations)")
-    for col in ("parameter", "median", "80% interval", "sd / prior sd"):
-        table.add_column(col)
-    for path, p in diag["parameters"].items():
-        table.add_row(
-            path,
-            f"{p['q50']:.4g}",
-            f"{p['q10']:.4g} - {p['q90']:.4g}",
-            f"{p['sd_ratio_to_prior']:.2f}",
-        )
-    console.print(table)
-    for warning in diag["warnings"]:
-        console.print(f"warning: {warning}")
-    console.print(f"wrote {args.out}")
-    return 0
+    from sim.cli.fit_run import cmd_fit
 
-
-def _figure(width: float, height: float) -> Figure:
-    fig = Figure(figsize=(width, height))  # no pyplot: nothing global (sim.reports.plotting)
-    FigureCanvasAgg(fig)
-    return fig
-
-
-def _band_figure(rows: list[dict[str, Any]], path: Path) -> None:
-    frame = pd.DataFrame(rows)
-    fig = _figure(9, 8)
-    axes = fig.subplots(4, 1, sharex=True)
-    for ax, (metric, part) in zip(axes, frame.groupby("metric", sort=False), strict=True):
-        days = pd.to_datetime(part["date"])
-        ax.fill_between(days, part["q2.5"], part["q97.5"], alpha=0.2, label="95%")
-        ax.fill_between(days, part["q10"], part["q90"], alpha=0.35, label="80%")
-        ax.plot(days, part["q50"], lw=1, label="median")
-        ax.set_ylabel(str(metric))
-        ax.legend(loc="upper left", fontsize=7)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100, metadata={"Software": None})
+    return cmd_fit(args, console)
 
 
 def _cmd_forecast(args: argparse.Namespace, console: Console) -> int:
-    saved = load_posterior(args.posterior)
-    with make_executor(args.workers, args.scheduler) as ex:
-        fc = forecast(str(args.scenario), saved, args.horizon, args.replications, args.draws, ex)
-    rows = quantile_rows(fc)
-    sentences = headlines(fc)
-    with published(args.out) as stage:
-        pd.DataFrame(rows).to_csv(stage / "forecast.csv", index=False, float_format="%.6g")
-        (stage / "forecast.txt").write_text("\n".join(sentences) + "\n", encoding="utf-8")
-        _band_figure(rows, stage / "forecast.png")
-    for sentence in sentences:
-        console.print(sentence)
-    console.print(f"wrote {args.out} ({args.draws} draws x {args.replications} replications)")
-    return 0
+    from sim.cli.fit_run import cmd_forecast
 
-
-def _crps_figure(summary: list[dict[str, Any]], path: Path) -> None:
-    frame = pd.DataFrame(summary)
-    fig = _figure(9, 3.5)
-    axes = fig.subplots(1, 3)
-    methods = ["model", *BASELINES]
-    for ax, (metric, part) in zip(axes, frame.groupby("metric", sort=False), strict=True):
-        crps = part.set_index("method").loc[methods, "crps"].to_numpy()
-        ax.bar(np.arange(len(methods)), crps, color=["C0", "C7", "C7", "C7"])
-        ax.set_xticks(np.arange(len(methods)), methods, rotation=30, fontsize=7)
-        ax.set_title(f"{metric}: mean CRPS", fontsize=9)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100, metadata={"Software": None})
+    return cmd_forecast(args, console)
 
 
 def _cmd_backtest(args: argparse.Namespace, console: Console) -> int:
-    cfg = _config(args)
-    history = read_history(args.history)
-    with make_executor(args.workers, args.scheduler) as ex, RunProgress("backtest") as bar:
-        rows = backtest(
-            str(args.scenario),
-            history,
-            cfg,
-            args.origins,
-            args.horizon,
-            args.seed,
-            ex,
-            draws=args.draws,
-            progress=bar,
-        )
-    summary = summary_rows(rows)
-    with published(args.out) as stage:
-        pd.DataFrame(rows).to_csv(stage / "backtest.csv", index=False, float_format="%.6g")
-        pd.DataFrame(summary).to_csv(
-            stage / "backtest_summary.csv", index=False, float_format="%.6g"
-        )
-        (stage / "backtest.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
-        _crps_figure(summary, stage / "backtest.png")
-    table = Table(title=f"backtest, {len(args.origins)} origin(s), {args.horizon} days ahead")
-    for col in ("metric", "method", "CRPS", "MdAPE %", "cover 50/80/95"):
-        table.add_column(col)
-    for r in summary:
-        cover = (
-            "-"
-            if np.isnan(r["cover80"])
-            else f"{r['cover50']:.2f}/{r['cover80']:.2f}/{r['cover95']:.2f}"
-        )
-        table.add_row(r["metric"], r["method"], f"{r['crps']:,.1f}", f"{r['mdape']:.1f}", cover)
-    console.print(table)
-    console.print(f"wrote {args.out}")
-    return 0
+    from sim.cli.fit_run import cmd_backtest
+
+    return cmd_backtest(args, console)
 
 
 COMMANDS: dict[str, Command] = {
