@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench docs calibrate clean fonts browser loadtest-demo
+.PHONY: demo test lint bench docs calibrate clean fonts browser loadtest-demo fit-demo
 
 # Reports: a CJK font for Chinese names in figures, Debian's chromium for the browser test.
 # Installed through apt only when the file is absent (sudo when not root).
@@ -42,6 +42,19 @@ loadtest-demo: $(STAMP)
 		--start 880 --scale 0.05 --speedup 4 --duration 40 --out $(DEMO) && \
 	$(BIN)/fansim loadreport $(DEMO) --backend-db $(DEMO)/backend.sqlite3 && \
 	echo "load report: $(DEMO)/loadreport.json (Locust's: $(DEMO)/locust.html)"
+
+# The inference worked example end to end (docs/inference.md): fit a synthetic account's year of
+# daily export, forecast 28 days, backtest at two origins against naive baselines; < 5 min.
+EX := examples/synthetic_account
+FIT_DEMO := out/fit-demo
+fit-demo: $(STAMP)
+	$(BIN)/fansim fit $(EX)/scenario.toml --history $(EX)/export.csv --priors $(EX)/priors.toml \
+		--workers 2 --out $(FIT_DEMO)/fit
+	$(BIN)/fansim forecast $(EX)/scenario.toml --posterior $(FIT_DEMO)/fit --horizon 28 \
+		--draws 100 --replications 1 --workers 2 --out $(FIT_DEMO)/forecast
+	$(BIN)/fansim backtest $(EX)/scenario.toml --history $(EX)/export.csv --priors $(EX)/priors.toml \
+		--origins 2025-09-30,2025-11-30 --horizon 28 --particles 30 --draws 50 --workers 2 \
+		--out $(FIT_DEMO)/backtest
 
 lint: $(STAMP)
 	$(BIN)/ruff check sim loadtests tests

@@ -8,7 +8,17 @@ import pytest
 
 SIM = Path(__file__).parents[1] / "sim"
 # a package may import only from those listed after it (and from itself)
-ORDER = ["cli", "reports", "experiments", "staffing", "results", "analytic", "model", "scenario"]
+ORDER = [
+    "cli",
+    "inference",
+    "reports",
+    "experiments",
+    "staffing",
+    "results",
+    "analytic",
+    "model",
+    "scenario",
+]
 SHARED = {"sim", "sim.errors", "sim.dists", "sim.units"}
 
 
@@ -180,6 +190,11 @@ NOT_IMPORTED_BY_NAME = {
     "sim.__main__": "`python -m sim` in a subprocess (tests/cli/test_signals.py)",
     "sim.analytic": "a package docstring; its erlang module is imported",
     "sim.staffing": "a package docstring; its modules are imported",
+    "sim.inference": "a package docstring; its modules are imported",
+    "sim.inference.backtest": "`fansim backtest` through sim.cli.main.main (tests/inference)",
+    "sim.inference.forecast": "`fansim forecast` through sim.cli.main.main (tests/inference)",
+    "sim.cli.fit": "`fansim fit/forecast/backtest` through sim.cli.main.main (tests/inference)",
+    "sim.cli.fit_run": "the fit commands' bodies, run through sim.cli.main.main (tests/inference)",
     "sim.cli.experiments": "commands run through sim.cli.main.main (tests/cli/test_experiments.py)",
     "sim.cli.report": "`fansim report` through sim.cli.main.main (tests/reports)",
     "sim.cli.staff": "`fansim staff` through sim.cli.main.main (tests/cli/test_staff.py)",

@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from sim import __version__
-from sim.cli import experiments, staff
+from sim.cli import experiments, fit, staff
 from sim.cli.loadtest import COMMANDS as LOADTEST_COMMANDS
 from sim.cli.loadtest import add_parsers as add_loadtest_parsers
 from sim.cli.progress import Progress
@@ -165,6 +165,7 @@ def _parser() -> argparse.ArgumentParser:
     experiments.add_commands(sub)
 
     staff.add_parsers(sub)
+    fit.add_parsers(sub)
 
     docs = sub.add_parser("docs", help="write the scenario reference generated from the schema")
     docs.add_argument("--out", type=_out_path, help="file to write (default: print)")
@@ -385,6 +386,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "backend": _cmd_backend,
         "report": cmd_report,
         **staff.COMMANDS,
+        **fit.COMMANDS,
     }
     try:
         with sigterm_raises():
@@ -392,7 +394,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (KeyboardInterrupt, Terminated) as exc:  # staged outputs are already cleaned up
         print(interrupted_message(exc), file=sys.stderr)
         return exit_code(exc)
-    except FansimError as exc:  # a scenario, an option or the server's settings
+    except FansimError as exc:  # a scenario, an option, a data file or the server's settings
         print(exc, file=sys.stderr)
         return 2
     except OSError as exc:  # e.g. --out points into a file or a read-only place

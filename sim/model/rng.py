@@ -55,6 +55,9 @@ STREAMS = (
     "experiments.bootstrap",  # resampling replications to rank variants (by metric)
     "sizing.arrivals",  # server sizing: arrivals sampled from a profile CSV (no key)
     "sizing.service",  # server sizing: service times of those arrivals (no key)
+    "fit.propose",  # ABC-SMC: prior draws, resampling and perturbation (by generation, batch)
+    "fit.simulate",  # ABC-SMC: a candidate's simulation seed (by generation, candidate)
+    "fit.draws",  # posterior draws for forecasts and outputs (by purpose)
 )
 """Every stream name the model uses; `Streams.get` rejects any other (a typo is a bug)."""
 

@@ -1,0 +1,101 @@
+"""`fansim fit`, `fansim forecast`, `fansim backtest`: the inference commands (docs/inference.md).
+
+This module holds their parsers; the bodies (`sim.cli.fit_run`) are imported when one runs.
+
+Each writes its files into a hidden folder beside `--out` and moves them in when all are done:
+Ctrl-C prints one line and leaves the previous outputs as they were. Bad data or priors exit 2
+with every problem named (file, line, column, value, rule).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from sim.cli.experiments import _add_execution as add_execution
+from sim.cli.experiments import _count
+from sim.inference.data import parse_date
+
+__all__ = ["COMMANDS", "add_parsers"]
+
+Command = Callable[[argparse.Namespace, Console], int]
+
+
+def _dates(text: str) -> list[dt.date]:
+    out = []
+    for part in text.split(","):
+        day = parse_date(part)
+        if day is None:
+            raise argparse.ArgumentTypeError(
+                f"must be dates like 2025-06-30,2025-07-31 (got {part!r})"
+            )
+        out.append(day)
+    return out
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("scenario", type=Path, help="scenario TOML file")
+    p.add_argument("--out", type=Path, required=True, help="output folder")
+    p.add_argument("--seed", type=_count(0), default=1, help="root seed (default 1)")
+    add_execution(p)
+
+
+def _fitting(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--priors", type=Path, required=True, help="TOML file with the [fit] table")
+    p.add_argument("--particles", type=_count(2), help="override fit.particles")
+    p.add_argument("--generations", type=_count(1), help="override fit.generations")
+
+
+def add_parsers(sub: Any) -> None:
+    """Register `fit`, `forecast` and `backtest` on the `fansim` sub-parsers."""
+    f = sub.add_parser("fit", help="fit free parameters to an account's history (ABC-SMC)")
+    _common(f)
+    _fitting(f)
+    f.add_argument("--history", type=Path, help="daily history CSV (WeChat export or English)")
+    f.add_argument("--events", type=Path, help="past campaigns CSV (checked, kept with the fit)")
+    f.add_argument("--facts", type=Path, help="sparse facts CSV: date,metric,value,tolerance")
+
+    fc = sub.add_parser("forecast", help="predictive quantiles from a fit's posterior")
+    _common(fc)
+    fc.add_argument("--posterior", type=Path, required=True, help="folder written by fansim fit")
+    fc.add_argument("--horizon", type=_count(1), default=28, help="days ahead (28)")
+    fc.add_argument("--replications", type=_count(1), default=2, help="per draw (2)")
+    fc.add_argument("--draws", type=_count(1), default=200, help="posterior draws (200)")
+
+    bt = sub.add_parser("backtest", help="fit at rolling origins, score forecasts, vs baselines")
+    _common(bt)
+    _fitting(bt)
+    bt.add_argument("--history", type=Path, required=True, help="daily history CSV")
+    bt.add_argument("--origins", type=_dates, required=True, help="comma-separated dates")
+    bt.add_argument("--horizon", type=_count(1), default=28, help="days ahead (28)")
+    bt.add_argument("--draws", type=_count(1), default=100, help="posterior draws (100)")
+
+
+def _cmd_fit(args: argparse.Namespace, console: Console) -> int:
+    from sim.cli.fit_run import cmd_fit
+
+    return cmd_fit(args, console)
+
+
+def _cmd_forecast(args: argparse.Namespace, console: Console) -> int:
+    from sim.cli.fit_run import cmd_forecast
+
+    return cmd_forecast(args, console)
+
+
+def _cmd_backtest(args: argparse.Namespace, console: Console) -> int:
+    from sim.cli.fit_run import cmd_backtest
+
+    return cmd_backtest(args, console)
+
+
+COMMANDS: dict[str, Command] = {
+    "fit": _cmd_fit,
+    "forecast": _cmd_forecast,
+    "backtest": _cmd_backtest,
+}

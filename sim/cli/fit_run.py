@@ -1,0 +1,164 @@
+"""The bodies of `fansim fit`, `forecast` and `backtest` (docs/inference.md).
+
+Imported only when one of them runs (`sim.cli.fit` holds the parsers), so pandas, matplotlib and
+the inference code do not weigh on every other command's start-up and memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from rich.console import Console
+from rich.table import Table
+
+from sim.cli.progress import Progress
+from sim.experiments.executors import make_executor
+from sim.inference.backtest import BASELINES, backtest, summary_rows
+from sim.inference.data import read_history
+from sim.inference.events import read_events, read_facts
+from sim.inference.fit import fit
+from sim.inference.forecast import forecast, headlines, load_posterior, quantile_rows
+from sim.inference.outputs import published, write_fit
+from sim.inference.priors import FitConfig, load_fit_config
+
+__all__ = ["cmd_backtest", "cmd_fit", "cmd_forecast"]
+
+
+def _config(args: argparse.Namespace) -> FitConfig:
+    cfg = load_fit_config(args.priors)
+    if args.particles is not None:
+        cfg = dataclasses.replace(cfg, particles=args.particles)
+    if args.generations is not None:
+        cfg = dataclasses.replace(cfg, generations=args.generations)
+    return cfg
+
+
+def cmd_fit(args: argparse.Namespace, console: Console) -> int:
+    """Fit, write the fit's files, print the posterior table and any identification warning."""
+    cfg = _config(args)
+    history = None if args.history is None else read_history(args.history)
+    events = [] if args.events is None else read_events(args.events)
+    facts = [] if args.facts is None else read_facts(args.facts)
+    with (
+        make_executor(args.workers, args.scheduler) as ex,
+        Progress("fit", unit="simulation") as bar,
+    ):
+        result = fit(str(args.scenario), cfg, history, args.seed, ex, events, facts, bar)
+        diag = write_fit(result, args.out, ex)
+    table = Table(title=f"posterior ({diag['simulations']:,} simulations)")
+    for col in ("parameter", "median", "80% interval", "sd / prior sd"):
+        table.add_column(col)
+    for path, p in diag["parameters"].items():
+        table.add_row(
+            path,
+            f"{p['q50']:.4g}",
+            f"{p['q10']:.4g} - {p['q90']:.4g}",
+            f"{p['sd_ratio_to_prior']:.2f}",
+        )
+    console.print(table)
+    for warning in diag["warnings"]:
+        console.print(f"warning: {warning}")
+    console.print(f"wrote {args.out}")
+    return 0
+
+
+def _figure(width: float, height: float) -> Figure:
+    fig = Figure(figsize=(width, height))  # no pyplot: nothing global (sim.reports.plotting)
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _band_figure(rows: list[dict[str, Any]], path: Path) -> None:
+    frame = pd.DataFrame(rows)
+    fig = _figure(9, 8)
+    axes = fig.subplots(4, 1, sharex=True)
+    for ax, (metric, part) in zip(axes, frame.groupby("metric", sort=False), strict=True):
+        days = pd.to_datetime(part["date"])
+        ax.fill_between(days, part["q2.5"], part["q97.5"], alpha=0.2, label="95%")
+        ax.fill_between(days, part["q10"], part["q90"], alpha=0.35, label="80%")
+        ax.plot(days, part["q50"], lw=1, label="median")
+        ax.set_ylabel(str(metric))
+        ax.legend(loc="upper left", fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100, metadata={"Software": None})
+
+
+def cmd_forecast(args: argparse.Namespace, console: Console) -> int:
+    """Forecast from a fit's folder; write quantiles, bands and the headline sentences."""
+    saved = load_posterior(args.posterior)
+    with make_executor(args.workers, args.scheduler) as ex:
+        fc = forecast(str(args.scenario), saved, args.horizon, args.replications, args.draws, ex)
+    rows = quantile_rows(fc)
+    sentences = headlines(fc)
+    with published(args.out) as stage:
+        pd.DataFrame(rows).to_csv(stage / "forecast.csv", index=False, float_format="%.6g")
+        (stage / "forecast.txt").write_text("\n".join(sentences) + "\n", encoding="utf-8")
+        _band_figure(rows, stage / "forecast.png")
+    for sentence in sentences:
+        console.print(sentence)
+    console.print(f"wrote {args.out} ({args.draws} draws x {args.replications} replications)")
+    return 0
+
+
+def _crps_figure(summary: list[dict[str, Any]], path: Path) -> None:
+    frame = pd.DataFrame(summary)
+    fig = _figure(9, 3.5)
+    axes = fig.subplots(1, 3)
+    methods = ["model", *BASELINES]
+    for ax, (metric, part) in zip(axes, frame.groupby("metric", sort=False), strict=True):
+        crps = part.set_index("method").loc[methods, "crps"].to_numpy()
+        ax.bar(np.arange(len(methods)), crps, color=["C0", "C7", "C7", "C7"])
+        ax.set_xticks(np.arange(len(methods)), methods, rotation=30, fontsize=7)
+        ax.set_title(f"{metric}: mean CRPS", fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100, metadata={"Software": None})
+
+
+def cmd_backtest(args: argparse.Namespace, console: Console) -> int:
+    """Fit and forecast at each origin; write and print the scores against the baselines."""
+    cfg = _config(args)
+    history = read_history(args.history)
+    with (
+        make_executor(args.workers, args.scheduler) as ex,
+        Progress("backtest", unit="simulation") as bar,
+    ):
+        rows = backtest(
+            str(args.scenario),
+            history,
+            cfg,
+            args.origins,
+            args.horizon,
+            args.seed,
+            ex,
+            draws=args.draws,
+            progress=bar,
+        )
+    summary = summary_rows(rows)
+    with published(args.out) as stage:
+        pd.DataFrame(rows).to_csv(stage / "backtest.csv", index=False, float_format="%.6g")
+        pd.DataFrame(summary).to_csv(
+            stage / "backtest_summary.csv", index=False, float_format="%.6g"
+        )
+        (stage / "backtest.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+        _crps_figure(summary, stage / "backtest.png")
+    table = Table(title=f"backtest, {len(args.origins)} origin(s), {args.horizon} days ahead")
+    for col in ("metric", "method", "CRPS", "MdAPE %", "cover 50/80/95"):
+        table.add_column(col)
+    for r in summary:
+        cover = (
+            "-"
+            if np.isnan(r["cover80"])
+            else f"{r['cover50']:.2f}/{r['cover80']:.2f}/{r['cover95']:.2f}"
+        )
+        table.add_row(r["metric"], r["method"], f"{r['crps']:,.1f}", f"{r['mdape']:.1f}", cover)
+    console.print(table)
+    console.print(f"wrote {args.out}")
+    return 0

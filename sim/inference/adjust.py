@@ -1,0 +1,79 @@
+"""Two corrections that make ABC's intervals honest at a tolerance above zero.
+
+1. Projected statistics (semi-automatic ABC, Fearnhead & Prangle 2012): after generation 0,
+   a ridge regression of the parameters (working space) on the standardised statistics of the
+   prior's simulations gives one statistic per parameter, an estimate of E[parameter | data].
+   Later generations measure distance there, in units of each parameter's prior spread, so the
+   tolerance shrinks in the directions the data inform instead of in 2 x weeks noisy ones.
+2. Regression adjustment (Beaumont, Zhang & Balding 2002): the final particles are moved by a
+   local-linear regression of parameters on projected statistics, weighted by an Epanechnikov
+   kernel of their distance, to where they would sit had their simulation matched the data
+   exactly. Measured by simulation-based calibration (docs/inference.md): without it, 4
+   generations gave 91-92% coverage for nominal 80%.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = ["RIDGE", "Projection", "fit_projection", "regression_adjust"]
+
+F64 = NDArray[np.float64]
+RIDGE = 1.0
+"""Ridge penalty on standardised statistics: tames dozens of weekly statistics on few particles."""
+
+
+@dataclass(frozen=True)
+class Projection:
+    """`project(stats)` -> one statistic per parameter, in units of the prior's spread."""
+
+    center: F64  # statistics' medians
+    scales: F64  # statistics' scales
+    coef: F64  # (statistics, parameters)
+    z_mean: F64
+    z_sd: F64
+
+    def __call__(self, stats: F64) -> F64:
+        """Projected statistics of one row or many."""
+        x = (stats - self.center) / self.scales
+        out: F64 = (x @ self.coef) / self.z_sd
+        return out
+
+    def distance(self, stats: F64, goal: F64) -> F64:
+        """Root mean square difference of projected statistics from `goal` (the data's)."""
+        out: F64 = np.sqrt(np.mean((self(stats) - goal) ** 2, axis=-1))
+        return out
+
+
+def fit_projection(stats: F64, z: F64, scales: F64) -> Projection:
+    """Ridge regression of `z` (particles, parameters) on standardised `stats`."""
+    center = np.median(stats, axis=0)
+    x = (stats - center) / scales
+    x_mean = x.mean(axis=0)
+    xc = x - x_mean
+    z_mean = z.mean(axis=0)
+    gram = xc.T @ xc + RIDGE * np.eye(x.shape[1])
+    coef = np.linalg.solve(gram, xc.T @ (z - z_mean))
+    z_sd = np.maximum(z.std(axis=0), 1e-12)
+    return Projection(center, scales, np.asarray(coef, np.float64), z_mean, z_sd)
+
+
+def regression_adjust(
+    z: F64, projected: F64, target: F64, weights: F64, distances: F64, epsilon: float
+) -> tuple[F64, F64]:
+    """Adjusted particles and their weights (prior weights x Epanechnikov kernel)."""
+    if not np.isfinite(epsilon) or epsilon <= 0:
+        return z, weights
+    kernel = np.clip(1.0 - (distances / epsilon) ** 2, 0.0, None)
+    w = weights * kernel
+    if np.count_nonzero(w) <= projected.shape[1] + 1:
+        return z, weights  # too few particles inside the kernel to regress on
+    w = w / w.sum()
+    x = np.column_stack([np.ones(len(z)), projected - target])
+    sw = np.sqrt(w)[:, None]
+    beta, *_ = np.linalg.lstsq(x * sw, z * sw, rcond=None)
+    adjusted = z - (projected - target) @ beta[1:]
+    return np.asarray(adjusted, np.float64), np.asarray(w, np.float64)

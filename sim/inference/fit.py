@@ -1,0 +1,170 @@
+"""`fansim fit` as a function: data + scenario + priors -> posterior, checked and summarised.
+
+Before any simulation, the data are checked against the scenario (dates outside it are an
+error naming the line) and the priors against the scenario's schema (each path is set to its
+prior's midpoint and validated), so a bad input fails in a second, not after the sampler.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from sim.errors import OptionError, Problem, ScenarioError
+from sim.experiments.executors import Executor
+from sim.inference.data import SOURCE_PREFIX, History
+from sim.inference.distance import Observed
+from sim.inference.events import Event, Fact, dated_problems
+from sim.inference.priors import FitConfig
+from sim.inference.simulator import Simulator, follower_only
+from sim.inference.smc import Posterior, Progress, abc_smc
+from sim.model.followers import FollowerModel
+from sim.model.rng import Streams
+from sim.scenario import Scenario, load_scenario
+from sim.scenario.timeline import resolve_timeline
+
+__all__ = ["IDENTIFIED_RATIO", "FitResult", "check_inputs", "diagnostics", "fit"]
+
+IDENTIFIED_RATIO = 0.7
+"""A posterior sd above this share of the prior's (working space) means the data barely speak."""
+
+
+@dataclass(frozen=True)
+class FitResult:
+    """A fit's inputs and its posterior."""
+
+    scenario_path: str
+    simulator: Simulator
+    observed: Observed
+    config: FitConfig
+    posterior: Posterior
+    events: tuple[Event, ...] = ()
+
+
+def check_inputs(
+    scenario_path: str,
+    config: FitConfig,
+    history: History | None,
+    events: Sequence[Event] = (),
+    facts: Sequence[Fact] = (),
+) -> Scenario:
+    """Validate data and priors against the scenario; raise one error listing every problem."""
+    base = load_scenario(scenario_path)
+    start = base.scenario.start
+    end = start + dt.timedelta(days=base.scenario.days - 1)
+    if history is None and not facts:
+        raise OptionError([Problem("--history", "give a history, facts, or both")])
+    if history is not None:
+        problems = history.problems_against(start, end)
+        known = FollowerModel(resolve_timeline(base).days, start, Streams(0)).sources
+        for source in Observed(start, history).sources:
+            if source not in known:
+                rule = f"names no source of the scenario ({', '.join(known)})"
+                problems.append(Problem(f"header, column {SOURCE_PREFIX}{source}", rule))
+        if problems:
+            raise OptionError(problems, history.source)
+    dated = [
+        (e.line, col, day) for e in events for col, day in (("start", e.start), ("end", e.end))
+    ]
+    problems = dated_problems(dated, start, end)
+    if problems:
+        raise OptionError(problems, events[0].source or "--events")
+    problems = dated_problems([(f.line, "date", f.date) for f in facts], start, end)
+    if problems:
+        raise OptionError(problems, facts[0].source or "--facts")
+    try:
+        mids = [float(np.mean(p.from_z(np.asarray(p.z_bounds)))) for p in config.priors]
+        Simulator(scenario_path, config.paths).scenario(mids)
+    except ScenarioError as exc:
+        hint = Problem("--priors", "each free parameter must be a number field of the scenario")
+        raise ScenarioError([hint, *exc.problems], exc.source) from None
+    return base
+
+
+def fit(
+    scenario_path: str | Path,
+    config: FitConfig,
+    history: History | None,
+    seed: int,
+    executor: Executor,
+    events: Sequence[Event] = (),
+    facts: Sequence[Fact] = (),
+    progress: Progress | None = None,
+) -> FitResult:
+    """Fit the free parameters of `config` to the data by ABC-SMC."""
+    path = str(scenario_path)
+    base = check_inputs(path, config, history, events, facts)
+    observed = Observed(base.scenario.start, history, tuple(facts))
+    end = base.scenario.start + dt.timedelta(days=observed.last_day)
+    simulator = Simulator(path, config.paths, end=end)
+    posterior = abc_smc(simulator, observed, config, seed, executor, progress)
+    return FitResult(path, simulator, observed, config, posterior, tuple(events))
+
+
+def diagnostics(result: FitResult) -> dict[str, Any]:
+    """Per generation and per parameter: tolerance, acceptance, ESS, and identification."""
+    post = result.posterior
+    values = post.values()
+    weights = post.weights
+    params: dict[str, Any] = {}
+    warnings: list[str] = []
+    for j, prior in enumerate(post.priors):
+        z = post.z[:, j]
+        mean_z = float(np.sum(weights * z))
+        sd_z = float(np.sqrt(np.sum(weights * (z - mean_z) ** 2)))
+        ratio = sd_z / prior.z_sd()
+        order = np.argsort(values[:, j])
+        cdf = np.cumsum(weights[order])
+        q = {
+            f"q{int(100 * a):02d}": float(
+                values[order, j][min(np.searchsorted(cdf, a), len(cdf) - 1)]
+            )
+            for a in (0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)
+        }
+        identified = ratio < IDENTIFIED_RATIO
+        if not identified:
+            warnings.append(
+                f"{prior.path}: not identified by these data (posterior sd is {ratio:.0%} of the "
+                "prior's); its posterior is mostly the prior"
+            )
+        params[prior.path] = {
+            "prior": str(prior),
+            "mean": float(np.sum(weights * values[:, j])),
+            **q,
+            "sd_ratio_to_prior": ratio,
+            "identified": identified,
+        }
+    sc = result.simulator.scenario([params[p]["q50"] for p in result.config.paths])
+    obs = result.observed
+    history = obs.history
+    return {
+        "seed": post.seed,
+        "data": {
+            "scenario_start": obs.start.isoformat(),
+            "history": None if history is None else history.source,
+            "facts": len(obs.facts),
+            "events": [f"{e.platform} {e.type} {e.start}..{e.end}" for e in result.events],
+            "last_date": (obs.start + dt.timedelta(days=obs.last_day)).isoformat(),
+            "cumulative_at_end": None if history is None else int(history.cumulative[-1]),
+        },
+        "particles": result.config.particles,
+        "generations_run": len(post.generations),
+        "simulations": sum(g.simulations for g in post.generations),
+        "simulator": "follower model alone" if follower_only(sc) else "whole model (run_one)",
+        "generations": [
+            {
+                "epsilon": None if np.isinf(g.epsilon) else g.epsilon,
+                "acceptance": g.acceptance,
+                "ess": g.ess,
+                "simulations": g.simulations,
+            }
+            for g in post.generations
+        ],
+        "parameters": params,
+        "warnings": warnings,
+    }

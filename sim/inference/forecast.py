@@ -1,0 +1,154 @@
+"""Predictive distributions from a posterior: draws x replications.
+
+Intervals so carry both the parameters' uncertainty and the simulation's own randomness.
+Each of `draws` parameter sets (resampled from the posterior by weight) is simulated
+`replications` times from the scenario's start to the horizon. Flows (follows, unfollows, net
+per day) over the horizon are the simulations' own; the fan count is the last observed
+cumulative plus the simulated net follows after it, so the forecast starts from where the
+account actually is, not where a simulation happened to drift.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from sim.errors import OptionError, Problem
+from sim.experiments.executors import Executor, run_ordered
+from sim.inference.simulator import Simulator, simulate_job
+from sim.inference.smc import systematic
+from sim.model.rng import Streams
+
+__all__ = [
+    "METRICS",
+    "QUANTILES",
+    "Forecast",
+    "SavedPosterior",
+    "forecast",
+    "headlines",
+    "load_posterior",
+    "quantile_rows",
+]
+
+F64 = NDArray[np.float64]
+METRICS = ("fans", "follows", "unfollows", "net_follows")
+QUANTILES = (0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.975)
+
+
+@dataclass(frozen=True)
+class SavedPosterior:
+    """A fit's folder read back: the particles, their weights, and where the data ended."""
+
+    paths: tuple[str, ...]
+    values: F64
+    weights: F64
+    seed: int
+    last_date: dt.date
+    cumulative: int | None
+
+
+def load_posterior(folder: Path) -> SavedPosterior:
+    """Read `posterior.parquet` and `diagnostics.json` written by `fansim fit`."""
+    try:
+        table = pd.read_parquet(folder / "posterior.parquet")
+        diag = json.loads((folder / "diagnostics.json").read_text(encoding="utf-8"))
+        data = diag["data"]
+    except (OSError, ValueError, KeyError) as exc:
+        rule = f"must be a folder written by `fansim fit` ({exc})"
+        raise OptionError([Problem("--posterior", rule, str(folder), True)]) from None
+    paths = tuple(c for c in table.columns if c not in ("weight", "distance"))
+    return SavedPosterior(
+        paths,
+        table[list(paths)].to_numpy(np.float64),
+        table["weight"].to_numpy(np.float64),
+        int(diag["seed"]),
+        dt.date.fromisoformat(data["last_date"]),
+        data["cumulative_at_end"],
+    )
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """Samples per metric over the horizon's days: `samples[metric]` is (samples, days)."""
+
+    dates: tuple[dt.date, ...]
+    samples: dict[str, F64]
+
+
+def forecast(
+    scenario_path: str,
+    posterior: SavedPosterior,
+    horizon: int,
+    replications: int,
+    draws: int,
+    executor: Executor,
+) -> Forecast:
+    """Predictive samples for the `horizon` days after the posterior's data end."""
+    streams = Streams(posterior.seed)
+    chosen = posterior.values[
+        systematic(posterior.weights, draws, streams.get("fit.draws", "forecast").random())
+    ]
+    end = posterior.last_date + dt.timedelta(days=horizon)
+    simulator = Simulator(scenario_path, posterior.paths, end=end)
+    jobs = [
+        (
+            simulator,
+            tuple(map(float, v)),
+            int(streams.sequence("fit.simulate", "forecast", i, r).generate_state(1)[0]),
+        )
+        for i, v in enumerate(chosen)
+        for r in range(replications)
+    ]
+    sims = run_ordered(executor, simulate_job, jobs)
+    start = simulator.scenario(jobs[0][1]).scenario.start
+    origin = (posterior.last_date - start).days
+    window = slice(origin + 1, origin + 1 + horizon)
+    follows = np.vstack([t.follows[window] for t in sims]).astype(np.float64)
+    unfollows = np.vstack([t.unfollows[window] for t in sims]).astype(np.float64)
+    net = follows - unfollows
+    if posterior.cumulative is None:  # fitted to facts only: the simulated level
+        fans = np.vstack([t.fans[window] for t in sims]).astype(np.float64)
+    else:
+        fans = posterior.cumulative + np.cumsum(net, axis=1)
+    dates = tuple(posterior.last_date + dt.timedelta(days=d + 1) for d in range(horizon))
+    samples = {"fans": fans, "follows": follows, "unfollows": unfollows, "net_follows": net}
+    return Forecast(dates, samples)
+
+
+def quantile_rows(fc: Forecast) -> list[dict[str, Any]]:
+    """One row per date and metric: mean and the predictive quantiles."""
+    rows = []
+    for metric in METRICS:
+        qs = np.quantile(fc.samples[metric], QUANTILES, axis=0)
+        mean = fc.samples[metric].mean(axis=0)
+        for d, day in enumerate(fc.dates):
+            row: dict[str, Any] = {"date": day.isoformat(), "metric": metric, "mean": mean[d]}
+            row.update({f"q{100 * q:g}": qs[k, d] for k, q in enumerate(QUANTILES)})
+            rows.append(row)
+    return rows
+
+
+def headlines(fc: Forecast) -> list[str]:
+    """A sentence per headline with its 80% interval; wide or skewed ones are said to be."""
+    last = fc.dates[-1]
+    figures = {
+        f"fans on {last}": fc.samples["fans"][:, -1],
+        f"new follows {fc.dates[0]} to {last}": fc.samples["follows"].sum(axis=1),
+        f"unfollows {fc.dates[0]} to {last}": fc.samples["unfollows"].sum(axis=1),
+        f"net follows {fc.dates[0]} to {last}": fc.samples["net_follows"].sum(axis=1),
+    }
+    out = []
+    for what, x in figures.items():
+        lo, mid, hi = np.quantile(x, [0.1, 0.5, 0.9])
+        sentence = f"{what}: 80% interval {lo:,.0f} to {hi:,.0f} (median {mid:,.0f})"
+        if mid != 0 and hi - mid > 2 * max(mid - lo, 1e-9):
+            sentence += "; the upper tail is long: large outcomes are plausible"
+        out.append(sentence + ".")
+    return out

@@ -1,0 +1,50 @@
+"""Scores of probabilistic forecasts against what happened: CRPS, interval coverage, MdAPE.
+
+CRPS from samples uses the energy form, CRPS = E|X - y| - E|X - X'| / 2, with the pairwise
+term computed from the sorted sample in O(n log n); for a point forecast it is the absolute
+error, which is how the naive baselines are scored on the same scale.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+__all__ = ["LEVELS", "central_interval", "covered", "crps", "mdape"]
+
+F64 = NDArray[np.float64]
+LEVELS = (0.5, 0.8, 0.95)
+
+
+def crps(samples: ArrayLike, observed: ArrayLike) -> F64:
+    """CRPS of each forecast: `samples` (..., n) against `observed` (...); lower is better."""
+    x = np.sort(np.asarray(samples, np.float64), axis=-1)
+    y = np.asarray(observed, np.float64)
+    n = x.shape[-1]
+    spread = np.abs(x - y[..., None]).mean(axis=-1)
+    coef = (2.0 * np.arange(1, n + 1) - n - 1) / (n * n)
+    out: F64 = spread - (x * coef).sum(axis=-1)
+    return out
+
+
+def central_interval(samples: ArrayLike, level: float) -> tuple[F64, F64]:
+    """The central `level` interval of each forecast's samples (..., n)."""
+    x = np.asarray(samples, np.float64)
+    lo, hi = np.quantile(x, [(1 - level) / 2, (1 + level) / 2], axis=-1)
+    return lo, hi
+
+
+def covered(samples: ArrayLike, observed: ArrayLike, level: float) -> F64:
+    """1.0 where the observation lies in the central `level` interval, else 0.0."""
+    lo, hi = central_interval(samples, level)
+    y = np.asarray(observed, np.float64)
+    return ((y >= lo) & (y <= hi)).astype(np.float64)
+
+
+def mdape(predicted: ArrayLike, observed: ArrayLike) -> float:
+    """Median absolute percentage error over observations that are not zero (NaN if none)."""
+    p, y = np.asarray(predicted, np.float64), np.asarray(observed, np.float64)
+    keep = y != 0
+    if not keep.any():
+        return float("nan")
+    return float(np.median(np.abs(p[keep] - y[keep]) / np.abs(y[keep])) * 100)

@@ -1,0 +1,117 @@
+"""The simulator: parameter values + seed -> the daily KPIs a history reports.
+
+Parameter values become `--set` overrides of the scenario file (`load_scenario(path,
+overrides)`), so anything a scenario can say can be fitted by its dotted path. Then the fastest
+path that is exact for that scenario runs:
+- the follower model alone (`FollowerModel`, no messages, no queue) when nothing the service
+  side does reaches the fans: no campaign that brings fans, no dated push, no unfollows after
+  unanswered messages, no channel whose conversion depends on service quality. Its trace is then
+  the one `run_one` would give for the same seed, draw for draw (a test checks it);
+- otherwise the whole model (`run_one`), whose follower trace carries every feedback.
+On a one-year account of two channels the first costs ~0.09 s and the second ~0.23 s
+(docs/inference.md). The function is pure and picklable: the executors farm it out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from sim.model.campaigns import brings_fans
+from sim.model.engine import RunSpec, run_one
+from sim.model.followers import FollowerModel, FollowerTrace
+from sim.model.rng import Streams
+from sim.scenario import Scenario, load_scenario
+from sim.scenario.timeline import resolve_timeline
+
+__all__ = ["Simulator", "Trajectory", "follower_only", "override_text", "simulate_job"]
+
+I64 = NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class Trajectory:
+    """Daily KPIs of one simulated account, from the scenario's start."""
+
+    follows: I64  # new follows per day, all sources
+    unfollows: I64
+    fans: I64  # at the end of each day
+    follows_by_source: dict[str, I64]
+
+    @property
+    def net(self) -> I64:
+        """Net follows per day."""
+        return self.follows - self.unfollows
+
+
+def override_text(path: str, value: float) -> str:
+    """A `--set` override; integer-valued fields (pools, counts) take a rounded value."""
+    return f"{path}={float(value)!r}"
+
+
+def follower_only(scenario: Scenario) -> bool:
+    """Whether the follower model alone reproduces the whole model's follower trace."""
+    for sc in resolve_timeline(scenario).days:
+        if sc.followers.unanswered_unfollow > 0 or sc.pushes.sends:
+            return False
+        if any(brings_fans(c) for c in sc.campaigns.values()):
+            return False
+        if any(ch.quality_sensitivity > 0 for ch in sc.channels.values()):
+            return False
+    return True
+
+
+def _trajectory(trace: FollowerTrace) -> Trajectory:
+    return Trajectory(
+        trace.follows.sum(axis=1).astype(np.int64),
+        trace.unfollows.astype(np.int64),
+        trace.fans.astype(np.int64),
+        {s: trace.follows[:, i].astype(np.int64) for i, s in enumerate(trace.sources)},
+    )
+
+
+@dataclass(frozen=True)
+class Simulator:
+    """Scenario file + free parameters' paths; `simulate(values, seed)` runs one account.
+
+    `end` cuts or extends the simulated period (a fit runs to the history's last day, a
+    forecast to the horizon); `fixed` are further overrides applied first.
+    """
+
+    scenario_path: str
+    paths: tuple[str, ...]
+    end: dt.date | None = None
+    fixed: tuple[str, ...] = ()
+
+    def scenario(self, values: Sequence[float]) -> Scenario:
+        """The scenario with these parameter values."""
+        sets = list(self.fixed)
+        if self.end is not None:
+            sets.append(f"scenario.end={self.end.isoformat()}")
+        sets += [override_text(p, v) for p, v in zip(self.paths, values, strict=True)]
+        return load_scenario(self.scenario_path, sets)
+
+    def simulate(self, values: Sequence[float], seed: int) -> Trajectory:
+        """One replication with these values, the follower part alone when that is exact."""
+        sc = self.scenario(values)
+        if follower_only(sc):
+            model = FollowerModel(resolve_timeline(sc).days, sc.scenario.start, Streams(seed, 0))
+            for day in range(sc.scenario.days):
+                model.step(day, None)
+            return _trajectory(model.trace())
+        trace = run_one(RunSpec(sc, seed)).followers
+        if trace is None:  # a fixed fan count: nothing follows or leaves
+            days = sc.scenario.days
+            zero = np.zeros(days, np.int64)
+            return Trajectory(zero, zero, np.full(days, sc.fans.initial, np.int64), {})
+        return _trajectory(trace)
+
+
+def simulate_job(job: tuple[Simulator, tuple[float, ...], int]) -> Trajectory:
+    """`(simulator, values, seed)` -> its trajectory: a top-level function executors can ship."""
+    simulator, values, seed = job
+    return simulator.simulate(values, seed)

@@ -1,0 +1,44 @@
+import numpy as np
+import pytest
+
+from sim.inference.adjust import fit_projection, regression_adjust
+from sim.model.rng import Streams
+
+
+def _linear_model(n: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = Streams(1).get("fit.propose", 0)
+    z = rng.uniform(-3, 3, (n, 1))
+    noise = 0.01 * rng.standard_normal((n, 4))
+    stats = np.hstack([2 * z, -z, 0.5 * z + 1, np.zeros((n, 1))]) + noise
+    return z, stats
+
+
+def test_projection_recovers_the_parameter_from_linear_statistics() -> None:
+    z, stats = _linear_model(400)
+    proj = fit_projection(stats, z, np.ones(4))
+    estimate = proj(stats)[:, 0] * proj.z_sd[0] + proj.z_mean[0]
+    assert np.corrcoef(estimate, z[:, 0])[0, 1] > 0.999
+
+
+def test_adjustment_moves_particles_to_the_observed_statistics() -> None:
+    z, stats = _linear_model(400)
+    proj = fit_projection(stats, z, np.ones(4))
+    goal = proj(np.array([2.0, -1.0, 1.5, 0.0]))  # statistics of z = 1
+    d = proj.distance(stats, goal)
+    epsilon = float(np.quantile(d, 0.2))
+    inside = d <= epsilon
+    w = np.full(inside.sum(), 1 / inside.sum())
+    adjusted, weights = regression_adjust(
+        z[inside], proj(stats[inside]), goal, w, d[inside], epsilon
+    )
+    assert weights.sum() == pytest.approx(1.0)
+    assert z[inside].std() > 0.2  # accepted particles spread over the tolerance
+    assert np.average(adjusted[:, 0], weights=weights) == pytest.approx(1.0, abs=0.01)
+    assert adjusted[weights > 0].std() < 0.02  # ... and sit at the truth once adjusted
+
+
+def test_no_tolerance_no_adjustment() -> None:
+    z, stats = _linear_model(20)
+    w = np.full(20, 0.05)
+    adjusted, weights = regression_adjust(z, stats[:, :1], np.zeros(1), w, np.ones(20), np.inf)
+    assert adjusted is z and weights is w

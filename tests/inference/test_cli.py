@@ -1,0 +1,163 @@
+import json
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.cli import main
+from sim.inference.data import ENGLISH
+from sim.inference.simulator import Simulator
+
+from .conftest import ACCOUNT, PATHS, PRIORS, history_of
+
+
+@pytest.fixture
+def history_csv(tmp_path: Path, simulator: Simulator) -> Path:
+    traj = simulator.simulate((0.012, 0.003), 99)
+    h = history_of(traj)
+    frame = pd.DataFrame(
+        {
+            "date": [d.isoformat() for d in h.dates],
+            "new_follows": h.new_follows,
+            "unfollows": h.unfollows,
+            "net_follows": h.net,
+            "cumulative_follows": h.cumulative,
+        }
+    )
+    path = tmp_path / "history.csv"
+    frame[list(ENGLISH)].to_csv(path, index=False)
+    return path
+
+
+def _fit(history: Path, out: Path, *extra: str) -> int:
+    args = ["fit", str(ACCOUNT), "--history", str(history), "--priors", str(PRIORS)]
+    return main([*args, "--out", str(out), "--workers", "1", "--particles", "20", *extra])
+
+
+def test_fit_writes_every_output_and_repeats_exactly(tmp_path: Path, history_csv: Path) -> None:
+    assert _fit(history_csv, tmp_path / "a") == 0
+    assert _fit(history_csv, tmp_path / "b") == 0
+    for name in ("posterior.parquet", "diagnostics.json", "fitted.toml", "ppc.png"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+    post = pd.read_parquet(tmp_path / "a" / "posterior.parquet")
+    assert list(post.columns) == [*PATHS, "weight", "distance"]
+    assert post["weight"].sum() == pytest.approx(1.0)
+    diag = json.loads((tmp_path / "a" / "diagnostics.json").read_text())
+    assert diag["simulator"] == "follower model alone"
+    assert set(diag["parameters"]) == set(PATHS)
+    assert main(["validate", str(tmp_path / "a" / "fitted.toml")]) == 0
+    with warnings.catch_warnings():  # arviz 0.2x announces its refactor on import
+        warnings.simplefilter("ignore")
+        import arviz as az
+
+        data = az.from_netcdf(tmp_path / "a" / "inference_data.nc")
+    assert data.posterior[PATHS[0]].shape == (1, 20)
+
+
+def test_forecast_quantiles_are_ordered_and_start_from_the_data(
+    tmp_path: Path, history_csv: Path
+) -> None:
+    assert _fit(history_csv, tmp_path / "fit", "--generations", "2") == 0
+    args = ["forecast", str(ACCOUNT), "--posterior", str(tmp_path / "fit")]
+    args += ["--out", str(tmp_path / "fc"), "--draws", "20", "--horizon", "14", "--workers", "1"]
+    assert main(args) == 0
+    rows = pd.read_csv(tmp_path / "fc" / "forecast.csv")
+    qs = rows[["q2.5", "q10", "q50", "q90", "q97.5"]].to_numpy()
+    assert (np.diff(qs, axis=1) >= 0).all()
+    assert set(rows["metric"]) == {"fans", "follows", "unfollows", "net_follows"}
+    last = pd.read_csv(history_csv)["cumulative_follows"].iloc[-1]
+    first_fans = rows[rows.metric == "fans"].iloc[0]
+    net = rows[rows.metric == "net_follows"].iloc[0]
+    assert first_fans["q2.5"] >= last + net["q2.5"] - 1e-6
+    text = (tmp_path / "fc" / "forecast.txt").read_text()
+    assert "80% interval" in text and len(text.splitlines()) == 4
+
+
+def test_bad_history_exits_2_naming_line_and_column(
+    tmp_path: Path, history_csv: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lines = history_csv.read_text().splitlines()
+    cells = lines[5].split(",")
+    cells[2] = "-1"
+    lines[5] = ",".join(cells)
+    history_csv.write_text("\n".join(lines) + "\n")
+    assert _fit(history_csv, tmp_path / "out") == 2
+    err = capsys.readouterr().err
+    assert "line 6, column unfollows: must be a whole number >= 0 (got '-1')" in err
+    assert "Traceback" not in err and not (tmp_path / "out").exists()
+
+
+def test_history_outside_the_scenario_exits_2(
+    tmp_path: Path, history_csv: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    scenario = tmp_path / "short.toml"
+    scenario.write_text(ACCOUNT.read_text().replace("end = 2025-03-31", "end = 2025-02-10"))
+    args = ["fit", str(scenario), "--history", str(history_csv), "--priors", str(PRIORS)]
+    code = main([*args, "--out", str(tmp_path / "o")])
+    assert code == 2
+    assert "must not be after the scenario's end (2025-02-10)" in capsys.readouterr().err
+
+
+def test_backtest_scores_model_and_baselines(tmp_path: Path, history_csv: Path) -> None:
+    args = ["backtest", str(ACCOUNT), "--history", str(history_csv), "--priors", str(PRIORS)]
+    args += ["--origins", "2025-01-31", "--horizon", "14", "--out", str(tmp_path / "bt")]
+    args += ["--particles", "20", "--generations", "2", "--draws", "20", "--workers", "1"]
+    assert main(args) == 0
+    rows = pd.read_csv(tmp_path / "bt" / "backtest.csv")
+    assert set(rows["method"]) == {"model", "last_value", "linear_trend", "same_weekday"}
+    model = rows[rows.method == "model"]
+    assert ((model["cover50"] <= model["cover80"]) & (model["cover80"] <= model["cover95"])).all()
+    assert (rows["crps"] >= 0).all()
+    assert (tmp_path / "bt" / "backtest.png").stat().st_size > 0
+
+
+def test_backtest_origin_without_a_horizon_after_it_exits_2(
+    tmp_path: Path, history_csv: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["backtest", str(ACCOUNT), "--history", str(history_csv), "--priors", str(PRIORS)]
+    args += ["--origins", "2025-02-20", "--horizon", "28", "--out", str(tmp_path / "bt")]
+    assert main(args) == 2
+    assert "--origins: must leave 14 days before it and 28 after it" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("option", "text", "expected"),
+    [
+        (
+            "--events",
+            "platform,type,start,end\nweibo,lottery,2025-02-01,2025-01-30\n",
+            "line 2, column end: must not be before start (2025-02-01)",
+        ),
+        (
+            "--events",
+            "platform,type,start,end\nweibo,lottery,2024-12-01,2024-12-02\n",
+            "line 2, column start: must lie within the scenario (2025-01-01 to 2025-03-31)",
+        ),
+        (
+            "--facts",
+            "date,metric,value,tolerance\n2025-02-01,fans,100,10%\n",
+            "line 2, column metric: must be one of new_follows",
+        ),
+        (
+            "--facts",
+            "date,metric,value\n2025-02-01,unfollows,100\n",
+            "missing column 'tolerance'",
+        ),
+    ],
+)
+def test_bad_events_or_facts_exit_2(
+    tmp_path: Path,
+    history_csv: Path,
+    capsys: pytest.CaptureFixture[str],
+    option: str,
+    text: str,
+    expected: str,
+) -> None:
+    data = tmp_path / "data.csv"
+    data.write_text(text, encoding="utf-8")
+    assert _fit(history_csv, tmp_path / "out", option, str(data)) == 2
+    err = capsys.readouterr().err
+    assert expected in err and str(data) in err and "Traceback" not in err
+    assert not (tmp_path / "out").exists()

@@ -1,0 +1,51 @@
+import dataclasses
+
+import numpy as np
+import pytest
+
+from sim.errors import OptionError
+from sim.inference.distance import Observed, distance, mad_scales
+from sim.inference.events import Fact
+from sim.inference.fit import check_inputs
+from sim.inference.priors import load_fit_config
+from sim.inference.simulator import Simulator
+
+from .conftest import ACCOUNT, PRIORS, START, history_of
+
+
+def test_observed_statistics_equal_a_trajectory_s_own(simulator: Simulator) -> None:
+    traj = simulator.simulate((0.01, 0.002), 1)
+    obs = Observed(START, history_of(traj))
+    assert np.array_equal(obs.stats(traj), obs.observed_stats())
+    assert obs.last_day == len(traj.fans) - 1
+    assert len(obs.observed_stats()) == 2 * 8  # 56 days: 8 weeks of follows and of unfollows
+
+
+def test_facts_are_scaled_by_their_tolerance(simulator: Simulator) -> None:
+    traj = simulator.simulate((0.01, 0.002), 1)
+    day = START.replace(day=20)
+    fact = Fact(2, day, "cumulative_follows", float(traj.fans[19]) + 500, 1000.0)
+    obs = Observed(START, None, (fact,))
+    scales = mad_scales(obs.stats(traj)[None, :], obs.fixed_scales())
+    assert scales.tolist() == [1000.0]
+    assert distance(obs.stats(traj), obs.observed_stats(), scales) == 0.5
+
+
+def test_follows_by_source_become_statistics(simulator: Simulator) -> None:
+    traj = simulator.simulate((0.01, 0.002), 1)
+    h = history_of(traj)
+    extra = {"follows_search": traj.follows_by_source["search"]}
+    obs = Observed(START, dataclasses.replace(h, extra=extra))
+    assert obs.sources == ("search",)
+    assert len(obs.observed_stats()) == 3 * 8
+    assert np.array_equal(obs.stats(traj), obs.observed_stats())
+    other = simulator.simulate((0.01, 0.002), 2)
+    assert not np.array_equal(obs.stats(other)[16:], obs.observed_stats()[16:])
+
+
+def test_a_source_the_scenario_lacks_is_an_error(simulator: Simulator) -> None:
+    traj = simulator.simulate((0.01, 0.002), 1)
+    h = dataclasses.replace(history_of(traj), extra={"follows_weibo": traj.follows})
+    cfg = load_fit_config(PRIORS)
+    with pytest.raises(OptionError, match="column follows_weibo: names no source of the scenario"):
+        check_inputs(str(ACCOUNT), cfg, h)

@@ -1,0 +1,71 @@
+"""Simulation-based calibration: a fast check in the suite, the full one as a benchmark.
+
+The fast check fits 12 synthetic accounts (6 weeks of history, 2 free parameters, 30 particles,
+3 generations): 24 truth-in-interval trials per level. Under calibration the 80% coverage has a
+binomial standard error of sqrt(0.8 x 0.2 / 24) = 0.08, so the band [0.55, 1] is about 3 standard
+errors below nominal; 50% coverage must lie in [0.2, 0.8] (3 SE of 0.10 either side). A method
+whose intervals are badly too narrow or too wide fails it.
+"""
+
+import dataclasses
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sim.experiments.executors import ProcessExecutor, SerialExecutor
+from sim.inference.priors import load_fit_config
+from sim.inference.sbc import SbcSetup, coverage, rank_figure, run_sbc
+
+from .conftest import ACCOUNT, PATHS, PRIORS
+
+DOCS = Path(__file__).parents[2] / "docs"
+
+
+def test_fast_sbc_covers_near_nominal_rates() -> None:
+    setup = SbcSetup(str(ACCOUNT), load_fit_config(PRIORS), history_days=42, horizon=14)
+    with ProcessExecutor(2) as ex:
+        results = run_sbc(setup, 12, seed=7, executor=ex)
+    cov = coverage(results)["posterior"]  # (parameters, levels 50/80/95)
+    pooled = cov.mean(axis=0)
+    assert 0.2 <= pooled[0] <= 0.8
+    assert 0.55 <= pooled[1] <= 1.0
+    assert pooled[2] >= 0.7
+    ranks = np.array([r.ranks for r in results])
+    assert ranks.min() >= 0 and ranks.max() <= 99
+
+
+def test_sbc_is_the_same_serially() -> None:
+    cfg = dataclasses.replace(load_fit_config(PRIORS), particles=10, generations=2)
+    setup = SbcSetup(str(ACCOUNT), cfg, history_days=21, horizon=7, forecast_draws=5)
+    with SerialExecutor() as ex:
+        a = run_sbc(setup, 2, seed=3, executor=ex)
+    with ProcessExecutor(2) as ex:
+        b = run_sbc(setup, 2, seed=3, executor=ex)
+    assert [r.ranks.tolist() for r in a] == [r.ranks.tolist() for r in b]
+
+
+@pytest.mark.benchmark
+def test_full_sbc_100_accounts() -> None:
+    """>= 100 accounts, reduced configuration (docs/inference.md); figures into docs/."""
+    cfg = dataclasses.replace(load_fit_config(PRIORS), particles=50, generations=4)
+    setup = SbcSetup(str(ACCOUNT), cfg, history_days=56, horizon=28)
+    with ProcessExecutor(2) as ex:
+        results = run_sbc(setup, 100, seed=2026, executor=ex)
+    cov = coverage(results)
+    rank_figure(results, PATHS, DOCS / "inference-sbc-ranks.png")
+    summary = {
+        "accounts": len(results),
+        "configuration": "tests/data/inference/account.toml, 56-day history, 28-day horizon, "
+        "2 free parameters, 50 particles, 4 generations, 50 forecast draws",
+        "posterior_coverage": {p: cov["posterior"][j].tolist() for j, p in enumerate(PATHS)},
+        "forecast_coverage_daily_follows": cov["forecast"][0].tolist(),
+        "forecast_coverage_fans_at_horizon": cov["forecast"][1].tolist(),
+    }
+    (DOCS / "inference-sbc.json").write_text(json.dumps(summary, indent=2) + "\n")
+    pooled = cov["posterior"].mean(axis=0)
+    se80 = math.sqrt(0.8 * 0.2 / (len(results) * len(PATHS)))
+    assert abs(pooled[1] - 0.8) <= max(0.05, 2 * se80), summary
+    assert abs(pooled[0] - 0.5) <= 0.05, summary

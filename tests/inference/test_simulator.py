@@ -1,0 +1,34 @@
+import numpy as np
+
+from sim.inference.simulator import Simulator, follower_only
+from sim.model.engine import RunSpec, run_one
+
+from .conftest import ACCOUNT, PATHS
+
+
+def test_follower_path_equals_the_whole_model_draw_for_draw(simulator: Simulator) -> None:
+    values = (0.012, 0.003)
+    scenario = simulator.scenario(values)
+    assert follower_only(scenario)
+    fast = simulator.simulate(values, 11)
+    trace = run_one(RunSpec(scenario, 11)).followers
+    assert trace is not None
+    assert np.array_equal(fast.follows, trace.follows.sum(axis=1))
+    assert np.array_equal(fast.unfollows, trace.unfollows)
+    assert np.array_equal(fast.fans, trace.fans)
+
+
+def test_values_reach_the_model_and_seeds_repeat(simulator: Simulator) -> None:
+    low = simulator.simulate((0.005, 0.001), 3)
+    high = simulator.simulate((0.02, 0.001), 3)
+    assert high.follows.sum() > low.follows.sum()
+    again = simulator.simulate((0.005, 0.001), 3)
+    assert np.array_equal(low.fans, again.fans)
+    assert np.array_equal(low.fans[1:], low.fans[:-1] + low.net[1:])
+
+
+def test_service_feedback_takes_the_whole_model() -> None:
+    sim = Simulator(str(ACCOUNT), PATHS, fixed=("followers.unanswered_unfollow=0.5",))
+    assert not follower_only(sim.scenario((0.01, 0.002)))
+    traj = sim.simulate((0.01, 0.002), 1)
+    assert len(traj.fans) == 90 and traj.follows.sum() > 0
