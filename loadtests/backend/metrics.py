@@ -20,6 +20,8 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 
+from loadtests.backend import schema
+
 __all__ = ["CONTENT_TYPE", "Metrics", "observe_many"]
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -41,14 +43,12 @@ class _DatabaseGauges(Collector):
                 labels=["state"],
             )
             for state in ("waiting", "claimed", "deferred"):
-                (n,) = conn.execute(
-                    "SELECT count(*) FROM messages WHERE status = ?", (state,)
-                ).fetchone()
+                (n,) = conn.execute(schema.COUNT_BY_STATUS, (state,)).fetchone()
                 queue.add_metric([state], n)
             outbox = GaugeMetricFamily(
                 "fansim_outbox_messages", "Outbox rows by status", labels=["status"]
             )
-            for status, n in conn.execute("SELECT status, count(*) FROM outbox GROUP BY status"):
+            for status, n in conn.execute(schema.OUTBOX_BY_STATUS):
                 outbox.add_metric([status], n)
         finally:
             conn.close()
