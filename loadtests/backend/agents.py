@@ -36,7 +36,9 @@ _MAX_BODY = 16_384
 def _field(payload: dict[str, object], name: str, kind: type) -> object:
     value = payload.get(name)
     if not isinstance(value, kind) or isinstance(value, bool) or value in ("", None):
-        raise ProtocolError(400, f"{name}: must be a non-empty {kind.__name__} (got {value!r})")
+        raise ProtocolError(
+            400, f"{name}: must be a non-empty {kind.__name__} (got {value!r})", "bad_agent_call"
+        )
     return value
 
 
@@ -52,13 +54,15 @@ class AgentApi:
         """One agent call; ProtocolError for bad requests."""
         given = header(scope, b"authorization") or b""
         if not hmac.compare_digest(given, self._auth):
-            raise ProtocolError(401, "missing or wrong Authorization: Bearer <token>")
+            raise ProtocolError(
+                401, "missing or wrong Authorization: Bearer <token>", "unauthorized"
+            )
         try:
             payload = json.loads(await read_body(scope, receive, _MAX_BODY) or b"{}")
         except (json.JSONDecodeError, UnicodeDecodeError):
-            raise ProtocolError(400, "body is not JSON") from None
+            raise ProtocolError(400, "body is not JSON", "bad_agent_call") from None
         if not isinstance(payload, dict):
-            raise ProtocolError(400, "body must be a JSON object")
+            raise ProtocolError(400, "body must be a JSON object", "bad_agent_call")
         agent = str(_field(payload, "agent", str))
         now = time.time()
         if action == "claim":
@@ -82,7 +86,9 @@ class AgentApi:
             if outbox is not None:
                 self._metrics.answered_agent.inc()
             return self._held(outbox is not None, agent, message_id, {"outbox": outbox})
-        raise ProtocolError(404, f"no agent action {action!r} (claim, answer, release)")
+        raise ProtocolError(
+            404, f"no agent action {action!r} (claim, answer, release)", "not_found"
+        )
 
     @staticmethod
     def _held(ok: bool, agent: str, message_id: int, payload: dict[str, object]) -> Response:

@@ -94,6 +94,7 @@ class BackendApp:
             response = Response(
                 exc.status, exc.reason.encode(), TEXT, _OUTCOMES.get(exc.status, "error")
             )
+            self.metrics.reject(exc.code)
         except Exception as exc:  # storage or any bug: answer 500, keep the worker alive
             log.warning("%s %s failed: %s: %s", scope["method"], path, type(exc).__name__, exc)
             response = Response(500, b"internal error", TEXT, "error")
@@ -127,28 +128,30 @@ class BackendApp:
         method: str = scope["method"]
         if path.startswith("/agent/"):
             if method != "POST":
-                raise ProtocolError(405, "agent calls are POST")
+                raise ProtocolError(405, "agent calls are POST", "bad_method")
             return await self.agents.handle(path[len("/agent/") :], scope, receive)
         if path == "/healthz":
             return Response(200, b"ok", TEXT, "healthz")
         if path == "/metrics":
             return Response(200, self.metrics.exposition(), CONTENT_TYPE.encode(), "metrics")
-        raise ProtocolError(404, "not found")
+        raise ProtocolError(404, "not found", "not_found")
 
     async def _wechat(self, method: str, scope: Scope, receive: Receive) -> Response:
         q = query(scope)
         timestamp, nonce = q.get("timestamp", ""), q.get("nonce", "")
         if not check_signature(self.config.token, timestamp, nonce, q.get("signature", "")):
-            raise ProtocolError(403, "bad signature")
+            raise ProtocolError(403, "bad signature", "bad_signature")
         if method == "GET":
             return Response(200, q.get("echostr", "").encode(), TEXT, "verified")
         if method != "POST":
-            raise ProtocolError(405, "callbacks are GET (verification) or POST")
+            raise ProtocolError(405, "callbacks are GET (verification) or POST", "bad_method")
         body = await read_body(scope, receive, self.config.max_body_bytes)
         aes = q.get("encrypt_type") == "aes"
         if aes:
             if self.safe is None:
-                raise ProtocolError(400, "encrypt_type=aes but safe mode is off (--aes-key)")
+                raise ProtocolError(
+                    400, "encrypt_type=aes but safe mode is off (--aes-key)", "aes_off"
+                )
             body = self.safe.unwrap(body, timestamp, nonce, q.get("msg_signature", ""))
         msg = parse_message(body)
         decision = self.router.decide(msg)

@@ -85,6 +85,12 @@ class Metrics:
             ["by"],
             registry=own,
         )
+        self.rejected = Counter(
+            "fansim_rejected",
+            "Requests refused before the database, by reason",
+            ["reason"],
+            registry=own,
+        )
         self.latency = Histogram(
             "fansim_request_seconds",
             "Time from request start to response, all endpoints",
@@ -98,6 +104,7 @@ class Metrics:
         self.answered_agent = self.answered.labels("agent")
         self._by_outcome: dict[str, Counter] = {}
         self._by_endpoint: dict[str, Histogram] = {}
+        self._by_reason: dict[str, Counter] = {}
         self._seen: list[tuple[str, str, float]] = []
         self._schedule: Callable[[Callable[[], None]], object] | None = None
 
@@ -126,6 +133,13 @@ class Metrics:
             self.duplicates.inc(duplicates)
         if answered_auto:
             self.answered_auto.inc(answered_auto)
+
+    def reject(self, reason: str) -> None:
+        """Count one refused request by its reason (a rare path: written at once)."""
+        counter = self._by_reason.get(reason)
+        if counter is None:
+            counter = self._by_reason[reason] = self.rejected.labels(reason)
+        counter.inc()
 
     def observe(self, outcome: str, endpoint: str, seconds: float) -> None:
         """Count one request and its latency (at once, or at the batch's flush)."""
