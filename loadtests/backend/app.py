@@ -5,8 +5,9 @@ group-commit writer); a redelivery gets the reply stored with the first delivery
 `max_pending` jobs waiting for the writer in this process, auto-replied messages are stored as
 deferred and answered `success`; their reply goes through the outbox (`reply = "async"` in the
 model). Bad input never reaches the database and never takes a worker down: 400 (malformed or
-forbidden XML), 403 (signature), 413 (size), 500 (storage failure: not acknowledged, so WeChat
-retries).
+forbidden XML), 403 (signature, stale timestamp, plaintext in `--encrypted-only` mode), 413
+(size), each counted by reason; 500 only for a storage failure (not acknowledged, so WeChat
+retries), which `/healthz` reports until it clears.
 
 Built per worker by `create_app()` from the settings in the environment (see `config`).
 """
@@ -15,7 +16,9 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import hmac
 import logging
+import os
 import time
 from types import MappingProxyType
 
@@ -28,11 +31,14 @@ from loadtests.backend.asgi import (
     Response,
     Scope,
     Send,
+    header,
     query,
     read_body,
     send_response,
 )
 from loadtests.backend.config import BackendConfig
+from loadtests.backend.connections import GUARD, ConnectionGuard, Limits
+from loadtests.backend.health import Health
 from loadtests.backend.heap import settle_heap
 from loadtests.backend.metrics import CONTENT_TYPE, Metrics
 from loadtests.backend.outbox import Background
@@ -63,12 +69,28 @@ class BackendApp:
             SafeMode(config.token, config.aes_key, config.app_id or "") if config.aes_key else None
         )
         self.metrics = Metrics(config.db)
+        self.health = Health()
         self.writer = GroupCommitWriter(
-            functools.partial(store.connect, config.db, config.synchronous, autocheckpoint=False),
+            functools.partial(
+                store.connect,
+                config.db,
+                config.synchronous,
+                autocheckpoint=False,
+                wal_size_limit=config.wal_size_limit,
+            ),
             after_commit=self._count_committed,
+            health=self.health,
         )
-        self.checkpointer = Checkpointer(functools.partial(store.connect, config.db))
-        self.agents = AgentApi(self.writer, config.token, self.metrics)
+        self.checkpointer = Checkpointer(
+            functools.partial(store.connect, config.db, wal_size_limit=config.wal_size_limit),
+            health=self.health,
+            folder=os.path.dirname(os.path.abspath(config.db)),
+            min_free=config.wal_size_limit,
+        )
+        self.agents = AgentApi(self.writer, config, self.metrics)
+        self._metrics_auth = (
+            None if config.metrics_token is None else b"Bearer " + config.metrics_token.encode()
+        )
         self.background = Background(
             self.writer,
             self.router.reply_text,
@@ -81,7 +103,7 @@ class BackendApp:
         """ASGI entry: HTTP requests here (one coroutine fewer per request), the lifespan below."""
         if scope["type"] != "http":
             if scope["type"] == "lifespan":
-                await self._lifespan(receive, send)
+                await self._lifespan(scope, receive, send)
             return
         start = time.perf_counter()
         path: str = scope["path"]
@@ -105,11 +127,15 @@ class BackendApp:
             endpoint = "/agent" if path.startswith("/agent/") else "other"
         self.metrics.observe(response.outcome, endpoint, time.perf_counter() - start)
 
-    async def _lifespan(self, receive: Receive, send: Send) -> None:
+    async def _lifespan(self, scope: Scope, receive: Receive, send: Send) -> None:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
                 store.initialize(self.config.db)
+                if "state" in scope:  # the connections' guard, counted in /metrics
+                    c = self.config
+                    limits = Limits(c.header_timeout, c.max_header_bytes, c.max_connections)
+                    scope["state"][GUARD] = ConnectionGuard(limits, self.metrics.connection_closed)
                 self.metrics.batch_with(asyncio.get_running_loop().call_soon)
                 self.writer.start()
                 self.checkpointer.start()
@@ -131,8 +157,17 @@ class BackendApp:
                 raise ProtocolError(405, "agent calls are POST", "bad_method")
             return await self.agents.handle(path[len("/agent/") :], scope, receive)
         if path == "/healthz":
-            return Response(200, b"ok", TEXT, "healthz")
+            ok, text = self.health.report()
+            return Response(
+                200 if ok else 503, text.encode(), TEXT, "healthz" if ok else "unhealthy"
+            )
         if path == "/metrics":
+            if self._metrics_auth is not None and not hmac.compare_digest(
+                header(scope, b"authorization") or b"", self._metrics_auth
+            ):
+                raise ProtocolError(
+                    401, "/metrics needs Authorization: Bearer <--metrics-token>", "unauthorized"
+                )
             return Response(200, self.metrics.exposition(), CONTENT_TYPE.encode(), "metrics")
         raise ProtocolError(404, "not found", "not_found")
 
@@ -141,12 +176,19 @@ class BackendApp:
         timestamp, nonce = q.get("timestamp", ""), q.get("nonce", "")
         if not check_signature(self.config.token, timestamp, nonce, q.get("signature", "")):
             raise ProtocolError(403, "bad signature", "bad_signature")
+        skew = self.config.max_clock_skew
+        if skew is not None and not _fresh(timestamp, skew):
+            raise ProtocolError(403, f"timestamp more than {skew:g} s off", "stale_timestamp")
         if method == "GET":
             return Response(200, q.get("echostr", "").encode(), TEXT, "verified")
         if method != "POST":
             raise ProtocolError(405, "callbacks are GET (verification) or POST", "bad_method")
         body = await read_body(scope, receive, self.config.max_body_bytes)
         aes = q.get("encrypt_type") == "aes"
+        if not aes and self.config.encrypted_only:
+            raise ProtocolError(
+                403, "plaintext callbacks are refused (--encrypted-only)", "plaintext"
+            )
         if aes:
             if self.safe is None:
                 raise ProtocolError(
@@ -183,6 +225,11 @@ class BackendApp:
                     duplicates += 1
         if stored or duplicates:
             self.metrics.count_committed(stored, duplicates, auto)
+
+
+def _fresh(timestamp: str, skew: float) -> bool:
+    """True if the callback's timestamp is within `skew` seconds of this machine's clock."""
+    return timestamp.isdigit() and abs(time.time() - int(timestamp)) <= skew
 
 
 def create_app() -> BackendApp:

@@ -91,6 +91,12 @@ class Metrics:
             ["reason"],
             registry=own,
         )
+        self.connections_closed = Counter(
+            "fansim_connections_closed",
+            "Connections the server closed or refused itself, by reason",
+            ["reason"],
+            registry=own,
+        )
         self.latency = Histogram(
             "fansim_request_seconds",
             "Time from request start to response, all endpoints",
@@ -140,6 +146,10 @@ class Metrics:
         if counter is None:
             counter = self._by_reason[reason] = self.rejected.labels(reason)
         counter.inc()
+
+    def connection_closed(self, reason: str) -> None:
+        """Count one connection shed by the guard (a rare path: written at once)."""
+        self.connections_closed.labels(reason).inc()
 
     def observe(self, outcome: str, endpoint: str, seconds: float) -> None:
         """Count one request and its latency (at once, or at the batch's flush)."""

@@ -21,6 +21,7 @@ from loadtests.wechat.protocol import Inbound
 __all__ = [
     "CS_MAX_MESSAGES",
     "CS_WINDOW_SECONDS",
+    "WAL_SIZE_LIMIT",
     "Accepted",
     "Claimed",
     "Incoming",
@@ -36,28 +37,44 @@ CS_WINDOW_SECONDS = 48 * 3600  # customer-service messages: within 48 h of the f
 CS_MAX_MESSAGES = 5  # and at most 5 of them
 
 
+WAL_SIZE_LIMIT = 16 * 1024 * 1024
+
+
 def connect(
-    path: str, synchronous: str = "full", autocheckpoint: bool = True
+    path: str,
+    synchronous: str = "full",
+    autocheckpoint: bool = True,
+    wal_size_limit: int = WAL_SIZE_LIMIT,
 ) -> sqlite3.Connection:
     """A connection in autocommit mode (the writer issues BEGIN/COMMIT itself).
 
     The writer's connection is opened without automatic checkpoints: copying the WAL back into
     the database (and syncing it) would stall every request of the batch that triggers it, so
-    a separate thread checkpoints instead (`writer.Checkpointer`).
+    a separate thread checkpoints instead (`writer.Checkpointer`). SQLite reuses the WAL file
+    after a checkpoint rather than shrinking it; `journal_size_limit` makes the connection that
+    restarts the log truncate it to `wal_size_limit` bytes, so a burst's high-water mark does
+    not stay on the disk.
     """
     conn = sqlite3.connect(path, timeout=30.0, isolation_level=None, check_same_thread=False)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute(f"PRAGMA synchronous={'FULL' if synchronous == 'full' else 'NORMAL'}")
+    conn.execute(f"PRAGMA journal_size_limit={int(wal_size_limit)}")
     if not autocheckpoint:
         conn.execute("PRAGMA wal_autocheckpoint=0")
     return conn
 
 
 def initialize(path: str) -> None:
-    """Create the tables if missing (idempotent; safe while other processes run)."""
+    """Create the tables if missing and prove a write can start (idempotent, multi-process safe).
+
+    Raises sqlite3.Error for a file that is not SQLite, is read-only or cannot be opened: the
+    runner reports it as a bad `--db` before any worker starts.
+    """
     conn = connect(path)
     try:
         conn.executescript(schema.SCHEMA)
+        conn.execute("BEGIN IMMEDIATE")  # fails on a read-only file or folder
+        conn.execute("ROLLBACK")
     finally:
         conn.close()
 
