@@ -42,6 +42,7 @@ from loadtests.backend.health import Health
 from loadtests.backend.heap import settle_heap
 from loadtests.backend.metrics import CONTENT_TYPE, Metrics
 from loadtests.backend.outbox import Background
+from loadtests.backend.quietlog import QuietLog
 from loadtests.backend.routing import Router, load_classes
 from loadtests.backend.writer import Checkpointer, GroupCommitWriter
 from loadtests.wechat.protocol import ProtocolError, check_signature, parse_message, text_reply
@@ -70,6 +71,7 @@ class BackendApp:
         )
         self.metrics = Metrics(config.db)
         self.health = Health()
+        self._log = QuietLog(log)
         self.writer = GroupCommitWriter(
             functools.partial(
                 store.connect,
@@ -118,7 +120,8 @@ class BackendApp:
             )
             self.metrics.reject(exc.code)
         except Exception as exc:  # storage or any bug: answer 500, keep the worker alive
-            log.warning("%s %s failed: %s: %s", scope["method"], path, type(exc).__name__, exc)
+            kind = type(exc).__name__
+            self._log.warn(kind, f"{scope['method']} {path} failed: {kind}: {exc}")
             response = Response(500, b"internal error", TEXT, "error")
         await send_response(send, response)
         if path in _ENDPOINTS:

@@ -17,9 +17,9 @@ before the app saw it. So each worker's `ConnectionGuard`:
   one is refused at once.
 
 Every connection closed this way is counted by reason (`fansim_connections_closed_total`) and
-logged, at most once per 10 s per reason with the count since. The protocol is uvicorn's
-httptools protocol with these hooks; the guard lives in the lifespan state, where the app puts
-one wired to its metrics (the hello-world gets an uncounted one).
+logged, at most once per 10 s per reason with the count since (`quietlog`). The protocol is
+uvicorn's httptools protocol with these hooks; the guard lives in the lifespan state, where
+the app puts one wired to its metrics (the hello-world gets an uncounted one).
 """
 
 from __future__ import annotations
@@ -34,11 +34,12 @@ from uvicorn.config import Config
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.server import ServerState
 
+from loadtests.backend.quietlog import QuietLog
+
 __all__ = ["GUARD", "ConnectionGuard", "GuardedProtocol", "Limits", "protocol_for"]
 
 GUARD = "fansim.connections"
 """The guard's key in the lifespan state (uvicorn hands that dict to every connection)."""
-_LOG_EVERY = 10.0
 _TOO_LARGE = (
     b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-type: text/plain; charset=utf-8\r\n"
     b"content-length: 27\r\nconnection: close\r\n\r\nrequest headers over limit\n"
@@ -71,8 +72,7 @@ class ConnectionGuard:
         self._count = count
         self._loop: asyncio.AbstractEventLoop | None = None
         self._every = min(1.0, limits.header_timeout / 4)
-        self._shed: dict[str, int] = {}
-        self._logged_at: dict[str, float] = {}
+        self._log = QuietLog(log)
 
     @property
     def open(self) -> int:
@@ -107,16 +107,7 @@ class ConnectionGuard:
         """Count one connection closed for `reason`; log now and then."""
         if self._count is not None:
             self._count(reason)
-        self._shed[reason] = self._shed.get(reason, 0) + 1
-        if self.clock - self._logged_at.get(reason, -_LOG_EVERY) >= _LOG_EVERY:
-            log.warning(
-                "fansim backend: closed %d connection(s) (%s) in the last %.0f s",
-                self._shed[reason],
-                reason,
-                _LOG_EVERY,
-            )
-            self._logged_at[reason] = self.clock
-            self._shed[reason] = 0
+        self._log.warn(reason, f"fansim backend: closed a connection ({reason})")
 
     def _sweep(self) -> None:
         assert self._loop is not None

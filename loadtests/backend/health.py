@@ -3,8 +3,9 @@
 The writer thread reports commits, the checkpointer thread checkpoints and free disk space;
 each part is either fine or carries a short reason. `/healthz` is 200 `ok` when no part has a
 problem and 503 with the reasons otherwise, so a load balancer or an operator sees a full disk
-before WeChat's retries do. Parts recover on their own: the next successful commit or
-checkpoint, or space returning, clears them.
+before WeChat's retries do. Parts recover on their own, without traffic: a successful
+checkpoint, space returning, and for commits a probe write the checkpointer makes while they
+fail (a load balancer that stops sending on 503 would otherwise never see one succeed).
 """
 
 from __future__ import annotations
@@ -30,6 +31,10 @@ class Health:
         """`part` works again."""
         if part in self._problems:
             self._problems.pop(part, None)
+
+    def failing(self, part: str) -> bool:
+        """True while `part` has a problem."""
+        return part in self._problems
 
     def report(self) -> tuple[bool, str]:
         """`(True, "ok")`, or False and every problem, one `part: reason` per line."""

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import httpx
 
 from loadtests.backend import schema
+from loadtests.backend.quietlog import QuietLog
 from loadtests.backend.store import enqueue
 from loadtests.backend.writer import GroupCommitWriter
 
@@ -84,6 +85,7 @@ class Background:
         self._url = platform_url
         self._poll = poll_seconds
         self._task: asyncio.Task[None] | None = None
+        self._log = QuietLog(log)
 
     def start(self) -> None:
         """Run the loop as a task of the current event loop."""
@@ -102,7 +104,7 @@ class Background:
                 try:
                     busy = await self._round(client)
                 except (sqlite3.Error, httpx.HTTPError) as exc:
-                    log.warning("background round failed: %s", exc)
+                    self._log.warn("round", f"background round failed: {exc}")
                     busy = False
                 if not busy:
                     await asyncio.sleep(self._poll)

@@ -16,6 +16,7 @@ without a traceback.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import errno
 import os
@@ -120,7 +121,11 @@ def open_database(db: str) -> None:
     try:
         store.initialize(db)
     except (sqlite3.Error, OSError) as exc:
-        raise StartupError.one("--db", f"cannot be used as the database: {exc}", db) from None
+        why = f"cannot be used as the database: {exc}"
+        with contextlib.suppress(OSError):
+            st = os.statvfs(os.path.dirname(os.path.abspath(db)))
+            why += f" ({st.f_bavail * st.f_frsize:,} bytes free on its filesystem)"
+        raise StartupError.one("--db", why, db) from None
 
 
 def bind(host: str, port: int) -> socket.socket:

@@ -31,6 +31,7 @@ orders their transactions, which is what makes agent claims exclusive.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import queue
@@ -183,10 +184,9 @@ class GroupCommitWriter:
             conn.execute("COMMIT")
         except Exception as exc:
             if conn.in_transaction:
-                try:
+                # SQLite may have rolled back already, or the disk is gone
+                with contextlib.suppress(sqlite3.Error):
                     conn.execute("ROLLBACK")
-                except sqlite3.Error:  # SQLite rolled back already, or the disk is gone
-                    log.warning("rollback failed after %s", exc)
             if storage_failure(exc):
                 self._health.fail("commit", f"commits fail: {exc}")
                 return [[(False, exc)] * len(items) for items, _ in batch.values()]
@@ -309,7 +309,23 @@ class Checkpointer:
             self._health.fail("checkpoint", f"checkpoints fail: {exc}")
             return conn, False
         self._health.clear("checkpoint")
+        if self._health.failing("commit"):
+            self._probe_commit(conn)
         return conn, True
+
+    def _probe_commit(self, conn: sqlite3.Connection) -> None:
+        """Commit a one-page write (the header's unused user_version, rewritten as it is)."""
+        try:
+            (version,) = conn.execute("PRAGMA user_version").fetchone()
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute(f"PRAGMA user_version = {int(version)}")
+            conn.execute("COMMIT")
+        except sqlite3.Error:
+            if conn.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
+            return
+        self._health.clear("commit")
 
     def _check_space(self) -> None:
         if self._folder is None:
