@@ -146,8 +146,8 @@ def bind(host: str, port: int) -> socket.socket:
 
 def metrics_folder() -> str:
     """A fresh folder for the workers' metrics files, after removing those of dead runners."""
-    root = Path(tempfile.gettempdir())
     try:
+        root = Path(tempfile.gettempdir())
         for folder in root.glob(f"{METRICS_PREFIX}*"):
             owner = _OWNED.match(folder.name)
             if owner is not None and not _alive(int(owner.group(1))):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import resource
 import socket
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from loadtests.backend.connections import ConnectionGuard, Limits
 from tests.loadtests.backend.test_contract import rss_kib
 from tests.loadtests.server import Backend, post_many, start_backend
 
@@ -143,3 +145,46 @@ def test_a_1_mib_header_gets_431_and_memory_returns_to_its_level(tmp_path: Path)
         assert m['fansim_connections_closed_total{reason="header_too_large"}'] == 21
     finally:
         assert server.stop() == 0
+
+
+class FakeConnection:
+    """What the guard reads of a connection: busy or idle, since when its headers are due."""
+
+    def __init__(self, name: str, idle: bool = True) -> None:
+        self.name = name
+        self.idle = idle
+        self.waiting_since: float | None = None
+        self.closed: str | None = None
+        self.guard: ConnectionGuard | None = None
+
+    def close(self, reason: str) -> None:
+        self.closed = reason
+        assert self.guard is not None
+        self.guard.leave(self)  # type: ignore[arg-type]
+        self.guard.shed(reason)
+
+
+def test_the_guard_evicts_the_least_recently_active_idle_connection() -> None:
+    shed: list[str] = []
+
+    def admit(guard: ConnectionGuard, conn: FakeConnection) -> bool:
+        conn.guard = guard
+        return guard.admit(conn)  # type: ignore[arg-type]
+
+    async def scenario() -> list[FakeConnection]:
+        guard = ConnectionGuard(Limits(10.0, 16_384, 3), shed.append)
+        a, b, c = FakeConnection("a"), FakeConnection("b", idle=False), FakeConnection("c")
+        assert admit(guard, a) and admit(guard, b) and admit(guard, c)
+        guard.touch(a)  # type: ignore[arg-type]  # a request on a: now the most recent
+        d = FakeConnection("d", idle=False)
+        assert admit(guard, d)  # c, idle and least recent, makes room
+        e = FakeConnection("e")
+        assert admit(guard, e)  # then a
+        e.idle = False
+        assert not admit(guard, FakeConnection("f"))  # all busy: refused
+        assert guard.open == 3
+        return [a, b, c, d, e]
+
+    closed = [c.closed for c in asyncio.run(scenario())]
+    assert closed == ["evicted_idle", None, "evicted_idle", None, None]
+    assert shed == ["evicted_idle", "evicted_idle", "refused_at_cap"]
