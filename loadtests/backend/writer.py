@@ -42,7 +42,7 @@ from typing import Any, TypeVar
 
 from loadtests.backend.health import Health
 
-__all__ = ["BatchJob", "Checkpointer", "GroupCommitWriter"]
+__all__ = ["BatchJob", "Checkpointer", "GroupCommitWriter", "backoff", "storage_failure"]
 
 T = TypeVar("T")
 Job = Callable[[sqlite3.Connection], Any]
@@ -242,6 +242,11 @@ def _run_batch(conn: sqlite3.Connection, fn: BatchJob, items: list[Any]) -> list
     return out
 
 
+def backoff(delay: float, every: float, max_delay: float) -> float:
+    """The wait after a failure that followed a wait of `delay`: doubling from `every`."""
+    return min(max_delay, max(delay, every) * 2)
+
+
 class Checkpointer:
     """Copies the WAL into the database every `every` seconds from its own thread.
 
@@ -292,7 +297,7 @@ class Checkpointer:
         try:
             while not self._stop.wait(delay):
                 conn, ok = self._round(conn)
-                delay = self._every if ok else min(self._max_delay, max(delay, self._every) * 2)
+                delay = self._every if ok else backoff(delay, self._every, self._max_delay)
             self._round(conn)
         finally:
             if conn is not None:
