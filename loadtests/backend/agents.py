@@ -3,8 +3,15 @@
 `POST /agent/claim {"agent": A}` hands A the oldest message of the best priority (200) or says
 none waits (204). `POST /agent/answer {"agent": A, "id": N, "text": T}` resolves a message A
 holds and queues T for the customer-service API; `POST /agent/release {"agent": A, "id": N}`
-puts it back. Both answer 409 if A does not hold N. Every call needs `Authorization: Bearer
-<token>` (the callback token). Claims are writer jobs, so they are exclusive across processes.
+puts it back. Both answer 409 if A does not hold N. Claims are writer jobs, so they are
+exclusive across processes.
+
+Credentials (`Authorization: Bearer <token>`), separate from the callback token when given:
+a per-agent token (`--agent-token ann=T`) binds the identity, so the caller is ann whatever
+the body says (a body naming another agent is refused 403); a team token (`--agents-token T`)
+admits any name the caller gives (simulated teams, the load replay). With neither, the
+callback token serves as a team token, as before both existed: every holder of the callback
+URL's secret can then act as any agent.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ from loadtests.backend.asgi import (
     json_response,
     read_body,
 )
+from loadtests.backend.config import BackendConfig
 from loadtests.backend.metrics import Metrics
 from loadtests.backend.writer import GroupCommitWriter
 from loadtests.wechat.protocol import ProtocolError
@@ -36,30 +44,60 @@ _MAX_BODY = 16_384
 def _field(payload: dict[str, object], name: str, kind: type) -> object:
     value = payload.get(name)
     if not isinstance(value, kind) or isinstance(value, bool) or value in ("", None):
-        raise ProtocolError(400, f"{name}: must be a non-empty {kind.__name__} (got {value!r})")
+        raise ProtocolError(
+            400, f"{name}: must be a non-empty {kind.__name__} (got {value!r})", "bad_agent_call"
+        )
     return value
 
 
 class AgentApi:
     """Handles `/agent/<action>` for one worker process."""
 
-    def __init__(self, writer: GroupCommitWriter, token: str, metrics: Metrics) -> None:
+    def __init__(self, writer: GroupCommitWriter, config: BackendConfig, metrics: Metrics) -> None:
         self._writer = writer
-        self._auth = b"Bearer " + token.encode()
+        self._named = [
+            (b"Bearer " + token.encode(), name)
+            for token, name in config.agent_credentials().items()
+        ]
+        team = config.agents_token
+        if team is None and not self._named:
+            team = config.token
+        self._team = None if team is None else b"Bearer " + team.encode()
         self._metrics = metrics
+
+    def _caller(self, scope: Scope) -> str | None:
+        """The agent a per-agent token names, "" for the team token; 401 for neither.
+
+        Every token is compared in constant time, without stopping at a match.
+        """
+        given = header(scope, b"authorization") or b""
+        named = None
+        for secret, name in self._named:
+            if hmac.compare_digest(given, secret):
+                named = name
+        if named is not None:
+            return named
+        if self._team is not None and hmac.compare_digest(given, self._team):
+            return None
+        raise ProtocolError(
+            401, "missing or wrong Authorization: Bearer <agent token>", "unauthorized"
+        )
 
     async def handle(self, action: str, scope: Scope, receive: Receive) -> Response:
         """One agent call; ProtocolError for bad requests."""
-        given = header(scope, b"authorization") or b""
-        if not hmac.compare_digest(given, self._auth):
-            raise ProtocolError(401, "missing or wrong Authorization: Bearer <token>")
+        bound = self._caller(scope)
         try:
             payload = json.loads(await read_body(scope, receive, _MAX_BODY) or b"{}")
         except (json.JSONDecodeError, UnicodeDecodeError):
-            raise ProtocolError(400, "body is not JSON") from None
+            raise ProtocolError(400, "body is not JSON", "bad_agent_call") from None
         if not isinstance(payload, dict):
-            raise ProtocolError(400, "body must be a JSON object")
-        agent = str(_field(payload, "agent", str))
+            raise ProtocolError(400, "body must be a JSON object", "bad_agent_call")
+        if bound is None:
+            agent = str(_field(payload, "agent", str))
+        else:
+            agent = bound
+            if payload.get("agent", bound) != bound:
+                raise ProtocolError(403, f"this token is agent {bound}'s", "wrong_agent")
         now = time.time()
         if action == "claim":
             got = await self._writer.submit(functools.partial(store.claim, agent=agent, now=now))
@@ -82,7 +120,9 @@ class AgentApi:
             if outbox is not None:
                 self._metrics.answered_agent.inc()
             return self._held(outbox is not None, agent, message_id, {"outbox": outbox})
-        raise ProtocolError(404, f"no agent action {action!r} (claim, answer, release)")
+        raise ProtocolError(
+            404, f"no agent action {action!r} (claim, answer, release)", "not_found"
+        )
 
     @staticmethod
     def _held(ok: bool, agent: str, message_id: int, payload: dict[str, object]) -> Response:

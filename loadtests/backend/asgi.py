@@ -74,17 +74,17 @@ async def read_body(scope: Scope, receive: Receive, limit: int) -> bytes:
     """The request body; 413 as soon as it is known to exceed `limit` bytes."""
     declared = header(scope, b"content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise ProtocolError(413, f"body over {limit} bytes")
+        raise ProtocolError(413, f"body over {limit} bytes", "too_large")
     chunks: list[bytes] = []
     size = 0
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
-            raise ProtocolError(400, "client went away")
+            raise ProtocolError(400, "client went away", "client_gone")
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:
-            raise ProtocolError(413, f"body over {limit} bytes")
+            raise ProtocolError(413, f"body over {limit} bytes", "too_large")
         chunks.append(chunk)
         if not message.get("more_body", False):
             return b"".join(chunks)

@@ -20,6 +20,8 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 
+from loadtests.backend import schema
+
 __all__ = ["CONTENT_TYPE", "Metrics", "observe_many"]
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -41,14 +43,12 @@ class _DatabaseGauges(Collector):
                 labels=["state"],
             )
             for state in ("waiting", "claimed", "deferred"):
-                (n,) = conn.execute(
-                    "SELECT count(*) FROM messages WHERE status = ?", (state,)
-                ).fetchone()
+                (n,) = conn.execute(schema.COUNT_BY_STATUS, (state,)).fetchone()
                 queue.add_metric([state], n)
             outbox = GaugeMetricFamily(
                 "fansim_outbox_messages", "Outbox rows by status", labels=["status"]
             )
-            for status, n in conn.execute("SELECT status, count(*) FROM outbox GROUP BY status"):
+            for status, n in conn.execute(schema.OUTBOX_BY_STATUS):
                 outbox.add_metric([status], n)
         finally:
             conn.close()
@@ -85,6 +85,18 @@ class Metrics:
             ["by"],
             registry=own,
         )
+        self.rejected = Counter(
+            "fansim_rejected",
+            "Requests refused before the database, by reason",
+            ["reason"],
+            registry=own,
+        )
+        self.connections_closed = Counter(
+            "fansim_connections_closed",
+            "Connections the server closed or refused itself, by reason",
+            ["reason"],
+            registry=own,
+        )
         self.latency = Histogram(
             "fansim_request_seconds",
             "Time from request start to response, all endpoints",
@@ -98,6 +110,7 @@ class Metrics:
         self.answered_agent = self.answered.labels("agent")
         self._by_outcome: dict[str, Counter] = {}
         self._by_endpoint: dict[str, Histogram] = {}
+        self._by_reason: dict[str, Counter] = {}
         self._seen: list[tuple[str, str, float]] = []
         self._schedule: Callable[[Callable[[], None]], object] | None = None
 
@@ -126,6 +139,17 @@ class Metrics:
             self.duplicates.inc(duplicates)
         if answered_auto:
             self.answered_auto.inc(answered_auto)
+
+    def reject(self, reason: str) -> None:
+        """Count one refused request by its reason (a rare path: written at once)."""
+        counter = self._by_reason.get(reason)
+        if counter is None:
+            counter = self._by_reason[reason] = self.rejected.labels(reason)
+        counter.inc()
+
+    def connection_closed(self, reason: str) -> None:
+        """Count one connection shed by the guard (a rare path: written at once)."""
+        self.connections_closed.labels(reason).inc()
 
     def observe(self, outcome: str, endpoint: str, seconds: float) -> None:
         """Count one request and its latency (at once, or at the batch's flush)."""

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 
 import httpx
 
+from loadtests.backend import schema
+from loadtests.backend.quietlog import QuietLog
 from loadtests.backend.store import enqueue
 from loadtests.backend.writer import GroupCommitWriter
 
@@ -33,12 +35,7 @@ def answer_deferred(
     conn: sqlite3.Connection, reply_text: Callable[[str], str], now: float, limit: int = BATCH
 ) -> int:
     """Answer up to `limit` deferred messages through the outbox; returns how many."""
-    rows = conn.execute(
-        "UPDATE messages SET status = 'answered', answered_by = 'auto', answered_at = ?"
-        " WHERE id IN (SELECT id FROM messages WHERE status = 'deferred' ORDER BY id LIMIT ?)"
-        " RETURNING id, from_user, received_at, class",
-        (now, limit),
-    ).fetchall()
+    rows = conn.execute(schema.ANSWER_DEFERRED, (now, limit)).fetchall()
     for message_id, fan, received_at, name in rows:
         enqueue(conn, message_id, fan, received_at, reply_text(name), now)
     return len(rows)
@@ -56,13 +53,7 @@ class Due:
 
 def take_due(conn: sqlite3.Connection, now: float, limit: int = BATCH) -> list[Due]:
     """Lease rows that are due (pending, or sending with an expired lease)."""
-    rows = conn.execute(
-        "UPDATE outbox SET status = 'sending', next_at = ?, attempts = attempts + 1"
-        " WHERE id IN (SELECT id FROM outbox WHERE status IN ('pending', 'sending')"
-        " AND next_at <= ? ORDER BY next_at LIMIT ?)"
-        " RETURNING id, to_user, content, attempts",
-        (now + LEASE_SECONDS, now, limit),
-    ).fetchall()
+    rows = conn.execute(schema.TAKE_DUE, (now + LEASE_SECONDS, now, limit)).fetchall()
     return [Due(*r) for r in rows]
 
 
@@ -70,11 +61,9 @@ def mark_delivered(
     conn: sqlite3.Connection, sent: list[int], failed: list[Due], now: float
 ) -> None:
     """Record a sending round: sent rows done, failed rows back to pending with a backoff."""
+    conn.executemany(schema.MARK_SENT, [(now, i) for i in sent])
     conn.executemany(
-        "UPDATE outbox SET status = 'sent', sent_at = ? WHERE id = ?", [(now, i) for i in sent]
-    )
-    conn.executemany(
-        "UPDATE outbox SET status = 'pending', next_at = ? WHERE id = ?",
+        schema.MARK_RETRY,
         [(now + min(60.0, 0.25 * 2.0**d.attempts), d.id) for d in failed],
     )
 
@@ -96,6 +85,7 @@ class Background:
         self._url = platform_url
         self._poll = poll_seconds
         self._task: asyncio.Task[None] | None = None
+        self._log = QuietLog(log)
 
     def start(self) -> None:
         """Run the loop as a task of the current event loop."""
@@ -114,7 +104,7 @@ class Background:
                 try:
                     busy = await self._round(client)
                 except (sqlite3.Error, httpx.HTTPError) as exc:
-                    log.warning("background round failed: %s", exc)
+                    self._log.warn("round", f"background round failed: {exc}")
                     busy = False
                 if not busy:
                     await asyncio.sleep(self._poll)

@@ -1,9 +1,10 @@
-"""The back end's tables, and the read-only queries other packages run against them.
+"""The back end's tables, every SQL statement that names their columns, and the report's reads.
 
-The tables (`SCHEMA`) are created by `store.initialize`; the back end's own jobs (`store`,
-`outbox`, `metrics`) write and read them. Outside the back end, this module is the only one that
-names a table or a column: `loadtests.report` reads a run's messages through it. Standard
-library only, so the report imports it without the back end's dependencies.
+The one module that names a table or a column: the tables (`SCHEMA`, created by
+`store.initialize`), the statements the back end's jobs run (`store`, `outbox`, `metrics` take
+them from here, as prepared text built once at import, so the hot path builds no SQL), and the
+read-only queries `loadtests.report` runs against a run's database. Standard library only, so
+the report imports it without the back end's dependencies.
 
 A run's messages are found by the back end's de-duplication key (`loadtests.wechat.protocol.
 dedup_key`). The keys go into a temporary table of a read-only connection, so the back end's own
@@ -14,9 +15,33 @@ from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
-__all__ = ["SCHEMA", "HumanRouted", "human_routed", "stored_deliveries"]
+__all__ = [
+    "ANSWER",
+    "ANSWER_DEFERRED",
+    "CLAIM",
+    "COUNT_BY_STATUS",
+    "FAN_OUTBOX_SINCE",
+    "INSERT_CHUNKS",
+    "INSERT_MESSAGES",
+    "INSERT_WIDTH",
+    "LOG_ACTION",
+    "MARK_RETRY",
+    "MARK_SENT",
+    "NEW_IDS",
+    "NEXT_ID",
+    "OUTBOX_BY_STATUS",
+    "OUTBOX_INSERT",
+    "REDELIVERED",
+    "RELEASE",
+    "SCHEMA",
+    "TAKE_DUE",
+    "HumanRouted",
+    "human_routed",
+    "stored_deliveries",
+]
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS messages (
@@ -64,6 +89,70 @@ CREATE TABLE IF NOT EXISTS outbox (
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox (next_at) WHERE status IN ('pending', 'sending');
 CREATE INDEX IF NOT EXISTS outbox_fan ON outbox (to_user, created_at);
 """
+
+# The statements the back end runs. `?` parameters, in the order each docstring gives.
+
+_INSERT_COLUMNS = (
+    "id, dedup_key, from_user, to_user, msg_type, content, create_time, class, priority, status,"
+    " received_at, reply, reply_time, answered_by, answered_at"
+)
+INSERT_WIDTH = 15
+"""Parameters per row of `INSERT_MESSAGES`, in `_INSERT_COLUMNS` order."""
+INSERT_CHUNKS = (128, 64, 32, 16, 8, 4, 2, 1)
+INSERT_MESSAGES = MappingProxyType(
+    {
+        n: f"INSERT INTO messages ({_INSERT_COLUMNS}) VALUES "
+        + ",".join(["(" + ",".join("?" * INSERT_WIDTH) + ")"] * n)
+        + " ON CONFLICT (dedup_key) DO NOTHING"
+        for n in INSERT_CHUNKS
+    }
+)
+"""One statement text per chunk size, so the connection's statement cache keeps all eight."""
+NEXT_ID = "SELECT coalesce(max(id), 0) + 1 FROM messages"
+NEW_IDS = "SELECT id FROM messages WHERE id BETWEEN ? AND ?"
+REDELIVERED = (
+    "UPDATE messages SET deliveries = deliveries + 1 WHERE dedup_key = ?"
+    " RETURNING id, status, reply, reply_time"
+)
+CLAIM = (
+    "UPDATE messages SET status = 'claimed', agent = ?, claimed_at = ?,"
+    " first_claimed_at = coalesce(first_claimed_at, ?)"
+    " WHERE id = (SELECT id FROM messages WHERE status = 'waiting'"
+    " ORDER BY priority, id LIMIT 1)"
+    " RETURNING id, from_user, content, class, priority, received_at"
+)
+RELEASE = (
+    "UPDATE messages SET status = 'waiting', agent = NULL, claimed_at = NULL"
+    " WHERE id = ? AND status = 'claimed' AND agent = ?"
+)
+ANSWER = (
+    "UPDATE messages SET status = 'answered', answered_by = 'agent', answered_at = ?"
+    " WHERE id = ? AND status = 'claimed' AND agent = ?"
+    " RETURNING from_user, received_at"
+)
+LOG_ACTION = "INSERT INTO agent_log (message_id, agent, action, at) VALUES (?, ?, ?, ?)"
+FAN_OUTBOX_SINCE = (
+    "SELECT count(*) FROM outbox WHERE to_user = ? AND created_at >= ? AND status != 'refused'"
+)
+OUTBOX_INSERT = (
+    "INSERT INTO outbox (message_id, to_user, content, status, created_at, next_at)"
+    " VALUES (?, ?, ?, ?, ?, ?)"
+)
+ANSWER_DEFERRED = (
+    "UPDATE messages SET status = 'answered', answered_by = 'auto', answered_at = ?"
+    " WHERE id IN (SELECT id FROM messages WHERE status = 'deferred' ORDER BY id LIMIT ?)"
+    " RETURNING id, from_user, received_at, class"
+)
+TAKE_DUE = (
+    "UPDATE outbox SET status = 'sending', next_at = ?, attempts = attempts + 1"
+    " WHERE id IN (SELECT id FROM outbox WHERE status IN ('pending', 'sending')"
+    " AND next_at <= ? ORDER BY next_at LIMIT ?)"
+    " RETURNING id, to_user, content, attempts"
+)
+MARK_SENT = "UPDATE outbox SET status = 'sent', sent_at = ? WHERE id = ?"
+MARK_RETRY = "UPDATE outbox SET status = 'pending', next_at = ? WHERE id = ?"
+COUNT_BY_STATUS = "SELECT count(*) FROM messages WHERE status = ?"
+OUTBOX_BY_STATUS = "SELECT status, count(*) FROM outbox GROUP BY status"
 
 _HUMAN = "m.status IN ('waiting', 'claimed') OR m.answered_by = 'agent'"
 

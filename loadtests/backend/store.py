@@ -12,16 +12,16 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
-from types import MappingProxyType
 from typing import NamedTuple
 
+from loadtests.backend import schema
 from loadtests.backend.routing import Decision, Treatment
-from loadtests.backend.schema import SCHEMA
 from loadtests.wechat.protocol import Inbound
 
 __all__ = [
     "CS_MAX_MESSAGES",
     "CS_WINDOW_SECONDS",
+    "WAL_SIZE_LIMIT",
     "Accepted",
     "Claimed",
     "Incoming",
@@ -37,28 +37,44 @@ CS_WINDOW_SECONDS = 48 * 3600  # customer-service messages: within 48 h of the f
 CS_MAX_MESSAGES = 5  # and at most 5 of them
 
 
+WAL_SIZE_LIMIT = 16 * 1024 * 1024
+
+
 def connect(
-    path: str, synchronous: str = "full", autocheckpoint: bool = True
+    path: str,
+    synchronous: str = "full",
+    autocheckpoint: bool = True,
+    wal_size_limit: int = WAL_SIZE_LIMIT,
 ) -> sqlite3.Connection:
     """A connection in autocommit mode (the writer issues BEGIN/COMMIT itself).
 
     The writer's connection is opened without automatic checkpoints: copying the WAL back into
     the database (and syncing it) would stall every request of the batch that triggers it, so
-    a separate thread checkpoints instead (`writer.Checkpointer`).
+    a separate thread checkpoints instead (`writer.Checkpointer`). SQLite reuses the WAL file
+    after a checkpoint rather than shrinking it; `journal_size_limit` makes the connection that
+    restarts the log truncate it to `wal_size_limit` bytes, so a burst's high-water mark does
+    not stay on the disk.
     """
     conn = sqlite3.connect(path, timeout=30.0, isolation_level=None, check_same_thread=False)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute(f"PRAGMA synchronous={'FULL' if synchronous == 'full' else 'NORMAL'}")
+    conn.execute(f"PRAGMA journal_size_limit={int(wal_size_limit)}")
     if not autocheckpoint:
         conn.execute("PRAGMA wal_autocheckpoint=0")
     return conn
 
 
 def initialize(path: str) -> None:
-    """Create the tables if missing (idempotent; safe while other processes run)."""
+    """Create the tables if missing and prove a write can start (idempotent, multi-process safe).
+
+    Raises sqlite3.Error for a file that is not SQLite, is read-only or cannot be opened: the
+    runner reports it as a bad `--db` before any worker starts.
+    """
     conn = connect(path)
     try:
-        conn.executescript(SCHEMA)
+        conn.executescript(schema.SCHEMA)
+        conn.execute("BEGIN IMMEDIATE")  # fails on a read-only file or folder
+        conn.execute("ROLLBACK")
     finally:
         conn.close()
 
@@ -72,22 +88,6 @@ class Accepted(NamedTuple):
     reply: str | None
     reply_time: int | None
 
-
-_COLUMNS = (
-    "id, dedup_key, from_user, to_user, msg_type, content, create_time, class, priority, status,"
-    " received_at, reply, reply_time, answered_by, answered_at"
-)
-_WIDTH = 15
-_CHUNKS = (128, 64, 32, 16, 8, 4, 2, 1)
-# One statement text per chunk size, so the connection's statement cache keeps all eight.
-_INSERTS = MappingProxyType(
-    {
-        n: f"INSERT INTO messages ({_COLUMNS}) VALUES "
-        + ",".join(["(" + ",".join("?" * _WIDTH) + ")"] * n)
-        + " ON CONFLICT (dedup_key) DO NOTHING"
-        for n in _CHUNKS
-    }
-)
 
 Incoming = tuple[Inbound, Decision, float, bool]
 """What `accept_many` takes per callback: the message, its routing, the time, `defer`."""
@@ -105,7 +105,7 @@ def accept_many(conn: sqlite3.Connection, items: list[Incoming]) -> list[Accepte
     step per chunk instead of one per message. Rows the insert skipped were already stored
     (a redelivery, or a repeat within the batch); only those take a second statement each.
     """
-    first = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM messages").fetchone()[0]
+    first = conn.execute(schema.NEXT_ID).fetchone()[0]
     rows: list[object] = []
     results: list[Accepted] = []
     auto = Treatment.AUTO
@@ -139,17 +139,13 @@ def accept_many(conn: sqlite3.Connection, items: list[Incoming]) -> list[Accepte
         results.append(Accepted(True, first + k, status, reply, reply_time))
     before = conn.total_changes
     at = 0
-    for size in _CHUNKS:
+    width = schema.INSERT_WIDTH
+    for size in schema.INSERT_CHUNKS:
         while len(items) - at >= size:
-            conn.execute(_INSERTS[size], rows[at * _WIDTH : (at + size) * _WIDTH])
+            conn.execute(schema.INSERT_MESSAGES[size], rows[at * width : (at + size) * width])
             at += size
     if conn.total_changes - before != len(items):
-        stored = {
-            i
-            for (i,) in conn.execute(
-                "SELECT id FROM messages WHERE id BETWEEN ? AND ?", (first, first + len(items) - 1)
-            )
-        }
+        stored = {i for (i,) in conn.execute(schema.NEW_IDS, (first, first + len(items) - 1))}
         for k, (msg, *_) in enumerate(items):
             if first + k not in stored:
                 results[k] = _redelivered(conn, msg.dedup_key)
@@ -158,11 +154,7 @@ def accept_many(conn: sqlite3.Connection, items: list[Incoming]) -> list[Accepte
 
 def _redelivered(conn: sqlite3.Connection, key: str) -> Accepted:
     """Count one more delivery of a stored message; its first reply."""
-    old = conn.execute(
-        "UPDATE messages SET deliveries = deliveries + 1 WHERE dedup_key = ?"
-        " RETURNING id, status, reply, reply_time",
-        (key,),
-    ).fetchone()
+    old = conn.execute(schema.REDELIVERED, (key,)).fetchone()
     return Accepted(False, old[0], old[1], old[2], old[3])
 
 
@@ -180,30 +172,19 @@ class Claimed:
 
 def claim(conn: sqlite3.Connection, agent: str, now: float) -> Claimed | None:
     """The oldest message of the best priority, now the agent's; None if none waits."""
-    row = conn.execute(
-        "UPDATE messages SET status = 'claimed', agent = ?, claimed_at = ?,"
-        " first_claimed_at = coalesce(first_claimed_at, ?)"
-        " WHERE id = (SELECT id FROM messages WHERE status = 'waiting'"
-        " ORDER BY priority, id LIMIT 1)"
-        " RETURNING id, from_user, content, class, priority, received_at",
-        (agent, now, now),
-    ).fetchone()
+    row = conn.execute(schema.CLAIM, (agent, now, now)).fetchone()
     if row is None:
         return None
-    conn.execute("INSERT INTO agent_log VALUES (?, ?, 'claim', ?)", (row[0], agent, now))
+    conn.execute(schema.LOG_ACTION, (row[0], agent, "claim", now))
     return Claimed(*row)
 
 
 def release(conn: sqlite3.Connection, agent: str, message_id: int, now: float) -> bool:
     """Give a claimed message back to the queue; False if the agent does not hold it."""
-    cur = conn.execute(
-        "UPDATE messages SET status = 'waiting', agent = NULL, claimed_at = NULL"
-        " WHERE id = ? AND status = 'claimed' AND agent = ?",
-        (message_id, agent),
-    )
+    cur = conn.execute(schema.RELEASE, (message_id, agent))
     if cur.rowcount != 1:
         return False
-    conn.execute("INSERT INTO agent_log VALUES (?, ?, 'release', ?)", (message_id, agent, now))
+    conn.execute(schema.LOG_ACTION, (message_id, agent, "release", now))
     return True
 
 
@@ -215,15 +196,10 @@ def answer(
     Returns the outbox status (`pending`, or `refused` past the customer-service limits), or
     None if the agent does not hold the message.
     """
-    row = conn.execute(
-        "UPDATE messages SET status = 'answered', answered_by = 'agent', answered_at = ?"
-        " WHERE id = ? AND status = 'claimed' AND agent = ?"
-        " RETURNING from_user, received_at",
-        (now, message_id, agent),
-    ).fetchone()
+    row = conn.execute(schema.ANSWER, (now, message_id, agent)).fetchone()
     if row is None:
         return None
-    conn.execute("INSERT INTO agent_log VALUES (?, ?, 'answer', ?)", (message_id, agent, now))
+    conn.execute(schema.LOG_ACTION, (message_id, agent, "answer", now))
     return enqueue(conn, message_id, row[0], row[1], text, now)
 
 
@@ -241,15 +217,8 @@ def enqueue(
     sent to the fan since it: a fan's later message would reopen the window, so this errs on
     the side of sending less than allowed, never more.
     """
-    sent = conn.execute(
-        "SELECT count(*) FROM outbox WHERE to_user = ? AND created_at >= ? AND status != 'refused'",
-        (to_user, fan_message_at),
-    ).fetchone()[0]
+    sent = conn.execute(schema.FAN_OUTBOX_SINCE, (to_user, fan_message_at)).fetchone()[0]
     ok = now - fan_message_at <= CS_WINDOW_SECONDS and sent < CS_MAX_MESSAGES
     status = "pending" if ok else "refused"
-    conn.execute(
-        "INSERT INTO outbox (message_id, to_user, content, status, created_at, next_at)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
-        (message_id, to_user, text, status, now, now),
-    )
+    conn.execute(schema.OUTBOX_INSERT, (message_id, to_user, text, status, now, now))
     return status

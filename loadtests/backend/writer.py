@@ -19,6 +19,11 @@ its jobs re-run one transaction each, so a bad job fails alone and nothing half-
 committed.
 `after_commit` sees the results of each committed transaction in the writer thread, before any
 of its requests is answered: the app counts its metrics there, once per batch.
+
+Storage failures (a full disk, an I/O error, a read-only or locked database) fail the whole
+batch at once, since re-running its jobs one by one would fail the same way, and mark the
+`commit` part of the worker's `Health` until a commit succeeds again. The thread never dies of
+them: a connection that cannot be opened is retried with the next batch.
 Across worker processes each has its own writer; SQLite's write lock (with a busy timeout)
 orders their transactions, which is what makes agent claims exclusive.
 """
@@ -26,14 +31,18 @@ orders their transactions, which is what makes agent claims exclusive.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import os
 import queue
 import sqlite3
 import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-__all__ = ["BatchJob", "Checkpointer", "GroupCommitWriter"]
+from loadtests.backend.health import Health
+
+__all__ = ["BatchJob", "Checkpointer", "GroupCommitWriter", "backoff", "storage_failure"]
 
 T = TypeVar("T")
 Job = Callable[[sqlite3.Connection], Any]
@@ -51,6 +60,14 @@ def _run_jobs(conn: sqlite3.Connection, jobs: list[Job]) -> list[Any]:
 
 
 log = logging.getLogger("fansim.backend")
+_STORAGE = frozenset({5, 6, 8, 10, 11, 13, 14, 26})
+"""SQLite's primary codes for BUSY, LOCKED, READONLY, IOERR, CORRUPT, FULL, CANTOPEN, NOTADB."""
+
+
+def storage_failure(exc: BaseException) -> bool:
+    """True if `exc` is the database or disk failing, not one job's data."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return isinstance(exc, OSError) or (code is not None and code & 0xFF in _STORAGE)
 
 
 class GroupCommitWriter:
@@ -61,9 +78,11 @@ class GroupCommitWriter:
         connect: Callable[[], sqlite3.Connection],
         max_batch: int = 4096,
         after_commit: Callable[[list[Any]], None] | None = None,
+        health: Health | None = None,
     ) -> None:
         self._connect = connect
         self._after_commit = after_commit
+        self._health = health or Health()
         self._max_batch = max_batch
         self._queue: queue.SimpleQueue[_Batch | None] = queue.SimpleQueue()
         self._gathered: _Batch = {}
@@ -123,7 +142,7 @@ class GroupCommitWriter:
             self._thread = None
 
     def _run(self) -> None:
-        conn = self._connect()
+        conn: sqlite3.Connection | None = None
         try:
             stop = False
             while not stop:
@@ -140,16 +159,24 @@ class GroupCommitWriter:
                         stop = True
                         break
                     size += _merge(batch, more)
-                outcomes = self._commit(conn, batch, size)
+                try:
+                    if conn is None:
+                        conn = self._connect()
+                    outcomes = self._commit(conn, batch, size)
+                except Exception as exc:  # cannot open the database: fail the batch, go on
+                    self._health.fail("commit", f"cannot open the database: {exc}")
+                    outcomes = [[(False, exc)] * len(items) for items, _ in batch.values()]
                 assert self._loop is not None
                 self._loop.call_soon_threadsafe(self._resolve, batch, outcomes, size)
         finally:
-            conn.close()
+            if conn is not None:
+                conn.close()
 
     def _commit(self, conn: sqlite3.Connection, batch: _Batch, size: int) -> list[list[_Outcome]]:
-        """All `size` jobs in one transaction; on any failure, each in its own.
+        """All `size` jobs in one transaction; on a job's failure, each in its own.
 
-        The outcomes are one list per batch function, in the batch's order.
+        The outcomes are one list per batch function, in the batch's order. A storage failure
+        fails them all at once (see the module docstring).
         """
         try:
             conn.execute("BEGIN IMMEDIATE")
@@ -157,10 +184,16 @@ class GroupCommitWriter:
             conn.execute("COMMIT")
         except Exception as exc:
             if conn.in_transaction:
-                conn.execute("ROLLBACK")
+                # SQLite may have rolled back already, or the disk is gone
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
+            if storage_failure(exc):
+                self._health.fail("commit", f"commits fail: {exc}")
+                return [[(False, exc)] * len(items) for items, _ in batch.values()]
             if size == 1:
                 return [[(False, exc)]]
         else:
+            self._health.clear("commit")
             if self._after_commit is not None:
                 try:
                     self._after_commit([r for group in results for r in group])
@@ -209,19 +242,43 @@ def _run_batch(conn: sqlite3.Connection, fn: BatchJob, items: list[Any]) -> list
     return out
 
 
+def backoff(delay: float, every: float, max_delay: float) -> float:
+    """The wait after a failure that followed a wait of `delay`: doubling from `every`."""
+    return min(max_delay, max(delay, every) * 2)
+
+
 class Checkpointer:
     """Copies the WAL into the database every `every` seconds from its own thread.
 
     PASSIVE checkpoints never block the writer, so commits do not wait for the database file's
-    writes and syncs; the WAL restarts from its beginning once a checkpoint has caught up.
+    writes and syncs; the WAL restarts from its beginning once a checkpoint has caught up (and
+    is cut back to its size limit then, see `store.connect`).
     Often and small: a checkpoint's sync of the database file delays the WAL syncs queued
     behind it on the disk; at 20k messages/s, checkpoints every 0.5 s held commits up for
     10-20 ms each time (the open loop's tail showed them), every 0.1 s for a few ms.
+
+    A failing checkpoint (a full disk) is retried with a doubling delay up to `max_delay` and
+    marks the `checkpoint` part of `health` until one succeeds; the thread never gives up, so
+    checkpoints resume by themselves when space returns. Each round also checks the free space
+    of the database's filesystem: under `min_free` bytes (room for one WAL at its size limit)
+    the `disk` part is marked, before commits start failing.
     """
 
-    def __init__(self, connect: Callable[[], sqlite3.Connection], every: float = 0.1) -> None:
+    def __init__(
+        self,
+        connect: Callable[[], sqlite3.Connection],
+        every: float = 0.1,
+        health: Health | None = None,
+        folder: str | None = None,
+        min_free: int = 0,
+        max_delay: float = 5.0,
+    ) -> None:
         self._connect = connect
         self._every = every
+        self._health = health or Health()
+        self._folder = folder
+        self._min_free = min_free
+        self._max_delay = max_delay
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="sqlite-checkpoint", daemon=True)
 
@@ -235,10 +292,60 @@ class Checkpointer:
         self._thread.join()
 
     def _run(self) -> None:
-        conn = self._connect()
+        conn: sqlite3.Connection | None = None
+        delay = 0.0  # the first round at once: a restart on a full disk shows in /healthz
         try:
-            while not self._stop.wait(self._every):
-                conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
-            conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            while not self._stop.wait(delay):
+                conn, ok = self._round(conn)
+                delay = self._every if ok else backoff(delay, self._every, self._max_delay)
+            self._round(conn)
         finally:
-            conn.close()
+            if conn is not None:
+                conn.close()
+
+    def _round(self, conn: sqlite3.Connection | None) -> tuple[sqlite3.Connection | None, bool]:
+        """One checkpoint and space check; the connection to keep and whether it worked."""
+        self._check_space()
+        try:
+            if conn is None:
+                conn = self._connect()
+            conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        except sqlite3.Error as exc:
+            self._health.fail("checkpoint", f"checkpoints fail: {exc}")
+            return conn, False
+        self._health.clear("checkpoint")
+        if self._health.failing("commit"):
+            self._probe_commit(conn)
+        return conn, True
+
+    def _probe_commit(self, conn: sqlite3.Connection) -> None:
+        """Commit a one-page write (the header's unused user_version, rewritten as it is)."""
+        try:
+            (version,) = conn.execute("PRAGMA user_version").fetchone()
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute(f"PRAGMA user_version = {int(version)}")
+            conn.execute("COMMIT")
+        except sqlite3.Error:
+            if conn.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
+            return
+        self._health.clear("commit")
+
+    def _check_space(self) -> None:
+        if self._folder is None:
+            return
+        try:
+            st = os.statvfs(self._folder)
+        except OSError as exc:
+            self._health.fail("disk", f"cannot read free space: {exc}")
+            return
+        free = st.f_bavail * st.f_frsize
+        if free < self._min_free:
+            self._health.fail(
+                "disk",
+                f"{free:,} bytes free under {self._folder}, less than one WAL"
+                f" (--wal-size-limit {self._min_free:,})",
+            )
+        else:
+            self._health.clear("disk")

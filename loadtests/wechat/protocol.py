@@ -21,6 +21,7 @@ from loadtests.wechat.callbacks import cdata, sign
 from loadtests.wechat.safe_xml import ExpatError, parse_children, text_message
 
 __all__ = [
+    "MAX_CREATE_TIME",
     "Inbound",
     "ProtocolError",
     "check_signature",
@@ -32,13 +33,22 @@ __all__ = [
 ]
 
 
-class ProtocolError(ValueError):
-    """A request that breaks the callback contract; `status` is the HTTP answer to give."""
+MAX_CREATE_TIME = 2**63 - 1
+"""SQLite's largest integer; a CreateTime past it (20 digits) is malformed, not a storage error."""
 
-    def __init__(self, status: int, reason: str) -> None:
+
+class ProtocolError(ValueError):
+    """A request that breaks the callback contract.
+
+    `status` is the HTTP answer to give, `reason` the short text sent with it, `code` a stable
+    label the back end counts rejections by (`fansim_rejected_total{reason}`).
+    """
+
+    def __init__(self, status: int, reason: str, code: str) -> None:
         super().__init__(reason)
         self.status = status
         self.reason = reason
+        self.code = code
 
 
 def check_signature(token: str, timestamp: str, nonce: str, signature: str) -> bool:
@@ -83,9 +93,12 @@ def parse_fields(body: bytes) -> dict[str, str]:
     try:
         return parse_children(body)
     except DefusedXmlException as exc:
-        raise ProtocolError(400, f"forbidden XML construct ({type(exc).__name__})") from None
+        name = type(exc).__name__
+        raise ProtocolError(400, f"forbidden XML construct ({name})", "forbidden_xml") from None
     except ExpatError as exc:
-        raise ProtocolError(400, f"malformed XML ({exc})") from None
+        raise ProtocolError(400, f"malformed XML ({exc})", "malformed_xml") from None
+    except (ValueError, LookupError) as exc:  # an encoding expat cannot read: GBK, unknown
+        raise ProtocolError(400, f"unsupported XML encoding ({exc})", "bad_encoding") from None
 
 
 def parse_message(body: bytes) -> Inbound:
@@ -93,7 +106,7 @@ def parse_message(body: bytes) -> Inbound:
     text = text_message(body)
     if text is not None:  # the common case, one regular expression (see `safe_xml`)
         to_user, from_user, create_time, content, msg_id = text
-        return Inbound(to_user, from_user, int(create_time), "text", content, msg_id)
+        return Inbound(to_user, from_user, _create_time(create_time), "text", content, msg_id)
     return message_from_fields(parse_fields(body))
 
 
@@ -101,14 +114,12 @@ def message_from_fields(fields: dict[str, str]) -> Inbound:
     """The `Inbound` of a callback's fields; 400 if a required one is missing or malformed."""
     required = ("ToUserName", "FromUserName", "CreateTime", "MsgType")
     try:
-        create_time = int(fields["CreateTime"])
+        create_time = _create_time(fields["CreateTime"])
         to_user, from_user = fields["ToUserName"], fields["FromUserName"]
         msg_type = fields["MsgType"]
     except KeyError:
         missing = [k for k in required if k not in fields]
-        raise ProtocolError(400, "missing " + ", ".join(missing)) from None
-    except ValueError:
-        raise ProtocolError(400, "CreateTime is not a whole number") from None
+        raise ProtocolError(400, "missing " + ", ".join(missing), "missing_field") from None
     get = fields.get
     return Inbound(
         to_user,
@@ -120,6 +131,17 @@ def message_from_fields(fields: dict[str, str]) -> Inbound:
         get("Event", ""),
         get("EventKey", ""),
     )
+
+
+def _create_time(text: str) -> int:
+    """CreateTime as an integer SQLite can store; 400 otherwise."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise ProtocolError(400, "CreateTime is not a whole number", "bad_create_time") from None
+    if not 0 <= value <= MAX_CREATE_TIME:
+        raise ProtocolError(400, "CreateTime is out of range", "bad_create_time")
+    return value
 
 
 def text_reply(msg: Inbound, content: str, create_time: int) -> str:

@@ -55,32 +55,34 @@ class SafeMode:
         """The message inside a ciphertext; 400 if it does not decrypt to one for our AppId."""
         try:
             raw = base64.b64decode(encrypted, validate=True)
-        except binascii.Error:
-            raise ProtocolError(400, "Encrypt is not base64") from None
+        except (binascii.Error, ValueError):  # ValueError: a non-ASCII character
+            raise ProtocolError(400, "Encrypt is not base64", "bad_encrypt") from None
         if not raw or len(raw) % 16:
-            raise ProtocolError(400, "Encrypt is not a whole number of AES blocks")
+            raise ProtocolError(400, "Encrypt is not a whole number of AES blocks", "bad_encrypt")
         dec = self._cipher.decryptor()
         unpadder = padding.PKCS7(_PAD_BITS).unpadder()
         try:
             plain = unpadder.update(dec.update(raw) + dec.finalize()) + unpadder.finalize()
         except ValueError:
-            raise ProtocolError(400, "Encrypt has bad padding (wrong EncodingAESKey?)") from None
+            raise ProtocolError(
+                400, "Encrypt has bad padding (wrong EncodingAESKey?)", "bad_encrypt"
+            ) from None
         if len(plain) < 20:
-            raise ProtocolError(400, "Encrypt is too short")
+            raise ProtocolError(400, "Encrypt is too short", "bad_encrypt")
         (length,) = struct.unpack(">I", plain[16:20])
         xml, app_id = plain[20 : 20 + length], plain[20 + length :]
         if len(xml) != length or app_id != self._app_id:
-            raise ProtocolError(400, "Encrypt is for another AppId")
+            raise ProtocolError(400, "Encrypt is for another AppId", "wrong_app_id")
         return xml
 
     def unwrap(self, body: bytes, timestamp: str, nonce: str, msg_signature: str) -> bytes:
         """The plain XML inside an encrypted callback, after checking `msg_signature`."""
         encrypted = parse_fields(body).get("Encrypt", "")
         if not encrypted:
-            raise ProtocolError(400, "encrypt_type=aes but no Encrypt element")
+            raise ProtocolError(400, "encrypt_type=aes but no Encrypt element", "no_encrypt")
         expected = sign(self._token, timestamp, nonce, encrypted)
         if not hmac.compare_digest(expected, msg_signature):
-            raise ProtocolError(403, "bad msg_signature")
+            raise ProtocolError(403, "bad msg_signature", "bad_signature")
         return self.decrypt(encrypted)
 
     def wrap(self, reply_xml: str, timestamp: str, nonce: str) -> str:

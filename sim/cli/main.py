@@ -201,8 +201,31 @@ def _parser() -> argparse.ArgumentParser:
         default="full",
         help="SQLite synchronous: full fsyncs every commit (default)",
     )
+    _add_backend_limits(be)
     add_report_parser(sub)
     return p
+
+
+def _add_backend_limits(be: argparse.ArgumentParser) -> None:
+    """`fansim backend`'s connection limits and credentials (docs/backend.md); checked by it."""
+    lim = be.add_argument_group("limits (per worker)")
+    lim.add_argument("--header-timeout", type=float, default=10.0, help="s to send headers (10)")
+    lim.add_argument("--keep-alive-timeout", type=int, default=5, help="idle keep-alive s (5)")
+    lim.add_argument("--max-connections", type=int, default=4096, help="open connections (4096)")
+    lim.add_argument("--max-header-bytes", type=int, default=16_384, help="431 above (16384)")
+    lim.add_argument("--wal-size-limit", type=int, default=16 << 20, help="WAL bytes kept (16 MiB)")
+    acc = be.add_argument_group("access")
+    acc.add_argument(
+        "--agent-token",
+        action="append",
+        default=[],
+        metavar="NAME=TOKEN",
+        help="an agent's own token, bound to its name (repeatable)",
+    )
+    acc.add_argument("--agents-token", help="one token for a team of agents naming themselves")
+    acc.add_argument("--max-clock-skew", type=float, help="refuse callbacks this many s off (off)")
+    acc.add_argument("--encrypted-only", action="store_true", help="safe mode: refuse plaintext")
+    acc.add_argument("--metrics-token", help="/metrics needs Authorization: Bearer this")
 
 
 def _fmt(v: object) -> str:
@@ -362,9 +385,18 @@ def _cmd_backend(args: argparse.Namespace, console: Console) -> int:
         print(f"fansim backend: {exc}; {hint}", file=sys.stderr)
         return 2
     scenario = None if args.scenario is None else str(args.scenario)
-    keys = ("host", "port", "workers", "token", "aes_key", "app_id", "platform_url")
-    settings = {k: getattr(args, k) for k in (*keys, "max_pending", "synchronous")}
-    return serve(BackendConfig(db=str(args.db), scenario=scenario, **settings))
+    keys = (
+        *("host", "port", "workers", "token", "aes_key", "app_id", "platform_url"),
+        *("max_pending", "synchronous", "header_timeout", "keep_alive_timeout"),
+        *("max_connections", "max_header_bytes", "wal_size_limit", "agents_token"),
+        *("max_clock_skew", "encrypted_only", "metrics_token"),
+    )
+    settings = {k: getattr(args, k) for k in keys}
+    agent_tokens = tuple(args.agent_token)
+    config = BackendConfig(
+        db=str(args.db), scenario=scenario, agent_tokens=agent_tokens, **settings
+    )
+    return serve(config)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -38,10 +38,8 @@ _SERVED = "run by `fansim backend` in its own process (tests/loadtests/server.py
 _LOCUST = "run by Locust in its own process (tests/loadtests/replay/test_runs.py and others)"
 UNTESTED_BY_NAME = {
     "loadtests.backend.agents": _SERVED + " (backend/test_contract.py)",
-    "loadtests.backend.app": _SERVED,
     "loadtests.backend.asgi": _SERVED,
     "loadtests.backend.outbox": _SERVED + " (backend/test_contract.py, with the platform stub)",
-    "loadtests.backend.runner": _SERVED + " (backend/test_lifecycle.py: signals, restarts)",
     "loadtests.bench.hello": _SERVED + " with hello=True (bench/test_loadgen.py)",
     "loadtests.bench.steps": "a timing script (`python -m loadtests.bench.steps`), no assertions",
     "loadtests.replay.closedloop": _LOCUST + " (replay/test_runs.py, replay/test_bench.py)",

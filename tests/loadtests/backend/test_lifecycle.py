@@ -67,7 +67,7 @@ def test_bad_flags_exit_2_naming_the_flag(
     flags: list[str], message: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     db = ["--db", str(tmp_path / "db.sqlite3")] if "--db" not in flags else []
-    assert main(["backend", "--token", "t", *db, *flags]) == 2
+    assert main(["backend", "--token", "tok", *db, *flags]) == 2
     captured = capsys.readouterr()
     assert message in captured.err
     assert "Traceback" not in captured.err + captured.out

@@ -67,8 +67,12 @@ def test_kill_9_loses_no_acknowledged_message(tmp_path: Path) -> None:
     stream.join(timeout=30)
     server.stop()
     assert 1500 <= len(acked) < 20_000, "the kill landed in the middle of the stream"
+    left = [p.name for p in tmp_path.glob("fansim-metrics-*")]
+    assert left and all(name.startswith(f"fansim-metrics-{server.proc.pid}-") for name in left)
     restarted = start_backend(tmp_path, workers=2, db=server.db)
     try:
+        folders = [p.name for p in tmp_path.glob("fansim-metrics-*")]  # the dead one's is gone
+        assert len(folders) == 1 and folders[0].startswith(f"fansim-metrics-{restarted.proc.pid}-")
         stored = {int(key[2:]) for (key,) in restarted.query("SELECT dedup_key FROM messages")}
         assert acked <= stored
         assert restarted.query("PRAGMA integrity_check") == [("ok",)]

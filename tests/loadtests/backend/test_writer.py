@@ -2,12 +2,14 @@
 
 import asyncio
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
 
 from loadtests.backend import store
-from loadtests.backend.writer import Checkpointer, GroupCommitWriter
+from loadtests.backend.health import Health
+from loadtests.backend.writer import Checkpointer, GroupCommitWriter, backoff
 
 
 def connect(db: Path) -> sqlite3.Connection:
@@ -103,3 +105,80 @@ def test_items_of_one_kind_reach_their_batch_function_together(tmp_path: Path) -
     assert asyncio.run(scenario()) == [2, 7, 4, 6]
     assert calls == [[1, 2, 3]]  # one call, in submission order, in one transaction
     assert sorted(v for (v,) in sqlite3.connect(db).execute("SELECT v FROM t")) == [1, 2, 3, 7]
+
+
+def test_a_storage_failure_fails_the_batch_at_once_and_marks_health(tmp_path: Path) -> None:
+    db = tmp_path / "s.db"
+    sqlite3.connect(db).execute("CREATE TABLE t (v INTEGER)").connection.close()
+    health = Health()
+    runs: list[int] = []
+
+    def job(value: int):  # type: ignore[no-untyped-def]
+        def run(conn: sqlite3.Connection) -> int:
+            runs.append(value)
+            conn.execute("INSERT INTO t VALUES (?)", (value,))
+            if value == 3:
+                raise OSError(28, "No space left on device")
+            return value
+
+        return run
+
+    async def scenario() -> list[object]:
+        writer = GroupCommitWriter(lambda: connect(db), health=health)
+        writer.start()
+        failed = await asyncio.gather(
+            *(writer.submit(job(v)) for v in range(5)), return_exceptions=True
+        )
+        assert health.failing("commit")
+        ok = await writer.submit(job(7))
+        writer.close()
+        return [*failed, ok]
+
+    results = asyncio.run(scenario())
+    assert all(isinstance(r, OSError) for r in results[:5]) and results[5] == 7
+    assert runs == [0, 1, 2, 3, 7], "not re-run one by one: the disk would fail them all"
+    assert not health.failing("commit")  # the next commit cleared it
+    assert [v for (v,) in sqlite3.connect(db).execute("SELECT v FROM t")] == [7]
+
+
+def test_failing_checkpoints_are_retried_and_health_recovers(tmp_path: Path) -> None:
+    db = tmp_path / "k.db"
+    connect(db).close()
+    health = Health()
+    attempts: list[float] = []
+
+    def flaky() -> sqlite3.Connection:
+        attempts.append(time.monotonic())
+        if len(attempts) <= 3:
+            raise sqlite3.OperationalError("database or disk is full")
+        return store.connect(str(db))
+
+    checkpointer = Checkpointer(flaky, every=0.01, health=health, max_delay=0.05)
+    checkpointer.start()
+    deadline = time.monotonic() + 5
+    while len(attempts) < 4 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    while health.failing("checkpoint") and time.monotonic() < deadline:
+        time.sleep(0.01)
+    checkpointer.close()
+    assert len(attempts) == 4 and not health.failing("checkpoint")
+    waits = [0.0]
+    for _ in range(5):
+        waits.append(backoff(waits[-1], 0.1, 1.0))
+    assert waits == [0.0, 0.2, 0.4, 0.8, 1.0, 1.0]
+
+
+def test_the_wal_is_cut_back_to_its_limit_after_a_checkpoint(tmp_path: Path) -> None:
+    db = tmp_path / "l.db"
+    limit = 256 * 1024
+    conn = store.connect(str(db), autocheckpoint=False, wal_size_limit=limit)
+    conn.execute("CREATE TABLE t (v BLOB)")
+    conn.executemany("INSERT INTO t VALUES (?)", [(b"x" * 4000,) for _ in range(1000)])
+    wal = Path(f"{db}-wal")
+    assert wal.stat().st_size > 10 * limit
+    checkpointer = Checkpointer(lambda: store.connect(str(db)), every=0.01)
+    checkpointer.start()
+    checkpointer.close()
+    conn.execute("INSERT INTO t VALUES (x'00')")  # restarts the log, which truncates it
+    assert wal.stat().st_size <= limit
+    conn.close()
