@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import stats
 
 from sim.model.campaign_log import CampaignLog
 from sim.model.campaigns import Follows, Scheduled, campaigns_on
@@ -54,7 +55,11 @@ class Launcher:
         self.reach = ReachPools(timeline.days[0].reach)
         self.log = CampaignLog()
         self.cascades: list[CascadeResult] = []
-        self._own: dict[str, float] = {}  # people each campaign reached so far
+        # people each campaign reached so far: by its announcements (warm-up, promotion), by its
+        # cascades (all contacts' first reach, announced people among them), and in all (distinct)
+        self._announced: dict[str, float] = {}
+        self._cascaded: dict[str, float] = {}
+        self._distinct: dict[str, float] = {}
         self._levers: dict[str, Levers] = {}
         self._warm: dict[str, WarmupDays] = {}
         self._started: set[str] = set()  # warm-ups run
@@ -81,28 +86,71 @@ class Launcher:
             running[name] = c.model_copy(update={"participation": lev.participation})
         return campaigns_on(running, today)
 
+    def _base(self, c: CampaignSpec, sc: Scenario, left: float | None) -> float:
+        """The campaign's own pool.
+
+        Its `cascade.pool`, else what is left of its channel's pool (`left`), else the
+        platform's whole pool.
+        """
+        if c.cascade is not None and c.cascade.pool is not None:
+            return c.cascade.pool
+        if left is not None:
+            return left
+        return self.reach.size(self.platform(c, sc))
+
     def _pool(
         self, c: CampaignSpec, name: str, day: int, sc: Scenario, left: float | None
     ) -> _Pool:
-        """The campaign's reachable people: its own pool less what it reached, and only fresh.
+        """People the campaign's announcements can reach.
 
-        Its own pool is `cascade.pool`, else what is left of its channel's pool (`left`), else
-        the platform's whole pool.
+        Its own pool less whom it reached, and only people not tired by any campaign.
         """
-        platform = self.platform(c, sc)
-        size = self.reach.size(platform)
-        if c.cascade is not None and c.cascade.pool is not None:
-            base = c.cascade.pool
-        elif left is not None:
-            base = left
-        else:
-            base = size
-        reachable = max(0.0, min(base - self._own.get(name, 0.0), self.reach.fresh(platform, day)))
+        base = self._base(c, sc, left)
+        fresh = self.reach.fresh(self.platform(c, sc), day)
+        reachable = max(0.0, min(base - self._distinct.get(name, 0.0), fresh))
         return _Pool(reachable, max(base, reachable))
 
-    def _reached(self, c: CampaignSpec, name: str, day: int, sc: Scenario, n: float) -> None:
-        self._own[name] = self._own.get(name, 0.0) + n
-        self.reach.take(self.platform(c, sc), day, n)
+    def _cascade_pool(
+        self, c: CampaignSpec, name: str, day: int, sc: Scenario, left: float | None
+    ) -> _Pool:
+        """People its cascade can reach.
+
+        Its own pool less whom its cascades reached, and not tired by other campaigns or its
+        own cascades. People its announcements reached but who did not come can still join
+        through a friend's share (another stimulus), so promotion and a warm-up never shrink
+        the cascade's pool.
+        """
+        base = self._base(c, sc, left)
+        fresh = self.reach.fresh(self.platform(c, sc), day, besides=name)
+        reachable = max(0.0, min(base - self._cascaded.get(name, 0.0), fresh))
+        return _Pool(reachable, max(base, reachable))
+
+    def _announced_to(self, c: CampaignSpec, name: str, day: int, sc: Scenario, n: float) -> None:
+        self._announced[name] = self._announced.get(name, 0.0) + n
+        self._distinct[name] = self._distinct.get(name, 0.0) + n
+        self.reach.take(self.platform(c, sc), day, n, name)
+
+    def _cascade_reached(
+        self, c: CampaignSpec, name: str, day: int, sc: Scenario, pool: _Pool, reach: int
+    ) -> int:
+        """Record a cascade's `reach`; returns the people among them not reached before.
+
+        The reached are a uniform draw from the cascade's pool, so those its announcements had
+        reached are hypergeometric (one uniform, inverted); the distinct total never passes the
+        campaign's own pool.
+        """
+        self._cascaded[name] = self._cascaded.get(name, 0.0) + reach
+        population = int(pool.reachable)
+        announced = min(population, int(self._announced.get(name, 0.0)))
+        overlap = 0
+        if reach > 0 and announced > 0 and population > 0:
+            u = float(self.streams.get("campaign.reach", day, name, "overlap").random())
+            overlap = int(stats.hypergeom.ppf(max(u, 1e-300), population, announced, reach))
+        room = pool.over - self._distinct.get(name, 0.0)  # over: the campaign's own pool
+        new = int(max(0.0, min(reach - overlap, room)))
+        self._distinct[name] = self._distinct.get(name, 0.0) + new
+        self.reach.take(self.platform(c, sc), day, new, f"{name}/cascade")
+        return new
 
     def warm_up(self, day: int, pools: dict[str, float] | None) -> None:
         """Run the warm-ups that start today (or started before the run, on day 0)."""
@@ -126,7 +174,7 @@ class Launcher:
                 zip(w.aware.tolist(), w.follows.tolist(), strict=True)
             ):
                 d = w.first_day + j
-                self._reached(c, name, d, sc, aware)
+                self._announced_to(c, name, d, sc, aware)
                 rec = self.log.at(name, d)
                 rec.reached += aware
                 rec.aware += aware
@@ -154,7 +202,7 @@ class Launcher:
         p_reach = float(-np.expm1(-views / pool.over)) if pool.over > 0 else 0.0
         reached = binomial_at(float(u[0]), pool.reachable, p_reach)
         came = binomial_at(float(u[1]), reached, self._levers[name].outsider_take_up)
-        self._reached(c, name, day, sc, reached)
+        self._announced_to(c, name, day, sc, reached)
         return reached, came
 
     def launch(
@@ -203,7 +251,7 @@ class Launcher:
                 continue
             share = lev.share_probability(c.cascade.share_probability)
             spec = c.cascade.model_copy(update={"share_probability": share})
-            pool = self._pool(c, d.name, day, sc, left)
+            pool = self._cascade_pool(c, d.name, day, sc, left)
             hours = min(c.cascade.max_days, days - day) * 24
             result = run_cascade(
                 spec,
@@ -216,8 +264,7 @@ class Launcher:
                 d.name,
                 pool.over,
             )
-            self._reached(c, d.name, day, sc, result.reach)
-            rec.reached += result.reach
+            rec.reached += self._cascade_reached(c, d.name, day, sc, pool, result.reach)
             rec.shares += sum(g.sharers for g in result.generations)
             joined = result.joined_by_hour
             for k, n in enumerate(joined[: joined.size // 24 * 24].reshape(-1, 24).sum(1).tolist()):

@@ -23,30 +23,41 @@ __all__ = ["ReachPools"]
 
 
 class ReachPools:
-    """People reached per platform and day; what is fresh on a day."""
+    """People reached per platform, day and source (a campaign's announcements or cascade)."""
 
     def __init__(self, spec: ReachSpec) -> None:
         self.spec = spec
-        self._reached: dict[str, defaultdict[int, float]] = {}
+        self._reached: dict[tuple[str, str], defaultdict[int, float]] = {}
 
     def size(self, platform: str) -> float:
         """People the platform's campaigns can reach."""
         return float(self.spec.weibo_pool if platform == "weibo" else self.spec.wechat_pool)
 
-    def recent(self, platform: str, day: int) -> float:
-        """People reached within the memory window ending on `day` (included)."""
-        by_day = self._reached.get(platform)
-        if not by_day:
-            return 0.0
+    def recent(self, platform: str, day: int, source: str | None = None) -> float:
+        """People reached within the memory window ending on `day`, by `source` (None: any)."""
         lo = day - self.spec.memory_days
-        return float(sum(n for d, n in by_day.items() if lo < d <= day))
+        return float(
+            sum(
+                n
+                for (p, s), by_day in self._reached.items()
+                if p == platform and (source is None or s == source)
+                for d, n in by_day.items()
+                if lo < d <= day
+            )
+        )
 
-    def fresh(self, platform: str, day: int) -> float:
-        """People who can be reached anew on `day`."""
-        tired = self.spec.fatigue * self.recent(platform, day)
-        return max(0.0, self.size(platform) - tired)
+    def fresh(self, platform: str, day: int, besides: str | None = None) -> float:
+        """People who can be reached anew on `day`.
 
-    def take(self, platform: str, day: int, reached: float) -> None:
-        """Record `reached` people reached on `day`."""
+        With `besides`, that source's reach tires nobody (a campaign's announcements do not
+        tire people for its own cascade).
+        """
+        recent = self.recent(platform, day)
+        if besides is not None:
+            recent -= self.recent(platform, day, besides)
+        return max(0.0, self.size(platform) - self.spec.fatigue * recent)
+
+    def take(self, platform: str, day: int, reached: float, source: str = "") -> None:
+        """Record `reached` people reached on `day` by `source`."""
         if reached > 0:
-            self._reached.setdefault(platform, defaultdict(float))[day] += reached
+            self._reached.setdefault((platform, source), defaultdict(float))[day] += reached

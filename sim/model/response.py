@@ -4,17 +4,18 @@ Pure functions of the scenario (`[response]` and the campaign's prizes and promo
 engine draws the counts from them. The equations (docs/model.md, "Response to levers"):
 
     A  = 1 - (1 - fan_awareness) (1 - push_awareness)^pushes (1 - post_awareness)^posts
-    B  = max(1, take_up x A x active fans)                 turnout without prizes
+    B  = max(1, take_up x active fans)                     turnout without prizes if all knew
     V  = prizes x prize_value / B                          expected prize value per participant
     g  = 1 - exp(-V / incentive_scale)                     diminishing returns, g in [0, 1)
     fans' participation   p = min(1, take_up x A x (1 + incentive_lift x g))
     outsiders' take-up    q = min(1, outsider_take_up x (1 + incentive_lift x g))
     share probability     s = min(1, s0 x (1 + share_lift x g))
 
-Every one is non-decreasing in the prize value, the prizes, the pushes and the posts: A x g(c /
-A) is non-decreasing in A (d/dA = 1 - (1 + x) e^-x >= 0 with x = c / A), so more promotion never
-lowers turnout even though it spreads the prizes over more people. A typed-in `participation`
-replaces p (and sets B) but prizes still lift outsiders' take-up and sharing.
+V is the value a fan expects from taking part: the prizes shared among the people who would take
+part if every active fan knew. B leaves promotion out on purpose, so that g, p, q and s are each
+non-decreasing in the prize value, the prizes, the pushes and the posts (promotion makes more
+people aware; it does not make the prize look smaller). A typed-in `participation` replaces p
+(and B = participation x active fans) but prizes still lift outsiders' take-up and sharing.
 """
 
 from __future__ import annotations
@@ -36,9 +37,7 @@ class Levers:
         posts = promo.posts if promo is not None else 0
         unaware = (1 - r.fan_awareness) * (1 - r.push_awareness) ** pushes
         self.awareness = 1.0 - unaware * (1 - r.post_awareness) ** posts
-        base = r.take_up * self.awareness
-        if c.participation is not None:
-            base = c.participation
+        base = r.take_up if c.participation is None else c.participation
         self.baseline = max(1.0, base * active)
         self.value_per_participant = c.prizes * c.prize_value / self.baseline
         self.incentive = -math.expm1(-self.value_per_participant / r.incentive_scale)
