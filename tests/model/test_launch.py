@@ -98,9 +98,7 @@ def test_a_longer_warm_up_never_gives_fewer_participants_or_shares(
 
 
 @settings(max_examples=10, deadline=None)
-@given(
-    pool=st.floats(1_000, 300_000), more=st.floats(1, 300_000), seed=st.integers(0, 2**31)
-)
+@given(pool=st.floats(1_000, 300_000), more=st.floats(1, 300_000), seed=st.integers(0, 2**31))
 def test_a_larger_pool_never_gives_fewer_reached(pool: float, more: float, seed: int) -> None:
     small = outputs(event(50.0, posts=2, pool=pool), seed)
     large = outputs(event(50.0, posts=2, pool=pool + more), seed)

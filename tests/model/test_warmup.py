@@ -19,10 +19,7 @@ def test_aware_at_launch_is_binomial_with_the_closed_form_mean() -> None:
     unaware, over, views, days = 5_000, 10_000.0, 1_000.0, 5
     spec = WarmupSpec(days=days, reach_per_day=views, join_share=0.5)
     totals = np.array(
-        [
-            run_warmup(spec, R, unaware, over, Streams(7, r), 3, "w").aware.sum()
-            for r in range(400)
-        ]
+        [run_warmup(spec, R, unaware, over, Streams(7, r), 3, "w").aware.sum() for r in range(400)]
     )
     p = 1 - np.exp(-days * views / over)
     mean, var = unaware * p, unaware * p * (1 - p)
