@@ -63,11 +63,12 @@ class ResponseSpec(Frozen):
         "g = 1 - exp(-value per participant / incentive_scale) (assumed).",
     )
     incentive_scale: Real = Field(
-        20.0,
+        1.0,
         gt=0,
         le=MAX_PRIZE_VALUE,
         description="Expected prize value per participant (currency) at which the incentive "
-        "reaches 63% of its lift: diminishing returns (assumed).",
+        "reaches 63% of its lift: diminishing returns (assumed; small because people "
+        "overweight small chances of a big prize).",
     )
     share_lift: Real = Field(
         1.0,

@@ -101,7 +101,7 @@ class CascadeSpec(Frozen):
         ge=0,
         le=MAX_FANS,
         description="People the shares can reach (default: the campaign channel's remaining "
-        "pool; neither: unlimited, no saturation).",
+        "pool; neither: the platform's reach pool, `[reach]`).",
     )
     invite_target: Whole | None = Field(
         None, ge=1, le=50, description="task: friends who must join to unlock the prize."

@@ -29,7 +29,7 @@ def test_the_equations_of_the_docstring() -> None:
     a = 1 - 0.7 * 0.6 * 0.95**2
     assert lev.awareness == pytest.approx(a)
     base = 0.3 * 10_000  # as if every active fan knew
-    g = 1 - math.exp(-(10 * 200 / base) / 20)
+    g = 1 - math.exp(-(10 * 200 / base) / 1.0)
     assert lev.incentive == pytest.approx(g)
     assert lev.participation == pytest.approx(0.3 * a * (1 + g))
     assert lev.outsider_take_up == pytest.approx(0.02 * (1 + g))
