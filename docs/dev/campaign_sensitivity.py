@@ -36,6 +36,7 @@ KEYS = ("participants", "reposts", "reached", "follows", "net_follows_14d")
 
 
 def main() -> None:
+    """Print the table, one row per change as it finishes."""
     print("| change | " + " | ".join(KEYS) + " |")
     print("|---|" + "---:|" * len(KEYS))
     for label, overrides in CHANGES:
