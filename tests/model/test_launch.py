@@ -2,10 +2,14 @@
 
 from typing import Any
 
+import simpy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.model import RunSpec, run_one
+from sim.model.engine import ServiceModel
+from sim.model.launch import Launcher
+from sim.model.rng import Streams
 from sim.results.summary import summarize
 from sim.scenario.response import ReachSpec
 from sim.scenario.schema import Scenario
@@ -128,3 +132,13 @@ def test_prizes_change_outputs_and_a_typed_participation_still_overrides_turnout
     typed = [outputs(event(v, participation=0.2), 11) for v in (0.0, 300.0)]
     assert typed[1]["participants"] >= typed[0]["participants"]
     assert typed[1]["shares"] > typed[0]["shares"]  # sharing still responds to the prize
+
+
+def test_the_reach_pool_holds_exactly_what_the_campaign_reports_reaching() -> None:
+    sc = event(200.0, posts=2, warmup_days=5, pool=50_000, end="2013-01-07T15:00:00")
+    model = ServiceModel(simpy.Environment(), sc, Streams(5))
+    result = model.run(RunSpec(sc, 5))
+    assert isinstance(model.launcher, Launcher)
+    reached = sum(d.reached for d in result.campaign_days["lottery"].values())
+    assert model.launcher.reach.recent("wechat", 9) == reached <= 50_000
+    assert model.launcher.reach.fresh("wechat", 9) == 50_000 - reached
