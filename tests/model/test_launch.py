@@ -142,3 +142,28 @@ def test_the_reach_pool_holds_exactly_what_the_campaign_reports_reaching() -> No
     reached = sum(d.reached for d in result.campaign_days["lottery"].values())
     assert model.launcher.reach.recent("wechat", 9) == reached <= 50_000
     assert model.launcher.reach.fresh("wechat", 9) == 50_000 - reached
+
+
+def test_a_campaign_soon_after_another_meets_people_it_tired_until_the_window_ends() -> None:
+    def second_reached(with_first: bool, memory_days: int) -> int:
+        c = event(200.0, posts=2, pool=60_000).campaigns["lottery"]
+        later = c.model_copy(
+            update={
+                "start": c.start.replace(day=8),
+                "end": c.end.replace(day=8),
+            }
+        )
+        campaigns = {"second": later, **({"first": c} if with_first else {})}
+        sc = event(pool=60_000).model_copy(update={"campaigns": campaigns})
+        reach = ReachSpec(wechat_pool=60_000, memory_days=memory_days)
+        sc = sc.model_copy(update={"reach": reach})
+        return int(outputs_of(sc, 3, "second")["reached"])
+
+    tired = second_reached(True, 30)
+    assert tired < second_reached(False, 30)  # the first campaign tired part of the pool
+    assert second_reached(True, 2) > tired  # ... but not past the memory window
+
+
+def outputs_of(sc: Scenario, seed: int, name: str) -> dict[str, Any]:
+    row: dict[str, Any] = summarize(run_one(RunSpec(sc, seed)))["campaigns"][name]
+    return row
