@@ -32,6 +32,7 @@ from sim.experiments.runner import run_jobs
 from sim.experiments.specs import GridAxis, Variant, expand_grid, jobs_for, parse_grid
 from sim.experiments.table import ResumableTable
 from sim.model.engine import RunSpec, run_one
+from sim.results.campaign_tables import campaign_rows
 from sim.results.summary import daily_rows, hourly_rows, summarize
 from sim.scenario.load import load_scenario
 from sim.scenario.schema import Scenario
@@ -97,12 +98,13 @@ def simulate(
     scenario: ScenarioLike,
     seed: int | None = None,
     replication: int = 0,
-    table: Literal["summary", "hourly", "daily"] = "summary",
+    table: Literal["summary", "hourly", "daily", "campaigns"] = "summary",
     overrides: Sequence[str] = (),
 ) -> pd.DataFrame:
-    """One run: its summary as a one-row table, or its hourly or daily time series.
+    """One run as a table: its summary (one row), hourly or daily series, or its campaigns.
 
-    The summary row has the same columns as a row of `replicate`.
+    The summary row has the same columns as a row of `replicate`; `campaigns` gives
+    campaigns.csv's rows (per campaign and day: reached, participants, shares, net follows).
     """
     sc = _scenario(scenario, overrides)
     spec = RunSpec(sc, sc.scenario.seed if seed is None else seed, replication)
@@ -111,6 +113,8 @@ def simulate(
         summary = summarize(result)
         ids = {k: summary[k] for k in ("scenario", "replication", "seed", "params_hash", "version")}
         return pd.DataFrame([{"run_id": sc.scenario.name, **ids, **numeric_metrics(summary)}])
+    if table == "campaigns":
+        return pd.DataFrame(campaign_rows(result))
     hourly = hourly_rows(result)
     return pd.DataFrame(hourly if table == "hourly" else daily_rows(result, hourly))
 

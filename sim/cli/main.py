@@ -38,6 +38,7 @@ from sim.model.budget import (
     parse_bytes,
 )
 from sim.model.engine import RunSpec, run_one
+from sim.results.campaign_tables import campaign_rows
 from sim.results.channel_tables import channel_rows
 from sim.results.costs import cost_rows
 from sim.results.provenance import provenance
@@ -297,6 +298,7 @@ def _cmd_run(args: argparse.Namespace, console: Console) -> int:
             cascade_rows(result),
             channel_rows(result),
             cost_rows(result),
+            campaign_rows(result),
         )
         paths = stage.publish(files, {**provenance(spec), "version": summary["version"]}, RUN_FILES)
     report = "; the report was not drawn" if args.report else ""

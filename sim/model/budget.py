@@ -20,6 +20,7 @@ from sim.errors import Problem, ScenarioError
 from sim.model.campaigns import campaigns_on
 from sim.model.exposure import exposures_per_day
 from sim.model.inbound import active_followers
+from sim.model.response import levers
 from sim.model.surge import window_bounds
 from sim.scenario.schema import CampaignSpec, MessagesSpec, Scenario, ServiceSpec
 from sim.scenario.timeline import resolve_timeline
@@ -213,7 +214,7 @@ class _Walk:
         """Burst messages of today's campaigns (and how many are routed); records the window."""
         burst = routed = 0.0
         for name, c in campaigns.items():
-            people = active * c.participation
+            people = active * levers(c, sc.response, active).participation
             joiners = people * c.new_fans_per_participant
             if c.channel is not None and c.channel in sc.channels:
                 pool = sc.channels[c.channel].pool

@@ -7,7 +7,8 @@ day; its `participation` is the campaign's, spread over the days by `daily_share
 launch-and-decay curve (`daily_decay` per day), normalised. A one-day campaign is returned
 unchanged.
 
-`Scheduled` holds what mechanisms put into later days: follows and the fans they add within
+Warm-ups, promotion and reach are in `sim.model.launch`. `Scheduled` holds what mechanisms
+put into later days: follows and the fans they add within
 the day, and expected messages per (interval, class) by random stream. The engine asks it for
 each day at midnight.
 """
@@ -21,7 +22,6 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from sim.model.rng import Streams
 from sim.scenario.rules.spread import campaign_days
 from sim.scenario.schema import CampaignSpec
 
@@ -31,7 +31,6 @@ __all__ = [
     "brings_fans",
     "campaigns_on",
     "day_weights",
-    "warmup_joiners",
 ]
 
 F64 = NDArray[np.float64]
@@ -65,31 +64,13 @@ def campaigns_on(campaigns: Mapping[str, CampaignSpec], today: dt.date) -> dict[
             update={
                 "start": dt.datetime.combine(today, c.start.time()),
                 "end": dt.datetime.combine(today, c.end.time()),
-                "participation": c.participation * day_weights(c)[k],
+                "participation": None
+                if c.participation is None
+                else c.participation * day_weights(c)[k],
                 "warmup": c.warmup if k == 0 else None,
             }
         )
     return out
-
-
-def warmup_joiners(
-    c: CampaignSpec, name: str, streams: Streams, day: int, pool: float | None
-) -> int:
-    """People a campaign's warm-up brings to its launch.
-
-    The announcements' views fall on `pool` (None: unlimited, every view a new person), so the
-    people reached are Binomial(pool, 1 - exp(-views / pool)); a share `join_share` come.
-    """
-    w = c.warmup
-    if w is None:
-        return 0
-    rng = streams.get("campaign.warmup", day, name)
-    views = w.days * w.reach_per_day
-    if pool is None:
-        reached = int(rng.poisson(views))
-    else:
-        reached = int(rng.binomial(int(pool), float(-np.expm1(-views / pool)))) if pool else 0
-    return int(rng.binomial(reached, w.join_share))
 
 
 @dataclass(frozen=True)

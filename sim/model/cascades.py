@@ -177,11 +177,19 @@ class _Spread:
     """
 
     def __init__(
-        self, spec: CascadeSpec, pool: float | None, streams: Streams, day: int, name: str
+        self,
+        spec: CascadeSpec,
+        pool: float | None,
+        streams: Streams,
+        day: int,
+        name: str,
+        over: float | None = None,
     ) -> None:
         key = (day, name)
         self.spec = spec
         self.pool = pool
+        # contacts fall uniformly on `over` people, of whom the `pool` can still be reached
+        self.over = pool if over is None or pool is None else max(over, pool)
         self.share = Marks(streams, "cascade.share", (*key, "share"), spec.share_probability)
         self.join = Marks(streams, "cascade.join", (*key, "join"), spec.join_probability)
         self.follow = Marks(streams, "cascade.join", (*key, "follow"), spec.follow_probability)
@@ -210,9 +218,9 @@ class _Spread:
         """
         if self.thresholds is None or self.pool is None:
             return contacts
-        if self.pool <= 0:
+        if self.pool <= 0 or self.over is None:
             return 0
-        return self.thresholds.count(float(-np.expm1(-contacts / self.pool)))
+        return self.thresholds.count(float(-np.expm1(-contacts / self.over)))
 
 
 def _spread_generations(
@@ -222,9 +230,10 @@ def _spread_generations(
     streams: Streams,
     day: int,
     name: str,
+    over: float | None = None,
 ) -> list[Generation]:
     """Generations of a share/repost/quiz cascade from cumulative coupled counts."""
-    spread = _Spread(spec, pool, streams, day, name)
+    spread = _Spread(spec, pool, streams, day, name, over)
     generations: list[Generation] = []
     shared = contacted = reached = joined = followed = 0
     participants = seeds  # generations 0..g together
@@ -268,9 +277,11 @@ def _task_generations(
     streams: Streams,
     day: int,
     name: str,
+    over: float | None = None,
 ) -> list[Generation]:
     """Generations of a task fission, drawn generation by generation."""
     unreached = pool
+    spread = pool if over is None or pool is None else max(over, pool)
     generations: list[Generation] = []
     current, current_follows = seeds, 0
     for g in range(spec.max_generations):
@@ -280,12 +291,12 @@ def _task_generations(
         u_join = streams.get("cascade.join", day, name, g).random(3)
         timing = streams.get("cascade.timing", day, name, g)
         sharers = _binomial(float(u_share[0]), current, spec.share_probability)
-        fresh = 1.0 if unreached is None or not pool else unreached / pool
+        fresh = 1.0 if unreached is None or not spread else unreached / spread
         joins, shares = _task(spec, timing, sharers, spec.join_probability * fresh)
         if unreached is None or pool is None:
             reached = shares
         else:
-            p_reach = float(-np.expm1(-shares / pool)) if pool > 0 else 0.0
+            p_reach = float(-np.expm1(-shares / spread)) if spread else 0.0
             reached = _binomial(float(u_join[0]), int(unreached), p_reach)
             unreached = max(0.0, unreached - reached)
         joined = min(joins, reached)  # an invite to someone already reached brings nobody
@@ -306,14 +317,16 @@ def run_cascade(
     streams: Streams,
     day: int,
     name: str,
+    over: float | None = None,
 ) -> CascadeResult:
     """The cascade of `seeds` participants starting in hour `seed_hour` of day `day`.
 
-    `pool` is the number of people the shares can reach (None: unlimited); `hours` is the
-    length of the hourly grid from the launch day's midnight.
+    `pool` is the number of people the shares can reach (None: unlimited); the contacts fall
+    uniformly on `over` people (default: the pool), the others being already reached or tired;
+    `hours` is the length of the hourly grid from the launch day's midnight.
     """
     draw = _task_generations if spec.kind == "task" else _spread_generations
-    generations = draw(spec, seeds, pool, streams, day, name)
+    generations = draw(spec, seeds, pool, streams, day, name, over)
     joined_by_hour, follows_by_hour = _timing(
         spec, generations, seed_hour, hours, streams, day, name
     )

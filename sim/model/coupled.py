@@ -30,11 +30,36 @@ from scipy import stats
 
 from sim.model.rng import Streams
 
-__all__ = ["CHUNK", "GammaSums", "Marks", "PoissonPoints", "UniformPoints"]
+__all__ = [
+    "CHUNK",
+    "GammaSums",
+    "Marks",
+    "PoissonPoints",
+    "UniformPoints",
+    "binomial_at",
+    "poisson_at",
+]
 
 CHUNK = 1 << 14  # units resolved one by one at most per evaluation
 BLOCK = 64  # chunk totals drawn together from one stream
 MAX_CELLS = 1 << 16  # cells of `UniformPoints`
+
+
+def binomial_at(u: float, n: float, p: float) -> int:
+    """The Binomial(n, p) count at quantile `u`: non-decreasing in n and p for a fixed u."""
+    n_int = int(n)
+    if n_int <= 0 or p <= 0:
+        return 0
+    if p >= 1:
+        return n_int
+    return int(stats.binom.ppf(max(u, 1e-300), n_int, p))
+
+
+def poisson_at(u: float, mean: float) -> int:
+    """The Poisson(mean) count at quantile `u`: non-decreasing in the mean for a fixed u."""
+    if mean <= 0:
+        return 0
+    return int(stats.poisson.ppf(max(u, 1e-300), mean))
 
 
 class _Chunked:

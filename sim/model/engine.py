@@ -20,20 +20,21 @@ import simpy
 from numpy.typing import NDArray
 
 from sim.model.activation import activation_reply_means
-from sim.model.campaigns import Scheduled, brings_fans, campaigns_on, warmup_joiners
-from sim.model.cascades import CascadeResult, run_cascade
+from sim.model.campaign_log import CampaignDay
+from sim.model.campaigns import Scheduled, brings_fans
+from sim.model.cascades import CascadeResult
 from sim.model.fans import FanBase, FixedFanBase
 from sim.model.followers import DayOutcome, FollowerModel, FollowerTrace
 from sim.model.group_queue import GroupQueue, GroupRecords
 from sim.model.groups import scenario_groups
 from sim.model.human_queue import HumanQueue, QueueRecords
 from sim.model.inbound import InboundStreams, wechat_classes
+from sim.model.launch import Launcher
 from sim.model.pushes import PushResult, push_unfollows, reply_means, sms_price
 from sim.model.rng import Streams
 from sim.model.roster import StaffSchedule, build_schedule_by_day
 from sim.model.surge import (
     Campaigning,
-    NewFans,
     SurgeWindow,
     WindowInputs,
     WindowSample,
@@ -95,6 +96,8 @@ class ModelResult:
     # participants drawn per campaign over its days, warm-up arrivals included (cascade joiners
     # are in `cascades`)
     participants: dict[str, int] = field(default_factory=dict)
+    # per campaign and day (negative: warm-up days before the run): reached, participants, shares
+    campaign_days: dict[str, dict[int, CampaignDay]] = field(default_factory=dict)
 
 
 def _grows(scenario: Scenario) -> bool:
@@ -150,8 +153,7 @@ class ServiceModel:
         self._counts: list[DayCounts] = []
         self._fans: list[NDArray[np.float64]] = []
         self.scheduled = Scheduled(self.days, self.per_day, self.interval, len(self.class_names))
-        self._cascades: list[CascadeResult] = []
-        self._reached: dict[str, int] = {}  # people each campaign's cascades reached so far
+        self.launcher = Launcher(self.timeline, streams, self.scheduled, self.class_names)
         self._pushes: list[PushResult] = []
         self._participants: dict[str, int] = {}
         env.process(self._run_days())
@@ -185,6 +187,8 @@ class ServiceModel:
                 fans = self.by_day[day].fans
                 self.fans = FixedFanBase(float(fans.initial), fans.active_share)
             self._send_pushes(day)
+            pools = self.followers.remaining_pools(day) if self.followers is not None else None
+            self.launcher.warm_up(day, pools)
             self._sample_day(day)
             if self._progress is not None and day:
                 self._progress(day, self.days)
@@ -208,17 +212,16 @@ class ServiceModel:
         sc = self.by_day[day]
         stream = self._stream(day)
         t0 = day * DAY
-        today = self.timeline.date(day)
         starts = t0 + self.interval * np.arange(self.per_day)
         fans = np.full(self.per_day, self.fans.fans_at(t0))
         active = np.full(self.per_day, self.fans.active_at(t0))
-        campaigns = campaigns_on(sc.campaigns, today)
+        campaigns = self.launcher.resolve(day, sc, float(active[0]))
         drawn: tuple[Campaigning, ...] = ()
         if campaigns:
             pools = self.followers.remaining_pools(day) if self.followers is not None else None
             start = self.scenario.scenario.start
             drawn = draw_participants(campaigns, active[0], self._streams, day, start, pools)
-            drawn = self._launch(day, campaigns, drawn, pools)
+            drawn = self.launcher.launch(day, campaigns, drawn, pools)
             for d in drawn:
                 self._participants[d.name] = self._participants.get(d.name, 0) + d.participants
                 new = d.new_fans
@@ -318,54 +321,6 @@ class ServiceModel:
         counts = sample.interval_counts(day * DAY, self.interval, self.per_day, len(stream.auto))
         return counts, routed
 
-    def _launch(
-        self,
-        day: int,
-        campaigns: dict[str, CampaignSpec],
-        drawn: tuple[Campaigning, ...],
-        pools: dict[str, float] | None,
-    ) -> tuple[Campaigning, ...]:
-        """Add warm-up arrivals to today's participants; start today's cascades."""
-        out = []
-        # what today's campaigns left of each channel's pool, before any warm-up arrivals
-        remaining = dict(pools) if pools is not None else None
-        for d in drawn:
-            ch = campaigns[d.name].channel
-            if remaining is not None and ch is not None:
-                remaining[ch] = max(0.0, remaining.get(ch, 0.0) - d.new_fans.count)
-        for d in drawn:
-            c = campaigns[d.name]
-            left = None if c.channel is None or remaining is None else remaining[c.channel]
-            pool = left
-            if c.cascade is not None and c.cascade.pool is not None:
-                pool = max(0.0, c.cascade.pool - self._reached.get(d.name, 0))
-            extra = warmup_joiners(c, d.name, self._streams, day, pool)
-            if left is not None and remaining is not None and c.channel is not None:
-                extra = min(extra, int(left))
-                remaining[c.channel] = left - extra
-            if extra:
-                new = d.new_fans
-                bigger = NewFans(
-                    new.source, new.count + extra, new.gift_share, new.channel, new.start_minute
-                )
-                d = Campaigning(d.name, d.participants + extra, bigger)
-            out.append(d)
-            if c.cascade is None or d.participants <= 0:
-                continue
-            if left is not None and c.cascade.pool is None:
-                pool = max(0.0, left - extra)
-            hours = min(c.cascade.max_days, self.days - day) * 24
-            result = run_cascade(
-                c.cascade, d.participants, c.start.hour, pool, hours, self._streams, day, d.name
-            )
-            self._reached[d.name] = self._reached.get(d.name, 0) + result.reach
-            self._cascades.append(result)
-            cls = self.class_names.index(c.message_class)
-            self.scheduled.add_joiners(
-                day, d.name, c, result.joined_by_hour, result.follows_by_hour, cls
-            )
-        return tuple(out)
-
     def _send_pushes(self, day: int) -> None:
         """Today's pushes: unfollows among their recipients now, replies over the next hours.
 
@@ -462,10 +417,11 @@ class ServiceModel:
             schedule=self.schedule,
             followers=self.followers.trace() if self.followers is not None else None,
             windows=tuple(self._windows),
-            cascades=tuple(self._cascades),
+            cascades=tuple(self.launcher.cascades),
             pushes=tuple(self._pushes),
             groups=self.queue.group_records() if isinstance(self.queue, GroupQueue) else None,
             participants=dict(self._participants),
+            campaign_days=self.launcher.log.frozen(),
         )
 
 

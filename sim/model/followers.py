@@ -30,6 +30,7 @@ from numpy.typing import NDArray
 from scipy import stats
 
 from sim.model.activation import age_factors
+from sim.model.campaign_tags import CampaignTags
 from sim.model.campaigns import brings_fans
 from sim.model.exposure import exposures_per_day
 from sim.model.rng import Streams
@@ -67,6 +68,10 @@ class FollowerTrace:
     # `campaign:<name>`)
     exposures: dict[str, NDArray[np.float64]] = field(default_factory=dict)
     gift_follows: dict[str, int] = field(default_factory=dict)
+    # each campaign's followers (tagged when they follow, `sim.model.campaign_tags`): follows by
+    # day, and unfollows by (day of follow, day of unfollow)
+    campaign_follows: dict[str, dict[int, int]] = field(default_factory=dict)
+    campaign_unfollows: dict[str, dict[tuple[int, int], int]] = field(default_factory=dict)
 
 
 def channel_runs(ch: ChannelSpec, today: dt.date) -> bool:
@@ -111,6 +116,7 @@ class FollowerModel:
         self._first_messages: dict[str, float] = {}
         self._exposures: dict[str, NDArray[np.float64]] = {}
         self._gifts: dict[str, int] = {}
+        self._tags = CampaignTags(self._cohorts.shape, streams)
 
     def fans_at(self, t: float) -> float:
         """Fans following now (the model changes them at the start of each day)."""
@@ -167,8 +173,10 @@ class FollowerModel:
         live = (self._cohorts > 0) & (p > 0)
         if not live.any():
             return 0
-        leaving = stats.binom.ppf(u[live], self._cohorts[live], p[live]).astype(np.int64)
-        self._cohorts[live] -= leaving
+        leaving = np.zeros_like(self._cohorts)
+        leaving[live] = stats.binom.ppf(u[live], self._cohorts[live], p[live]).astype(np.int64)
+        self._tags.leave(day, "hazard", self._cohorts, leaving)
+        self._cohorts -= leaving
         return int(leaving.sum())
 
     def _unfollow_unanswered(
@@ -188,7 +196,10 @@ class FollowerModel:
             return 0
         flat = np.ascontiguousarray(senders).reshape(-1)
         leaving = rng.multivariate_hypergeometric(flat, k, method="marginals")
-        self._cohorts[:, : sent_on + 1, :] -= leaving.reshape(senders.shape)
+        full = np.zeros_like(self._cohorts)
+        full[:, : sent_on + 1, :] = leaving.reshape(senders.shape)
+        self._tags.leave(day, "unanswered", self._cohorts, full)
+        self._cohorts -= full
         return k
 
     def _running(self, name: str, ch: ChannelSpec, day: int) -> bool:
@@ -225,11 +236,19 @@ class FollowerModel:
         return max(0.0, ch.pool - self._converted.get(name, 0.0))
 
     def _join(
-        self, day: int, source: str, n: int, gift_share: float, channel: str | None, key: str
+        self,
+        day: int,
+        source: str,
+        n: int,
+        gift_share: float,
+        channel: str | None,
+        key: str,
+        campaign: str | None = None,
     ) -> int:
         """Put `n` new fans into today's cohorts (a share gift-driven); returns the source index.
 
-        `key` names the mechanism that brought them (a channel or a campaign) for its own stream.
+        `key` names the mechanism that brought them (a channel or a campaign) for its own stream;
+        a `campaign`'s followers are tagged as its own.
         """
         gift = 0
         if gift_share > 0:
@@ -238,6 +257,8 @@ class FollowerModel:
         s = self._source_index[source]
         self._cohorts[s, day, 0] += n - gift
         self._cohorts[s, day, 1] += gift
+        if campaign is not None:
+            self._tags.join(campaign, s, day, n - gift, gift)
         if channel is not None:
             self._converted[channel] = self._converted.get(channel, 0.0) + n
         return s
@@ -264,7 +285,7 @@ class FollowerModel:
         if channel is not None:
             ch = self._days[day].channels[channel]
             source = ch.source or channel
-        s = self._join(day, source, n, gift_share, channel, f"campaign:{key}")
+        s = self._join(day, source, n, gift_share, channel, f"campaign:{key}", key)
         self._trace_follows[-1][s] += n
         self._fans += n
         self._trace_fans[-1] = self._fans
@@ -282,6 +303,7 @@ class FollowerModel:
         n = int(leaving.sum())
         if n <= 0:
             return
+        self._tags.leave(len(self._trace_fans) - 1, "push", self._cohorts, leaving)
         self._cohorts -= leaving
         self._fans -= n
         self._trace_fans[-1] = self._fans
@@ -300,4 +322,6 @@ class FollowerModel:
             fans_by_source=self._cohorts.sum(axis=(1, 2)),
             exposures={k: v.copy() for k, v in self._exposures.items()},
             gift_follows=dict(self._gifts),
+            campaign_follows=self._tags.follows(),
+            campaign_unfollows=self._tags.unfollows(),
         )

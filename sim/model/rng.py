@@ -43,6 +43,9 @@ STREAMS = (
     "followers.unfollow",  # cohort unfollows, quantile-coupled (by day)
     "followers.unanswered",  # unfollows after an unanswered message (by day)
     "campaign.warmup",  # people a warm-up reached and who come at launch (by day, campaign)
+    "campaign.warmup_messages",  # warm-up followers' messages (by day, class)
+    "campaign.reach",  # people a campaign's promotion reached and who came (by day, campaign)
+    "followers.tags",  # which leaving fans were a campaign's followers (by day, reason)
     "cascade.share",  # who shares: coupled marks (by day, campaign); task: sharers per generation
     "cascade.join",  # who joins and follows: coupled marks (by day, campaign); task: by generation
     "cascade.fanout",  # contacts per sharer: gamma sums, Poisson points (by day, campaign)

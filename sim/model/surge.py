@@ -22,6 +22,7 @@ from numpy.typing import NDArray
 
 from sim.errors import Problem, ScenarioError
 from sim.model.bursts import BurstSchedule
+from sim.model.coupled import binomial_at, poisson_at
 from sim.model.rng import Streams
 from sim.model.server import FAILED, BackEnd, ServerRecords, serve, server_default
 from sim.model.traffic import DayCounts, HumanBatch, Messages, MessageStream
@@ -189,14 +190,16 @@ def draw_participants(
     Participants are Binomial(active fans, `participation`) plus the people who follow to take
     part, Poisson(`new_fans_per_participant` per participating fan), capped by what is left of
     the campaign's channel pool (`pools`, by channel name) when it names one. Campaigns of one
-    day through one channel share its pool: each takes from what the earlier ones left.
+    day through one channel share its pool: each takes from what the earlier ones left. Both
+    counts invert one uniform each (quantile coupling), so under common random numbers a higher
+    participation never gives fewer participants. `participation` must be resolved (not None).
     """
     out = []
     left = dict(pools) if pools is not None else None
     for name, c in campaigns.items():
-        rng = streams.get("campaign.participants", day, name)
-        taking_part = int(rng.binomial(int(active), c.participation))
-        joiners = int(rng.poisson(taking_part * c.new_fans_per_participant))
+        u = streams.get("campaign.participants", day, name).random(2)
+        taking_part = binomial_at(float(u[0]), active, c.participation or 0.0)
+        joiners = poisson_at(float(u[1]), taking_part * c.new_fans_per_participant)
         if c.channel is not None and left is not None:
             joiners = min(joiners, int(left.get(c.channel, 0.0)))
             left[c.channel] = left.get(c.channel, 0.0) - joiners

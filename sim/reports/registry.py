@@ -6,6 +6,7 @@ list it here. A section whose files are missing from the run folder is skipped w
 
 from __future__ import annotations
 
+from sim.reports.campaigns import CAMPAIGNS
 from sim.reports.cascades import CASCADES
 from sim.reports.channels import CHANNELS
 from sim.reports.comparison import COMPARISON
@@ -30,6 +31,7 @@ SECTIONS: tuple[Section, ...] = (
     CHANNELS,
     STAFFING,
     SURGE,
+    CAMPAIGNS,
     CASCADES,
     COSTS,
     LOADTEST,

@@ -23,6 +23,7 @@ from sim.model.engine import ModelResult
 from sim.model.human_queue import QueueRecords
 from sim.results.assumptions import assumptions
 from sim.results.backlog import Backlog, area_since
+from sim.results.campaign_tables import campaign_summary
 from sim.results.channel_tables import channel_summary
 from sim.results.costs import cost_summary
 from sim.results.outcomes import (
@@ -134,6 +135,7 @@ def summarize(result: ModelResult) -> dict[str, Any]:
         **follower_summary(result),
         **server_summary(result),
         **cascade_summary(result),
+        **campaign_summary(result),
         **push_summary(result),
         **channel_summary(result),
         **cost_summary(result),

@@ -52,6 +52,7 @@ RUN_FILES = (
     "scenario.json",
     "surge.csv",
     "cascades.csv",
+    "campaigns.csv",
     "channels_service.csv",
     "costs.csv",
 )
@@ -66,11 +67,13 @@ def run_files(
     cascades: Sequence[Mapping[str, Any]] = (),
     channels: Sequence[Mapping[str, Any]] = (),
     costs: Sequence[Mapping[str, Any]] = (),
+    campaigns: Sequence[Mapping[str, Any]] = (),
 ) -> dict[str, str]:
     """The text of each file of a run, by name (all of them among `RUN_FILES`).
 
     summary.json, timeseries.csv (hourly), daily.csv, scenario.json and, when campaign windows
-    were simulated, surge.csv (per second); with cascades, cascades.csv; with inbound channels,
+    were simulated, surge.csv (per second); with cascades, cascades.csv; with campaigns,
+    campaigns.csv (per campaign and day, `sim.results.campaign_tables`); with inbound channels,
     channels_service.csv (one row per channel); with `[costs]`, costs.csv (`sim.results.costs`).
     `sim.results.publish` puts them in place.
     """
@@ -84,6 +87,8 @@ def run_files(
         files["surge.csv"] = csv_text(surge)
     if cascades:
         files["cascades.csv"] = csv_text(cascades)
+    if campaigns:
+        files["campaigns.csv"] = csv_text(campaigns)
     if channels:
         files["channels_service.csv"] = csv_text(channels)
     if costs:

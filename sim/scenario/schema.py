@@ -53,6 +53,7 @@ from sim.scenario.bounds import (
 from sim.scenario.costs import CostsSpec
 from sim.scenario.durations import DistSpec, MinutesDist, SecondsDist
 from sim.scenario.inbound import InboundSpec, MessageClassSpec, MessagesSpec
+from sim.scenario.response import MAX_PRIZE_VALUE, PromotionSpec, ReachSpec, ResponseSpec
 from sim.scenario.spread import ActivationSpec, CascadeSpec, PushSendSpec, WarmupSpec
 
 __all__ = [
@@ -395,7 +396,11 @@ class CampaignSpec(Frozen):
         description="When it ends; a later day makes it a multi-day campaign, running each day "
         "from start's clock time to end's."
     )
-    participation: Probability = Field(description="Share of active fans who take part.")
+    participation: Probability | None = Field(
+        None,
+        description="Share of active fans who take part, typed in (it overrides the "
+        "response model); none: from `[response]`, the promotion and the prizes.",
+    )
     messages_per_participant: Real = Field(
         1.0, ge=0, le=MAX_MESSAGES_PER_FAN, description="Messages each participant sends."
     )
@@ -427,6 +432,20 @@ class CampaignSpec(Frozen):
     )
     prizes: Whole = Field(
         0, ge=0, le=MAX_FANS, description="Prizes given away (e.g. one phone every 10 min)."
+    )
+    prize_value: Real = Field(
+        0.0,
+        ge=0,
+        le=MAX_PRIZE_VALUE,
+        description="Value of one prize (the costs' currency): prizes x value per participant "
+        "lifts take-up and sharing (`[response]`).",
+    )
+    promotion: PromotionSpec | None = Field(
+        None, description="Pushes, posts and paid reach announcing it (before and on launch)."
+    )
+    platform: Literal["wechat", "weibo"] | None = Field(
+        None,
+        description="Platform whose reach pool it draws on (default: the scenario's platform).",
     )
     daily_shares: tuple[Annotated[Real, Field(ge=0, le=MAX_WEIGHT)], ...] | None = Field(
         None,
@@ -613,6 +632,14 @@ class Scenario(Frozen):
         description="Prices of agents, servers, channels, campaigns and SMS; when given, runs "
         "also write costs.csv and the summary's `costs`.",
     )
+    response: ResponseSpec = Field(
+        default_factory=ResponseSpec,
+        description="How fans and outsiders answer campaigns' prizes and promotion.",
+    )
+    reach: ReachSpec = Field(
+        default_factory=ReachSpec,
+        description="The reach pool of each platform that campaigns share, and its memory.",
+    )
 
     # the phases resolved into days by `sim.scenario.timeline.resolve_timeline`, carried beside
     # the data: not a field, so never validated, serialised or hashed; a `model_copy` carries
@@ -621,5 +648,5 @@ class Scenario(Frozen):
 
     @model_serializer(mode="wrap")
     def _without_absent_tables(self, handler: SerializerFunctionWrapHandler) -> Any:
-        """Leave `costs` and `inbound` out when not given, so old scenarios hash as before."""
-        return _without_absent(self, handler, "costs", "inbound")
+        """Leave optional tables out when not given, so old scenarios hash as before."""
+        return _without_absent(self, handler, "costs", "inbound", "response", "reach")

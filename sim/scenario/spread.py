@@ -42,12 +42,14 @@ class WarmupSpec(Frozen):
     reach_per_day: Real = Field(
         ge=0,
         le=MAX_FANS,
-        description="Announcement views per day; they fall on the campaign's channel pool (or "
-        "the cascade pool), so repeated views of the same people saturate.",
+        description="Announcement views per day (posts x views per post); they fall uniformly "
+        "on the platform's reach pool, so repeated views of the same people saturate.",
     )
-    join_share: Probability = Field(
-        description="Share of the people reached who come at launch: they follow (through the "
-        "campaign's channel, if any) and take part on the first day."
+    join_share: Probability | None = Field(
+        None,
+        description="Share of the people aware at launch (reached, not yet following) who come: "
+        "they follow (through the campaign's channel, if any) and take part on the first day; "
+        "none: `response.outsider_take_up` with the prizes' lift.",
     )
 
 
@@ -99,7 +101,7 @@ class CascadeSpec(Frozen):
         ge=0,
         le=MAX_FANS,
         description="People the shares can reach (default: the campaign channel's remaining "
-        "pool; neither: unlimited, no saturation).",
+        "pool; neither: the platform's reach pool, `[reach]`).",
     )
     invite_target: Whole | None = Field(
         None, ge=1, le=50, description="task: friends who must join to unlock the prize."

@@ -112,7 +112,10 @@ def _cut_campaign(c: CampaignSpec, first: dt.date, last: dt.date) -> dict[str, A
     raw["end"] = dt.datetime.combine(
         c.start.date() + dt.timedelta(days=k1), c.end.time()
     ).isoformat()
-    raw["participation"] = c.participation * sum(weights[k0 : k1 + 1])
+    if c.participation is not None:  # typed in: the kept days' share of it
+        raw["participation"] = c.participation * sum(weights[k0 : k1 + 1])
+    # computed from the levers (None): the cut campaign's levers give its turnout afresh, an
+    # approximation docs/staffing.md states
     raw["daily_shares"] = list(weights[k0 : k1 + 1])
     if k0 > 0:
         raw.pop("warmup", None)  # announced before the launch, which is outside the period

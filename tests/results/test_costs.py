@@ -145,6 +145,11 @@ def result_of(raw: dict[str, Any]) -> ModelResult:
     return _run(json.dumps(raw, sort_keys=True))
 
 
+def unpriced(campaigns: dict[str, Any]) -> dict[str, str]:
+    """The summary's `campaigns` without what prices set (a campaign's priced lines)."""
+    return {k: without(v, "cost", "cost_per_net_follow") for k, v in campaigns.items()}
+
+
 def without(row: dict[str, Any], *keys: str) -> str:
     """The row as JSON (NaN equal to NaN) without `keys`."""
     return json.dumps({k: v for k, v in row.items() if k not in keys}, sort_keys=True)
@@ -183,8 +188,9 @@ def test_one_price_moves_its_own_line_by_quantity_times_the_change(path: str) ->
     s0, s1 = summarize(base), summarize(changed)
     # the simulation itself does not see prices: every other output is the same (the SMS
     # price also prices the pushes' `sms_cost`, checked below)
-    priced = ("params_hash", "costs", "pushes", "push_sms_cost")
+    priced = ("params_hash", "costs", "pushes", "push_sms_cost", "campaigns")
     assert without(s0, *priced) == without(s1, *priced)
+    assert unpriced(s0["campaigns"]) == unpriced(s1["campaigns"])
     assert s0["pushes"]["news"]["recipients"] == s1["pushes"]["news"]["recipients"]
     h0, h1 = hourly_rows(base), hourly_rows(changed)
     assert [without(r, "params_hash") for r in h0] == [without(r, "params_hash") for r in h1]
@@ -335,7 +341,10 @@ def test_without_costs_nothing_changes() -> None:
     assert cost_rows(plain) == []
     s0, s1 = summarize(plain), summarize(priced)
     assert "costs" not in s0 and "costs" in s1
-    assert without(s0, "params_hash") == without(s1, "params_hash", "costs")
+    assert without(s0, "params_hash", "campaigns") == without(
+        s1, "params_hash", "costs", "campaigns"
+    )
+    assert unpriced(s0["campaigns"]) == unpriced(s1["campaigns"])
     hourly = hourly_rows(plain)
     files = run_files(s0, hourly, {}, daily_rows(plain, hourly), (), cascade_rows(plain))
     assert "costs.csv" not in files
