@@ -7,9 +7,12 @@ keeps these rows in memory and writes them at the end of its schedule into the r
 
 - `worker-<i>.json`: the plan, the worker's index, its clock origin (Unix time), counts, the
   CPU seconds its process used while dispatching;
-- `messages-<i>.csv`: msg_id, class, kind (text | subscribe), fan, CreateTime, intended, lateness,
-  outcome, deliveries, answered_at;
-- `deliveries-<i>.csv`: msg_id, delivery, sent, response, status, answered.
+- `messages-<i>.csv`: msg_id, class, kind (text | subscribe), fan, CreateTime, intended, lateness
+  (the generator's delay: intended -> the first delivery's start, or -> the drop), outcome,
+  deliveries, answered_at, dropped (why: generator_behind | pool_full);
+- `deliveries-<i>.csv`: msg_id, delivery, started (the sender began), sent (the request was
+  written), response (written -> the response's last byte or the error), status, answered,
+  cause (why it did not answer), stale (idle keep-alive connections found closed and replaced).
 
 Times are seconds from the worker's start (intended send time 0), with microsecond resolution.
 """
@@ -34,9 +37,11 @@ __all__ = ["Recorder", "RunRecords", "read_run"]
 
 _MESSAGE_COLUMNS = (
     "msg_id", "cls", "kind", "fan", "create_time", "intended", "lateness", "outcome",
-    "deliveries", "answered_at",
+    "deliveries", "answered_at", "dropped",
 )  # fmt: skip
-_DELIVERY_COLUMNS = ("msg_id", "delivery", "sent", "response", "status", "answered")
+_DELIVERY_COLUMNS = (
+    "msg_id", "delivery", "started", "sent", "response", "status", "answered", "cause", "stale",
+)  # fmt: skip
 
 
 def _us(x: float) -> str:
@@ -54,14 +59,16 @@ def _message_row(
     outcome: str,
     n: int,
     answered: float,
+    why: str,
 ) -> tuple[object, ...]:
     kind = "subscribe" if subscribe else "text"
     done = "" if answered != answered else _us(answered)  # NaN: not answered
-    return (msg_id, cls, kind, fan, create_time, _us(intended), _us(lateness), outcome, n, done)
+    row = (msg_id, cls, kind, fan, create_time, _us(intended), _us(lateness), outcome, n, done)
+    return (*row, why)
 
 
-_Row = tuple[int, str, bool, str, int, float, float, str, int, float]
-_DeliveryRow = tuple[int, int, float, float, int, bool]
+_Row = tuple[int, str, bool, str, int, float, float, str, int, float, str]
+_DeliveryRow = tuple[int, int, float, float, float, int, bool, str, int]
 
 
 @dataclass
@@ -78,11 +85,13 @@ class Recorder:
     messages: list[_Row] = field(default_factory=list)
     deliveries: list[_DeliveryRow] = field(default_factory=list)
 
-    def dropped(self, message: Message, cls: str, intended: float, lateness: float) -> None:
-        """An arrival that could not start in time (generator behind or pool full)."""
+    def dropped(
+        self, message: Message, cls: str, intended: float, lateness: float, why: str
+    ) -> None:
+        """An arrival that could not start in time (`why`: generator behind, pool full)."""
         m = message
         row = (m.msg_id, cls, m.subscribe, m.fan, m.create_time, intended, lateness, DROPPED)
-        self.messages.append((*row, 0, math.nan))
+        self.messages.append((*row, 0, math.nan, why))
 
     def delivered(
         self,
@@ -96,13 +105,15 @@ class Recorder:
         m, attempts = message, result.attempts
         last = attempts[-1]
         answered = last.sent + last.response - origin if last.answered else math.nan
-        lateness = attempts[0].sent - origin - intended
+        first = attempts[0]
+        lateness = (first.sent if first.started is None else first.started) - origin - intended
         head = (m.msg_id, cls, m.subscribe, m.fan, m.create_time, intended, lateness)
-        self.messages.append((*head, result.outcome, len(attempts), answered))
+        self.messages.append((*head, result.outcome, len(attempts), answered, ""))
         self.deliveries.extend(
-            (m.msg_id, a.delivery, a.sent - origin, a.response, a.status, a.answered)
+            (m.msg_id, a.delivery, (a.sent if a.started is None else a.started) - origin,
+             a.sent - origin, a.response, a.status, a.answered, a.cause, a.stale)
             for a in attempts
-        )
+        )  # fmt: skip
 
     def write(self, folder: Path, meta: dict[str, Any]) -> None:
         """Write this worker's three files into the run folder."""
@@ -110,8 +121,10 @@ class Recorder:
         i = self.worker
         messages = [_message_row(*r) for r in sorted(self.messages)]
         deliveries = [
-            (m, d, _us(sent), _us(response), status, int(answered))
-            for m, d, sent, response, status, answered in sorted(self.deliveries)
+            (m, d, _us(started), _us(sent), _us(response), status, int(answered), cause, stale)
+            for m, d, started, sent, response, status, answered, cause, stale in sorted(
+                self.deliveries
+            )
         ]
         for name, columns, rows in (
             (f"messages-{i}.csv", _MESSAGE_COLUMNS, messages),
@@ -143,12 +156,16 @@ class RunRecords:
     outcome: NDArray[np.str_]
     deliveries: NDArray[np.int64]
     answered_at: NDArray[np.float64]  # NaN when not answered
+    dropped_why: NDArray[np.str_]  # "" unless dropped
     d_msg_id: NDArray[np.int64]
     d_delivery: NDArray[np.int64]
-    d_sent: NDArray[np.float64]
-    d_response: NDArray[np.float64]
+    d_started: NDArray[np.float64]
+    d_sent: NDArray[np.float64]  # written
+    d_response: NDArray[np.float64]  # written -> response end: the server's latency
     d_status: NDArray[np.int64]
     d_answered: NDArray[np.bool_]
+    d_cause: NDArray[np.str_]
+    d_stale: NDArray[np.int64]
 
     def dedup_keys(self, mask: NDArray[np.bool_]) -> list[str]:
         """The back end's de-duplication keys of the messages selected by `mask`."""
@@ -201,10 +218,14 @@ def read_run(folder: Path) -> RunRecords:
         outcome=np.array(mc[7], str),
         deliveries=i64(mc[8]),
         answered_at=f64(mc[9]),
+        dropped_why=np.array(mc[10], str),
         d_msg_id=i64(dc[0]),
         d_delivery=i64(dc[1]),
-        d_sent=f64(dc[2]),
-        d_response=f64(dc[3]),
-        d_status=i64(dc[4]),
-        d_answered=np.array([x == "1" for x in dc[5]], bool),
+        d_started=f64(dc[2]),
+        d_sent=f64(dc[3]),
+        d_response=f64(dc[4]),
+        d_status=i64(dc[5]),
+        d_answered=np.array([x == "1" for x in dc[6]], bool),
+        d_cause=np.array(dc[7], str),
+        d_stale=i64(dc[8]),
     )
