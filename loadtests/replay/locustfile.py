@@ -92,6 +92,7 @@ _OPTIONS: tuple[tuple[str, type, object, str], ...] = (
     ("exit-when-done", int, 0, "1: end the process when the replay ends (web UI too)"),
 )
 BEHIND, POOL_FULL = "generator_behind", "pool_full"  # why an arrival was dropped
+START_BACKLOG = 32  # spawned arrivals not started yet before the dispatcher yields to them
 
 
 @events.init_command_line_parser.add_listener  # type: ignore[untyped-decorator]
@@ -317,9 +318,10 @@ class ReplayUser(FastHttpUser):
             if target > now:
                 sleep(target - now)
                 now = clock()
-            elif now - target > tolerance:
-                # behind: let the greenlets read their responses when they come, so a
-                # saturated generator does not stretch the server latency it measures
+            elif now - target > tolerance or flight.waiting > START_BACKLOG:
+                # behind: let the spawned greenlets start and read their responses, so a
+                # saturated generator drops arrivals here (cheap) instead of starting them
+                # late, and does not stretch the server latency it measures
                 sleep(0)
                 now = clock()
             if guard is not None:

@@ -361,7 +361,9 @@ def _check_profile(profile: Path, args: argparse.Namespace) -> None:
 def probe_agent_api(host: str, token: str) -> None:
     """Check the back end's agent API answers before the run (a release of nothing: harmless).
 
-    OptionError when it is missing (404/405), refuses the token (401/403) or cannot be reached.
+    fansim's API answers 409 to releasing a message the agent does not hold; anything else
+    (404, a catch-all 200, ...) is not that API. OptionError: missing, token refused (401/403),
+    or unreachable.
     """
     import urllib.error
     import urllib.request
@@ -383,7 +385,7 @@ def probe_agent_api(host: str, token: str) -> None:
     if status in (401, 403):
         rule = f"the agent API refused --token (HTTP {status})"
         raise OptionError([Problem("--agents", rule, host, True)])
-    if status not in (200, 204, 409):
+    if status != 409:
         rule = (
             f"needs fansim's agent API (POST /agent/claim, /agent/answer); {host} answered "
             f"HTTP {status} to /agent/release (docs/backend.md#the-agent-api)"
