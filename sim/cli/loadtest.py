@@ -17,6 +17,7 @@ code (1 whenever a request failed) is not passed on: the verdict is the report's
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import importlib.util
 import ipaddress
 import json
@@ -122,6 +123,13 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     lt.add_argument("--speedup", type=_number(0, False), default=1.0, help="time compression")
     lt.add_argument("--start", type=_number(0, True), default=0.0, help="first profile second")
     lt.add_argument("--duration", type=_number(0, False), help="wall seconds (default: all)")
+    lt.add_argument(
+        "--window",
+        metavar="START..END",
+        help="the part of the profile to replay, by its clock: ISO times "
+        "(2013-04-09T14:00..2013-04-09T14:10) or times of day on its first day (14:00..14:10); "
+        "sets --start and --duration",
+    )
     lt.add_argument("--processes", type=_count, default=1, help="Locust worker processes (1)")
     lt.add_argument("--seed", type=_number(0, True), default=0, help="arrival schedule seed (0)")
     lt.add_argument("--out", type=Path, default=Path("out/loadtest"), help="run folder")
@@ -348,11 +356,40 @@ def cmd_loadtest(args: argparse.Namespace, console: Console) -> int:
     return 0
 
 
+def _clock(text: str, first: dt.datetime) -> dt.datetime:
+    """An ISO time, or a time of day on the profile's first day."""
+    try:
+        return dt.datetime.fromisoformat(text)
+    except ValueError:
+        day = first.date().isoformat()
+        return dt.datetime.fromisoformat(f"{day}T{text}")
+
+
 def _check_profile(profile: Path, args: argparse.Namespace) -> None:
-    """Read the profile and the window here, so a bad one fails in this process (exit 2)."""
+    """Read the profile and the window here, so a bad one fails in this process (exit 2).
+
+    `--window START..END` becomes `--start` (profile seconds) and `--duration` (wall seconds).
+    """
     from loadtests.replay.profile import read_profile
 
-    seconds = read_profile(profile).seconds  # ScenarioError names the row and column
+    prof = read_profile(profile)  # ScenarioError names the row and column
+    seconds = prof.seconds
+    if args.window is not None:
+        first = dt.datetime.fromisoformat(prof.first_second)
+        last = first + dt.timedelta(seconds=seconds)
+        rule = (
+            f"must be START..END, ISO times or times of day, END after START, within the "
+            f"profile ({first.isoformat()} to {last.isoformat()})"
+        )
+        try:
+            start, end = (_clock(x.strip(), first) for x in args.window.split(".."))
+        except ValueError:
+            raise OptionError([Problem("--window", rule, args.window, True)]) from None
+        if not first <= start < end <= last or args.duration is not None:
+            why = rule if args.duration is None else "replaces --duration: give one of them"
+            raise OptionError([Problem("--window", why, args.window, True)])
+        args.start = (start - first).total_seconds()
+        args.duration = (end - start).total_seconds() / args.speedup
     if args.start >= seconds:
         rule = f"must be before the profile's end ({seconds} s)"
         raise OptionError([Problem("--start", rule, f"{args.start:g}", True)])
