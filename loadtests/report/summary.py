@@ -141,11 +141,12 @@ def capacity(r: RunRecords, deadline: float, width: float, instances: int) -> di
     refused = None
     if not busy.any():
         refused = f"no {width:g} s window held {MIN_WINDOW} messages: too few to read a capacity"
-    elif failing[busy][np.argmin(rate[busy])]:
+    elif not ok.any():
         low = float(rate[busy].min())
         refused = (
-            f"even the least loaded window ({low:g}/s) failed: failures not caused by load "
-            "(errors, hung requests); fix them before measuring capacity"
+            f"no window sustained its offered rate, not even the least loaded ({low:g}/s): "
+            "failures not caused by load (errors, hung requests) or a back end slower than the "
+            "lowest rate; fix them or offer less before measuring capacity"
         )
     return {
         "capacity_per_instance": None if refused else best / instances,
