@@ -53,7 +53,8 @@ def write_records(
             ok = response < DEADLINE
             shown = min(response, DEADLINE)
             deliveries.append((i + 1, d, f"{sent:.6f}", f"{sent:.6f}", f"{shown:.6f}",
-                               200 if ok else 0, int(ok), "" if ok else "timeout", 0))  # fmt: skip
+                               200 if ok else 0, int(ok), "" if ok else "timeout", 0,
+                               0))  # fmt: skip
             if ok:
                 outcome = "in_time" if d == 1 else "after_retry"
                 answered_at = f"{sent + response:.6f}"
@@ -66,8 +67,8 @@ def write_records(
     for name, header, rows in (
         ("messages-0.csv", "msg_id,cls,kind,fan,create_time,intended,lateness,outcome,"
          "deliveries,answered_at,dropped", messages),
-        ("deliveries-0.csv", "msg_id,delivery,started,sent,response,status,answered,cause,stale",
-         deliveries),
+        ("deliveries-0.csv", "msg_id,delivery,started,sent,response,status,answered,cause,stale,"
+         "replied", deliveries),
     ):  # fmt: skip
         with (folder / name).open("w", encoding="utf-8", newline="") as fh:
             fh.write(header + "\n")

@@ -44,12 +44,14 @@ from loadtests.replay.fine_stats import Percentiles, fine_bucket
 from loadtests.replay.net.agents import AgentDesk
 from loadtests.replay.net.flight import Flight
 from loadtests.replay.net.sender import Poster, Sent
+from loadtests.replay.net.stub import Stub
 from loadtests.replay.platforms import JsonWebhook, Message, Platform, WeChat
 from loadtests.replay.profile import Profile, read_profile
 from loadtests.replay.ramp import RampGuard, parse_ramp
 from loadtests.replay.records import Recorder
 from loadtests.replay.schedule import Arrivals, ReplayPlan, arrival_schedule
 from loadtests.replay.tally import Tally
+from loadtests.wechat.customer_service import CustomerService
 from loadtests.wechat.delivery import Reply, deliver
 from loadtests.wechat.safe_mode import SafeMode
 from sim.scenario.schema import Scenario, ServerSpec
@@ -90,6 +92,8 @@ _OPTIONS: tuple[tuple[str, type, object, str], ...] = (
     ("agent-poll", float, 0.05, "an idle agent claims again after this (s)"),
     ("ramp", str, "", "START,FACTOR,STEP: rising rate steps with the profile's mix, to capacity"),
     ("exit-when-done", int, 0, "1: end the process when the replay ends (web UI too)"),
+    ("stub-port", int, 0, "customer-service API stub on 127.0.0.1:PORT (0: none; 1 worker)"),
+    ("stub-wait", float, 5.0, "keep the stub open this long after the last delivery (s)"),
 )
 BEHIND, POOL_FULL = "generator_behind", "pool_full"  # why an arrival was dropped
 START_BACKLOG = 32  # spawned arrivals not started yet before the dispatcher yields to them
@@ -179,6 +183,7 @@ class ReplayUser(FastHttpUser):
         self.names = [f"{label} #1", *(f"{label} #{d}" for d in deliveries)]
         self.poster = Poster(self.host or "", o.replay_deadline, environment.events.request)
         self.tally: Tally = environment.replay_tally  # type: ignore[attr-defined]
+        self.service: CustomerService | None = None  # with the stub: the fans' windows
 
     @task
     def replay(self) -> None:
@@ -215,6 +220,7 @@ class ReplayUser(FastHttpUser):
         gc.freeze()
         unix0 = time.time()
         t0 = time.perf_counter() + 0.2  # a moment to set up: the first arrival is not late
+        stub = self._stub(plan, t0)
         if desk is not None:
             desk.start(t0)
         guard = RampGuard(ramp.step) if ramp is not None else None
@@ -223,6 +229,10 @@ class ReplayUser(FastHttpUser):
         cpu = time.process_time() - cpu0
         if desk is not None:
             desk.join()
+        if stub is not None:
+            gevent.sleep(o.replay_stub_wait)  # answers still on their way
+            stub.stop()
+            recorder.write_answers(Path(o.replay_out), stub.service.log)
         meta = {
             "plan": {k: getattr(plan, k) for k in plan.__dataclass_fields__},
             "profile": {
@@ -243,7 +253,10 @@ class ReplayUser(FastHttpUser):
             "expected": arrivals.expected,
             "wall_seconds": plan.wall_seconds(profile),
             "cpu_seconds": round(cpu, 3),  # the whole process's, while it dispatched
+            "scenario_path": o.replay_scenario,
         }
+        if stub is not None:
+            meta["stub"] = {"port": o.replay_stub_port, "wait_seconds": o.replay_stub_wait}
         if ramp is not None:
             meta["ramp"] = {**ramp.as_dict(), "stopped_at": guard.stopped_at if guard else None}
         if desk is not None:
@@ -271,6 +284,18 @@ class ReplayUser(FastHttpUser):
                 gevent.spawn_later(QUIT_AFTER + 0.5, web.stop)
         else:
             gevent.spawn(runner.stop)
+
+    def _stub(self, plan: ReplayPlan, t0: float) -> Stub | None:
+        """The customer-service API stub, listening, or None without `--replay-stub-port`."""
+        o = self.options
+        if not o.replay_stub_port:
+            return None
+        if plan.workers != 1:
+            raise ValueError("--replay-stub-port needs one worker process (the fans' windows)")
+        self.service = CustomerService(plan.speedup)
+        stub = Stub(o.replay_stub_port, self.service, t0)
+        stub.start()
+        return stub
 
     def _desk(
         self, profile: Profile, plan: ReplayPlan, scenario: Scenario | None
@@ -350,7 +375,8 @@ class ReplayUser(FastHttpUser):
         elif sent.seconds > self.options.replay_deadline:
             failure = "after the deadline"
         self.poster.report(self.names[delivery], sent, out.path, failure)
-        return Reply(sent.status, ok, sent.written, cause, sent.stale)
+        replied = ok and sent.body.strip() not in (b"", b"success") and _is_wechat(self.platform)
+        return Reply(sent.status, ok, sent.written, cause, sent.stale, replied)
 
     def _one(
         self,
@@ -367,6 +393,8 @@ class ReplayUser(FastHttpUser):
             rec.dropped(message, cls, at, delay, BEHIND)
             self.tally.dropped(BEHIND)
             return
+        if self.service is not None:  # the fan's service window opens as the platform delivers
+            self.service.saw(message.fan, time.perf_counter() - (target - at))
         result = deliver(
             lambda d: self._send(message, d),
             time.perf_counter,
@@ -378,6 +406,11 @@ class ReplayUser(FastHttpUser):
             guard.first_answered(at)
         self.tally.delivered(result, delay)
         rec.delivered(message, cls, at, result, origin=target - at)
+
+
+def _is_wechat(platform: Platform) -> bool:
+    """Whether a non-empty valid reply is a message to the fan (WeChat's passive reply)."""
+    return isinstance(platform, WeChat)
 
 
 def _cause(sent: Sent) -> str:

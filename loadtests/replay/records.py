@@ -12,7 +12,10 @@ keeps these rows in memory and writes them at the end of its schedule into the r
   deliveries, answered_at, dropped (why: generator_behind | pool_full);
 - `deliveries-<i>.csv`: msg_id, delivery, started (the sender began), sent (the request was
   written), response (written -> the response's last byte or the error), status, answered,
-  cause (why it did not answer), stale (idle keep-alive connections found closed and replaced).
+  cause (why it did not answer), stale (idle keep-alive connections found closed and replaced),
+  replied (the answer carried a message to the fan);
+- `answers-<i>.csv` (with the customer-service stub): at, fan, msgtype, errcode: every call a
+  back end made to the platform's customer-service API (errcode 0: the fan got it).
 
 Times are seconds from the worker's start (intended send time 0), with microsecond resolution.
 """
@@ -30,6 +33,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from loadtests.replay.platforms import Message
+from loadtests.wechat.customer_service import Sent
 from loadtests.wechat.delivery import DROPPED, OUTCOMES, Delivered
 from loadtests.wechat.protocol import dedup_key
 
@@ -41,7 +45,9 @@ _MESSAGE_COLUMNS = (
 )  # fmt: skip
 _DELIVERY_COLUMNS = (
     "msg_id", "delivery", "started", "sent", "response", "status", "answered", "cause", "stale",
+    "replied",
 )  # fmt: skip
+_ANSWER_COLUMNS = ("at", "fan", "msgtype", "errcode")
 
 
 def _us(x: float) -> str:
@@ -68,7 +74,7 @@ def _message_row(
 
 
 _Row = tuple[int, str, bool, str, int, float, float, str, int, float, str]
-_DeliveryRow = tuple[int, int, float, float, float, int, bool, str, int]
+_DeliveryRow = tuple[int, int, float, float, float, int, bool, str, int, bool]
 
 
 @dataclass
@@ -111,9 +117,17 @@ class Recorder:
         self.messages.append((*head, result.outcome, len(attempts), answered, ""))
         self.deliveries.extend(
             (m.msg_id, a.delivery, (a.sent if a.started is None else a.started) - origin,
-             a.sent - origin, a.response, a.status, a.answered, a.cause, a.stale)
+             a.sent - origin, a.response, a.status, a.answered, a.cause, a.stale, a.replied)
             for a in attempts
         )  # fmt: skip
+
+    def write_answers(self, folder: Path, log: list[Sent]) -> None:
+        """The customer-service calls the stub saw (times from the worker's start)."""
+        folder.mkdir(parents=True, exist_ok=True)
+        with (folder / f"answers-{self.worker}.csv").open("w", encoding="utf-8", newline="") as fh:
+            w = csv.writer(fh, lineterminator="\n")
+            w.writerow(_ANSWER_COLUMNS)
+            w.writerows((_us(a.at), a.fan, a.msgtype, a.errcode) for a in log)
 
     def write(self, folder: Path, meta: dict[str, Any]) -> None:
         """Write this worker's three files into the run folder."""
@@ -121,11 +135,12 @@ class Recorder:
         i = self.worker
         messages = [_message_row(*r) for r in sorted(self.messages)]
         deliveries = [
-            (m, d, _us(started), _us(sent), _us(response), status, int(answered), cause, stale)
-            for m, d, started, sent, response, status, answered, cause, stale in sorted(
+            (m, d, _us(started), _us(sent), _us(response), status, int(answered), cause, stale,
+             int(replied))
+            for m, d, started, sent, response, status, answered, cause, stale, replied in sorted(
                 self.deliveries
             )
-        ]
+        ]  # fmt: skip
         for name, columns, rows in (
             (f"messages-{i}.csv", _MESSAGE_COLUMNS, messages),
             (f"deliveries-{i}.csv", _DELIVERY_COLUMNS, deliveries),
@@ -166,6 +181,10 @@ class RunRecords:
     d_answered: NDArray[np.bool_]
     d_cause: NDArray[np.str_]
     d_stale: NDArray[np.int64]
+    d_replied: NDArray[np.bool_]
+    a_at: NDArray[np.float64]  # customer-service calls (empty without the stub)
+    a_fan: NDArray[np.str_]
+    a_errcode: NDArray[np.int64]
 
     def dedup_keys(self, mask: NDArray[np.bool_]) -> list[str]:
         """The back end's de-duplication keys of the messages selected by `mask`."""
@@ -194,11 +213,15 @@ def read_run(folder: Path) -> RunRecords:
     workers = tuple(json.loads(p.read_text(encoding="utf-8")) for p in metas)
     m: list[list[str]] = []
     d: list[list[str]] = []
+    a: list[list[str]] = []
     for w in workers:
         m += _rows(folder / f"messages-{w['worker']}.csv")
         d += _rows(folder / f"deliveries-{w['worker']}.csv")
+        answers = folder / f"answers-{w['worker']}.csv"
+        a += _rows(answers) if answers.is_file() else []
     mc = list(zip(*m, strict=True)) if m else [()] * len(_MESSAGE_COLUMNS)
     dc = list(zip(*d, strict=True)) if d else [()] * len(_DELIVERY_COLUMNS)
+    ac = list(zip(*a, strict=True)) if a else [()] * len(_ANSWER_COLUMNS)
 
     def f64(col: tuple[str, ...]) -> NDArray[np.float64]:
         return np.array([float(x) if x else np.nan for x in col], np.float64)
@@ -228,4 +251,8 @@ def read_run(folder: Path) -> RunRecords:
         d_answered=np.array([x == "1" for x in dc[6]], bool),
         d_cause=np.array(dc[7], str),
         d_stale=i64(dc[8]),
+        d_replied=np.array([x == "1" for x in dc[9]], bool),
+        a_at=f64(ac[0]),
+        a_fan=np.array(ac[1], str),
+        a_errcode=i64(ac[3]),
     )

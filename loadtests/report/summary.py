@@ -41,6 +41,7 @@ from loadtests.backend.schema import stored_deliveries
 from loadtests.replay.records import RunRecords, read_run
 from loadtests.report.agent_times import agent_times
 from loadtests.report.attribution import attribution, fan_latency, quantiles_ms
+from loadtests.report.fan_answers import fan_answers, first_answers
 from loadtests.report.thresholds import crossed, parse_threshold
 from loadtests.wechat.delivery import AFTER_RETRY, DROPPED, FAILED, IN_TIME
 from sim.dists import Empirical
@@ -272,6 +273,9 @@ def build_report(run_dir: Path, options: ReportOptions) -> dict[str, Any]:
         servers = options.instances * workers
         queue = options.instances * options.queue_limit
         report["model"] = model_prediction(r, values, servers, queue, deadline, maxd, options.dedup)
+    if "stub" in w0:
+        report["fan_answers"] = fan_answers(r)
+        split["first_answer_ms"] = report["fan_answers"]["first_answer_ms"]
     if options.backend_db is not None:
         report["backend"] = backend_counts(options.backend_db, r)
         if "agents" in w0:
@@ -330,6 +334,26 @@ def report_table(rep: dict[str, Any]) -> Table:
         rows.append(("model: dropped messages not modelled", model["dropped_not_modelled"], None))
     for name, measured, predicted in rows:
         table.add_row(name, _fmt(measured), _fmt(predicted))
+    answers = rep.get("fan_answers")
+    if answers is not None:
+        table.add_row(
+            "fans: answered (of which through the API)",
+            f"{answers['answered']:,} ({answers['answered_asynchronously']:,})",
+            "",
+        )
+        table.add_row("fans: unanswered at the end", _fmt(answers["unanswered_at_end"]), "")
+        table.add_row(
+            "fans: first answer p50 / p99, unanswered = inf (ms)",
+            _pair(answers["first_answer_ms"]),
+            "",
+        )
+        table.add_row(
+            "fans: first answer p50 / p99, answered only (ms)",
+            _pair(answers["first_answer_answered_only_ms"]),
+            "",
+        )
+        for code, n in answers["api_refused_by_errcode"].items():
+            table.add_row(f"fans: API calls refused, errcode {code}", _fmt(n), "")
     for key, value in rep.get("backend", {}).items():
         table.add_row(f"back end: {key}", _fmt(value), "")
     agents = rep.get("agents")
@@ -369,7 +393,10 @@ def write_report(run_dir: Path, options: ReportOptions) -> tuple[Path, Table, li
     """
     thresholds = [parse_threshold(t) for t in options.thresholds]
     rep = build_report(run_dir, options)
-    fan = fan_latency(read_run(run_dir))
+    r = read_run(run_dir)
+    fan = fan_latency(r)
+    if "fan_answers" in rep:  # what fans received: passive replies and the API's answers
+        fan = np.nan_to_num(first_answers(r)[0] - r.intended, nan=np.inf)
     failing = crossed(rep, thresholds, fan)
     answered = rep["answered_in_time"] + rep["answered_after_retry"]
     if not thresholds and not answered:

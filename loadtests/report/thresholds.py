@@ -10,7 +10,9 @@ optional unit: `%` for shares, `ms`, `s`, `min`, `h` for times (seconds otherwis
 - times over the offered messages, a message never answered counting as infinitely late:
   `fan_p50`, `fan_p90`, `fan_p99`, `fan_p999`, `fan_max` (intended time -> answer); over the
   deliveries: `server_p50` ... `server_max` (request written -> response), and the generator's
-  delay `generator_p50` ... `generator_max` (intended -> started).
+  delay `generator_p50` ... `generator_max` (intended -> started); with the customer-service
+  stub, `answer_p50` ... `answer_max`: intended -> the first answer the fan received (a passive
+  reply or the API), and `answered_within_<time>` counts those answers.
 
 Times are wall seconds, as measured (a speed-up compresses arrivals, not the platform's
 deadline). A figure the run could not measure (nothing offered) crosses its threshold.
@@ -45,7 +47,7 @@ _DURATION = re.compile(r"^([0-9.]+)(ms|s|min|h)$")
 _COUNTS = ("offered", "sent", "dropped", "failed", "answered", "stale_connections")
 _QUANTILES = ("p50", "p90", "p99", "p999", "max")
 _FAMILIES = {"fan": "fan_latency_ms", "server": "server_latency_ms",
-             "generator": "generator_delay_ms"}  # fmt: skip
+             "generator": "generator_delay_ms", "answer": "first_answer_ms"}  # fmt: skip
 RULE = (
     "must be NAME OP VALUE, e.g. failed_share<0.1% or fan_p99<5s "
     "(OP: < <= > >= =; units: % ms s min h)"
@@ -120,7 +122,8 @@ def figure(report: dict[str, Any], name: str, fan: NDArray[np.float64]) -> float
         within = _seconds(name.removeprefix("answered_within_"))
         return None if not offered else float((fan <= within).sum()) / offered
     family, _, q = name.partition("_")
-    return _ms(report["attribution"][_FAMILIES[family]][q])
+    values = report["attribution"].get(_FAMILIES[family])
+    return None if values is None else _ms(values[q])
 
 
 def crossed(

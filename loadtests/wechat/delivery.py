@@ -46,6 +46,7 @@ class Reply(NamedTuple):
     written: float | None = None  # clock time the request was written (None: when send began)
     cause: str = ""  # why it failed ("" when answered): see `loadtests.replay.net.sender`
     stale: int = 0  # idle keep-alive connections the server had closed, replaced first
+    replied: bool = False  # the reply carried a message to the fan (not just `success`)
 
 
 class Attempt(NamedTuple):
@@ -62,6 +63,7 @@ class Attempt(NamedTuple):
     started: float | None = None  # clock time the sender began (None: = sent)
     cause: str = ""  # why it did not answer ("" when it did)
     stale: int = 0  # stale keep-alive connections replaced before it was written
+    replied: bool = False  # answered with a message to the fan (a passive reply)
 
 
 class Delivered(NamedTuple):
@@ -107,7 +109,10 @@ def deliver(
         response = clock() - sent
         ok = reply.valid and response <= deadline
         cause = "" if ok else (LATE if reply.valid else reply.cause)
-        attempts.append(Attempt(d, sent, response, reply.status, ok, started, cause, reply.stale))
+        attempts.append(
+            Attempt(d, sent, response, reply.status, ok, started, cause, reply.stale,
+                    ok and reply.replied)
+        )  # fmt: skip
         if ok:
             return Delivered(tuple(attempts), IN_TIME if d == 1 else AFTER_RETRY)
         if d < max_deliveries:

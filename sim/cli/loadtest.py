@@ -170,6 +170,16 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     lt.add_argument(
         "--exit-when-done", action="store_true", help="web UI: end the process when it ends"
     )
+    lt.add_argument(
+        "--stub-port",
+        type=_count,
+        help="play WeChat's customer-service API on 127.0.0.1:PORT (point the back end's "
+        "--platform-url at http://127.0.0.1:PORT/cgi-bin/message/custom/send): the report "
+        "then measures the answers fans receive (one process)",
+    )
+    lt.add_argument(
+        "--stub-wait", type=_number(0, True), default=5.0, help="stub open after the end (s)"
+    )
     _add_thresholds(lt)
     lt.add_argument("--locust", default="", metavar="ARGS", help="more Locust options, quoted")
 
@@ -299,6 +309,8 @@ def locust_command(
         "ramp": args.ramp or "",
         "msg-base": int(time.time()) * 1_000_000,
         "exit-when-done": int(args.exit_when_done or not args.web_ui),
+        "stub-port": args.stub_port or 0,
+        "stub-wait": args.stub_wait,
     }
     for key, value in replay.items():
         cmd += [f"--replay-{key}", str(value)]
@@ -327,6 +339,9 @@ def cmd_loadtest(args: argparse.Namespace, console: Console) -> int:
         raise OptionError([Problem("--agents", rule, str(args.source), True)])
     if args.agents:
         probe_agent_api(args.host, args.token)
+    if args.stub_port and args.processes != 1:
+        rule = "needs one process (--processes 1): the stub keeps every fan's service window"
+        raise OptionError([Problem("--stub-port", rule, str(args.stub_port), True)])
     server = server_settings(args, scenario)
     if server.note is not None:
         console.print(server.note)

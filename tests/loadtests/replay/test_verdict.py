@@ -13,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from sim.cli import main
@@ -117,3 +118,25 @@ def test_a_saturated_generator_is_marked_and_not_charged_to_the_server(
     assert own["requests"] == rep["delivered_requests"]
     server_p99 = split["server_latency_ms"]["p99"] / 1000
     assert own["own_p50"] >= 0.05 and server_p99 <= 2 * own["own_p99"], (server_p99, own)
+
+
+def test_answers_through_the_customer_service_api_are_what_fans_perceive(
+    flat_profile, target: Target, tmp_path: Path
+) -> None:
+    # a third-party-style server: `success` at once, every third message answered 2 s later
+    # through the stub `fansim loadtest` plays on loopback
+    port = free_port()
+    stub = f"http://127.0.0.1:{port}/cgi-bin/message/custom/send"
+    host = target("async-third", "--service", "2.0", "--stub", stub)
+    rep = replay(flat_profile(3, {"keyword": 10.0}), host, tmp_path / "run", "--duration", "3",
+                 "--stub-port", str(port), "--stub-wait", "3")  # fmt: skip
+    answers, own = rep["fan_answers"], sorted(target_stats(host)["async_seconds"])
+    assert answers["answered"] == answers["answered_asynchronously"] == len(own) > 3
+    assert answers["unanswered_at_end"] == rep["offered"] - len(own)
+    assert answers["api_refused_by_errcode"] == {}
+    measured = answers["first_answer_answered_only_ms"]
+    assert abs(measured["p50"] / 1000 - float(np.quantile(own, 0.5, method="higher"))) < 0.05
+    assert abs(measured["p99"] / 1000 - float(np.quantile(own, 0.99, method="higher"))) < 0.05
+    assert answers["first_answer_ms"]["p50"] == "inf"  # two thirds are never answered
+    # the delivery itself was answered at once (`success`): the HTTP figures cannot see this
+    assert rep["attribution"]["fan_latency_ms"]["p99"] < 1000
