@@ -38,19 +38,31 @@ def wait_up(ui: str, proc: subprocess.Popen[bytes]) -> None:
     raise AssertionError("the web UI never answered")
 
 
+def start_ui(
+    profile: Path, host: str, out: Path, port: int, *extra: str
+) -> subprocess.Popen[bytes]:
+    """`fansim loadtest --web-ui` in its own process; returns once the UI answers."""
+    fansim = str(Path(sys.executable).parent / "fansim")
+    cmd = [fansim, "loadtest", str(profile), "--host", host, "--out", str(out), "--web-ui",
+           "--locust", f"--web-port {port}", *extra]  # fmt: skip
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        wait_up(f"http://127.0.0.1:{port}", proc)
+    except BaseException:
+        proc.kill()
+        proc.wait()
+        raise
+    return proc
+
+
 def test_one_replay_from_the_web_ui_then_the_process_ends(
     flat_profile, target: Target, tmp_path: Path
 ) -> None:
     host, port, out = target("fast"), free_port(), tmp_path / "run"
-    fansim = str(Path(sys.executable).parent / "fansim")
-    cmd = [fansim, "loadtest", str(flat_profile(2, {"keyword": 20.0})), "--host", host,
-           "--out", str(out), "--duration", "2", "--web-ui", "--exit-when-done", "--locust",
-           f"--web-port {port}"]  # fmt: skip
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    profile = flat_profile(2, {"keyword": 20.0})
+    proc = start_ui(profile, host, out, port, "--duration", "2", "--exit-when-done")
     try:
-        ui = f"http://127.0.0.1:{port}"
-        wait_up(ui, proc)
-        swarm(ui)
+        swarm(f"http://127.0.0.1:{port}")
         proc.wait(timeout=60)  # ended by itself once the replay was over
     finally:
         if proc.poll() is None:
@@ -66,14 +78,9 @@ def test_a_second_start_is_refused_and_sends_nothing(
     flat_profile, target: Target, tmp_path: Path
 ) -> None:
     host, port, out = target("fast"), free_port(), tmp_path / "run"
-    fansim = str(Path(sys.executable).parent / "fansim")
-    cmd = [fansim, "loadtest", str(flat_profile(1, {"keyword": 20.0})), "--host", host,
-           "--out", str(out), "--duration", "1", "--web-ui", "--locust",
-           f"--web-port {port}"]  # fmt: skip
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = start_ui(flat_profile(1, {"keyword": 20.0}), host, out, port, "--duration", "1")
+    ui = f"http://127.0.0.1:{port}"
     try:
-        ui = f"http://127.0.0.1:{port}"
-        wait_up(ui, proc)
         swarm(ui)
         deadline = time.monotonic() + 30
         while not (out / "worker-0.json").is_file() and time.monotonic() < deadline:
