@@ -326,6 +326,9 @@ def cmd_loadtest(args: argparse.Namespace, console: Console) -> int:
         print("fansim loadtest: Locust is missing; pip install -e '.[loadtest]'", file=sys.stderr)
         return 2
     check_thresholds(args.threshold)
+    if urlsplit(args.host).scheme != "http":  # the replay's sender speaks plain HTTP
+        rule = "must be an http:// URL (the replay's sender does not speak TLS)"
+        raise OptionError([Problem("--host", rule, args.host, True)])
     if not args.source.is_file():
         raise OptionError([Problem("SOURCE", "no such file", str(args.source), True)])
     args.out.mkdir(parents=True, exist_ok=True)

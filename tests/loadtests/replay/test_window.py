@@ -55,6 +55,7 @@ def test_a_window_of_the_second_day_of_a_3_day_campaign_replays(
         (["--window", "soon..later"], "--window: must be START..END"),
         (["--window", "14:00..14:01", "--duration", "5"], "--window: replaces --duration"),
         (["--start", "99"], "--start: must be before the profile's end"),
+        (["--host", "https://127.0.0.1:9"], "--host: must be an http:// URL"),
     ],
 )
 def test_a_bad_window_exits_2_within_a_second(
