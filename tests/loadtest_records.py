@@ -43,7 +43,8 @@ def write_records(
         lateness = float(rng.exponential(0.002))
         if lateness > 0.012:  # the generator could not send it in time
             messages.append((i + 1, "keyword", "text", f"fan{i}", 1365500000 + int(t),
-                             f"{t:.6f}", f"{lateness:.6f}", "dropped", 0, ""))  # fmt: skip
+                             f"{t:.6f}", f"{lateness:.6f}", "dropped", 0, "",
+                             "generator_behind"))  # fmt: skip
             counts["dropped"] += 1
             continue
         response = 0.01 + backlog / capacity
@@ -51,7 +52,9 @@ def write_records(
         for d in range(1, DELIVERIES + 1):
             ok = response < DEADLINE
             shown = min(response, DEADLINE)
-            deliveries.append((i + 1, d, f"{sent:.6f}", f"{shown:.6f}", 200 if ok else 0, int(ok)))
+            deliveries.append((i + 1, d, f"{sent:.6f}", f"{sent:.6f}", f"{shown:.6f}",
+                               200 if ok else 0, int(ok), "" if ok else "timeout", 0,
+                               0))  # fmt: skip
             if ok:
                 outcome = "in_time" if d == 1 else "after_retry"
                 answered_at = f"{sent + response:.6f}"
@@ -60,11 +63,12 @@ def write_records(
             response = max(0.01, response - DEADLINE * capacity / capacity)
         counts[outcome] += 1
         messages.append((i + 1, "keyword", "text", f"fan{i}", 1365500000 + int(t), f"{t:.6f}",
-                         f"{lateness:.6f}", outcome, d, answered_at))  # fmt: skip
+                         f"{lateness:.6f}", outcome, d, answered_at, ""))  # fmt: skip
     for name, header, rows in (
         ("messages-0.csv", "msg_id,cls,kind,fan,create_time,intended,lateness,outcome,"
-         "deliveries,answered_at", messages),
-        ("deliveries-0.csv", "msg_id,delivery,sent,response,status,answered", deliveries),
+         "deliveries,answered_at,dropped", messages),
+        ("deliveries-0.csv", "msg_id,delivery,started,sent,response,status,answered,cause,stale,"
+         "replied", deliveries),
     ):  # fmt: skip
         with (folder / name).open("w", encoding="utf-8", newline="") as fh:
             fh.write(header + "\n")

@@ -13,19 +13,20 @@ message to its own greenlet from a bounded pool, never waiting for responses. An
 cannot start within `--replay-tolerance` of its time (generator behind, pool full) is dropped and
 recorded, never sent late unrecorded.
 
-Statistics, besides Locust's own per delivery (request type POST, name `<path> #d`):
-- `INTENDED` `<path> #1`: the first delivery's latency from the intended send time (what a fan
-  would have seen, free of coordinated omission);
-- `MESSAGE` `in_time` / `after_retry` / `failed`: time from intended send to the answer;
-- `LATENESS` `start`: how late the first delivery left; `LATENESS` `dropped` counts drops.
-Response times are bucketed to 3 significant digits (Locust's default rounds to ~2 and to whole
-milliseconds), so percentiles keep sub-millisecond resolution. Exact per-message rows go to
-the run folder (`loadtests.replay.records`) for `fansim loadreport`.
+Locust's statistics hold the deliveries only (request type POST, name `<path> #d`, response time
+from the request written to the response's last byte), so its totals, RPS and failure ratio
+are the real traffic. The harness's own figures (outcomes, drops, failure causes, stale
+connections, the generator's delay) are in `loadtests.replay.tally` (`replay_stats-<i>.csv`,
+and `/replay/stats` in the web UI); exact per-message and per-delivery rows go to the run folder
+(`loadtests.replay.records`) for `fansim loadreport`. The web UI runs one replay per process: a
+second start is refused (its MsgIds and records would collide with the first's);
+`--replay-exit-when-done` ends the process when the replay ends.
 """
 
 from __future__ import annotations
 
 import gc
+import logging
 import math
 import time
 from pathlib import Path
@@ -35,20 +36,23 @@ import gevent
 from locust import FastHttpUser, constant, events, stats, task
 from locust.argument_parser import LocustArgumentParser
 from locust.env import Environment
-from locust.runners import LocalRunner, MasterRunner, WorkerRunner
+from locust.runners import LocalRunner, MasterRunner, Runner, WorkerRunner
 
 from loadtests.replay.content import class_texts
 from loadtests.replay.duty import duty_plan, handle_times
 from loadtests.replay.fine_stats import Percentiles, fine_bucket
 from loadtests.replay.net.agents import AgentDesk
 from loadtests.replay.net.flight import Flight
-from loadtests.replay.net.sender import Poster
+from loadtests.replay.net.sender import Poster, Sent
+from loadtests.replay.net.stub import Stub
 from loadtests.replay.platforms import JsonWebhook, Message, Platform, WeChat
 from loadtests.replay.profile import Profile, read_profile
 from loadtests.replay.ramp import RampGuard, parse_ramp
 from loadtests.replay.records import Recorder
 from loadtests.replay.schedule import Arrivals, ReplayPlan, arrival_schedule
-from loadtests.wechat.delivery import Delivered, deliver
+from loadtests.replay.tally import Tally
+from loadtests.wechat.customer_service import CustomerService
+from loadtests.wechat.delivery import Reply, deliver
 from loadtests.wechat.safe_mode import SafeMode
 from sim.scenario.schema import Scenario, ServerSpec
 
@@ -87,7 +91,12 @@ _OPTIONS: tuple[tuple[str, type, object, str], ...] = (
     ("agent-scale", float, 0.0, "agents on duty = roster x this (0: the load's scale)"),
     ("agent-poll", float, 0.05, "an idle agent claims again after this (s)"),
     ("ramp", str, "", "START,FACTOR,STEP: rising rate steps with the profile's mix, to capacity"),
+    ("exit-when-done", int, 0, "1: end the process when the replay ends (web UI too)"),
+    ("stub-port", int, 0, "customer-service API stub on 127.0.0.1:PORT (0: none; 1 worker)"),
+    ("stub-wait", float, 5.0, "keep the stub open this long after the last delivery (s)"),
 )
+BEHIND, POOL_FULL = "generator_behind", "pool_full"  # why an arrival was dropped
+START_BACKLOG = 32  # spawned arrivals not started yet before the dispatcher yields to them
 
 
 @events.init_command_line_parser.add_listener  # type: ignore[untyped-decorator]
@@ -121,6 +130,12 @@ def _on_done(environment: Environment, msg: Any, **_: Any) -> None:
 def _init(environment: Environment, **_: Any) -> None:
     stats.bucket_response_time = fine_bucket  # type: ignore[assignment]
     stats.calculate_response_time_percentile = Percentiles()  # type: ignore[assignment]
+    environment.replay_tally = Tally()  # type: ignore[attr-defined]
+    environment.replay_runs = 0  # type: ignore[attr-defined]
+    app = None if environment.web_ui is None else environment.web_ui.app
+    if app is not None:  # the harness's figures beside Locust's, in the web UI
+        tally: Tally = environment.replay_tally  # type: ignore[attr-defined]
+        app.route("/replay/stats")(lambda: {"rows": [list(r) for r in tally.rows()]})
     if isinstance(environment.runner, MasterRunner):
         environment.replay_finished = set()  # type: ignore[attr-defined]
         environment.runner.register_message(DONE, lambda msg, **kw: _on_done(environment, msg))
@@ -166,15 +181,23 @@ class ReplayUser(FastHttpUser):
         # statistic names per delivery (0: the from-intended statistic of the first)
         label, deliveries = self.platform.path, range(1, o.replay_max_deliveries + 1)
         self.names = [f"{label} #1", *(f"{label} #{d}" for d in deliveries)]
-        self.poster = Poster(
-            self.host or "", o.replay_pool, o.replay_deadline, environment.events.request
-        )
+        self.poster = Poster(self.host or "", o.replay_deadline, environment.events.request)
+        self.tally: Tally = environment.replay_tally  # type: ignore[attr-defined]
+        self.service: CustomerService | None = None  # with the stub: the fans' windows
 
     @task
     def replay(self) -> None:
         """Dispatch every arrival at its time, wait for the in-flight ones, write records."""
         o = self.options
         runner = self.environment.runner
+        self.environment.replay_runs += 1
+        if self.environment.replay_runs > 1:
+            logging.error(
+                "replay: a second start in one process is refused (its MsgIds and records would "
+                "repeat the first run's): start `fansim loadtest` again for a new run"
+            )
+            self._finish(runner)
+            return
         worker = runner.worker_index if isinstance(runner, WorkerRunner) else 0
         plan = _plan(o)
         profile = read_profile(Path(o.replay_profile))
@@ -197,6 +220,7 @@ class ReplayUser(FastHttpUser):
         gc.freeze()
         unix0 = time.time()
         t0 = time.perf_counter() + 0.2  # a moment to set up: the first arrival is not late
+        stub = self._stub(plan, t0)
         if desk is not None:
             desk.start(t0)
         guard = RampGuard(ramp.step) if ramp is not None else None
@@ -205,6 +229,10 @@ class ReplayUser(FastHttpUser):
         cpu = time.process_time() - cpu0
         if desk is not None:
             desk.join()
+        if stub is not None:
+            gevent.sleep(o.replay_stub_wait)  # answers still on their way
+            stub.stop()
+            recorder.write_answers(Path(o.replay_out), stub.service.log)
         meta = {
             "plan": {k: getattr(plan, k) for k in plan.__dataclass_fields__},
             "profile": {
@@ -225,7 +253,10 @@ class ReplayUser(FastHttpUser):
             "expected": arrivals.expected,
             "wall_seconds": plan.wall_seconds(profile),
             "cpu_seconds": round(cpu, 3),  # the whole process's, while it dispatched
+            "scenario_path": o.replay_scenario,
         }
+        if stub is not None:
+            meta["stub"] = {"port": o.replay_stub_port, "wait_seconds": o.replay_stub_wait}
         if ramp is not None:
             meta["ramp"] = {**ramp.as_dict(), "stopped_at": guard.stopped_at if guard else None}
         if desk is not None:
@@ -236,10 +267,35 @@ class ReplayUser(FastHttpUser):
                 "poll_seconds": o.replay_agent_poll,
             }
         recorder.write(Path(o.replay_out), meta)
+        self.tally.write(Path(o.replay_out) / f"replay_stats-{worker}.csv")
+        self.poster.close()
         if isinstance(runner, WorkerRunner):
             runner.send_message(DONE, {"worker": worker})
-        elif isinstance(runner, LocalRunner):
+        self._finish(runner)
+
+    def _finish(self, runner: Runner | None) -> None:
+        """Headless (or asked to): quit once Locust's CSV has the last messages; else stop."""
+        web = self.environment.web_ui
+        if not isinstance(runner, LocalRunner):
+            return  # a worker: the master quits
+        if web is None or self.options.replay_exit_when_done:
             gevent.spawn_later(QUIT_AFTER, runner.quit)
+            if web is not None:
+                gevent.spawn_later(QUIT_AFTER + 0.5, web.stop)
+        else:
+            gevent.spawn(runner.stop)
+
+    def _stub(self, plan: ReplayPlan, t0: float) -> Stub | None:
+        """The customer-service API stub, listening, or None without `--replay-stub-port`."""
+        o = self.options
+        if not o.replay_stub_port:
+            return None
+        if plan.workers != 1:
+            raise ValueError("--replay-stub-port needs one worker process (the fans' windows)")
+        self.service = CustomerService(plan.speedup)
+        stub = Stub(o.replay_stub_port, self.service, t0)
+        stub.start()
+        return stub
 
     def _desk(
         self, profile: Profile, plan: ReplayPlan, scenario: Scenario | None
@@ -279,7 +335,6 @@ class ReplayUser(FastHttpUser):
         """
         o = self.options
         flight = Flight(o.replay_pool)
-        stats = self.environment.stats
         clock, sleep, tolerance = time.perf_counter, gevent.sleep, o.replay_tolerance
         created = unix0 + 0.2
         for at, cls, msg_id, fan, subscribe in arrivals.rows():
@@ -287,6 +342,12 @@ class ReplayUser(FastHttpUser):
             now = clock()
             if target > now:
                 sleep(target - now)
+                now = clock()
+            elif now - target > tolerance or flight.waiting > START_BACKLOG:
+                # behind: let the spawned greenlets start and read their responses, so a
+                # saturated generator drops arrivals here (cheap) instead of starting them
+                # late, and does not stretch the server latency it measures
+                sleep(0)
                 now = clock()
             if guard is not None:
                 if guard.behind(now - t0):
@@ -296,26 +357,26 @@ class ReplayUser(FastHttpUser):
                               int(created + at))  # fmt: skip
             late = now - target
             if late > tolerance or flight.full():
-                recorder.dropped(message, cls, at, late)
-                stats.log_request("LATENESS", "dropped", late * 1000, 0)
-                why = "pool full" if flight.full() else "generator behind"
-                stats.log_error("LATENESS", "dropped", why)
+                why = BEHIND if late > tolerance else POOL_FULL
+                recorder.dropped(message, cls, at, late, why)
+                self.tally.dropped(why)
                 continue
             flight.spawn(self._one, message, cls, at, target, recorder, guard)
         flight.join()
 
-    def _send(self, message: Message, delivery: int) -> tuple[int, bool]:
+    def _send(self, message: Message, delivery: int) -> Reply:
         out = self.platform.render(message, delivery, int(time.time()))
         sent = self.poster.post(out.path, out.body, out.headers)
-        status = sent.status
-        ok = status > 0 and self.platform.answered(message, status, sent.body)
+        ok = sent.status > 0 and self.platform.answered(message, sent.status, sent.body)
+        cause = "" if ok else _cause(sent)
         failure = None
         if not ok:
-            failure = f"no valid reply (status {status})"
+            failure = f"{cause} (status {sent.status})"
         elif sent.seconds > self.options.replay_deadline:
             failure = "after the deadline"
         self.poster.report(self.names[delivery], sent, out.path, failure)
-        return status, ok
+        replied = ok and sent.body.strip() not in (b"", b"success") and _is_wechat(self.platform)
+        return Reply(sent.status, ok, sent.written, cause, sent.stale, replied)
 
     def _one(
         self,
@@ -327,6 +388,13 @@ class ReplayUser(FastHttpUser):
         guard: RampGuard | None,
     ) -> None:
         o = self.options
+        delay = time.perf_counter() - target
+        if delay > o.replay_tolerance:  # the greenlet itself started too late: not sent
+            rec.dropped(message, cls, at, delay, BEHIND)
+            self.tally.dropped(BEHIND)
+            return
+        if self.service is not None:  # the fan's service window opens as the platform delivers
+            self.service.saw(message.fan, time.perf_counter() - (target - at))
         result = deliver(
             lambda d: self._send(message, d),
             time.perf_counter,
@@ -336,22 +404,21 @@ class ReplayUser(FastHttpUser):
         )
         if guard is not None and result.attempts[0].answered:
             guard.first_answered(at)
-        self._report(result, target)
+        self.tally.delivered(result, delay)
         rec.delivered(message, cls, at, result, origin=target - at)
 
-    def _report(self, result: Delivered, target: float) -> None:
-        """The replay's own statistics, logged straight into Locust's (no request event).
 
-        The same two calls Locust's runner makes for each request event, without the event's
-        dispatch: listeners of `events.request` see the deliveries, not these three figures.
-        """
-        stats = self.environment.stats
-        first, last = result.attempts[0], result.attempts[-1]
-        stats.log_request("LATENESS", "start", max(0.0, first.sent - target) * 1000, 0)
-        intended = self.names[0]
-        stats.log_request("INTENDED", intended, (first.sent + first.response - target) * 1000, 0)
-        if not first.answered:
-            stats.log_error("INTENDED", intended, "no valid reply in time")
-        stats.log_request("MESSAGE", result.outcome, (last.sent + last.response - target) * 1000, 0)
-        if not last.answered:
-            stats.log_error("MESSAGE", result.outcome, "failed")
+def _is_wechat(platform: Platform) -> bool:
+    """Whether a non-empty valid reply is a message to the fan (WeChat's passive reply)."""
+    return isinstance(platform, WeChat)
+
+
+def _cause(sent: Sent) -> str:
+    """Why a delivery did not answer: the transport's cause, else its HTTP status or body."""
+    if sent.status == 0:
+        return sent.cause
+    if 400 <= sent.status < 500:
+        return f"http_{sent.status}"
+    if sent.status >= 500:
+        return "http_5xx"
+    return "invalid_reply"

@@ -40,6 +40,9 @@ from rich.table import Table
 from loadtests.backend.schema import stored_deliveries
 from loadtests.replay.records import RunRecords, read_run
 from loadtests.report.agent_times import agent_times
+from loadtests.report.attribution import attribution, fan_latency, quantiles_ms
+from loadtests.report.fan_answers import fan_answers, first_answers
+from loadtests.report.thresholds import crossed, parse_threshold
 from loadtests.wechat.delivery import AFTER_RETRY, DROPPED, FAILED, IN_TIME
 from sim.dists import Empirical
 from sim.model.server import ANSWERED_AFTER_RETRY, ANSWERED_IN_TIME, simulate_server
@@ -49,8 +52,8 @@ __all__ = ["ReportOptions", "build_report", "write_report"]
 
 SAMPLE_MAX = 2000
 KEEP_UP = 0.95  # a sustained window answers at least this share of what it was offered
+MIN_WINDOW = 20  # messages a window needs before its keep-up share means anything
 ESTIMATOR = "answered first deliveries at <= half capacity (loopback round trip included)"
-_Q = {"p50": 0.5, "p90": 0.9, "p99": 0.99, "p999": 0.999}
 
 
 @dataclass(frozen=True)
@@ -64,18 +67,7 @@ class ReportOptions:
     queue_limit: int = 1024
     dedup: bool = True
     window: float | None = None  # capacity windows (s): a ramp's step, else 5
-
-
-def _ms(x: NDArray[np.float64]) -> dict[str, float | None]:
-    """Percentiles in milliseconds with microsecond resolution."""
-    x = x[~np.isnan(x)]
-    if not x.size:
-        return {**dict.fromkeys(_Q), "max": None}
-    out: dict[str, float | None] = {
-        k: round(float(np.quantile(x, q)) * 1000, 3) for k, q in _Q.items()
-    }
-    out["max"] = round(float(x.max()) * 1000, 3)
-    return out
+    thresholds: tuple[str, ...] = ()  # `NAME OP VALUE` expressions (`report.thresholds`)
 
 
 def backend_counts(db: Path, r: RunRecords) -> dict[str, Any]:
@@ -142,14 +134,25 @@ def capacity(r: RunRecords, deadline: float, width: float, instances: int) -> di
     the p99 past 5 s; a failing window's answers per second measure that capacity directly.
     """
     rate, p99, _, answers = _windows(r, width)
-    busy = rate > 0
+    busy = rate * width >= MIN_WINDOW
     ok = busy & (p99 < deadline) & (answers >= KEEP_UP * rate)
     failing = busy & ~ok
     best = float(rate[ok].max()) if ok.any() else 0.0
     at_failure = float(answers[failing].max()) / instances if failing.any() else None
+    refused = None
+    if not busy.any():
+        refused = f"no {width:g} s window held {MIN_WINDOW} messages: too few to read a capacity"
+    elif not ok.any():
+        low = float(rate[busy].min())
+        refused = (
+            f"no window sustained its offered rate, not even the least loaded ({low:g}/s): "
+            "failures not caused by load (errors, hung requests) or a back end slower than the "
+            "lowest rate; fix them or offer less before measuring capacity"
+        )
     return {
-        "capacity_per_instance": best / instances,
-        "capacity_found": bool(failing.any()),
+        "capacity_per_instance": None if refused else best / instances,
+        "capacity_found": bool(failing.any()) and refused is None,
+        "capacity_refused": refused,
         "throughput_when_failing_per_instance": at_failure,
         "windows": int(busy.sum()),
         "windows_over_deadline": int(failing.sum()),
@@ -176,13 +179,15 @@ def model_prediction(
     r: RunRecords, values: list[float], servers: int, queue: int, deadline: float, maxd: int,
     dedup: bool,
 ) -> dict[str, Any]:  # fmt: skip
-    """The model's server on the same intended arrivals, with the measured service sample."""
-    arrival = np.sort(r.intended)
+    """The model's server on the arrivals actually sent (not the dropped), measured service."""
+    arrival = np.sort(r.intended[r.outcome != DROPPED])
     rng = np.random.default_rng(np.random.SeedSequence(0, spawn_key=(arrival.size,)))
     service = Empirical(tuple(values)).sample(rng, arrival.size)
     rec = simulate_server(arrival, service, servers, queue, deadline, maxd, dedup=dedup)
     served = rec.request_response[~rec.request_refused]
     return {
+        "arrivals": "the messages sent; dropped ones were never offered to the back end",
+        "dropped_not_modelled": int((r.outcome == DROPPED).sum()),
         "servers": servers,
         "queue_limit": queue,
         "dedup": dedup,
@@ -204,18 +209,30 @@ def build_report(run_dir: Path, options: ReportOptions) -> dict[str, Any]:
     n_sent = int(sent.sum())
     count = {o: int((r.outcome == o).sum()) for o in (IN_TIME, AFTER_RETRY, FAILED, DROPPED)}
     window = options.window or float(w0.get("ramp", {}).get("step", 5.0))
+    split = attribution(r)
     cap = capacity(r, deadline, window, options.instances)
-    cap_total = cap["capacity_per_instance"] * options.instances
-    values = service_sample(r, cap_total, window)
+    if split["generator_saturated"]:
+        spans = ", ".join(f"{a:g}-{b:g} s" for a, b in split["generator_saturated_seconds"][:5])
+        cap["capacity_per_instance"], cap["capacity_found"] = None, False
+        cap["capacity_refused"] = (
+            f"generator saturated ({spans}): it dropped arrivals, so the back end was never "
+            "offered the load; use --processes, a lower rate or a quieter machine"
+        )
+    per_instance = cap["capacity_per_instance"]
+    values = service_sample(r, (per_instance or 0.0) * options.instances, window)
     mean_service = float(np.mean(values)) if values else 0.0
     workers = options.workers_per_instance
     source = "given"
-    if workers is None:
-        workers = max(1, round(cap["capacity_per_instance"] * mean_service))
+    if workers is None and per_instance is not None:
+        workers = max(1, round(per_instance * mean_service))
         # below capacity the offered rate stands in for it: workers are at least this many
         source = "littles_law" if cap["capacity_found"] else "littles_law_lower_bound"
+    elif workers is None:
+        source = "none: no capacity figure"
     answered = ~np.isnan(r.answered_at)
     first = r.d_delivery == 1
+    offered = int(r.msg_id.size)
+    not_answered = count[FAILED] + count[DROPPED]
     report: dict[str, Any] = {
         "profile": w0["profile"],
         "plan": w0["plan"],
@@ -225,21 +242,24 @@ def build_report(run_dir: Path, options: ReportOptions) -> dict[str, Any]:
         "deadline_seconds": deadline,
         "max_deliveries": maxd,
         "expected": round(sum(float(w["expected"]) for w in r.workers), 3),
-        "offered": int(r.msg_id.size),
+        "offered": offered,
         "sent": n_sent,
         "dropped": count[DROPPED],
         "delivered_requests": int(r.d_msg_id.size),
         "answered_in_time": count[IN_TIME],
         "answered_after_retry": count[AFTER_RETRY],
         "failed": count[FAILED],
-        "failed_share": count[FAILED] / n_sent if n_sent else None,
+        "failed_share": not_answered / offered if offered else None,
+        "failed_share_of_sent": count[FAILED] / n_sent if n_sent else None,
+        "dropped_share": count[DROPPED] / offered if offered else None,
         "retry_amplification": r.d_msg_id.size / n_sent if n_sent else None,
-        "latency_from_intended_ms": _ms(r.answered_at[answered] - r.intended[answered]),
-        "first_delivery_from_intended_ms": _ms(
+        "latency_from_intended_ms": quantiles_ms(r.answered_at[answered] - r.intended[answered]),
+        "attribution": split,
+        "first_delivery_from_intended_ms": quantiles_ms(
             (r.d_sent + r.d_response)[first] - _intended_of(r, r.d_msg_id[first])
         ),
-        "latency_from_send_ms": _ms(r.d_response),
-        "lateness_ms": _ms(r.lateness[sent]),
+        "latency_from_send_ms": quantiles_ms(r.d_response),
+        "lateness_ms": quantiles_ms(r.lateness[sent]),
         **cap,
         "capacity_window_seconds": window,
         "ramp": w0.get("ramp"),
@@ -249,10 +269,13 @@ def build_report(run_dir: Path, options: ReportOptions) -> dict[str, Any]:
         "workers_per_instance_source": source,
         "instances": options.instances,
     }
-    if values:
+    if values and workers is not None:
         servers = options.instances * workers
         queue = options.instances * options.queue_limit
         report["model"] = model_prediction(r, values, servers, queue, deadline, maxd, options.dedup)
+    if "stub" in w0:
+        report["fan_answers"] = fan_answers(r)
+        split["first_answer_ms"] = report["fan_answers"]["first_answer_ms"]
     if options.backend_db is not None:
         report["backend"] = backend_counts(options.backend_db, r)
         if "agents" in w0:
@@ -279,6 +302,7 @@ def report_table(rep: dict[str, Any]) -> Table:
     model = rep.get("model", {})
     p99 = model.get("p99_response_seconds")
     model_p99 = None if p99 is None else p99 * 1000
+    split = rep["attribution"]
     rows = [
         ("expected", rep["expected"], None),
         ("offered", rep["offered"], None),
@@ -288,16 +312,48 @@ def report_table(rep: dict[str, Any]) -> Table:
         ("answered in time", rep["answered_in_time"], model.get("answered_in_time")),
         ("answered after retry", rep["answered_after_retry"], model.get("answered_after_retry")),
         ("failed", rep["failed"], model.get("failed")),
-        ("failed share", rep["failed_share"], model.get("failed_share")),
+        ("failed share of offered (failed or dropped)", rep["failed_share"], None),
+        ("failed share of sent", rep["failed_share_of_sent"], model.get("failed_share")),
         ("retry amplification", rep["retry_amplification"], model.get("retry_amplification")),
-        ("p99 from intended (ms)", rep["latency_from_intended_ms"]["p99"], None),
-        ("p99 from send (ms)", rep["latency_from_send_ms"]["p99"], model_p99),
-        ("generator lateness p99 (ms)", rep["lateness_ms"]["p99"], None),
-        ("capacity per instance (/s)", rep["capacity_per_instance"], None),
+        ("fan p50 / p99 of offered, unanswered = inf (ms)", _pair(split["fan_latency_ms"]), None),
+        ("fan p50 / p99 of answered only (ms)", _pair(split["fan_latency_answered_only_ms"]),
+         None),
+        ("server latency p99, written -> response (ms)", split["server_latency_ms"]["p99"],
+         model_p99),
+        ("generator delay p99, intended -> start (ms)", split["generator_delay_ms"]["p99"], None),
+        ("connect and write p99 (ms)", split["connect_and_write_ms"]["p99"], None),
+        ("stale keep-alive connections (resent)", split["stale_connections"], None),
+        ("generator saturated (s from start)", _spans(split), None),
+        ("capacity per instance (/s)", rep["capacity_per_instance"] or rep["capacity_refused"],
+         None),
         (_workers_label(rep), rep["workers_per_instance"], None),
     ]  # fmt: skip
+    rows += [(f"failed deliveries: {k}", v, None) for k, v in split["failure_causes"].items()]
+    rows += [(f"dropped: {k}", v, None) for k, v in split["dropped_by_reason"].items()]
+    if model:
+        rows.append(("model: dropped messages not modelled", model["dropped_not_modelled"], None))
     for name, measured, predicted in rows:
         table.add_row(name, _fmt(measured), _fmt(predicted))
+    answers = rep.get("fan_answers")
+    if answers is not None:
+        table.add_row(
+            "fans: answered (of which through the API)",
+            f"{answers['answered']:,} ({answers['answered_asynchronously']:,})",
+            "",
+        )
+        table.add_row("fans: unanswered at the end", _fmt(answers["unanswered_at_end"]), "")
+        table.add_row(
+            "fans: first answer p50 / p99, unanswered = inf (ms)",
+            _pair(answers["first_answer_ms"]),
+            "",
+        )
+        table.add_row(
+            "fans: first answer p50 / p99, answered only (ms)",
+            _pair(answers["first_answer_answered_only_ms"]),
+            "",
+        )
+        for code, n in answers["api_refused_by_errcode"].items():
+            table.add_row(f"fans: API calls refused, errcode {code}", _fmt(n), "")
     for key, value in rep.get("backend", {}).items():
         table.add_row(f"back end: {key}", _fmt(value), "")
     agents = rep.get("agents")
@@ -311,6 +367,18 @@ def report_table(rep: dict[str, Any]) -> Table:
     return table
 
 
+def _pair(q: dict[str, Any]) -> str:
+    return f"{_fmt(q['p50'])} / {_fmt(q['p99'])}"
+
+
+def _spans(split: dict[str, Any]) -> str:
+    spans = split["generator_saturated_seconds"]
+    if not spans:
+        return "no"
+    more = f" (+{len(spans) - 3} more)" if len(spans) > 3 else ""
+    return ", ".join(f"{a:g}-{b:g}" for a, b in spans[:3]) + more
+
+
 def _workers_label(rep: dict[str, Any]) -> str:
     """Say when the workers figure is only a lower bound (the model then overstates queueing)."""
     if rep["workers_per_instance_source"] == "littles_law_lower_bound":
@@ -318,12 +386,25 @@ def _workers_label(rep: dict[str, Any]) -> str:
     return "workers per instance"
 
 
-def write_report(run_dir: Path, options: ReportOptions) -> tuple[Path, Table]:
-    """Write `loadreport.json` into the run folder; return its path and the table."""
+def write_report(run_dir: Path, options: ReportOptions) -> tuple[Path, Table, list[str]]:
+    """Write `loadreport.json`; return its path, the table and the verdict's failing lines.
+
+    The verdict: each threshold crossed; with no threshold, a run that answered nothing.
+    """
+    thresholds = [parse_threshold(t) for t in options.thresholds]
     rep = build_report(run_dir, options)
+    r = read_run(run_dir)
+    fan = fan_latency(r)
+    if "fan_answers" in rep:  # what fans received: passive replies and the API's answers
+        fan = np.nan_to_num(first_answers(r)[0] - r.intended, nan=np.inf)
+    failing = crossed(rep, thresholds, fan)
+    answered = rep["answered_in_time"] + rep["answered_after_retry"]
+    if not thresholds and not answered:
+        failing.append(f"no message was answered ({rep['offered']} offered)")
+    rep["thresholds"] = {"checked": list(options.thresholds), "crossed": failing}
     path = run_dir / "loadreport.json"
     path.write_text(json.dumps(rep, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    return path, report_table(rep)
+    return path, report_table(rep), failing
 
 
 def main(argv: list[str]) -> int:
@@ -331,12 +412,15 @@ def main(argv: list[str]) -> int:
     raw = json.loads(argv[1]) if len(argv) > 1 else {}
     for key in ("backend_db",):
         raw[key] = None if raw.get(key) is None else Path(raw[key])
+    raw["thresholds"] = tuple(raw.get("thresholds", ()))
     try:
-        path, table = write_report(Path(argv[0]), ReportOptions(**raw))
-    except (FileNotFoundError, sqlite3.Error, OSError) as exc:
+        path, table, failing = write_report(Path(argv[0]), ReportOptions(**raw))
+    except (FileNotFoundError, sqlite3.Error, OSError, ValueError) as exc:
         print(f"fansim loadreport: {exc}", file=sys.stderr)
         return 2
     console = Console(highlight=False)
     console.print(table)
     console.print(f"wrote {path}")
-    return 0
+    for line in failing:
+        console.print(f"FAILED: {line}")
+    return 1 if failing else 0

@@ -10,7 +10,11 @@ the scenario's `[server]` (`sim.scenario.schema.ServerSpec`): callers pass them.
 
 The loop takes its I/O, clock and sleep as arguments, so it runs under gevent in the locustfile
 and under a fake clock in the tests, and `sim.model.server` follows the same rules (redelivery
-one deadline after the previous delivery) so model and measurement are comparable.
+one deadline after the previous delivery) so model and measurement are comparable. Times are
+taken where the platform would take them: a delivery counts from the moment its request was
+written (`Reply.written`), so time a client spends before writing (connecting, waiting for a
+slot) is the generator's, never the back end's, and the next delivery leaves one deadline after
+the previous one was written.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ __all__ = [
     "OUTCOMES",
     "Attempt",
     "Delivered",
+    "Reply",
     "deliver",
 ]
 
@@ -33,17 +38,32 @@ IN_TIME, AFTER_RETRY, FAILED, DROPPED = "in_time", "after_retry", "failed", "dro
 OUTCOMES = (IN_TIME, AFTER_RETRY, FAILED, DROPPED)
 
 
+class Reply(NamedTuple):
+    """What a sender saw of one delivery."""
+
+    status: int  # HTTP status; 0 when nothing usable came (timeout, connection error)
+    valid: bool  # the body answers the message
+    written: float | None = None  # clock time the request was written (None: when send began)
+    cause: str = ""  # why it failed ("" when answered): see `loadtests.replay.net.sender`
+    stale: int = 0  # idle keep-alive connections the server had closed, replaced first
+    replied: bool = False  # the reply carried a message to the fan (not just `success`)
+
+
 class Attempt(NamedTuple):
-    """One delivery: when it left, how long until the response (or the give-up), what came.
+    """One delivery: when it began and left, how long until the response, what came.
 
     Named tuples here and in `Delivered`: one of each per message, thousands per second.
     """
 
     delivery: int  # 1 first, 2.. redeliveries
-    sent: float  # clock time the request left
-    response: float  # seconds until the response or the error
+    sent: float  # clock time the request was written
+    response: float  # seconds from written until the response's last byte or the error
     status: int  # HTTP status; 0 when nothing usable came (timeout, connection error)
     answered: bool  # a valid reply within the deadline
+    started: float | None = None  # clock time the sender began (None: = sent)
+    cause: str = ""  # why it did not answer ("" when it did)
+    stale: int = 0  # stale keep-alive connections replaced before it was written
+    replied: bool = False  # answered with a message to the fan (a passive reply)
 
 
 class Delivered(NamedTuple):
@@ -59,8 +79,10 @@ class Delivered(NamedTuple):
         return last.sent + last.response if last.answered else None
 
 
-Send = Callable[[int], tuple[int, bool]]
-"""Sends delivery d; returns (HTTP status or 0, whether the body is a valid reply)."""
+Send = Callable[[int], Reply]
+"""Sends delivery d and says what came back."""
+
+LATE = "late_reply"  # a valid reply after the deadline: the platform had given up
 
 
 def deliver(
@@ -81,11 +103,16 @@ def deliver(
         )
     attempts: list[Attempt] = []
     for d in range(1, max_deliveries + 1):
-        sent = clock()
-        status, valid = send(d)
+        started = clock()
+        reply = send(d)
+        sent = started if reply.written is None else reply.written
         response = clock() - sent
-        ok = valid and response <= deadline
-        attempts.append(Attempt(d, sent, response, status, ok))
+        ok = reply.valid and response <= deadline
+        cause = "" if ok else (LATE if reply.valid else reply.cause)
+        attempts.append(
+            Attempt(d, sent, response, reply.status, ok, started, cause, reply.stale,
+                    ok and reply.replied)
+        )  # fmt: skip
         if ok:
             return Delivered(tuple(attempts), IN_TIME if d == 1 else AFTER_RETRY)
         if d < max_deliveries:

@@ -6,12 +6,18 @@ events and master/worker mode all keep working and gevent's monkey-patching neve
 process. WeChat's deadline and deliveries come from the scenario's `[server]` (else `ServerSpec`'s
 defaults); `--deadline` and `--deliveries` override them and say so. `loadreport` runs
 `python -m loadtests.report` on the run folder. `sim` never imports
-`loadtests` (nor Locust, nor gevent): it stays importable without the `loadtest` extra.
+`loadtests` (nor Locust, nor gevent) at module level: it stays importable without the
+`loadtest` extra.
+
+Exit codes, for CI: 2 for bad input (before anything starts), 1 when a `--threshold` is crossed
+(each named) or, without thresholds, when no message was answered, else 0. Locust's own exit
+code (1 whenever a request failed) is not passed on: the verdict is the report's.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import importlib.util
 import ipaddress
 import json
@@ -76,6 +82,32 @@ def _ramp(text: str) -> str:
     return text
 
 
+def _add_thresholds(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--threshold",
+        action="append",
+        default=[],
+        metavar="EXPR",
+        help="fail (exit 1) when crossed, e.g. failed_share<0.1%%, fan_p99<5s, "
+        "answered_within_15s>80%%, dropped=0, cause.connection_refused=0 (repeatable; "
+        "docs/loadtests.md lists the figures)",
+    )
+
+
+def check_thresholds(texts: list[str]) -> None:
+    """Parse every `--threshold` now: OptionError (exit 2) naming each bad one."""
+    from loadtests.report.thresholds import parse_threshold
+
+    problems = []
+    for text in texts:
+        try:
+            parse_threshold(text)
+        except ValueError as exc:
+            problems.append(Problem("--threshold", str(exc), text, True))
+    if problems:
+        raise OptionError(problems)
+
+
 def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register `loadtest` and `loadreport` on the `fansim` sub-command parser."""
     lt = sub.add_parser(
@@ -91,6 +123,13 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     lt.add_argument("--speedup", type=_number(0, False), default=1.0, help="time compression")
     lt.add_argument("--start", type=_number(0, True), default=0.0, help="first profile second")
     lt.add_argument("--duration", type=_number(0, False), help="wall seconds (default: all)")
+    lt.add_argument(
+        "--window",
+        metavar="START..END",
+        help="the part of the profile to replay, by its clock: ISO times "
+        "(2013-04-09T14:00..2013-04-09T14:10) or times of day on its first day (14:00..14:10); "
+        "sets --start and --duration",
+    )
     lt.add_argument("--processes", type=_count, default=1, help="Locust worker processes (1)")
     lt.add_argument("--seed", type=_number(0, True), default=0, help="arrival schedule seed (0)")
     lt.add_argument("--out", type=Path, default=Path("out/loadtest"), help="run folder")
@@ -125,6 +164,23 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
         "stops once the back end falls behind (--duration bounds it, default 60 s)",
     )
     lt.add_argument("--web-ui", action="store_true", help="Locust's web UI instead of headless")
+    lt.add_argument(
+        "--web-host", default="127.0.0.1", help="web UI address (127.0.0.1; '*' for all)"
+    )
+    lt.add_argument(
+        "--exit-when-done", action="store_true", help="web UI: end the process when it ends"
+    )
+    lt.add_argument(
+        "--stub-port",
+        type=_count,
+        help="play WeChat's customer-service API on 127.0.0.1:PORT (point the back end's "
+        "--platform-url at http://127.0.0.1:PORT/cgi-bin/message/custom/send): the report "
+        "then measures the answers fans receive (one process)",
+    )
+    lt.add_argument(
+        "--stub-wait", type=_number(0, True), default=5.0, help="stub open after the end (s)"
+    )
+    _add_thresholds(lt)
     lt.add_argument("--locust", default="", metavar="ARGS", help="more Locust options, quoted")
 
     lr = sub.add_parser("loadreport", help="summarize a loadtest run folder: loadreport.json")
@@ -137,6 +193,7 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     lr.add_argument("--queue-limit", type=_count, default=1024, help="model: per instance")
     lr.add_argument("--dedup", action=argparse.BooleanOptionalAction, default=True)
     lr.add_argument("--window", type=_number(0, False), help="capacity window (s; 5 or the step)")
+    _add_thresholds(lr)
     add_report_option(lr, "RUN_DIR/report.html")
 
 
@@ -217,6 +274,8 @@ def locust_command(
     cmd += ["--csv", str(args.out / "locust"), "--html", str(args.out / "locust.html")]
     if not args.web_ui:
         cmd += ["--headless", "--only-summary"]
+    else:
+        cmd += ["--web-host", args.web_host]
     if n > 1:
         # the forked workers reach their master on loopback, on a port of this run's own (two
         # runs at once on the default 5557 would share each other's workers)
@@ -249,6 +308,9 @@ def locust_command(
         "agent-poll": args.agent_poll,
         "ramp": args.ramp or "",
         "msg-base": int(time.time()) * 1_000_000,
+        "exit-when-done": int(args.exit_when_done or not args.web_ui),
+        "stub-port": args.stub_port or 0,
+        "stub-wait": args.stub_wait,
     }
     for key, value in replay.items():
         cmd += [f"--replay-{key}", str(value)]
@@ -263,13 +325,26 @@ def cmd_loadtest(args: argparse.Namespace, console: Console) -> int:
     if importlib.util.find_spec("locust") is None:
         print("fansim loadtest: Locust is missing; pip install -e '.[loadtest]'", file=sys.stderr)
         return 2
+    check_thresholds(args.threshold)
+    if urlsplit(args.host).scheme != "http":  # the replay's sender speaks plain HTTP
+        rule = "must be an http:// URL (the replay's sender does not speak TLS)"
+        raise OptionError([Problem("--host", rule, args.host, True)])
+    if not args.source.is_file():
+        raise OptionError([Problem("SOURCE", "no such file", str(args.source), True)])
     args.out.mkdir(parents=True, exist_ok=True)
     for old in args.out.glob("*-[0-9]*.*"):  # a previous run's worker files would mix in
         old.unlink()
+    (args.out / "loadreport.json").unlink(missing_ok=True)
     profile, scenario = _profile(args, args.out)
+    _check_profile(profile, args)
     if args.agents and scenario is None:
         rule = "needs the scenario (roster, handle times): a TOML source or --scenario"
         raise OptionError([Problem("--agents", rule, str(args.source), True)])
+    if args.agents:
+        probe_agent_api(args.host, args.token)
+    if args.stub_port and args.processes != 1:
+        rule = "needs one process (--processes 1): the stub keeps every fan's service window"
+        raise OptionError([Problem("--stub-port", rule, str(args.stub_port), True)])
     server = server_settings(args, scenario)
     if server.note is not None:
         console.print(server.note)
@@ -278,12 +353,105 @@ def cmd_loadtest(args: argparse.Namespace, console: Console) -> int:
         json.dumps({"command": cmd[1:], "host": args.host}, indent=2) + "\n", encoding="utf-8"
     )
     code = subprocess.run(cmd, check=False).returncode
-    workers = len(list(args.out.glob("worker-*.json")))
+    workers = sorted(args.out.glob("worker-*.json"))
     console.print(
-        f"locust exited {code}; {workers} of {args.processes} worker record(s) in {args.out}"
+        f"locust exited {code}; {len(workers)} of {args.processes} worker record(s) in {args.out}"
     )
-    # Locust exits 1 when any request failed: expected in an overload test, not an error here
-    return 0 if workers == args.processes else (code or 1)
+    # Locust exits 1 when any request failed: expected in an overload test; the verdict is ours
+    if len(workers) != args.processes:
+        return code or 1
+    if args.threshold:
+        return _report(args.out, {"thresholds": args.threshold}, console)
+    counts = [json.loads(p.read_text(encoding="utf-8"))["counts"] for p in workers]
+    answered = sum(c["in_time"] + c["after_retry"] for c in counts)
+    if not answered:
+        offered = sum(sum(c.values()) for c in counts)
+        console.print(
+            f"FAILED: no message was answered ({offered} offered); "
+            f"`fansim loadreport {args.out}` counts the causes"
+        )
+        return 1
+    return 0
+
+
+def _clock(text: str, first: dt.datetime) -> dt.datetime:
+    """An ISO time, or a time of day on the profile's first day."""
+    try:
+        return dt.datetime.fromisoformat(text)
+    except ValueError:
+        day = first.date().isoformat()
+        return dt.datetime.fromisoformat(f"{day}T{text}")
+
+
+def _check_profile(profile: Path, args: argparse.Namespace) -> None:
+    """Read the profile and the window here, so a bad one fails in this process (exit 2).
+
+    `--window START..END` becomes `--start` (profile seconds) and `--duration` (wall seconds).
+    """
+    from loadtests.replay.profile import read_profile
+
+    prof = read_profile(profile)  # ScenarioError names the row and column
+    seconds = prof.seconds
+    if args.window is not None:
+        first = dt.datetime.fromisoformat(prof.first_second)
+        last = first + dt.timedelta(seconds=seconds)
+        rule = (
+            f"must be START..END, ISO times or times of day, END after START, within the "
+            f"profile ({first.isoformat()} to {last.isoformat()})"
+        )
+        try:
+            start, end = (_clock(x.strip(), first) for x in args.window.split(".."))
+        except ValueError:
+            raise OptionError([Problem("--window", rule, args.window, True)]) from None
+        if not first <= start < end <= last or args.duration is not None:
+            why = rule if args.duration is None else "replaces --duration: give one of them"
+            raise OptionError([Problem("--window", why, args.window, True)])
+        args.start = (start - first).total_seconds()
+        args.duration = (end - start).total_seconds() / args.speedup
+    if args.start >= seconds:
+        rule = f"must be before the profile's end ({seconds} s)"
+        raise OptionError([Problem("--start", rule, f"{args.start:g}", True)])
+
+
+def probe_agent_api(host: str, token: str) -> None:
+    """Check the back end's agent API answers before the run (a release of nothing: harmless).
+
+    fansim's API answers 409 to releasing a message the agent does not hold; anything else
+    (404, a catch-all 200, ...) is not that API. OptionError: missing, token refused (401/403),
+    or unreachable.
+    """
+    import urllib.error
+    import urllib.request
+
+    body = json.dumps({"agent": "fansim-probe", "id": -1}).encode()
+    request = urllib.request.Request(
+        host.rstrip("/") + "/agent/release",
+        body,
+        {"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=5) as resp:
+            status = resp.status
+    except urllib.error.HTTPError as exc:
+        status = exc.code
+    except OSError as exc:
+        rule = f"needs the back end's agent API; {host} cannot be reached ({exc})"
+        raise OptionError([Problem("--agents", rule, host, True)]) from None
+    if status in (401, 403):
+        rule = f"the agent API refused --token (HTTP {status})"
+        raise OptionError([Problem("--agents", rule, host, True)])
+    if status != 409:
+        rule = (
+            f"needs fansim's agent API (POST /agent/claim, /agent/answer); {host} answered "
+            f"HTTP {status} to /agent/release (docs/backend.md#the-agent-api)"
+        )
+        raise OptionError([Problem("--agents", rule, host, True)])
+
+
+def _report(run_dir: Path, options: dict[str, object], console: Console) -> int:
+    """`python -m loadtests.report` on a run folder (its own process, like the replay)."""
+    cmd = [sys.executable, "-m", "loadtests.report", str(run_dir), json.dumps(options)]
+    return subprocess.run(cmd, check=False).returncode
 
 
 def cmd_loadreport(args: argparse.Namespace, console: Console) -> int:
@@ -294,6 +462,7 @@ def cmd_loadreport(args: argparse.Namespace, console: Console) -> int:
     if not (args.run_dir / "run.json").is_file() and not any(args.run_dir.glob("worker-*.json")):
         rule = "must be a folder `fansim loadtest --out` wrote"
         raise OptionError([Problem("run_dir", rule, str(args.run_dir), True)])
+    check_thresholds(args.threshold)
     options = {
         "backend_db": None if args.backend_db is None else str(args.backend_db),
         "metrics_url": args.metrics_url,
@@ -302,10 +471,13 @@ def cmd_loadreport(args: argparse.Namespace, console: Console) -> int:
         "queue_limit": args.queue_limit,
         "dedup": args.dedup,
         "window": args.window,
+        "thresholds": args.threshold,
     }
-    cmd = [sys.executable, "-m", "loadtests.report", str(args.run_dir), json.dumps(options)]
-    code = subprocess.run(cmd, check=False).returncode
-    return code or finish_report(args, args.run_dir, console)
+    code = _report(args.run_dir, options, console)
+    if code == 2 or not (args.run_dir / "loadreport.json").is_file():
+        return code or 2
+    html = finish_report(args, args.run_dir, console)
+    return code or html
 
 
 COMMANDS: dict[str, Command] = {"loadtest": cmd_loadtest, "loadreport": cmd_loadreport}

@@ -8,6 +8,7 @@ malformed target is rejected by argparse with the option, the value and the rule
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -25,7 +26,7 @@ from sim.results.provenance import params_hash
 from sim.scenario.load import load_scenario
 from sim.scenario.schema import Scenario
 from sim.staffing.group_plan import plan_group_staffing
-from sim.staffing.measurements import read_loadreport, read_profile
+from sim.staffing.measurements import SMALL_SAMPLE, read_loadreport, read_profile
 from sim.staffing.period import campaign_period, cut_to_period, parse_period
 from sim.staffing.plan import StaffingPlan, plan_staffing
 from sim.staffing.servers import (
@@ -320,6 +321,13 @@ def _cmd_staff(args: argparse.Namespace, console: Console) -> int:
 
 def _cmd_size_servers(args: argparse.Namespace, console: Console) -> int:
     report = None if args.from_loadreport is None else read_loadreport(args.from_loadreport)
+    if report is not None and len(report.service_time_seconds) < SMALL_SAMPLE:
+        print(
+            f"fansim size-servers: warning: the load report's service-time sample holds "
+            f"{len(report.service_time_seconds)} values (< {SMALL_SAMPLE}): its tail, hence the "
+            "sizing, can change from run to run; measure longer",
+            file=sys.stderr,
+        )
     target = SizingTarget(args.max_failed, args.p99)
     if args.source.suffix.lower() == ".csv":
         profile = read_profile(args.source)

@@ -221,16 +221,23 @@ def _findings(rep: dict[str, Any]) -> tuple[Finding, ...]:
         )
     model = rep.get("model") or {}
     if model:
-        m_share, share = _num(model.get("failed_share")), _num(rep.get("failed_share"))
+        # the model serves the messages sent: compare with the failed share of sent
+        sent_share = rep.get("failed_share_of_sent", rep.get("failed_share"))
+        m_share, share = _num(model.get("failed_share")), _num(sent_share)
         m_amp, amp = _num(model.get("retry_amplification")), _num(rep.get("retry_amplification"))
+        cap = rep.get("capacity_per_instance")
+        capacity = (
+            f"no capacity ({rep.get('capacity_refused')})"
+            if cap is None
+            else f"capacity {_num(cap):,.0f} messages/s per instance"
+            + ("" if rep.get("capacity_found") else " (a lower bound: no window failed)")
+        )
         out.append(
             Finding(
                 "info",
-                f"Model vs measurement: failed share {m_share:.2%} predicted vs {share:.2%} "
-                f"measured; requests per message {m_amp:.3f} vs {amp:.3f}; capacity "
-                f"{_num(rep.get('capacity_per_instance')):,.0f} messages/s per instance"
-                + ("" if rep.get("capacity_found") else " (a lower bound: no window failed)")
-                + ".",
+                f"Model vs measurement (messages sent): failed share {m_share:.2%} predicted vs "
+                f"{share:.2%} measured; requests per message {m_amp:.3f} vs {amp:.3f}; "
+                f"{capacity}.",
             )
         )
     backend = rep.get("backend") or {}

@@ -26,9 +26,17 @@ from numpy.typing import NDArray
 
 from sim.errors import OptionError, Problem, ScenarioError
 
-__all__ = ["LOADREPORT", "LoadReport", "Profile", "read_loadreport", "read_profile"]
+__all__ = [
+    "LOADREPORT",
+    "SMALL_SAMPLE",
+    "LoadReport",
+    "Profile",
+    "read_loadreport",
+    "read_profile",
+]
 
 LOADREPORT = "loadreport.json"
+SMALL_SAMPLE = 200  # service times below this: the sample's tail (hence the p99) is guesswork
 
 
 @dataclass(frozen=True)
@@ -79,12 +87,19 @@ def _report_problems(data: Any) -> list[Problem]:
                 rule = "must hold at least one time > 0"
                 out.append(Problem("service_time_seconds.values", rule, values[:5], True))
     cap = data.get("capacity_per_instance")
-    if cap is None:
+    refused = data.get("capacity_refused")
+    if cap is None and refused:
+        rule = f"is missing: the load report could not measure it ({refused})"
+        out.append(Problem("capacity_per_instance", rule))
+    elif cap is None:
         out.append(Problem("capacity_per_instance", "is required (messages/s per instance)"))
     elif not _number(cap) or cap <= 0:
         out.append(Problem("capacity_per_instance", "must be a number > 0", cap, True))
     workers = data.get("workers_per_instance")
-    if workers is None:
+    if workers is None and refused:
+        rule = "is missing (no capacity to apply Little's law to): give --workers-per-instance"
+        out.append(Problem("workers_per_instance", rule))
+    elif workers is None:
         out.append(Problem("workers_per_instance", "is required (requests served at once)"))
     elif not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
         out.append(Problem("workers_per_instance", "must be a whole number >= 1", workers, True))

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import json
 from pathlib import Path
 
 import pytest
@@ -105,6 +106,20 @@ def test_size_servers_from_a_small_festival(tmp_path: Path) -> None:
         assert r["source"] == "mifan_festival_2013" and r["params_hash"] and r["seed"] == "1"
         assert float(r["failed_share"]) <= 0.001 and float(r["p99_seconds"]) <= 5.0
         assert int(r["instances"]) >= 1
+
+
+def test_size_servers_warns_on_a_small_service_time_sample(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    data = json.loads((REPORT / "loadreport.json").read_text(encoding="utf-8"))
+    data["service_time_seconds"]["values"] = data["service_time_seconds"]["values"][:5]
+    small = tmp_path / "small"
+    small.mkdir()
+    (small / "loadreport.json").write_text(json.dumps(data), encoding="utf-8")
+    args = ["size-servers", str(FESTIVAL), "--from-loadreport", str(small), "--set",
+            "fans.initial=20000", "--out", str(tmp_path / "out"), "-q"]  # fmt: skip
+    assert main(args) == 0
+    assert "sample holds 5 values (< 200)" in capsys.readouterr().err
 
 
 def test_size_servers_from_a_profile_with_capacity(tmp_path: Path) -> None:

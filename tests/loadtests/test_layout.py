@@ -46,6 +46,7 @@ UNTESTED_BY_NAME = {
     "loadtests.replay.locustfile": _LOCUST,
     "loadtests.replay.net.agents": _LOCUST + " (report/test_agent_times.py)",
     "loadtests.replay.net.sender": "imports gevent: net/test_sender.py imports it in a child",
+    "loadtests.replay.net.stub": _LOCUST + " (replay/test_verdict.py: the customer-service test)",
     "loadtests.report.__main__": "run by `fansim loadreport` (tests call it through the CLI)",
 }
 

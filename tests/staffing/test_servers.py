@@ -58,6 +58,20 @@ def test_a_bad_report_lists_every_problem(tmp_path: Path) -> None:
     assert "must be a number > 0 (got 0)" in str(info.value)
 
 
+def test_a_report_that_refused_a_capacity_is_refused_with_its_reason(tmp_path: Path) -> None:
+    data = {
+        "service_time_seconds": {"dist": "empirical", "values": [0.01, 0.02]},
+        "capacity_per_instance": None,
+        "capacity_refused": "generator saturated (0-2 s): it dropped arrivals",
+        "workers_per_instance": None,
+    }
+    with pytest.raises(ScenarioError) as info:
+        read_loadreport(_write(tmp_path, data))
+    text = str(info.value)
+    assert "could not measure it (generator saturated (0-2 s)" in text
+    assert "give --workers-per-instance" in text
+
+
 def test_a_report_needs_the_three_keys(tmp_path: Path) -> None:
     with pytest.raises(ScenarioError, match="service_time_seconds: is required") as info:
         read_loadreport(_write(tmp_path, {"service_time_seconds": None}))

@@ -24,6 +24,7 @@ class Flight:
             raise ValueError(f"size(={size}) must be >= 1")
         self.size = size
         self.busy = 0
+        self.waiting = 0  # spawned, not started yet
         self.errors = 0  # tasks that raised (the hub prints their tracebacks)
 
     def full(self) -> bool:
@@ -35,9 +36,11 @@ class Flight:
         if self.busy >= self.size:
             raise RuntimeError(f"pool full ({self.size} in flight)")
         self.busy += 1
+        self.waiting += 1
         gevent.spawn_raw(self._run, task, args)
 
     def _run(self, task: Callable[..., object], args: tuple[Any, ...]) -> None:
+        self.waiting -= 1
         try:
             task(*args)
         except BaseException:

@@ -8,7 +8,13 @@ less CPU than the generator it measures. It checks WeChat's signature (403 if wr
 Modes: `fast` answers at once; `stall` freezes its whole event loop for 0.5 s every 5 s (like a
 stop-the-world pause); `slow` answers each request after `--service` seconds (default 6 s, past
 WeChat's 5 s deadline); `slots` serves at most `--slots` requests at once, each for `--service`
-seconds, the others wait their turn: a server whose capacity is known, slots / service per second.
+seconds, the others wait their turn: a server whose capacity is known, slots / service per second;
+`delay` answers each request after `--service` seconds and keeps its own latency (request read
+-> response written) for `/stats` (`own_p50`, `own_p99`, seconds); `idle-close` closes every
+keep-alive connection idle for `--idle` seconds, as many servers and proxies do; `async-third`
+answers `success` at once and every third message `--service` seconds later through the
+customer-service API at `--stub` (as a third-party SDK's server would), logging each such
+answer's delay from the request's arrival (`/stats`: `async_seconds`).
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from collections import Counter
 from urllib.parse import parse_qs, urlsplit
 
 MSGID = re.compile(rb"<MsgId>(\d+)</MsgId>")
+FAN = re.compile(rb"<FromUserName><!\[CDATA\[(.*?)\]\]></FromUserName>")
 
 
 class Target:
@@ -37,6 +44,11 @@ class Target:
         self.requests = 0
         self.bad = 0
         self.by_msgid: Counter[str] = Counter()
+        self.own: list[float] = []  # `delay`: request read -> response written (s)
+        self.idle = 0.0  # `idle-close`: close a connection idle this long
+        self.stub = ""  # `async-third`: the customer-service API's URL
+        self.async_seconds: list[float] = []
+        self.tasks: set[asyncio.Task[None]] = set()
 
     def signed(self, target: str) -> bool:
         q = {k: v[0] for k, v in parse_qs(urlsplit(target).query).items()}
@@ -45,10 +57,14 @@ class Target:
 
     async def respond(self, method: str, target: str, body: bytes) -> tuple[int, bytes]:
         if method == "GET" and target.startswith("/stats"):
+            own = sorted(self.own)
             stats = {
                 "requests": self.requests,
                 "bad_signatures": self.bad,
                 "by_msgid": self.by_msgid,
+                "own_p50": own[len(own) // 2] if own else None,
+                "own_p99": own[min(len(own) - 1, int(0.99 * len(own)))] if own else None,
+                "async_seconds": self.async_seconds,
             }
             return 200, json.dumps(stats).encode()
         self.requests += 1
@@ -63,12 +79,45 @@ class Target:
         elif self.mode == "slots":
             async with self.slots:
                 await asyncio.sleep(self.service)
+        elif self.mode == "delay":
+            await asyncio.sleep(self.service)
+        elif self.mode == "async-third" and m and int(m.group(1)) % 3 == 0:
+            fan = FAN.search(body)
+            if fan:
+                task = asyncio.create_task(self.answer_later(fan.group(1).decode()))
+                self.tasks.add(task)
+                task.add_done_callback(self.tasks.discard)
         return 200, b"success"
 
+    async def answer_later(self, fan: str) -> None:
+        """POST a customer-service message to `fan` after `service` seconds; log the delay."""
+        received = time.perf_counter()
+        await asyncio.sleep(self.service)
+        url = urlsplit(self.stub)
+        reader, writer = await asyncio.open_connection(url.hostname, url.port)
+        body = json.dumps({"touser": fan, "msgtype": "text", "text": {"content": "hi"}}).encode()
+        head = (
+            f"POST {url.path} HTTP/1.1\r\nHost: {url.netloc}\r\nContent-Type: "
+            f"application/json\r\nContent-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+        )
+        self.async_seconds.append(time.perf_counter() - received)
+        writer.write(head.encode() + body)
+        await writer.drain()
+        await reader.read()
+        writer.close()
+
     async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        served = False
         try:
             while True:
-                head = await reader.readuntil(b"\r\n\r\n")
+                if self.mode == "idle-close" and served:
+                    try:  # the first request of a connection is awaited as long as it takes
+                        head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), self.idle)
+                    except TimeoutError:
+                        break
+                else:
+                    head = await reader.readuntil(b"\r\n\r\n")
+                read = time.perf_counter()
                 lines = head.decode("latin-1").split("\r\n")
                 method, target, _ = lines[0].split(" ", 2)
                 length = 0
@@ -83,6 +132,9 @@ class Target:
                     + out
                 )
                 await writer.drain()
+                served = True
+                if self.mode == "delay" and status == 200 and method == "POST":
+                    self.own.append(time.perf_counter() - read)
         except (asyncio.IncompleteReadError, ConnectionError):
             pass
         finally:
@@ -94,8 +146,9 @@ def _stall_every(loop: asyncio.AbstractEventLoop, period: float, pause: float) -
     loop.call_later(period - pause, _stall_every, loop, period, pause)
 
 
-async def main(mode: str, token: str, slots: int, service: float) -> None:
+async def main(mode: str, token: str, slots: int, service: float, idle: float, stub: str) -> None:
     target = Target(mode, token, slots, service)
+    target.idle, target.stub = idle, stub
     server = await asyncio.start_server(target.serve, "127.0.0.1", 0, backlog=4096)
     port = server.sockets[0].getsockname()[1]
     print(f"PORT {port}", flush=True)
@@ -108,12 +161,16 @@ async def main(mode: str, token: str, slots: int, service: float) -> None:
 
 if __name__ == "__main__":
     p = argparse.ArgumentParser()
-    p.add_argument("mode", choices=("fast", "stall", "slow", "slots"))
+    p.add_argument(
+        "mode", choices=("fast", "stall", "slow", "slots", "delay", "idle-close", "async-third")
+    )
     p.add_argument("--token", default="fansim")
     p.add_argument("--slots", type=int, default=1)
     p.add_argument("--service", type=float, default=0.0)
+    p.add_argument("--idle", type=float, default=0.05)
+    p.add_argument("--stub", default="")
     a = p.parse_args()
     try:
-        asyncio.run(main(a.mode, a.token, a.slots, a.service))
+        asyncio.run(main(a.mode, a.token, a.slots, a.service, a.idle, a.stub))
     except KeyboardInterrupt:
         sys.exit(0)

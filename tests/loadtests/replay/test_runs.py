@@ -20,9 +20,9 @@ from sim.cli import main
 Target = Callable[..., str]
 
 
-def replay(profile: Path, host: str, out: Path, *extra: str) -> dict:
-    code = main(["loadtest", str(profile), "--host", host, "--out", str(out), *extra])
-    assert code == 0
+def replay(profile: Path, host: str, out: Path, *extra: str, code: int = 0) -> dict:
+    """Run `fansim loadtest`, check its exit code, return the report."""
+    assert main(["loadtest", str(profile), "--host", host, "--out", str(out), *extra]) == code
     return build_report(out, ReportOptions())
 
 
@@ -42,7 +42,7 @@ def test_sent_matches_offered_against_a_fast_target(
     host = target("fast")
     rep = replay(flat_profile(6, {"keyword": 300.0, "order": 100.0}), host, tmp_path / "run",
                  "--duration", "6")  # fmt: skip
-    expected = rep["expected"]
+    expected, sent = rep["expected"], rep["sent"]
     assert expected == 2400.0
     assert abs(rep["sent"] - expected) <= 0.02 * expected + 3 * np.sqrt(expected)
     assert rep["dropped"] == 0 and rep["failed"] == 0
@@ -50,11 +50,14 @@ def test_sent_matches_offered_against_a_fast_target(
     assert target_stats(host)["bad_signatures"] == 0
     assert rep["service_time_seconds"]["dist"] == "empirical"
     assert rep["lateness_ms"]["p99"] < 50  # the generator kept its schedule at 400/s
+    assert not rep["attribution"]["generator_saturated"] and rep["dropped"] == 0
     with open(tmp_path / "run" / "locust_stats.csv", encoding="utf-8") as fh:
         counts = {(r["Type"], r["Name"]): int(r["Request Count"]) for r in csv.DictReader(fh)}
-    sent = rep["sent"]  # Locust's own statistics show each delivery and each figure of ours
-    assert counts[("POST", "/wechat #1")] == counts[("INTENDED", "/wechat #1")] == sent
-    assert counts[("LATENESS", "start")] == counts[("MESSAGE", "in_time")] == sent
+    # Locust's statistics hold the deliveries only: its Aggregated row is the real traffic
+    assert counts == {("POST", "/wechat #1"): sent, ("", "Aggregated"): sent}
+    with open(tmp_path / "run" / "replay_stats-0.csv", encoding="utf-8") as fh:
+        ours = {(r["figure"], r["key"]): float(r["value"]) for r in csv.DictReader(fh)}
+    assert ours[("outcome", "in_time")] == ours[("deliveries", "")] == sent
 
 
 def closed_loop(host: str, out: Path, seconds: int, users: int, rate: float) -> dict[str, str]:
@@ -101,8 +104,9 @@ def test_a_target_slower_than_the_deadline_gets_three_deliveries_then_failure(
     # the test at ~3 s of redeliveries instead of 15
     deadline = 1.0
     host = target("slow", "--service", "1.5")
+    # nothing answered: exit 1 without any threshold
     rep = replay(flat_profile(1, {"keyword": 4.0}), host, tmp_path / "run", "--duration", "1",
-                 "--deadline", str(deadline))  # fmt: skip
+                 "--deadline", str(deadline), code=1)  # fmt: skip
     r = read_run(tmp_path / "run")
     assert rep["sent"] >= 1 and rep["failed"] == rep["sent"]
     assert rep["retry_amplification"] == 3.0
@@ -112,6 +116,8 @@ def test_a_target_slower_than_the_deadline_gets_three_deliveries_then_failure(
     gaps = np.diff(r.d_sent.reshape(-1, 3), axis=1)
     assert np.all(np.abs(gaps - deadline) < 0.2)  # redelivered one deadline after the previous
     assert np.all(r.d_response >= deadline - 0.01) and np.all(r.d_response < deadline + 0.2)
+    assert rep["attribution"]["failure_causes"] == {"timeout": 3 * rep["sent"]}
+    assert rep["capacity_per_instance"] is None and rep["capacity_refused"]
 
 
 def test_two_worker_processes_offer_what_one_offers(

@@ -5,6 +5,7 @@ beside the model's for the same window."""
 from __future__ import annotations
 
 import json
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,14 +23,23 @@ WALL = 12.0
 
 
 @pytest.fixture
-def backend(tmp_path: Path) -> Iterator[Backend]:
-    server = start_backend(tmp_path, SERVICE)
+def stub_port() -> int:
+    """A port for the customer-service stub `fansim loadtest --stub-port` plays."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def backend(tmp_path: Path, stub_port: int) -> Iterator[Backend]:
+    url = f"http://127.0.0.1:{stub_port}/cgi-bin/message/custom/send"
+    server = start_backend(tmp_path, SERVICE, "--platform-url", url)
     yield server
     server.stop()
 
 
 def test_agents_follow_the_roster_and_the_report_measures_their_times(
-    backend: Backend, tmp_path: Path
+    backend: Backend, stub_port: int, tmp_path: Path
 ) -> None:
     # 14:54 -> 15:06: 3.5 orders a minute against 4 agents of 1.8 min (2.2 a minute): a backlog
     # builds until 15:00, when 7 agents (3.9 a minute) work it off
@@ -39,7 +49,8 @@ def test_agents_follow_the_roster_and_the_report_measures_their_times(
     args = ["loadtest", str(profile), "--host", f"http://127.0.0.1:{backend.port}",
             "--out", str(out), "--token", TOKEN, "--scenario", SERVICE, "--speedup",
             str(SPEEDUP), "--duration", str(WALL), "--seed", "4", "--agents",
-            "--agent-scale", "1", "--agent-poll", "0.02"]  # fmt: skip
+            "--agent-scale", "1", "--agent-poll", "0.02",
+            "--stub-port", str(stub_port)]  # fmt: skip
     assert main(args) == 0
     rep = build_report(out, ReportOptions(backend_db=backend.db))
     agents, real, model = rep["agents"], rep["agents"]["measured"], rep["agents"]["model"]
@@ -70,3 +81,8 @@ def test_agents_follow_the_roster_and_the_report_measures_their_times(
     assert abs(waits["p90"] - replayed["p90"]) <= 0.2 + 0.15 * replayed["p90"]
     low, high = model["first_response_minutes"]["mean_range_5_95"]
     assert 0 < low < high  # the prediction: handle-time draws of the class distribution
+    # the agents' answers went out through the back end's outbox to the stub: what fans got
+    answers = rep["fan_answers"]
+    sent = backend.query("SELECT count(*) FROM outbox WHERE status = 'sent'")[0][0]
+    assert answers["answered_asynchronously"] == answers["api_calls"] == sent
+    assert sent >= real["answered"] > 0

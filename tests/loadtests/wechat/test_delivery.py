@@ -4,7 +4,7 @@ from collections.abc import Callable
 
 import pytest
 
-from loadtests.wechat.delivery import AFTER_RETRY, FAILED, IN_TIME, deliver
+from loadtests.wechat.delivery import AFTER_RETRY, FAILED, IN_TIME, LATE, Reply, deliver
 from sim.scenario.schema import ServerSpec
 
 # WeChat's rules: the scenario's defaults (5 s, 3 deliveries)
@@ -25,12 +25,16 @@ class FakeClock:
 
 
 def sender(
-    clock: FakeClock, replies: list[tuple[float, int, bool]]
-) -> Callable[[int], tuple[int, bool]]:
-    def send(d: int) -> tuple[int, bool]:
+    clock: FakeClock, replies: list[tuple[float, int, bool]], before: float = 0.0
+) -> Callable[[int], Reply]:
+    """Each delivery waits `before` in the client, then is written and takes `took`."""
+
+    def send(d: int) -> Reply:
         took, status, valid = replies[d - 1]
+        clock.now += before
+        written = clock.now
         clock.now += took
-        return status, valid
+        return Reply(status, valid, written, "" if valid else "timeout")
 
     return send
 
@@ -63,7 +67,18 @@ def test_a_valid_reply_after_the_deadline_does_not_count() -> None:
     c = FakeClock()
     r = deliver(sender(c, [(5.5, 200, True), (0.1, 200, True)]), c, c.sleep, *RULES)
     assert not r.attempts[0].answered and r.outcome == AFTER_RETRY
+    assert r.attempts[0].cause == LATE
     assert r.attempts[1].sent == pytest.approx(105.5)  # right away: the deadline already passed
+
+
+def test_time_in_the_client_before_writing_is_not_the_servers_and_shifts_no_redelivery() -> None:
+    c = FakeClock()
+    r = deliver(sender(c, [(5.0, 0, False)] * 2, before=1.5), c, c.sleep, 5.0, 2)
+    first, second = r.attempts
+    assert first.started == pytest.approx(100.0) and first.sent == pytest.approx(101.5)
+    assert first.response == pytest.approx(5.0) and first.cause == "timeout"
+    # redelivered 5 s after the first was written; it too waited 1.5 s before being written
+    assert second.started == pytest.approx(106.5) and second.sent == pytest.approx(108.0)
 
 
 def test_rules_are_checked() -> None:

@@ -1,4 +1,4 @@
-"""The replay's POSTs: keep-alive through geventhttpclient, transport errors as status 0, and
+"""The replay's POSTs: keep-alive sockets, transport errors as status 0 with their cause, and
 Locust's request event as Locust's own client fires it. Locust patches the standard library when
 imported, so the checks run in a process of their own against a loopback target."""
 
@@ -24,15 +24,16 @@ SCRIPT = textwrap.dedent(
 
     host, closed = sys.argv[1], sys.argv[2]
     event = Event()
-    poster = Poster(host + "/base/", 4, 2.0, event)
+    poster = Poster(host + "/base/", 2.0, event)
     ok = [poster.post("/wechat?n=%d" % i, b"hello", {"Content-Type": "text/plain"})
           for i in range(3)]
     poster.report("/hook #1", ok[0], "/wechat?n=0", None)
-    refused = Poster(closed, 1, 2.0, event).post("/hook", b"x", {})
+    refused = Poster(closed, 2.0, event).post("/hook", b"x", {})
     poster.report("/hook #2", refused, "/hook", "no valid reply (status 0)")
     print(json.dumps({
-        "ok": [[s.status, s.body.decode(), s.seconds > 0] for s in ok],
-        "refused": [refused.status, refused.body.decode()],
+        "ok": [[s.status, s.body.decode(), s.started <= s.written < s.ended] for s in ok],
+        "idle": len(poster.idle),
+        "refused": [refused.status, refused.body.decode(), refused.cause],
         "events": [{k: repr(v) if k == "exception" else v for k, v in e.items()
                     if k in ("request_type", "name", "response_length", "url", "exception")}
                    for e in event.fired],
@@ -50,7 +51,8 @@ def test_posts_keep_alive_errors_are_status_0_and_events_look_like_locusts(targe
                          text=True, check=True, timeout=60)  # fmt: skip
     out = json.loads(run.stdout)
     assert out["ok"] == [[200, "success", True]] * 3
-    assert out["refused"] == [0, ""]
+    assert out["idle"] == 1  # one keep-alive connection served the three in turn
+    assert out["refused"] == [0, "", "connection_refused"]
     # unsigned, /wechat would be refused (403): the base path of --host was kept (/base/wechat)
     assert target_stats(host)["requests"] == 3 and target_stats(host)["bad_signatures"] == 0
     first, failed = out["events"]

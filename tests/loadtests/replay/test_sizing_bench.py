@@ -1,0 +1,54 @@
+"""Benchmark: capacity measured 5 times on the reference back end, sized 5 times: the instance
+counts must agree in at least 4 of 5 runs (`make bench`; meaningless on shared cores).
+
+Each run starts a fresh reference back end (one worker, the festival scenario's classes), finds
+its capacity with a ramp (`--ramp`, the festival's class mix, x1.25 every 2 s from 200/s, at
+most 40 s, two generator processes), writes the load report and sizes the festival's surge from
+it (`fansim size-servers --from-loadreport`). A run whose report refuses a capacity (generator
+saturated, no window sustained) counts as a disagreement, with its reason printed.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from sim.cli import main
+from tests.loadtests.server import TOKEN, start_backend
+
+FESTIVAL = "scenarios/mifan_festival_2013.toml"
+RUNS, AGREE = 5, 4
+
+
+def measure_and_size(folder: Path) -> int | str:
+    """One run: the sync variant's instance count, or the report's reason for no capacity."""
+    backend = start_backend(folder, FESTIVAL)
+    try:
+        out = folder / "run"
+        args = ["loadtest", FESTIVAL, "--host", f"http://127.0.0.1:{backend.port}", "--out",
+                str(out), "--token", TOKEN, "--ramp", "200,1.25,2", "--duration", "40",
+                "--processes", "2"]  # fmt: skip
+        assert main(args) == 0
+    finally:
+        backend.stop()
+    assert main(["loadreport", str(out), "--backend-db", str(backend.db)]) in (0, 1)
+    rep = json.loads((out / "loadreport.json").read_text(encoding="utf-8"))
+    if rep["capacity_per_instance"] is None:
+        return f"refused: {rep['capacity_refused']}"
+    sized = folder / "sized"
+    assert main(["size-servers", FESTIVAL, "--from-loadreport", str(out), "--out", str(sized),
+                 "-q"]) == 0  # fmt: skip
+    with (sized / "sizing.csv").open(encoding="utf-8") as fh:
+        return next(int(r["instances"]) for r in csv.DictReader(fh) if r["variant"] == "sync")
+
+
+@pytest.mark.benchmark
+def test_five_measure_and_size_runs_agree_in_four(tmp_path: Path) -> None:
+    answers = [measure_and_size(tmp_path / f"run{k}") for k in range(RUNS)]
+    print("instances per run:", answers)  # the five answers, for docs/benchmarks.md
+    count = Counter(a for a in answers if isinstance(a, int)).most_common(1)
+    assert count and count[0][1] >= AGREE, answers
