@@ -38,7 +38,7 @@ from loadtests.replay.records import RunRecords, read_run
 from loadtests.report.agent_times import agent_times
 from loadtests.report.attribution import attribution, fan_latency, quantiles_ms
 from loadtests.report.capacity import capacity, windows
-from loadtests.report.fan_answers import fan_answers, first_answers
+from loadtests.report.fan_answers import fan_answers, first_answers, scenario_targets
 from loadtests.report.thresholds import crossed, parse_threshold
 from loadtests.wechat.delivery import AFTER_RETRY, DROPPED, FAILED, IN_TIME
 from sim.dists import Empirical
@@ -219,7 +219,8 @@ def build_report(run_dir: Path, options: ReportOptions) -> dict[str, Any]:
         queue = options.instances * options.queue_limit
         report["model"] = model_prediction(r, values, servers, queue, deadline, maxd, options.dedup)
     if "stub" in w0:
-        report["fan_answers"] = fan_answers(r)
+        targets = scenario_targets(w0)
+        report["fan_answers"] = fan_answers(r, targets, float(w0["plan"].get("speedup", 1.0)))
         split["first_answer_ms"] = report["fan_answers"]["first_answer_ms"]
     if options.backend_db is not None:
         report["backend"] = backend_counts(options.backend_db, r)
@@ -296,6 +297,8 @@ def report_table(rep: dict[str, Any]) -> Table:
             _pair(answers["first_answer_answered_only_ms"]),
             "",
         )
+        table.add_row("fans: within the targets (first response / resolution)",
+                      _targets(answers["targets"]), "")  # fmt: skip
         for code, n in answers["api_refused_by_errcode"].items():
             table.add_row(f"fans: API calls refused, errcode {code}", _fmt(n), "")
     for key, value in rep.get("backend", {}).items():
@@ -332,6 +335,16 @@ def _capacity(rep: dict[str, Any]) -> str:
     if lo_hi is None:
         return shown
     return f"{shown} ({_fmt(lo_hi[0])}-{_fmt(lo_hi[1])}, {rep['capacity_interval_source']})"
+
+
+def _targets(t: dict[str, Any]) -> str:
+    """Shares of offered messages answered within the scenario's targets, or why not known."""
+    if "missing" in t:
+        return str(t["missing"])
+    return (
+        f"{_fmt(t['within_first_response_share'])} within {t['first_response_minutes']:g} min"
+        f" / {_fmt(t['within_resolution_share'])} within {t['resolution_minutes']:g} min"
+    )
 
 
 def _workers_label(rep: dict[str, Any]) -> str:
