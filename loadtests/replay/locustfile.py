@@ -28,6 +28,7 @@ from __future__ import annotations
 import gc
 import logging
 import math
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -223,7 +224,10 @@ class ReplayUser(FastHttpUser):
         stub = self._stub(plan, t0)
         if desk is not None:
             desk.start(t0)
-        guard = RampGuard(ramp.step) if ramp is not None else None
+        guard = None
+        if ramp is not None:
+            seconds = math.ceil(o.replay_duration or 60.0)
+            guard = RampGuard(ramp.step, ramp.climb_seconds(seconds), ramp.climbs)
         cpu0 = time.process_time()
         self._dispatch(arrivals, texts.text, recorder, t0, unix0, guard)
         cpu = time.process_time() - cpu0
@@ -258,7 +262,14 @@ class ReplayUser(FastHttpUser):
         if stub is not None:
             meta["stub"] = {"port": o.replay_stub_port, "wait_seconds": o.replay_stub_wait}
         if ramp is not None:
-            meta["ramp"] = {**ramp.as_dict(), "stopped_at": guard.stopped_at if guard else None}
+            stops = guard.stops if guard else []
+            meta["ramp"] = {
+                **ramp.as_dict(),
+                "stopped_at": guard.stopped_at if guard else None,
+                "stops": stops,
+                "climb_seconds": guard.climb if guard else None,
+            }
+            meta["load_average"] = list(os.getloadavg())  # the machine's, as the climbs ended
         if desk is not None:
             meta["agents"] = {
                 **desk.plan.as_dict(),
@@ -352,6 +363,8 @@ class ReplayUser(FastHttpUser):
             if guard is not None:
                 if guard.behind(now - t0):
                     break  # the back end fell behind: the steps sent show it, stop here
+                if guard.skip(at):
+                    continue  # this climb fell behind: wait for the next one
                 guard.sent(at)
             message = Message(msg_id, f"fan{fan:07d}", text(cls, msg_id), subscribe,
                               int(created + at))  # fmt: skip

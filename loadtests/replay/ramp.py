@@ -5,6 +5,11 @@ and so on, with the class mix of the replayed profile (so the back end sees the 
 The report's capacity estimator cuts the run into windows of the step's length and takes the
 highest offered rate of a window the back end sustained (`loadtests.report`).
 
+`Ramp(..., climbs=n)` repeats the climb: the run's time is split into n equal climbs, each
+starting again at `start` and ending with one step at rate 0 (the back end drains its queue).
+A climb that fell behind skips to the next one, so the report reads one capacity per climb and
+gives their spread as the figure's interval: one climb cannot tell a limit from a hiccup.
+
 To stay bounded the replay stops early: `RampGuard` counts per step the messages dispatched and
 those whose first delivery was answered; `GRACE` seconds after a step ended, if 5 % or more of
 its messages are still unanswered (or were dropped), the back end no longer keeps up (a back
@@ -35,40 +40,62 @@ class Ramp:
     start: float
     factor: float
     step: int
+    climbs: int = 1
 
     def __post_init__(self) -> None:
-        if not (self.start > 0 and self.factor > 1 and self.step >= 1):
+        if not (self.start > 0 and self.factor > 1 and self.step >= 1 and self.climbs >= 1):
             raise ValueError(
-                f"ramp {self.start},{self.factor},{self.step}: needs start > 0, factor > 1 "
-                "and a whole step >= 1 s"
+                f"ramp {self.start},{self.factor},{self.step},{self.climbs}: needs start > 0, "
+                "factor > 1, a whole step >= 1 s and a whole number of climbs >= 1"
             )
+
+    def climb_seconds(self, seconds: int) -> int:
+        """Length of one climb in a run of `seconds` (whole steps; all of it for one climb)."""
+        if self.climbs == 1:
+            return seconds
+        length = seconds // self.climbs // self.step * self.step
+        if length < 3 * self.step:
+            raise ValueError(
+                f"ramp: {self.climbs} climbs of {self.step} s steps need at least "
+                f"{3 * self.step * self.climbs} s (--duration), got {seconds} s"
+            )
+        return length
 
     def profile(self, base: Profile, seconds: int) -> Profile:
         """`seconds` rows of the ramp with `base`'s class mix and provenance."""
         mix = base.rates.sum(axis=0)
         if mix.sum() <= 0:
             raise ValueError("the profile offers nothing: no class mix for the ramp")
-        k = np.arange(seconds) // self.step
+        climb = self.climb_seconds(seconds)
+        t = np.arange(seconds)
+        k = t % climb // self.step
         total = self.start * self.factor ** k.astype(np.float64)
+        if self.climbs > 1:  # the last step of each climb rests; time after the climbs too
+            total[(k == climb // self.step - 1) | (t >= climb * self.climbs)] = 0.0
         rates = total[:, None] * (mix / mix.sum())[None, :]
         return Profile(base.scenario, base.seed, base.params_hash, base.first_second,
                        base.classes, rates)  # fmt: skip
 
     def as_dict(self) -> dict[str, float]:
         """JSON form for the worker's record."""
-        return {"start": self.start, "factor": self.factor, "step": self.step}
+        return {"start": self.start, "factor": self.factor, "step": self.step,
+                "climbs": self.climbs}  # fmt: skip
 
 
 def parse_ramp(text: str) -> Ramp:
-    """`START,FACTOR,STEP`, e.g. `200,1.1,2`; ValueError naming the rule otherwise."""
-    rule = f"ramp: must be START,FACTOR,STEP with a whole STEP, e.g. 200,1.1,2 (got {text!r})"
+    """`START,FACTOR,STEP[,CLIMBS]`, e.g. `200,1.1,2,3`; ValueError naming the rule otherwise."""
+    rule = (
+        "ramp: must be START,FACTOR,STEP[,CLIMBS] with a whole STEP and CLIMBS, e.g. 200,1.1,2,3 "
+        f"(got {text!r})"
+    )
     try:
-        start, factor, step = (float(x) for x in text.split(","))
+        values = [float(x) for x in text.split(",")]
     except ValueError:
         raise ValueError(rule) from None
-    if step != int(step):
+    if len(values) not in (3, 4) or any(v != int(v) for v in values[2:]):
         raise ValueError(rule)
-    return Ramp(start, factor, int(step))
+    climbs = int(values[3]) if len(values) == 4 else 1
+    return Ramp(values[0], values[1], int(values[2]), climbs)
 
 
 @dataclass
@@ -76,10 +103,14 @@ class RampGuard:
     """Per-step counts of one worker; tells the dispatcher when the back end fell behind."""
 
     step: float
+    climb: float = float("inf")  # seconds per climb (`Ramp.climb_seconds`)
+    climbs: int = 1
     dispatched: dict[int, int] = field(default_factory=dict)
     answered: dict[int, int] = field(default_factory=dict)
     checked: int = 0  # steps before this one have been judged
-    stopped_at: float | None = None  # wall seconds when it found the back end behind
+    stops: list[float] = field(default_factory=list)  # wall seconds of each climb's stop
+    resume_at: float = 0.0  # arrivals intended before this are skipped (a climb stopped)
+    stopped_at: float | None = None  # wall seconds when the last climb fell behind
 
     def sent(self, at: float) -> None:
         """A message intended at `at` was dispatched (or dropped)."""
@@ -92,12 +123,24 @@ class RampGuard:
         self.answered[k] = self.answered.get(k, 0) + 1
 
     def behind(self, now: float) -> bool:
-        """True once a step ended `GRACE` before `now` with >= 5 % of it unanswered."""
+        """True once the last climb fell behind: the dispatcher stops.
+
+        A step fell behind when, `GRACE` after it ended, >= 5 % of it is unanswered; an earlier
+        climb that did then skips to the next (`skip`).
+        """
         while (self.checked + 1) * self.step + GRACE <= now:
             k = self.checked
             self.checked += 1
             n = self.dispatched.get(k, 0)
             if n and (n - self.answered.get(k, 0)) >= STOP_SHARE * n:
-                self.stopped_at = now
-                return True
+                self.stops.append(now)
+                c = int(k * self.step // self.climb)
+                if c + 1 >= self.climbs:
+                    self.stopped_at = now
+                    return True
+                self.resume_at = (c + 1) * self.climb
         return False
+
+    def skip(self, at: float) -> bool:
+        """True for an arrival (intended at `at`) in the rest of a climb that fell behind."""
+        return at < self.resume_at

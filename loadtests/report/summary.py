@@ -4,13 +4,9 @@ Read from a run folder (`loadtests.replay.records`) and optionally the reference
 SQLite file or a Prometheus /metrics URL; written as `loadreport.json` plus a terminal table.
 
 Estimators (all stated in the JSON too):
-- capacity: wall time is cut into windows of `window` seconds (a ramp's step) by intended send
-  time; a window passes when the p99 of its messages' latency from intended send to answer is
-  under the deadline (a message never answered, or dropped, counts as infinitely late) and the
-  answers within it are at least 95 % of the messages offered in it (a back end behind answers
-  at its capacity, less than offered). The capacity is the highest offered rate of a passing
-  window, per instance. If no window failed, the run never found the limit: `capacity_found` is
-  false and the figure is only a lower bound (`fansim loadtest --ramp` finds it).
+- capacity: `loadtests.report.capacity` (windows judged by the server's own latency; one
+  figure per ramp climb, their median and range). If no window failed, the run never found the
+  limit: `capacity_found` is false and the figure is only a lower bound (`--ramp` finds it).
 - service time: response times of answered first deliveries in windows offered at most half
   the capacity (queueing is small there; if none, the least loaded quarter of windows), thinned
   to at most 2,000 evenly spaced order statistics. They include the loopback round trip, so the
@@ -41,7 +37,8 @@ from loadtests.backend.schema import stored_deliveries
 from loadtests.replay.records import RunRecords, read_run
 from loadtests.report.agent_times import agent_times
 from loadtests.report.attribution import attribution, fan_latency, quantiles_ms
-from loadtests.report.fan_answers import fan_answers, first_answers
+from loadtests.report.capacity import capacity, windows
+from loadtests.report.fan_answers import fan_answers, first_answers, scenario_targets
 from loadtests.report.thresholds import crossed, parse_threshold
 from loadtests.wechat.delivery import AFTER_RETRY, DROPPED, FAILED, IN_TIME
 from sim.dists import Empirical
@@ -51,8 +48,6 @@ from sim.model.server import FAILED as MODEL_FAILED
 __all__ = ["ReportOptions", "build_report", "write_report"]
 
 SAMPLE_MAX = 2000
-KEEP_UP = 0.95  # a sustained window answers at least this share of what it was offered
-MIN_WINDOW = 20  # messages a window needs before its keep-up share means anything
 ESTIMATOR = "answered first deliveries at <= half capacity (loopback round trip included)"
 
 
@@ -109,59 +104,9 @@ def _intended_of(r: RunRecords, ids: NDArray[np.int64]) -> NDArray[np.float64]:
     return r.intended[order][np.searchsorted(r.msg_id[order], ids)]
 
 
-def _windows(r: RunRecords, width: float) -> tuple[NDArray[np.float64], ...]:
-    """(offered rate, p99 latency from intended to answer, window index per message, answers/s)."""
-    late = np.where(np.isnan(r.answered_at), np.inf, r.answered_at - r.intended)
-    slot = np.floor(r.intended / width).astype(np.int64)
-    n = int(slot.max()) + 1 if slot.size else 0
-    rate = np.bincount(slot, minlength=n) / width
-    done = r.answered_at[~np.isnan(r.answered_at)]
-    answers = np.bincount(np.floor(done / width).astype(np.int64), minlength=n)[:n] / width
-    p99 = np.full(n, np.nan)
-    for j in range(n):
-        x = late[slot == j]
-        if x.size:
-            p99[j] = np.quantile(x, 0.99, method="higher")
-    return rate, p99, slot.astype(np.float64), answers
-
-
-def capacity(r: RunRecords, deadline: float, width: float, instances: int) -> dict[str, Any]:
-    """Highest offered rate of a window the back end sustained, per instance.
-
-    Sustained: p99 from intended time under the deadline, and answers in the window at least
-    `KEEP_UP` of the messages offered in it. The second rule sees a back end falling behind at
-    once (it answers at its capacity, less than offered), long before the growing queue pushes
-    the p99 past 5 s; a failing window's answers per second measure that capacity directly.
-    """
-    rate, p99, _, answers = _windows(r, width)
-    busy = rate * width >= MIN_WINDOW
-    ok = busy & (p99 < deadline) & (answers >= KEEP_UP * rate)
-    failing = busy & ~ok
-    best = float(rate[ok].max()) if ok.any() else 0.0
-    at_failure = float(answers[failing].max()) / instances if failing.any() else None
-    refused = None
-    if not busy.any():
-        refused = f"no {width:g} s window held {MIN_WINDOW} messages: too few to read a capacity"
-    elif not ok.any():
-        low = float(rate[busy].min())
-        refused = (
-            f"no window sustained its offered rate, not even the least loaded ({low:g}/s): "
-            "failures not caused by load (errors, hung requests) or a back end slower than the "
-            "lowest rate; fix them or offer less before measuring capacity"
-        )
-    return {
-        "capacity_per_instance": None if refused else best / instances,
-        "capacity_found": bool(failing.any()) and refused is None,
-        "capacity_refused": refused,
-        "throughput_when_failing_per_instance": at_failure,
-        "windows": int(busy.sum()),
-        "windows_over_deadline": int(failing.sum()),
-    }
-
-
 def service_sample(r: RunRecords, cap_total: float, width: float) -> list[float]:
     """Answered first deliveries' response times at light load (see the module docstring)."""
-    rate, _, slot, _ = _windows(r, width)
+    rate, *_, slot = windows(r, width)
     light = rate <= cap_total / 2 if cap_total > 0 else np.zeros(rate.size, bool)
     if not light[rate > 0].any():
         busy = np.flatnonzero(rate > 0)
@@ -210,7 +155,7 @@ def build_report(run_dir: Path, options: ReportOptions) -> dict[str, Any]:
     count = {o: int((r.outcome == o).sum()) for o in (IN_TIME, AFTER_RETRY, FAILED, DROPPED)}
     window = options.window or float(w0.get("ramp", {}).get("step", 5.0))
     split = attribution(r)
-    cap = capacity(r, deadline, window, options.instances)
+    cap = capacity(r, deadline, window, options.instances, w0.get("ramp"))
     if split["generator_saturated"]:
         spans = ", ".join(f"{a:g}-{b:g} s" for a, b in split["generator_saturated_seconds"][:5])
         cap["capacity_per_instance"], cap["capacity_found"] = None, False
@@ -274,7 +219,8 @@ def build_report(run_dir: Path, options: ReportOptions) -> dict[str, Any]:
         queue = options.instances * options.queue_limit
         report["model"] = model_prediction(r, values, servers, queue, deadline, maxd, options.dedup)
     if "stub" in w0:
-        report["fan_answers"] = fan_answers(r)
+        targets = scenario_targets(w0)
+        report["fan_answers"] = fan_answers(r, targets, float(w0["plan"].get("speedup", 1.0)))
         split["first_answer_ms"] = report["fan_answers"]["first_answer_ms"]
     if options.backend_db is not None:
         report["backend"] = backend_counts(options.backend_db, r)
@@ -324,8 +270,7 @@ def report_table(rep: dict[str, Any]) -> Table:
         ("connect and write p99 (ms)", split["connect_and_write_ms"]["p99"], None),
         ("stale keep-alive connections (resent)", split["stale_connections"], None),
         ("generator saturated (s from start)", _spans(split), None),
-        ("capacity per instance (/s)", rep["capacity_per_instance"] or rep["capacity_refused"],
-         None),
+        ("capacity per instance (/s)", _capacity(rep), None),
         (_workers_label(rep), rep["workers_per_instance"], None),
     ]  # fmt: skip
     rows += [(f"failed deliveries: {k}", v, None) for k, v in split["failure_causes"].items()]
@@ -352,6 +297,8 @@ def report_table(rep: dict[str, Any]) -> Table:
             _pair(answers["first_answer_answered_only_ms"]),
             "",
         )
+        table.add_row("fans: within the targets (first response / resolution)",
+                      _targets(answers["targets"]), "")  # fmt: skip
         for code, n in answers["api_refused_by_errcode"].items():
             table.add_row(f"fans: API calls refused, errcode {code}", _fmt(n), "")
     for key, value in rep.get("backend", {}).items():
@@ -377,6 +324,27 @@ def _spans(split: dict[str, Any]) -> str:
         return "no"
     more = f" (+{len(spans) - 3} more)" if len(spans) > 3 else ""
     return ", ".join(f"{a:g}-{b:g}" for a, b in spans[:3]) + more
+
+
+def _capacity(rep: dict[str, Any]) -> str:
+    """The figure with its interval, or the reason it was refused."""
+    if rep["capacity_per_instance"] is None:
+        return str(rep["capacity_refused"])
+    lo_hi = rep["capacity_interval_per_instance"]
+    shown = _fmt(rep["capacity_per_instance"])
+    if lo_hi is None:
+        return shown
+    return f"{shown} ({_fmt(lo_hi[0])}-{_fmt(lo_hi[1])}, {rep['capacity_interval_source']})"
+
+
+def _targets(t: dict[str, Any]) -> str:
+    """Shares of offered messages answered within the scenario's targets, or why not known."""
+    if "missing" in t:
+        return str(t["missing"])
+    return (
+        f"{_fmt(t['within_first_response_share'])} within {t['first_response_minutes']:g} min"
+        f" / {_fmt(t['within_resolution_share'])} within {t['resolution_minutes']:g} min"
+    )
 
 
 def _workers_label(rep: dict[str, Any]) -> str:

@@ -71,15 +71,30 @@ def _count(text: str) -> int:
 
 
 def _ramp(text: str) -> str:
-    """START,FACTOR,STEP with START > 0, FACTOR > 1 and a whole STEP >= 1 (checked here)."""
-    rule = f"must be START,FACTOR,STEP with START > 0, FACTOR > 1, a whole STEP >= 1 (got {text!r})"
+    """START,FACTOR,STEP[,CLIMBS]: START > 0, FACTOR > 1, whole STEP and CLIMBS >= 1."""
+    rule = (
+        "must be START,FACTOR,STEP[,CLIMBS] with START > 0, FACTOR > 1, a whole STEP >= 1 and "
+        f"a whole CLIMBS >= 1 (got {text!r})"
+    )
     try:
-        start, factor, step = (float(x) for x in text.split(","))
+        values = [float(x) for x in text.split(",")]
     except ValueError:
         raise argparse.ArgumentTypeError(rule) from None
-    if not (start > 0 and factor > 1 and step >= 1 and step == int(step)):
+    whole = all(v >= 1 and v == int(v) for v in values[2:])
+    if len(values) not in (3, 4) or not (values[0] > 0 and values[1] > 1 and whole):
         raise argparse.ArgumentTypeError(rule)
     return text
+
+
+def _check_climbs(args: argparse.Namespace) -> None:
+    """Each of several climbs needs 3 steps at least (two rising, one resting)."""
+    values = [float(x) for x in args.ramp.split(",")] if args.ramp else []
+    if len(values) == 4 and values[3] > 1:
+        need = 3 * values[2] * values[3]
+        duration = args.duration or RAMP_SECONDS
+        if duration < need:
+            rule = f"must be >= {need:g} s for {values[3]:g} climbs of {values[2]:g} s steps"
+            raise OptionError([Problem("--duration", rule, f"{duration:g}", True)])
 
 
 def _add_thresholds(parser: argparse.ArgumentParser) -> None:
@@ -159,9 +174,10 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     lt.add_argument(
         "--ramp",
         type=_ramp,
-        metavar="START,FACTOR,STEP",
+        metavar="START,FACTOR,STEP[,CLIMBS]",
         help="find the capacity: START/s, x FACTOR every STEP s, the profile's class mix; "
-        "stops once the back end falls behind (--duration bounds it, default 60 s)",
+        "a climb stops once the back end falls behind; CLIMBS repeats it (the figure's "
+        "interval); --duration bounds it all (default 60 s)",
     )
     lt.add_argument("--web-ui", action="store_true", help="Locust's web UI instead of headless")
     lt.add_argument(
@@ -326,6 +342,7 @@ def cmd_loadtest(args: argparse.Namespace, console: Console) -> int:
         print("fansim loadtest: Locust is missing; pip install -e '.[loadtest]'", file=sys.stderr)
         return 2
     check_thresholds(args.threshold)
+    _check_climbs(args)
     if urlsplit(args.host).scheme != "http":  # the replay's sender speaks plain HTTP
         rule = "must be an http:// URL (the replay's sender does not speak TLS)"
         raise OptionError([Problem("--host", rule, args.host, True)])

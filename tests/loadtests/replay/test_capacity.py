@@ -39,6 +39,25 @@ def test_the_ramp_finds_the_capacity_of_a_server_with_fixed_slots(
     assert rep["dropped"] == 0
 
 
+def test_three_climbs_give_the_capacity_with_an_interval(
+    flat_profile, target: Callable[..., str], tmp_path: Path
+) -> None:
+    host = target("slots", "--slots", str(SLOTS), "--service", str(SERVICE))
+    out = tmp_path / "run"
+    # three climbs of 12 s: 80 89.6 100.4 112.4 125.9/s, then 2 s at rest
+    args = ["loadtest", str(flat_profile(10, {"keyword": 3.0, "order": 1.0})), "--host", host,
+            "--out", str(out), "--ramp", "80,1.12,2,3", "--duration", "36"]  # fmt: skip
+    assert main(args) == 0
+    rep = build_report(out, ReportOptions())
+    assert len(rep["capacity_by_climb_per_instance"]) == 3, rep["capacity_refused"]
+    assert (
+        rep["capacity_found"] and 0.85 * CAPACITY <= rep["capacity_per_instance"] <= 1.1 * CAPACITY
+    )
+    low, high = rep["capacity_interval_per_instance"]
+    assert 80 <= low <= rep["capacity_per_instance"] <= high <= 113
+    assert rep["ramp"]["climbs"] == 3 and 1 <= len(rep["ramp"]["stops"]) <= 3
+
+
 def test_a_ramp_keeps_the_class_mix_and_steps_geometrically(tmp_path: Path) -> None:
     base = read_profile(write_profile(tmp_path / "p.csv", 3, {"keyword": 3.0, "order": 1.0}))
     prof = Ramp(100.0, 2.0, 2).profile(base, 6)
@@ -64,3 +83,26 @@ def test_the_guard_stops_once_a_step_fell_behind() -> None:
     assert not guard.behind(2.4)  # step 0 judged at 2.5 s, step 1 at 4.5 s
     assert not guard.behind(4.4)
     assert guard.behind(4.5) and guard.stopped_at == 4.5
+
+
+def test_climbs_repeat_the_ramp_with_a_rest_between() -> None:
+    assert Ramp(100.0, 2.0, 2, climbs=2).climb_seconds(13) == 6
+    assert parse_ramp("100,2,2,3").climbs == 3
+    with pytest.raises(ValueError, match="need at least 18 s"):
+        Ramp(100.0, 2.0, 2, climbs=3).climb_seconds(17)
+    with pytest.raises(ValueError, match="whole STEP and CLIMBS"):
+        parse_ramp("100,2,2,1.5")
+
+
+def test_a_climb_that_fell_behind_skips_to_the_next(tmp_path: Path) -> None:
+    base = read_profile(write_profile(tmp_path / "p.csv", 3, {"keyword": 1.0}))
+    prof = Ramp(100.0, 2.0, 2, climbs=2).profile(base, 13)
+    assert np.allclose(prof.total, [100, 100, 200, 200, 0, 0] * 2 + [0])
+    guard = RampGuard(2.0, 6.0, 2)
+    for i in range(100):
+        guard.sent(i / 100)  # step 0: nothing answered
+    assert not guard.behind(2.5)  # the first climb stops, the second is still to come
+    assert guard.skip(3.0) and not guard.skip(6.0) and guard.stopped_at is None
+    for i in range(100):
+        guard.sent(6 + i / 100)  # the second climb's first step: nothing answered either
+    assert guard.behind(8.5) and guard.stopped_at == 8.5 and guard.stops == [2.5, 8.5]

@@ -56,6 +56,8 @@ def test_a_window_of_the_second_day_of_a_3_day_campaign_replays(
         (["--window", "14:00..14:01", "--duration", "5"], "--window: replaces --duration"),
         (["--start", "99"], "--start: must be before the profile's end"),
         (["--host", "https://127.0.0.1:9"], "--host: must be an http:// URL"),
+        (["--ramp", "80,1.1,2,3", "--duration", "12"], "--duration: must be >= 18 s for 3 climbs"),
+        (["--ramp", "80,1.1,2,1.5"], "must be START,FACTOR,STEP[,CLIMBS]"),
     ],
 )
 def test_a_bad_window_exits_2_within_a_second(

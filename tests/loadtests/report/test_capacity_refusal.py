@@ -6,7 +6,7 @@ from pathlib import Path
 
 from loadtests.replay.platforms import Message
 from loadtests.replay.records import Recorder, read_run
-from loadtests.report.summary import capacity
+from loadtests.report.capacity import capacity
 from loadtests.wechat.delivery import FAILED, IN_TIME, Attempt, Delivered
 
 
