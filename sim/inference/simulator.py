@@ -17,6 +17,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -28,7 +30,14 @@ from sim.model.rng import Streams
 from sim.scenario import Scenario, load_scenario
 from sim.scenario.timeline import resolve_timeline
 
-__all__ = ["Simulator", "Trajectory", "follower_only", "override_text", "simulate_job"]
+__all__ = [
+    "Simulator",
+    "Trajectory",
+    "follower_only",
+    "integer_fields",
+    "override_text",
+    "simulate_job",
+]
 
 I64 = NDArray[np.int64]
 
@@ -48,9 +57,32 @@ class Trajectory:
         return self.follows - self.unfollows
 
 
-def override_text(path: str, value: float) -> str:
-    """A `--set` override; integer-valued fields (pools, counts) take a rounded value."""
-    return f"{path}={float(value)!r}"
+def override_text(path: str, value: float, integer: bool = False) -> str:
+    """A `--set` override; integer-valued fields (day counts, pools) take the rounded value."""
+    return f"{path}={round(value)}" if integer else f"{path}={float(value)!r}"
+
+
+def _lookup(table: Any, path: str) -> Any:
+    for part in path.split("."):
+        if not isinstance(table, dict) or part not in table:
+            return None
+        table = table[part]
+    return table
+
+
+def integer_fields(scenario: Scenario, paths: Sequence[str]) -> frozenset[str]:
+    """The paths whose field holds a whole number in `scenario` (the schema's `Whole` fields).
+
+    A prior draws floats; such fields are set to the nearest whole number, so the sampler
+    moves on a continuous scale and the simulator sees the value the schema accepts.
+    """
+    dump = scenario.model_dump()
+    out = set()
+    for path in paths:
+        value = _lookup(dump, path)
+        if isinstance(value, int) and not isinstance(value, bool):
+            out.add(path)
+    return frozenset(out)
 
 
 def follower_only(scenario: Scenario) -> bool:
@@ -87,12 +119,19 @@ class Simulator:
     end: dt.date | None = None
     fixed: tuple[str, ...] = ()
 
+    @cached_property
+    def integers(self) -> frozenset[str]:
+        """The free parameters that are whole-number fields (rounded when set)."""
+        return integer_fields(load_scenario(self.scenario_path, self.fixed), self.paths)
+
     def scenario(self, values: Sequence[float]) -> Scenario:
         """The scenario with these parameter values."""
         sets = list(self.fixed)
         if self.end is not None:
             sets.append(f"scenario.end={self.end.isoformat()}")
-        sets += [override_text(p, v) for p, v in zip(self.paths, values, strict=True)]
+        sets += [
+            override_text(p, v, p in self.integers) for p, v in zip(self.paths, values, strict=True)
+        ]
         return load_scenario(self.scenario_path, sets)
 
     def simulate(self, values: Sequence[float], seed: int) -> Trajectory:

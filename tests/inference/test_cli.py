@@ -9,6 +9,7 @@ import pytest
 from sim.cli import main
 from sim.inference.data import ENGLISH
 from sim.inference.simulator import Simulator
+from sim.scenario import load_scenario
 
 from .conftest import ACCOUNT, PATHS, PRIORS, history_of
 
@@ -54,6 +55,21 @@ def test_fit_writes_every_output_and_repeats_exactly(tmp_path: Path, history_csv
 
         data = az.from_netcdf(tmp_path / "a" / "inference_data.nc")
     assert data.posterior[PATHS[0]].shape == (1, 20)
+
+
+def test_fitted_scenario_loads_from_another_folder(
+    tmp_path: Path, history_csv: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert _fit(history_csv, Path("out") / "fit", "--generations", "2") == 0
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    fitted = tmp_path / "out" / "fit" / "fitted.toml"
+    medians = json.loads((fitted.parent / "diagnostics.json").read_text())["parameters"]
+    scenario = load_scenario(fitted)
+    assert scenario.channels["search"].conversion == medians[PATHS[0]]["q50"]
+    assert scenario.scenario.name == load_scenario(ACCOUNT).scenario.name
 
 
 def test_forecast_quantiles_are_ordered_and_start_from_the_data(
