@@ -65,6 +65,12 @@ def add_parsers(sub: Any) -> None:
     fc.add_argument("--horizon", type=count_arg(1), default=28, help="days ahead (28)")
     fc.add_argument("--replications", type=count_arg(1), default=2, help="per draw (2)")
     fc.add_argument("--draws", type=count_arg(1), default=200, help="posterior draws (200)")
+    fc.add_argument(
+        "--whole",
+        action="store_true",
+        help="run the whole model per draw, so messages and messages to humans are forecast "
+        "(automatic when the scenario's service side reaches the fans)",
+    )
 
     bt = sub.add_parser("backtest", help="fit at rolling origins, score forecasts, vs baselines")
     _common(bt)

@@ -50,6 +50,8 @@ class Trajectory:
     unfollows: I64
     fans: I64  # at the end of each day
     follows_by_source: dict[str, I64]
+    messages: I64 | None = None  # received per day; the whole model only
+    to_humans: I64 | None = None  # of which routed to agents
 
     @property
     def net(self) -> I64:
@@ -97,13 +99,23 @@ def follower_only(scenario: Scenario) -> bool:
     return True
 
 
-def _trajectory(trace: FollowerTrace) -> Trajectory:
+def _trajectory(
+    trace: FollowerTrace, messages: I64 | None = None, to_humans: I64 | None = None
+) -> Trajectory:
     return Trajectory(
         trace.follows.sum(axis=1).astype(np.int64),
         trace.unfollows.astype(np.int64),
         trace.fans.astype(np.int64),
         {s: trace.follows[:, i].astype(np.int64) for i, s in enumerate(trace.sources)},
+        messages,
+        to_humans,
     )
+
+
+def _daily(per_interval: NDArray[np.int64], days: int) -> I64:
+    """(intervals, classes) counts -> per day."""
+    out: I64 = per_interval.sum(axis=1).reshape(days, -1).sum(axis=1).astype(np.int64)
+    return out
 
 
 @dataclass(frozen=True)
@@ -111,13 +123,15 @@ class Simulator:
     """Scenario file + free parameters' paths; `simulate(values, seed)` runs one account.
 
     `end` cuts or extends the simulated period (a fit runs to the history's last day, a
-    forecast to the horizon); `fixed` are further overrides applied first.
+    forecast to the horizon); `fixed` are further overrides applied first; `whole` always runs
+    the whole model, whose trajectories then carry messages and messages to humans per day.
     """
 
     scenario_path: str
     paths: tuple[str, ...]
     end: dt.date | None = None
     fixed: tuple[str, ...] = ()
+    whole: bool = False
 
     @cached_property
     def integers(self) -> frozenset[str]:
@@ -137,17 +151,20 @@ class Simulator:
     def simulate(self, values: Sequence[float], seed: int) -> Trajectory:
         """One replication with these values, the follower part alone when that is exact."""
         sc = self.scenario(values)
-        if follower_only(sc):
+        if not self.whole and follower_only(sc):
             model = FollowerModel(resolve_timeline(sc).days, sc.scenario.start, Streams(seed, 0))
             for day in range(sc.scenario.days):
                 model.step(day, None)
             return _trajectory(model.trace())
-        trace = run_one(RunSpec(sc, seed)).followers
-        if trace is None:  # a fixed fan count: nothing follows or leaves
-            days = sc.scenario.days
+        result = run_one(RunSpec(sc, seed))
+        days = sc.scenario.days
+        messages = _daily(result.received, days)
+        to_humans = _daily(result.to_humans, days)
+        if result.followers is None:  # a fixed fan count: nothing follows or leaves
             zero = np.zeros(days, np.int64)
-            return Trajectory(zero, zero, np.full(days, sc.fans.initial, np.int64), {})
-        return _trajectory(trace)
+            fans = np.full(days, sc.fans.initial, np.int64)
+            return Trajectory(zero, zero, fans, {}, messages, to_humans)
+        return _trajectory(result.followers, messages, to_humans)
 
 
 def simulate_job(job: tuple[Simulator, tuple[float, ...], int]) -> Trajectory:

@@ -8,6 +8,7 @@ import pytest
 
 from sim.cli import main
 from sim.inference.data import ENGLISH
+from sim.inference.forecast import MESSAGE_METRICS as MESSAGES
 from sim.inference.simulator import Simulator
 from sim.scenario import load_scenario
 
@@ -89,6 +90,14 @@ def test_forecast_quantiles_are_ordered_and_start_from_the_data(
     assert first_fans["q2.5"] >= last + net["q2.5"] - 1e-6
     text = (tmp_path / "fc" / "forecast.txt").read_text()
     assert "80% interval" in text and len(text.splitlines()) == 4
+    assert main([*args, "--whole", "--draws", "8", "--out", str(tmp_path / "whole")]) == 0
+    rows = pd.read_csv(tmp_path / "whole" / "forecast.csv")
+    assert set(rows["metric"]) == {"fans", "follows", "unfollows", "net_follows", *MESSAGES}
+    msgs = rows[rows.metric == "messages"].reset_index()
+    humans = rows[rows.metric == "to_humans"].reset_index()
+    assert (msgs["q50"] > 0).all() and (humans["q50"] <= msgs["q50"]).all()
+    text = (tmp_path / "whole" / "forecast.txt").read_text()
+    assert "messages to humans" in text and len(text.splitlines()) == 6
 
 
 def test_bad_history_exits_2_naming_line_and_column(

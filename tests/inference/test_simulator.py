@@ -43,3 +43,16 @@ def test_whole_number_fields_take_the_rounded_draw() -> None:
     assert sc.channels["search"].pool == 1_500_000.4
     assert sc.followers.unfollow_per_day == 0.0025
     assert len(sim.simulate((9.2, 1e6, 0.001), 2).fans) == 90
+
+
+def test_the_whole_model_carries_messages_per_day() -> None:
+    sim = Simulator(str(ACCOUNT), PATHS, whole=True)
+    traj = sim.simulate((0.01, 0.002), 4)
+    result = run_one(RunSpec(sim.scenario((0.01, 0.002)), 4))
+    assert traj.messages is not None and traj.to_humans is not None
+    assert len(traj.messages) == 90
+    assert traj.messages.sum() == result.received.sum() > 0
+    assert traj.to_humans.sum() == result.to_humans.sum()
+    assert np.all(traj.to_humans <= traj.messages)
+    assert np.array_equal(traj.fans, Simulator(str(ACCOUNT), PATHS).simulate((0.01, 0.002), 4).fans)
+    assert Simulator(str(ACCOUNT), PATHS).simulate((0.01, 0.002), 4).messages is None
