@@ -131,7 +131,7 @@ def cmd_backtest(args: argparse.Namespace, console: Console) -> int:
     history = read_history(args.history)
     with (
         make_executor(args.workers, args.scheduler) as ex,
-        Progress("backtest", unit="simulation") as bar,
+        Progress("backtest", unit="origin") as bar,
     ):
         rows = backtest(
             str(args.scenario),
