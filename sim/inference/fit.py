@@ -19,7 +19,7 @@ from sim.errors import OptionError, Problem, ScenarioError
 from sim.experiments.executors import Executor
 from sim.inference.data import SOURCE_PREFIX, History
 from sim.inference.distance import Observed
-from sim.inference.events import Event, Fact, dated_problems
+from sim.inference.events import MESSAGE_FACTS, SHARE_PREFIX, Event, Fact, dated_problems
 from sim.inference.priors import FitConfig
 from sim.inference.simulator import Simulator, follower_only
 from sim.inference.smc import Posterior, Progress, abc_smc
@@ -57,11 +57,11 @@ def check_inputs(
     base = load_scenario(scenario_path)
     start = base.scenario.start
     end = start + dt.timedelta(days=base.scenario.days - 1)
+    known = FollowerModel(resolve_timeline(base).days, start, Streams(0)).sources
     if history is None and not facts:
         raise OptionError([Problem("--history", "give a history, facts, or both")])
     if history is not None:
         problems = history.problems_against(start, end)
-        known = FollowerModel(resolve_timeline(base).days, start, Streams(0)).sources
         for source in Observed(start, history).sources:
             if source not in known:
                 rule = f"names no source of the scenario ({', '.join(known)})"
@@ -75,6 +75,11 @@ def check_inputs(
     if problems:
         raise OptionError(problems, events[0].source or "--events")
     problems = dated_problems([(f.line, "date", f.date) for f in facts], start, end)
+    for f in facts:
+        source = f.metric.removeprefix(SHARE_PREFIX)
+        if f.metric.startswith(SHARE_PREFIX) and source not in known:
+            rule = f"names no source of the scenario ({', '.join(known)})"
+            problems.append(Problem(f"line {f.line}, column metric", rule, f.metric, True))
     if problems:
         raise OptionError(problems, facts[0].source or "--facts")
     try:
@@ -101,7 +106,8 @@ def fit(
     base = check_inputs(path, config, history, events, facts)
     observed = Observed(base.scenario.start, history, tuple(facts))
     end = base.scenario.start + dt.timedelta(days=observed.last_day)
-    simulator = Simulator(path, config.paths, end=end)
+    whole = any(f.metric in MESSAGE_FACTS for f in facts)  # messages need the whole model
+    simulator = Simulator(path, config.paths, end=end, whole=whole)
     posterior = abc_smc(simulator, observed, config, seed, executor, progress)
     return FitResult(path, simulator, observed, config, posterior, tuple(events))
 
