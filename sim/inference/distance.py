@@ -34,10 +34,11 @@ def _weekly(x: NDArray[np.int64]) -> F64:
 
 
 def _fact_value(traj: Trajectory, day: int, metric: str) -> float:
-    if metric.startswith(SHARE_PREFIX):
-        total = traj.follows[: day + 1].sum()
-        mine = traj.follows_by_source.get(metric.removeprefix(SHARE_PREFIX))
-        return float(mine[: day + 1].sum() / total) if total and mine is not None else 0.0
+    if metric.startswith(SHARE_PREFIX):  # fans by source: counted at the last day only
+        by_source = traj.fans_by_source or {}
+        total = sum(by_source.values())
+        mine = by_source.get(metric.removeprefix(SHARE_PREFIX), 0)
+        return mine / total if total else 0.0
     series = {
         "new_follows": traj.follows,
         "unfollows": traj.unfollows,

@@ -4,8 +4,8 @@ Events: one row per past campaign with platform, type, start, end and what it di
 posts, prizes and their value, participants, shares or reposts, follows gained); blank optional
 cells mean "not known". Facts: `date,metric,value,tolerance`, where metric is one of the
 history's columns (e.g. `cumulative_follows`), `messages` or `messages_to_humans` (that day's,
-from the whole model), or `share_<source>` (that source's share of all follows from the
-scenario's start to the date, a fraction), and tolerance is absolute (`5000`) or relative
+from the whole model), or `share_<source>` (that source's share of the fans on the data's last
+day, a fraction), and tolerance is absolute (`5000`) or relative
 (`10%`), like the field facts the flagship is calibrated on. Problems are collected and raised
 at once as an `OptionError` naming the file, line, column, value and rule.
 """

@@ -52,6 +52,7 @@ class Trajectory:
     follows_by_source: dict[str, I64]
     messages: I64 | None = None  # received per day; the whole model only
     to_humans: I64 | None = None  # of which routed to agents
+    fans_by_source: dict[str, int] | None = None  # at the end of the last day
 
     @property
     def net(self) -> I64:
@@ -109,6 +110,7 @@ def _trajectory(
         {s: trace.follows[:, i].astype(np.int64) for i, s in enumerate(trace.sources)},
         messages,
         to_humans,
+        {s: int(n) for s, n in zip(trace.sources, trace.fans_by_source, strict=True)},
     )
 
 
