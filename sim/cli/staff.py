@@ -146,7 +146,7 @@ def _forecast_options(parser: argparse.ArgumentParser, load: str) -> None:
         metavar="DIR",
         help=f"a folder written by `fansim fit`: plan for a quantile of the forecast {load}",
     )
-    _share(parser, "--quantile", "with --posterior: the load's quantile, e.g. 90%% (default)")
+    _share(parser, "--quantile", "with --posterior: the load's quantile to plan for (default 90%%)")
     parser.add_argument(
         "--draws", type=_count, default=40, help="with --posterior: draws ranked by load (40)"
     )

@@ -68,6 +68,7 @@ def test_fitted_scenario_loads_from_another_folder(
     monkeypatch.chdir(elsewhere)
     fitted = tmp_path / "out" / "fit" / "fitted.toml"
     medians = json.loads((fitted.parent / "diagnostics.json").read_text())["parameters"]
+    assert f'extends = "{ACCOUNT.resolve()}"' in fitted.read_text()  # no folder shared but /
     scenario = load_scenario(fitted)
     assert scenario.channels["search"].conversion == medians[PATHS[0]]["q50"]
     assert scenario.scenario.name == load_scenario(ACCOUNT).scenario.name
