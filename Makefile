@@ -53,8 +53,8 @@ fit-demo: $(STAMP)
 	$(BIN)/fansim forecast $(EX)/scenario.toml --posterior $(FIT_DEMO)/fit --horizon 28 \
 		--draws 100 --replications 1 --workers 2 --out $(FIT_DEMO)/forecast
 	$(BIN)/fansim backtest $(EX)/scenario.toml --history $(EX)/export.csv --priors $(EX)/priors.toml \
-		--origins 2025-09-30,2025-11-30 --horizon 28 --particles 30 --draws 50 --workers 2 \
-		--out $(FIT_DEMO)/backtest
+		--origins 2025-07-31,2025-08-31,2025-09-30,2025-10-31,2025-11-30 --horizon 28 \
+		--particles 25 --draws 50 --workers 2 --out $(FIT_DEMO)/backtest
 
 lint: $(STAMP)
 	$(BIN)/ruff check sim loadtests tests

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from rich.console import Console
 from rich.table import Table
 
+from sim.cli.options import add_execution, count_arg
 from sim.cli.progress import Progress
 from sim.cli.report import (
     add_report_option,
@@ -23,7 +24,6 @@ from sim.cli.report import (
     finish_report,
     finish_sweep_report,
 )
-from sim.experiments.executors import default_workers
 from sim.experiments.table import write_rows
 
 if TYPE_CHECKING:  # pandas and the API load only when an experiment runs (CLI start-up)
@@ -38,36 +38,8 @@ INTERRUPTED = 130  # the shell's code for a process ended by Ctrl-C
 Command = Callable[[argparse.Namespace, Console], int]
 
 
-def _count(minimum: int) -> Callable[[str], int]:
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"must be a whole number (got {text!r})") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"must be >= {minimum} (got {value})")
-        return value
-
-    return parse
-
-
-def _add_execution(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group("execution")
-    g.add_argument(
-        "--workers",
-        type=_count(1),
-        default=None,
-        help=f"local worker processes (default: all cores, here {default_workers()})",
-    )
-    g.add_argument(
-        "--scheduler",
-        metavar="tcp://HOST:PORT",
-        help="run on this Dask distributed scheduler instead (needs fansim[dask])",
-    )
-
-
 def _add_seed_and_sets(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--seed", type=_count(0), help="root seed (default: the scenario's seed)")
+    p.add_argument("--seed", type=count_arg(0), help="root seed (default: the scenario's seed)")
     p.add_argument(
         "--set",
         dest="overrides",
@@ -83,7 +55,7 @@ def add_run_options(run: argparse.ArgumentParser) -> None:
     g = run.add_argument_group("replications")
     g.add_argument(
         "--replications",
-        type=_count(1),
+        type=count_arg(1),
         help="run replications 0..R-1 and write replications.csv and replications_summary.csv",
     )
     g.add_argument(
@@ -96,11 +68,11 @@ def add_run_options(run: argparse.ArgumentParser) -> None:
     )
     g.add_argument(
         "--max-replications",
-        type=_count(2),
+        type=count_arg(2),
         default=200,
         help="cap for --halfwidth (default 200)",
     )
-    _add_execution(run)
+    add_execution(run)
 
 
 def wants_replications(args: argparse.Namespace) -> bool:
@@ -282,7 +254,7 @@ def add_commands(sub: Any) -> None:
     cmp.add_argument(
         "scenarios", type=Path, nargs="+", help="scenario files, the first is the base"
     )
-    cmp.add_argument("--replications", type=_count(2), default=10, help="per variant (10)")
+    cmp.add_argument("--replications", type=count_arg(2), default=10, help="per variant (10)")
     _add_seed_and_sets(cmp)
     cmp.add_argument(
         "--metrics",
@@ -302,7 +274,7 @@ def add_commands(sub: Any) -> None:
         help="give each variant its own seed (no common random numbers; to measure their gain)",
     )
     cmp.add_argument("--out", type=Path, default=Path("out/compare"), help="folder (out/compare)")
-    _add_execution(cmp)
+    add_execution(cmp)
     add_report_option(cmp)
 
     sw = sub.add_parser("sweep", help="full factorial of parameter values x replications")
@@ -314,7 +286,7 @@ def add_commands(sub: Any) -> None:
         metavar="PATH=V1,V2,...",
         help="values of one field (TOML syntax, as for --set); repeat for more axes",
     )
-    sw.add_argument("--replications", type=_count(1), default=1, help="per grid point (1)")
+    sw.add_argument("--replications", type=count_arg(1), default=1, help="per grid point (1)")
     _add_seed_and_sets(sw)
     sw.add_argument(
         "--out",
@@ -322,7 +294,7 @@ def add_commands(sub: Any) -> None:
         default=Path("out/sweep.csv"),
         help="table file, .csv or .parquet (default out/sweep.csv)",
     )
-    _add_execution(sw)
+    add_execution(sw)
     add_report_option(sw, "OUT with .html (a .csv OUT only)")
 
 

@@ -17,8 +17,7 @@ from typing import Any
 
 from rich.console import Console
 
-from sim.cli.experiments import _add_execution as add_execution
-from sim.cli.experiments import _count
+from sim.cli.options import add_execution, count_arg
 from sim.inference.data import parse_date
 
 __all__ = ["COMMANDS", "add_parsers"]
@@ -41,14 +40,14 @@ def _dates(text: str) -> list[dt.date]:
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("scenario", type=Path, help="scenario TOML file")
     p.add_argument("--out", type=Path, required=True, help="output folder")
-    p.add_argument("--seed", type=_count(0), default=1, help="root seed (default 1)")
+    p.add_argument("--seed", type=count_arg(0), default=1, help="root seed (default 1)")
     add_execution(p)
 
 
 def _fitting(p: argparse.ArgumentParser) -> None:
     p.add_argument("--priors", type=Path, required=True, help="TOML file with the [fit] table")
-    p.add_argument("--particles", type=_count(2), help="override fit.particles")
-    p.add_argument("--generations", type=_count(1), help="override fit.generations")
+    p.add_argument("--particles", type=count_arg(2), help="override fit.particles")
+    p.add_argument("--generations", type=count_arg(1), help="override fit.generations")
 
 
 def add_parsers(sub: Any) -> None:
@@ -63,17 +62,23 @@ def add_parsers(sub: Any) -> None:
     fc = sub.add_parser("forecast", help="predictive quantiles from a fit's posterior")
     _common(fc)
     fc.add_argument("--posterior", type=Path, required=True, help="folder written by fansim fit")
-    fc.add_argument("--horizon", type=_count(1), default=28, help="days ahead (28)")
-    fc.add_argument("--replications", type=_count(1), default=2, help="per draw (2)")
-    fc.add_argument("--draws", type=_count(1), default=200, help="posterior draws (200)")
+    fc.add_argument("--horizon", type=count_arg(1), default=28, help="days ahead (28)")
+    fc.add_argument("--replications", type=count_arg(1), default=2, help="per draw (2)")
+    fc.add_argument("--draws", type=count_arg(1), default=200, help="posterior draws (200)")
+    fc.add_argument(
+        "--whole",
+        action="store_true",
+        help="run the whole model per draw, so messages and messages to humans are forecast "
+        "(automatic when the scenario's service side reaches the fans)",
+    )
 
     bt = sub.add_parser("backtest", help="fit at rolling origins, score forecasts, vs baselines")
     _common(bt)
     _fitting(bt)
     bt.add_argument("--history", type=Path, required=True, help="daily history CSV")
     bt.add_argument("--origins", type=_dates, required=True, help="comma-separated dates")
-    bt.add_argument("--horizon", type=_count(1), default=28, help="days ahead (28)")
-    bt.add_argument("--draws", type=_count(1), default=100, help="posterior draws (100)")
+    bt.add_argument("--horizon", type=count_arg(1), default=28, help="days ahead (28)")
+    bt.add_argument("--draws", type=count_arg(1), default=100, help="posterior draws (100)")
 
 
 def _cmd_fit(args: argparse.Namespace, console: Console) -> int:

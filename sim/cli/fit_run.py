@@ -78,8 +78,9 @@ def _figure(width: float, height: float) -> Figure:
 
 def _band_figure(rows: list[dict[str, Any]], path: Path) -> None:
     frame = pd.DataFrame(rows)
-    fig = _figure(9, 8)
-    axes = fig.subplots(4, 1, sharex=True)
+    metrics = frame["metric"].unique()
+    fig = _figure(9, 2 * len(metrics))
+    axes = fig.subplots(len(metrics), 1, sharex=True)
     for ax, (metric, part) in zip(axes, frame.groupby("metric", sort=False), strict=True):
         days = pd.to_datetime(part["date"])
         ax.fill_between(days, part["q2.5"], part["q97.5"], alpha=0.2, label="95%")
@@ -95,7 +96,9 @@ def cmd_forecast(args: argparse.Namespace, console: Console) -> int:
     """Forecast from a fit's folder; write quantiles, bands and the headline sentences."""
     saved = load_posterior(args.posterior)
     with make_executor(args.workers, args.scheduler) as ex:
-        fc = forecast(str(args.scenario), saved, args.horizon, args.replications, args.draws, ex)
+        fc = forecast(
+            str(args.scenario), saved, args.horizon, args.replications, args.draws, ex, args.whole
+        )
     rows = quantile_rows(fc)
     sentences = headlines(fc)
     with published(args.out) as stage:
@@ -128,7 +131,7 @@ def cmd_backtest(args: argparse.Namespace, console: Console) -> int:
     history = read_history(args.history)
     with (
         make_executor(args.workers, args.scheduler) as ex,
-        Progress("backtest", unit="simulation") as bar,
+        Progress("backtest", unit="origin") as bar,
     ):
         rows = backtest(
             str(args.scenario),

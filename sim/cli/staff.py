@@ -11,6 +11,7 @@ import argparse
 import sys
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -138,6 +139,54 @@ def _common(parser: argparse.ArgumentParser, replications: int, out: str, seed: 
     parser.add_argument("-q", "--quiet", action="store_true", help="no table on the terminal")
 
 
+def _forecast_options(parser: argparse.ArgumentParser, load: str) -> None:
+    """`--posterior DIR --quantile Q --draws N`: plan for a quantile of a fit's forecast load."""
+    parser.add_argument(
+        "--posterior",
+        type=Path,
+        metavar="DIR",
+        help=f"a folder written by `fansim fit`: plan for a quantile of the forecast {load}",
+    )
+    _share(parser, "--quantile", "with --posterior: the load's quantile to plan for (default 90%%)")
+    parser.add_argument(
+        "--draws", type=_count, default=40, help="with --posterior: draws ranked by load (40)"
+    )
+
+
+def _forecast_sets(
+    args: argparse.Namespace,
+    console: Console,
+    scenario: Path,
+    period: tuple[date, date] | None,
+    peak: bool,
+) -> list[str]:
+    """The `--set` overrides of the posterior draw at `--quantile` of the load (none without)."""
+    if args.posterior is None:
+        if args.quantile is not None:
+            rule = "needs --posterior (a fit's folder) whose forecast load it is a quantile of"
+            raise OptionError([Problem("--quantile", rule, args.quantile, True)])
+        return []
+    from sim.experiments.executors import make_executor  # the inference code is heavy: lazily
+    from sim.inference.forecast import load_posterior
+    from sim.inference.planning import load_quantile
+
+    quantile = 0.9 if args.quantile is None else args.quantile
+    saved = load_posterior(args.posterior)
+    with make_executor() as ex:
+        chosen = load_quantile(
+            str(scenario),
+            saved,
+            quantile,
+            args.draws,
+            ex,
+            period,
+            peak,
+            args.overrides,
+        )
+    console.print(chosen.sentence(), soft_wrap=True)
+    return list(chosen.overrides)
+
+
 def add_parsers(sub: Any) -> None:
     """Register `staff` and `size-servers` on the `fansim` sub-parsers."""
     st = sub.add_parser(
@@ -188,6 +237,7 @@ def add_parsers(sub: Any) -> None:
         "--campaign", metavar="NAME", help="staff only the days campaign NAME runs (as --period)"
     )
     _common(st, 10, "out/staff", "scenario.seed")
+    _forecast_options(st, "messages over the staffed days")
     add_report_option(st)
 
     sz = sub.add_parser(
@@ -224,6 +274,7 @@ def add_parsers(sub: Any) -> None:
         "(default: the load report's, else the scenario's, else 16)",
     )
     _common(sz, 1, "out/servers", "scenario.seed, or 1 for a profile")
+    _forecast_options(sz, "messages on the busiest day")
 
 
 def _fmt(v: object) -> str:
@@ -289,6 +340,14 @@ def _period(scenario: Scenario, seed: int, args: argparse.Namespace, console: Co
 
 def _cmd_staff(args: argparse.Namespace, console: Console) -> int:
     scenario = load_scenario(args.scenario, args.overrides)
+    if args.posterior is not None or args.quantile is not None:
+        days = None
+        if args.campaign is not None:
+            days = campaign_period(scenario, args.campaign)
+        elif args.period is not None:
+            days = parse_period(args.period)
+        sets = _forecast_sets(args, console, args.scenario, days, peak=False)
+        scenario = load_scenario(args.scenario, [*args.overrides, *sets])
     seed = scenario.scenario.seed if args.seed is None else args.seed
     scenario = _period(scenario, seed, args, console)
     policy = Policy(args.target, args.max_abandon, args.shrinkage, args.max_occupancy)
@@ -330,6 +389,10 @@ def _cmd_size_servers(args: argparse.Namespace, console: Console) -> int:
         )
     target = SizingTarget(args.max_failed, args.p99)
     if args.source.suffix.lower() == ".csv":
+        if args.posterior is not None or args.quantile is not None:
+            rule = "needs a scenario to simulate the posterior's draws with, not a profile CSV"
+            option = "--posterior" if args.posterior is not None else "--quantile"
+            raise OptionError([Problem(option, rule, str(args.source), True)])
         profile = read_profile(args.source)
         seed = 1 if args.seed is None else args.seed
         workers = args.workers or ((report.workers_per_instance,) if report else (DEFAULT_WORKERS,))
@@ -339,7 +402,8 @@ def _cmd_size_servers(args: argparse.Namespace, console: Console) -> int:
             surge = surge_from_profile(profile, seed, args.replications, _service(report, args, w))
             jobs.append((BackEnd(w), surge))
     else:
-        scenario = load_scenario(args.source, args.overrides)
+        sets = _forecast_sets(args, console, args.source, None, peak=True)
+        scenario = load_scenario(args.source, [*args.overrides, *sets])
         seed = scenario.scenario.seed if args.seed is None else args.seed
         default = scenario.server.workers_per_instance if scenario.server else DEFAULT_WORKERS
         workers = args.workers or ((report.workers_per_instance,) if report else (default,))

@@ -18,7 +18,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sim.inference.data import SOURCE_PREFIX, History
-from sim.inference.events import Fact
+from sim.inference.events import SHARE_PREFIX, Fact
 from sim.inference.simulator import Trajectory
 
 __all__ = ["WEEK", "Observed", "distance", "mad_scales"]
@@ -34,12 +34,20 @@ def _weekly(x: NDArray[np.int64]) -> F64:
 
 
 def _fact_value(traj: Trajectory, day: int, metric: str) -> float:
+    if metric.startswith(SHARE_PREFIX):  # fans by source: counted at the last day only
+        by_source = traj.fans_by_source or {}
+        total = sum(by_source.values())
+        mine = by_source.get(metric.removeprefix(SHARE_PREFIX), 0)
+        return mine / total if total else 0.0
     series = {
         "new_follows": traj.follows,
         "unfollows": traj.unfollows,
         "net_follows": traj.net,
         "cumulative_follows": traj.fans,
+        "messages": traj.messages,
+        "messages_to_humans": traj.to_humans,
     }[metric]
+    assert series is not None, "message facts need the whole model (Simulator.whole)"
     return float(series[day])
 
 

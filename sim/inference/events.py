@@ -3,7 +3,9 @@
 Events: one row per past campaign with platform, type, start, end and what it did (warm-up days,
 posts, prizes and their value, participants, shares or reposts, follows gained); blank optional
 cells mean "not known". Facts: `date,metric,value,tolerance`, where metric is one of the
-history's columns (e.g. `cumulative_follows`) and tolerance is absolute (`5000`) or relative
+history's columns (e.g. `cumulative_follows`), `messages` or `messages_to_humans` (that day's,
+from the whole model), or `share_<source>` (that source's share of the fans on the data's last
+day, a fraction), and tolerance is absolute (`5000`) or relative
 (`10%`), like the field facts the flagship is calibrated on. Problems are collected and raised
 at once as an `OptionError` naming the file, line, column, value and rule.
 """
@@ -21,6 +23,8 @@ __all__ = [
     "EVENT_COLUMNS",
     "FACT_COLUMNS",
     "FACT_METRICS",
+    "MESSAGE_FACTS",
+    "SHARE_PREFIX",
     "Event",
     "Fact",
     "dated_problems",
@@ -32,7 +36,9 @@ EVENT_REQUIRED = ("platform", "type", "start", "end")
 EVENT_COUNTS = ("warmup_days", "posts", "prizes", "participants", "shares", "follows_gained")
 EVENT_COLUMNS = (*EVENT_REQUIRED, *EVENT_COUNTS[:3], "prize_value", *EVENT_COUNTS[3:])
 FACT_COLUMNS = ("date", "metric", "value", "tolerance")
-FACT_METRICS = ENGLISH[1:]
+MESSAGE_FACTS = ("messages", "messages_to_humans")
+FACT_METRICS = (*ENGLISH[1:], *MESSAGE_FACTS)
+SHARE_PREFIX = "share_"
 
 
 @dataclass(frozen=True)
@@ -151,12 +157,17 @@ def read_facts(path: str | Path, option: str = "--facts") -> list[Fact]:
         if day is None:
             rule = "must be a date like 2025-01-31"
             problems.append(Problem(f"line {line}, column date", rule, cell["date"], True))
-        if cell["metric"] not in FACT_METRICS:
-            rule = f"must be one of {', '.join(FACT_METRICS)}"
-            problems.append(Problem(f"line {line}, column metric", rule, cell["metric"], True))
+        metric = cell["metric"]
+        share = metric.startswith(SHARE_PREFIX) and len(metric) > len(SHARE_PREFIX)
+        if metric not in FACT_METRICS and not share:
+            rule = f"must be one of {', '.join(FACT_METRICS)} or {SHARE_PREFIX}<source>"
+            problems.append(Problem(f"line {line}, column metric", rule, metric, True))
         value = _number(cell["value"], whole=False)
         if value is None:
             rule = "must be a number >= 0"
+            problems.append(Problem(f"line {line}, column value", rule, cell["value"], True))
+        if share and value is not None and value > 1:
+            rule = "a share must be a fraction from 0 to 1"
             problems.append(Problem(f"line {line}, column value", rule, cell["value"], True))
         tol = _tolerance(cell["tolerance"], value or 0.0) if value is not None else None
         if value is not None and tol is None:

@@ -19,7 +19,7 @@ from sim.errors import OptionError, Problem, ScenarioError
 from sim.experiments.executors import Executor
 from sim.inference.data import SOURCE_PREFIX, History
 from sim.inference.distance import Observed
-from sim.inference.events import Event, Fact, dated_problems
+from sim.inference.events import MESSAGE_FACTS, SHARE_PREFIX, Event, Fact, dated_problems
 from sim.inference.priors import FitConfig
 from sim.inference.simulator import Simulator, follower_only
 from sim.inference.smc import Posterior, Progress, abc_smc
@@ -28,10 +28,20 @@ from sim.model.rng import Streams
 from sim.scenario import Scenario, load_scenario
 from sim.scenario.timeline import resolve_timeline
 
-__all__ = ["IDENTIFIED_RATIO", "FitResult", "check_inputs", "diagnostics", "fit"]
+__all__ = [
+    "AT_BOUND",
+    "IDENTIFIED_RATIO",
+    "FitResult",
+    "at_bound",
+    "check_inputs",
+    "diagnostics",
+    "fit",
+]
 
 IDENTIFIED_RATIO = 0.7
 """A posterior sd above this share of the prior's (working space) means the data barely speak."""
+AT_BOUND = 0.25
+"""This much posterior weight within 1% of the prior's range from a bound: the bound binds."""
 
 
 @dataclass(frozen=True)
@@ -57,11 +67,11 @@ def check_inputs(
     base = load_scenario(scenario_path)
     start = base.scenario.start
     end = start + dt.timedelta(days=base.scenario.days - 1)
+    known = FollowerModel(resolve_timeline(base).days, start, Streams(0)).sources
     if history is None and not facts:
         raise OptionError([Problem("--history", "give a history, facts, or both")])
     if history is not None:
         problems = history.problems_against(start, end)
-        known = FollowerModel(resolve_timeline(base).days, start, Streams(0)).sources
         for source in Observed(start, history).sources:
             if source not in known:
                 rule = f"names no source of the scenario ({', '.join(known)})"
@@ -75,6 +85,15 @@ def check_inputs(
     if problems:
         raise OptionError(problems, events[0].source or "--events")
     problems = dated_problems([(f.line, "date", f.date) for f in facts], start, end)
+    last = max([f.date for f in facts] + ([history.dates[-1]] if history else []), default=end)
+    for f in facts:
+        source = f.metric.removeprefix(SHARE_PREFIX)
+        if f.metric.startswith(SHARE_PREFIX) and source not in known:
+            rule = f"names no source of the scenario ({', '.join(known)})"
+            problems.append(Problem(f"line {f.line}, column metric", rule, f.metric, True))
+        elif f.metric.startswith(SHARE_PREFIX) and f.date != last:
+            rule = f"a share of fans must be dated on the data's last day ({last})"
+            problems.append(Problem(f"line {f.line}, column date", rule, f.date.isoformat(), True))
     if problems:
         raise OptionError(problems, facts[0].source or "--facts")
     try:
@@ -101,9 +120,19 @@ def fit(
     base = check_inputs(path, config, history, events, facts)
     observed = Observed(base.scenario.start, history, tuple(facts))
     end = base.scenario.start + dt.timedelta(days=observed.last_day)
-    simulator = Simulator(path, config.paths, end=end)
+    whole = any(f.metric in MESSAGE_FACTS for f in facts)  # messages need the whole model
+    simulator = Simulator(path, config.paths, end=end, whole=whole)
     posterior = abc_smc(simulator, observed, config, seed, executor, progress)
     return FitResult(path, simulator, observed, config, posterior, tuple(events))
+
+
+def at_bound(z: np.ndarray, weights: np.ndarray, low: float, high: float) -> str | None:
+    """'lower' or 'upper' when `AT_BOUND` of the weight sits within 1% of the range of it."""
+    near = 0.01 * (high - low)
+    for name, hit in (("lower", z <= low + near), ("upper", z >= high - near)):
+        if float(weights[hit].sum()) >= AT_BOUND:
+            return name
+    return None
 
 
 def diagnostics(result: FitResult) -> dict[str, Any]:
@@ -132,12 +161,20 @@ def diagnostics(result: FitResult) -> dict[str, Any]:
                 f"{prior.path}: not identified by these data (posterior sd is {ratio:.0%} of the "
                 "prior's); its posterior is mostly the prior"
             )
+        bound = at_bound(z, weights, *prior.z_bounds)
+        if bound is not None:
+            warnings.append(
+                f"{prior.path}: the posterior piles at the prior's {bound} bound; the data push "
+                "it beyond the prior's range (widen the prior, or the model misses a mechanism), "
+                "and its interval is the bound's, not the data's"
+            )
         params[prior.path] = {
             "prior": str(prior),
             "mean": float(np.sum(weights * values[:, j])),
             **q,
             "sd_ratio_to_prior": ratio,
-            "identified": identified,
+            "identified": identified and bound is None,
+            "at_bound": bound,
         }
     sc = result.simulator.scenario([params[p]["q50"] for p in result.config.paths])
     obs = result.observed
@@ -155,7 +192,9 @@ def diagnostics(result: FitResult) -> dict[str, Any]:
         "particles": result.config.particles,
         "generations_run": len(post.generations),
         "simulations": sum(g.simulations for g in post.generations),
-        "simulator": "follower model alone" if follower_only(sc) else "whole model (run_one)",
+        "simulator": "whole model (run_one)"
+        if result.simulator.whole or not follower_only(sc)
+        else "follower model alone",
         "generations": [
             {
                 "epsilon": None if np.isinf(g.epsilon) else g.epsilon,

@@ -5,7 +5,9 @@ Each of `draws` parameter sets (resampled from the posterior by weight) is simul
 `replications` times from the scenario's start to the horizon. Flows (follows, unfollows, net
 per day) over the horizon are the simulations' own; the fan count is the last observed
 cumulative plus the simulated net follows after it, so the forecast starts from where the
-account actually is, not where a simulation happened to drift.
+account actually is, not where a simulation happened to drift. When the whole model runs (a
+scenario whose service side reaches the fans, or `whole=True`), messages received per day and
+messages to humans are forecast too.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from sim.inference.smc import systematic
 from sim.model.rng import Streams
 
 __all__ = [
+    "MESSAGE_METRICS",
     "METRICS",
     "QUANTILES",
     "Forecast",
@@ -39,6 +42,7 @@ __all__ = [
 
 F64 = NDArray[np.float64]
 METRICS = ("fans", "follows", "unfollows", "net_follows")
+MESSAGE_METRICS = ("messages", "to_humans")
 QUANTILES = (0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.975)
 
 
@@ -89,14 +93,18 @@ def forecast(
     replications: int,
     draws: int,
     executor: Executor,
+    whole: bool = False,
 ) -> Forecast:
-    """Predictive samples for the `horizon` days after the posterior's data end."""
+    """Predictive samples for the `horizon` days after the posterior's data end.
+
+    `whole` runs the whole model for every draw (slower), so messages are forecast as well.
+    """
     streams = Streams(posterior.seed)
     chosen = posterior.values[
         systematic(posterior.weights, draws, streams.get("fit.draws", "forecast").random())
     ]
     end = posterior.last_date + dt.timedelta(days=horizon)
-    simulator = Simulator(scenario_path, posterior.paths, end=end)
+    simulator = Simulator(scenario_path, posterior.paths, end=end, whole=whole)
     jobs = [
         (
             simulator,
@@ -119,13 +127,17 @@ def forecast(
         fans = posterior.cumulative + np.cumsum(net, axis=1)
     dates = tuple(posterior.last_date + dt.timedelta(days=d + 1) for d in range(horizon))
     samples = {"fans": fans, "follows": follows, "unfollows": unfollows, "net_follows": net}
+    for metric in MESSAGE_METRICS:
+        series = [getattr(t, metric) for t in sims]
+        if all(x is not None for x in series):
+            samples[metric] = np.vstack([x[window] for x in series]).astype(np.float64)
     return Forecast(dates, samples)
 
 
 def quantile_rows(fc: Forecast) -> list[dict[str, Any]]:
     """One row per date and metric: mean and the predictive quantiles."""
     rows = []
-    for metric in METRICS:
+    for metric in fc.samples:
         qs = np.quantile(fc.samples[metric], QUANTILES, axis=0)
         mean = fc.samples[metric].mean(axis=0)
         for d, day in enumerate(fc.dates):
@@ -144,6 +156,9 @@ def headlines(fc: Forecast) -> list[str]:
         f"unfollows {fc.dates[0]} to {last}": fc.samples["unfollows"].sum(axis=1),
         f"net follows {fc.dates[0]} to {last}": fc.samples["net_follows"].sum(axis=1),
     }
+    if "messages" in fc.samples:
+        figures[f"messages {fc.dates[0]} to {last}"] = fc.samples["messages"].sum(axis=1)
+        figures[f"messages to humans {fc.dates[0]} to {last}"] = fc.samples["to_humans"].sum(axis=1)
     out = []
     for what, x in figures.items():
         lo, mid, hi = np.quantile(x, [0.1, 0.5, 0.9])

@@ -63,8 +63,18 @@ def predictive(
 
 
 def fitted_toml(result: FitResult, medians: dict[str, float], out: Path) -> str:
-    """A scenario that extends the fitted one and sets every free parameter to its median."""
-    base = os.path.relpath(Path(result.scenario_path).resolve(), out.resolve())
+    """A scenario that extends the fitted one and sets every free parameter to its median.
+
+    `extends` is relative to the fitted file's own folder (as `extends` always is), so the file
+    loads from any working directory and survives moving the project folder as a whole; when the
+    two share no folder but the root, it is the absolute path.
+    Whole-number fields get the rounded median.
+    """
+    scenario, folder = Path(result.scenario_path).resolve(), out.resolve()
+    shared = Path(os.path.commonpath([scenario, folder]))
+    # relative within one tree (a project moved whole still works), else absolute
+    base = str(scenario) if shared == Path(shared.anchor) else os.path.relpath(scenario, folder)
+    integers = result.simulator.integers
     lines = [
         "# Written by `fansim fit`: the scenario with each free parameter at its posterior median.",
         "# Intervals and diagnostics: diagnostics.json beside this file.",
@@ -75,7 +85,7 @@ def fitted_toml(result: FitResult, medians: dict[str, float], out: Path) -> str:
         key = ".".join(
             json.dumps(part) if not part.isidentifier() else part for part in path.split(".")
         )
-        lines.append(f"{key} = {value!r}")
+        lines.append(f"{key} = {round(value) if path in integers else value!r}")
     return "\n".join(lines) + "\n"
 
 

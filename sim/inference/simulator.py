@@ -17,6 +17,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -28,7 +30,14 @@ from sim.model.rng import Streams
 from sim.scenario import Scenario, load_scenario
 from sim.scenario.timeline import resolve_timeline
 
-__all__ = ["Simulator", "Trajectory", "follower_only", "override_text", "simulate_job"]
+__all__ = [
+    "Simulator",
+    "Trajectory",
+    "follower_only",
+    "integer_fields",
+    "override_text",
+    "simulate_job",
+]
 
 I64 = NDArray[np.int64]
 
@@ -41,6 +50,9 @@ class Trajectory:
     unfollows: I64
     fans: I64  # at the end of each day
     follows_by_source: dict[str, I64]
+    messages: I64 | None = None  # received per day; the whole model only
+    to_humans: I64 | None = None  # of which routed to agents
+    fans_by_source: dict[str, int] | None = None  # at the end of the last day
 
     @property
     def net(self) -> I64:
@@ -48,9 +60,32 @@ class Trajectory:
         return self.follows - self.unfollows
 
 
-def override_text(path: str, value: float) -> str:
-    """A `--set` override; integer-valued fields (pools, counts) take a rounded value."""
-    return f"{path}={float(value)!r}"
+def override_text(path: str, value: float, integer: bool = False) -> str:
+    """A `--set` override; integer-valued fields (day counts, pools) take the rounded value."""
+    return f"{path}={round(value)}" if integer else f"{path}={float(value)!r}"
+
+
+def _lookup(table: Any, path: str) -> Any:
+    for part in path.split("."):
+        if not isinstance(table, dict) or part not in table:
+            return None
+        table = table[part]
+    return table
+
+
+def integer_fields(scenario: Scenario, paths: Sequence[str]) -> frozenset[str]:
+    """The paths whose field holds a whole number in `scenario` (the schema's `Whole` fields).
+
+    A prior draws floats; such fields are set to the nearest whole number, so the sampler
+    moves on a continuous scale and the simulator sees the value the schema accepts.
+    """
+    dump = scenario.model_dump()
+    out = set()
+    for path in paths:
+        value = _lookup(dump, path)
+        if isinstance(value, int) and not isinstance(value, bool):
+            out.add(path)
+    return frozenset(out)
 
 
 def follower_only(scenario: Scenario) -> bool:
@@ -65,13 +100,24 @@ def follower_only(scenario: Scenario) -> bool:
     return True
 
 
-def _trajectory(trace: FollowerTrace) -> Trajectory:
+def _trajectory(
+    trace: FollowerTrace, messages: I64 | None = None, to_humans: I64 | None = None
+) -> Trajectory:
     return Trajectory(
         trace.follows.sum(axis=1).astype(np.int64),
         trace.unfollows.astype(np.int64),
         trace.fans.astype(np.int64),
         {s: trace.follows[:, i].astype(np.int64) for i, s in enumerate(trace.sources)},
+        messages,
+        to_humans,
+        {s: int(n) for s, n in zip(trace.sources, trace.fans_by_source, strict=True)},
     )
+
+
+def _daily(per_interval: NDArray[np.int64], days: int) -> I64:
+    """(intervals, classes) counts -> per day."""
+    out: I64 = per_interval.sum(axis=1).reshape(days, -1).sum(axis=1).astype(np.int64)
+    return out
 
 
 @dataclass(frozen=True)
@@ -79,36 +125,48 @@ class Simulator:
     """Scenario file + free parameters' paths; `simulate(values, seed)` runs one account.
 
     `end` cuts or extends the simulated period (a fit runs to the history's last day, a
-    forecast to the horizon); `fixed` are further overrides applied first.
+    forecast to the horizon); `fixed` are further overrides applied first; `whole` always runs
+    the whole model, whose trajectories then carry messages and messages to humans per day.
     """
 
     scenario_path: str
     paths: tuple[str, ...]
     end: dt.date | None = None
     fixed: tuple[str, ...] = ()
+    whole: bool = False
+
+    @cached_property
+    def integers(self) -> frozenset[str]:
+        """The free parameters that are whole-number fields (rounded when set)."""
+        return integer_fields(load_scenario(self.scenario_path, self.fixed), self.paths)
 
     def scenario(self, values: Sequence[float]) -> Scenario:
         """The scenario with these parameter values."""
         sets = list(self.fixed)
         if self.end is not None:
             sets.append(f"scenario.end={self.end.isoformat()}")
-        sets += [override_text(p, v) for p, v in zip(self.paths, values, strict=True)]
+        sets += [
+            override_text(p, v, p in self.integers) for p, v in zip(self.paths, values, strict=True)
+        ]
         return load_scenario(self.scenario_path, sets)
 
     def simulate(self, values: Sequence[float], seed: int) -> Trajectory:
         """One replication with these values, the follower part alone when that is exact."""
         sc = self.scenario(values)
-        if follower_only(sc):
+        if not self.whole and follower_only(sc):
             model = FollowerModel(resolve_timeline(sc).days, sc.scenario.start, Streams(seed, 0))
             for day in range(sc.scenario.days):
                 model.step(day, None)
             return _trajectory(model.trace())
-        trace = run_one(RunSpec(sc, seed)).followers
-        if trace is None:  # a fixed fan count: nothing follows or leaves
-            days = sc.scenario.days
+        result = run_one(RunSpec(sc, seed))
+        days = sc.scenario.days
+        messages = _daily(result.received, days)
+        to_humans = _daily(result.to_humans, days)
+        if result.followers is None:  # a fixed fan count: nothing follows or leaves
             zero = np.zeros(days, np.int64)
-            return Trajectory(zero, zero, np.full(days, sc.fans.initial, np.int64), {})
-        return _trajectory(trace)
+            fans = np.full(days, sc.fans.initial, np.int64)
+            return Trajectory(zero, zero, fans, {}, messages, to_humans)
+        return _trajectory(result.followers, messages, to_humans)
 
 
 def simulate_job(job: tuple[Simulator, tuple[float, ...], int]) -> Trajectory:

@@ -8,7 +8,9 @@ import pytest
 
 from sim.cli import main
 from sim.inference.data import ENGLISH
+from sim.inference.forecast import MESSAGE_METRICS as MESSAGES
 from sim.inference.simulator import Simulator
+from sim.scenario import load_scenario
 
 from .conftest import ACCOUNT, PATHS, PRIORS, history_of
 
@@ -56,6 +58,22 @@ def test_fit_writes_every_output_and_repeats_exactly(tmp_path: Path, history_csv
     assert data.posterior[PATHS[0]].shape == (1, 20)
 
 
+def test_fitted_scenario_loads_from_another_folder(
+    tmp_path: Path, history_csv: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert _fit(history_csv, Path("out") / "fit", "--generations", "2") == 0
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    fitted = tmp_path / "out" / "fit" / "fitted.toml"
+    medians = json.loads((fitted.parent / "diagnostics.json").read_text())["parameters"]
+    assert f'extends = "{ACCOUNT.resolve()}"' in fitted.read_text()  # no folder shared but /
+    scenario = load_scenario(fitted)
+    assert scenario.channels["search"].conversion == medians[PATHS[0]]["q50"]
+    assert scenario.scenario.name == load_scenario(ACCOUNT).scenario.name
+
+
 def test_forecast_quantiles_are_ordered_and_start_from_the_data(
     tmp_path: Path, history_csv: Path
 ) -> None:
@@ -73,6 +91,14 @@ def test_forecast_quantiles_are_ordered_and_start_from_the_data(
     assert first_fans["q2.5"] >= last + net["q2.5"] - 1e-6
     text = (tmp_path / "fc" / "forecast.txt").read_text()
     assert "80% interval" in text and len(text.splitlines()) == 4
+    assert main([*args, "--whole", "--draws", "8", "--out", str(tmp_path / "whole")]) == 0
+    rows = pd.read_csv(tmp_path / "whole" / "forecast.csv")
+    assert set(rows["metric"]) == {"fans", "follows", "unfollows", "net_follows", *MESSAGES}
+    msgs = rows[rows.metric == "messages"].reset_index()
+    humans = rows[rows.metric == "to_humans"].reset_index()
+    assert (msgs["q50"] > 0).all() and (humans["q50"] <= msgs["q50"]).all()
+    text = (tmp_path / "whole" / "forecast.txt").read_text()
+    assert "messages to humans" in text and len(text.splitlines()) == 6
 
 
 def test_bad_history_exits_2_naming_line_and_column(

@@ -49,3 +49,31 @@ def test_a_source_the_scenario_lacks_is_an_error(simulator: Simulator) -> None:
     cfg = load_fit_config(PRIORS)
     with pytest.raises(OptionError, match="column follows_weibo: names no source of the scenario"):
         check_inputs(str(ACCOUNT), cfg, h)
+
+
+def test_share_and_message_facts() -> None:
+    whole = Simulator(str(ACCOUNT), ("channels.search.conversion",), whole=True)
+    traj = whole.simulate((0.01,), 1)
+    assert traj.messages is not None and traj.to_humans is not None
+    day = START.replace(day=20)
+    facts = (
+        Fact(2, day, "share_search", 0.5, 0.1),
+        Fact(3, day, "messages", 100.0, 10.0),
+        Fact(4, day, "messages_to_humans", 1.0, 1.0),
+    )
+    stats = Observed(START, None, facts).stats(traj)
+    assert traj.fans_by_source is not None and sum(traj.fans_by_source.values()) == traj.fans[-1]
+    assert stats[0] == traj.fans_by_source["search"] / traj.fans[-1]
+    assert 0.05 < stats[0] < 0.5  # 20,000 initial fans, then search brings most
+    assert stats[1:].tolist() == [traj.messages[19], traj.to_humans[19]]
+
+
+def test_share_facts_name_a_source_and_the_last_day() -> None:
+    fact = Fact(3, START.replace(day=20), "share_weibo", 0.1, 0.05, "facts.csv")
+    with pytest.raises(OptionError, match="line 3, column metric: names no source"):
+        check_inputs(str(ACCOUNT), load_fit_config(PRIORS), None, (), (fact,))
+    early = Fact(2, START.replace(day=10), "share_search", 0.1, 0.05, "facts.csv")
+    late = Fact(3, START.replace(day=20), "cumulative_follows", 30_000, 1000, "facts.csv")
+    with pytest.raises(OptionError, match=r"line 2, column date: a share of fans must be dated"):
+        check_inputs(str(ACCOUNT), load_fit_config(PRIORS), None, (), (early, late))
+    check_inputs(str(ACCOUNT), load_fit_config(PRIORS), None, (), (early,))

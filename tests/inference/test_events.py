@@ -57,3 +57,16 @@ def test_dated_problems_outside_scenario() -> None:
     rows = [(2, "start", dt.date(2024, 12, 31)), (3, "start", dt.date(2025, 1, 5))]
     problems = dated_problems(rows, dt.date(2025, 1, 1), dt.date(2025, 1, 31))
     assert [p.path for p in problems] == ["line 2, column start"]
+
+
+def test_message_and_share_facts(tmp_path: Path) -> None:
+    text = "date,metric,value,tolerance\n2025-02-01,messages,3000,20%\n"
+    text += "2025-02-01,share_search,0.8,0.05\n2025-02-01,share_search,1.5,0.05\n"
+    text += "2025-02-01,share_,0.5,0.05\n"
+    with pytest.raises(OptionError) as info:
+        read_facts(_csv(tmp_path / "f.csv", text))
+    msg = str(info.value)
+    assert "line 4, column value: a share must be a fraction from 0 to 1 (got '1.5')" in msg
+    assert "line 5, column metric" in msg and "line 2" not in msg and "line 3" not in msg
+    facts = read_facts(_csv(tmp_path / "g.csv", "\n".join(text.splitlines()[:3]) + "\n"))
+    assert [(f.metric, f.tolerance) for f in facts] == [("messages", 600.0), ("share_search", 0.05)]

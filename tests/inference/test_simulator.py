@@ -32,3 +32,27 @@ def test_service_feedback_takes_the_whole_model() -> None:
     assert not follower_only(sim.scenario((0.01, 0.002)))
     traj = sim.simulate((0.01, 0.002), 1)
     assert len(traj.fans) == 90 and traj.follows.sum() > 0
+
+
+def test_whole_number_fields_take_the_rounded_draw() -> None:
+    paths = ("followers.gift_window_days", "channels.search.pool", "followers.unfollow_per_day")
+    sim = Simulator(str(ACCOUNT), paths)
+    assert sim.integers == {"followers.gift_window_days"}  # a pool is a real number
+    sc = sim.scenario((3.6, 1_500_000.4, 0.0025))
+    assert sc.followers.gift_window_days == 4
+    assert sc.channels["search"].pool == 1_500_000.4
+    assert sc.followers.unfollow_per_day == 0.0025
+    assert len(sim.simulate((9.2, 1e6, 0.001), 2).fans) == 90
+
+
+def test_the_whole_model_carries_messages_per_day() -> None:
+    sim = Simulator(str(ACCOUNT), PATHS, whole=True)
+    traj = sim.simulate((0.01, 0.002), 4)
+    result = run_one(RunSpec(sim.scenario((0.01, 0.002)), 4))
+    assert traj.messages is not None and traj.to_humans is not None
+    assert len(traj.messages) == 90
+    assert traj.messages.sum() == result.received.sum() > 0
+    assert traj.to_humans.sum() == result.to_humans.sum()
+    assert np.all(traj.to_humans <= traj.messages)
+    assert np.array_equal(traj.fans, Simulator(str(ACCOUNT), PATHS).simulate((0.01, 0.002), 4).fans)
+    assert Simulator(str(ACCOUNT), PATHS).simulate((0.01, 0.002), 4).messages is None
