@@ -25,8 +25,8 @@ def test_crn_shrinks_the_variance_of_paired_differences() -> None:
     """On the shipped strategy comparison, replications 0-5 on common and on independent seeds.
 
     Measured (seed 2013, 6 replications): the variance ratio CRN / independent is 0.063 for
-    abandoned messages, 0.0036 for the SLA and 0.64 for fans kept (0.19 before casual fans'
-    churn, which makes fans depend on which cohorts leave); asserted with margins of 1.2x to
+    abandoned messages, 0.0036 for the SLA and 0.64 for fans kept (the casual fans' churn
+    damps the runs' own spread: the ratio is 0.063 without it); asserted with margins of 1.2x to
     70x.
     """
     kw = {"seed": 2013, "metrics": METRICS, "workers": 2}
