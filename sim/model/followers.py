@@ -134,7 +134,7 @@ class FollowerModel:
     def _active(self, casual_activity: float) -> float:
         """Fans weighted by their activity (all of them when casual fans are as active)."""
         if casual_activity >= 1.0:
-            return float(self._fans)
+            return float(self._cohorts.sum())
         by_cell = self._cohorts.sum(axis=2)
         return float((by_cell * self._engagement.activity(self._followers)).sum())
 
