@@ -289,7 +289,6 @@ TARGETS: tuple[Target, ...] = (
         1.0,
         1e9,
         ".2f",
-        status="open",
     ),
     Target(
         "~1.06M fans later in 2013 (+-15%; taken as 2013-09-30, assumed)",
@@ -299,7 +298,6 @@ TARGETS: tuple[Target, ...] = (
         _FansOn("2013-09-30"),
         900_000,
         1_220_000,
-        status="open",
     ),
 )
 

@@ -15,8 +15,10 @@ Each simulated day, in this order:
    `unanswered_unfollow` (senders drawn from the cohorts without replacement, in proportion to
    their size) among fans who already followed on the day of the message;
 3. follows: each running channel exposes E people a day; a person not yet following converts with
-   probability conversion x quality^sensitivity x (remaining pool / pool), so follows are
-   Poisson(E x that), capped by the remaining pool, which they deplete.
+   probability conversion x (floor + (1 - floor) quality^sensitivity) x (remaining pool / pool)
+   x interest factor, so follows are Poisson(E x that), capped by the remaining pool, which they
+   deplete. Each cohort cell carries an engagement (`sim.model.engagement`) that raises casual
+   fans' unfollow hazard and lowers their activity.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from scipy import stats
 from sim.model.activation import age_factors
 from sim.model.campaign_tags import CampaignTags
 from sim.model.campaigns import brings_fans
+from sim.model.engagement import Engagement, convertible, engagement_at, interest_factor
 from sim.model.exposure import exposures_per_day
 from sim.model.rng import Streams
 from sim.scenario.schema import ChannelSpec, Scenario
@@ -104,6 +107,8 @@ class FollowerModel:
         # cohorts[source, day of follow, gift]; the initial fans sit at day 0, not gift-driven
         self._cohorts = np.zeros((len(self.sources), n_days, 2), np.int64)
         self._cohorts[0, 0, 0] = day_scenarios[0].fans.initial
+        self._engagement = Engagement((len(self.sources), n_days))
+        self._followers = day_scenarios[0].followers
         self._converted: dict[str, float] = {}
         self._quality = 1.0
         self._fans = int(day_scenarios[0].fans.initial)
@@ -124,7 +129,14 @@ class FollowerModel:
 
     def active_at(self, t: float) -> float:
         """Active fans now: they message and refer others."""
-        return float(self._fans) * self._active_share
+        return self._active(self._followers.casual_activity) * self._active_share
+
+    def _active(self, casual_activity: float) -> float:
+        """Fans weighted by their activity (all of them when casual fans are as active)."""
+        if casual_activity >= 1.0:
+            return float(self._cohorts.sum())
+        by_cell = self._cohorts.sum(axis=2)
+        return float((by_cell * self._engagement.activity(self._followers)).sum())
 
     def first_messages(self) -> dict[str, float]:
         """Expected first-day messages of today's new fans, by message class."""
@@ -134,6 +146,7 @@ class FollowerModel:
         """Advance to the start of `day`: quality, unfollows, then follows."""
         sc = self._days[day]
         fol = sc.followers
+        self._followers = fol
         self._active_share = sc.fans.active_share
         if outcome is not None and outcome.routed > 0:
             q_day = (outcome.within_target + fol.quality_late_weight * outcome.answered_late) / (
@@ -160,10 +173,13 @@ class FollowerModel:
         excess = max(0.0, push.per_week - push.policy_per_week)
         weekly_push = min(1.0, excess * fol.push_excess_unfollow)
         p_push = 1.0 - (1.0 - weekly_push) ** (1.0 / 7.0)
-        keep = (1.0 - fol.unfollow_per_day) * (1.0 - p_push)
-        p = np.full(self._cohorts.shape, 1.0 - keep)
+        keep = np.full(self._cohorts.shape, (1.0 - fol.unfollow_per_day) * (1.0 - p_push))
+        if fol.casual_unfollow_per_day > 0:  # casual fans tire sooner
+            keep *= (1.0 - fol.casual_unfollow_per_day * self._engagement.casual())[:, :, None]
+        p = 1.0 - keep
         window_start = max(0, day - fol.gift_window_days)
-        p[:, window_start : day + 1, 1] = 1.0 - keep * (1.0 - fol.gift_unfollow_per_day)
+        gift_keep = keep[:, window_start : day + 1, 1] * (1.0 - fol.gift_unfollow_per_day)
+        p[:, window_start : day + 1, 1] = 1.0 - gift_keep
         if sc.activation is not None:  # new fans' first week, by the steps they received
             for age, factor in enumerate(age_factors(sc.activation).tolist()):
                 if day - age >= 0:
@@ -208,7 +224,7 @@ class FollowerModel:
     def _follow(self, day: int, sc: Scenario) -> NDArray[np.int64]:
         follows = np.zeros(len(self.sources), np.int64)
         self._first_messages = {}
-        active = float(self._cohorts.sum()) * sc.fans.active_share
+        active = self._active(sc.followers.casual_activity) * sc.fans.active_share
         for name, ch in sc.channels.items():
             if not self._running(name, ch, day):
                 continue
@@ -219,9 +235,13 @@ class FollowerModel:
             remaining = self._remaining(name, ch)
             if remaining <= 0 or ch.pool <= 0:
                 continue
-            p = ch.conversion * self._quality**ch.quality_sensitivity * remaining / ch.pool
+            floor = sc.followers.quality_floor
+            quality = floor + (1.0 - floor) * self._quality**ch.quality_sensitivity
+            interest = interest_factor(ch, sc.followers, self._converted.get(name, 0.0))
+            p = ch.conversion * quality * interest * remaining / ch.pool
             rng = self._streams.get("followers.follow", day, name)
-            n = min(int(rng.poisson(exposed * p)), int(remaining))
+            cap = convertible(ch, sc.followers, self._converted.get(name, 0.0))
+            n = min(int(rng.poisson(exposed * p)), int(cap))
             if n == 0:
                 continue
             follows[self._join(day, ch.source or name, n, ch.gift_share, name, name)] += n
@@ -255,6 +275,11 @@ class FollowerModel:
             gift = int(self._streams.get("followers.gift", day, key).binomial(n, gift_share))
             self._gifts[key] = self._gifts.get(key, 0) + gift
         s = self._source_index[source]
+        e = 1.0
+        if channel is not None:  # the mean over the day's newcomers: the midpoint of the batch
+            done = self._converted.get(channel, 0.0) + n / 2
+            e = engagement_at(self._days[day].channels[channel], self._days[day].followers, done)
+        self._engagement.join(s, day, int(self._cohorts[s, day].sum()), n, e)
         self._cohorts[s, day, 0] += n - gift
         self._cohorts[s, day, 1] += gift
         if campaign is not None:

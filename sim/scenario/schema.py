@@ -297,6 +297,15 @@ class ChannelSpec(Frozen):
         le=MAX_SENSITIVITY,
         description="Conversion x quality^this: how much the account's service reputation matters.",
     )
+    interested: Real | None = Field(
+        None,
+        ge=1,
+        le=MAX_FANS,
+        description="People in the pool already inclined to follow (docs/model.md, 'Audiences "
+        "that tire and saturate'): the first to come are fully engaged, later ones ever more "
+        "casual; past them conversion falls to followers.casual_conversion x conversion. "
+        "Default: followers.interested_share x pool.",
+    )
     gift_share: Probability = Field(
         0.0, description="Share of this channel's follows who came only for a gift."
     )
@@ -340,6 +349,31 @@ class FollowersSpec(Frozen):
     )
     quality_late_weight: Probability = Field(
         0.5, description="Credit for an answer later than the first-response target."
+    )
+    quality_floor: Probability = Field(
+        0.0,
+        description="Share of a channel's conversion that service quality Q does not touch: "
+        "conversion x (floor + (1 - floor) x Q^quality_sensitivity) (assumed).",
+    )
+    interested_share: Probability = Field(
+        1.0,
+        description="Share of each channel's pool already inclined to follow, where the channel "
+        "sets no `interested` (docs/model.md, 'Audiences that tire and saturate').",
+    )
+    casual_unfollow_per_day: Probability = Field(
+        0.0,
+        description="Extra daily unfollow probability of a fully casual fan (engagement 0; a "
+        "fan's is 1 - the share of its channel's interested people who came before it).",
+    )
+    casual_conversion: Probability = Field(
+        1.0,
+        description="Conversion of people beyond a channel's interested population, relative "
+        "to the interested ones': below 1, a channel's growth slows as they are used up.",
+    )
+    casual_activity: Probability = Field(
+        1.0,
+        description="Message rate and campaign participation of a fully casual fan relative to "
+        "a fully engaged one (active fans = active_share x engagement-weighted fans).",
     )
 
 

@@ -144,7 +144,9 @@ def test_under_budget_passes() -> None:
 @pytest.mark.parametrize(
     ("path", "overrides", "lever", "value"),
     [
-        (Q1, [], "scenario.end", "2013-04-09"),
+        # a smaller quiz, so that the routed stream of the 99 days is the largest part
+        (Q1, ["campaigns.six_plus_one.participation=0.4"], "scenario.end", "2013-04-09"),
+        (Q1, [], "campaigns.six_plus_one.messages_per_participant", 2.0),
         (SERVICE, ["fans.initial=2000000000"], "fans.initial", 2_000_000_000),
         (FESTIVAL, [], "campaigns.live_quiz.messages_per_participant", 3.0),
         (
