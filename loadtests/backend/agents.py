@@ -6,12 +6,13 @@ holds and queues T for the customer-service API; `POST /agent/release {"agent": 
 puts it back. Both answer 409 if A does not hold N. Claims are writer jobs, so they are
 exclusive across processes.
 
-Credentials (`Authorization: Bearer <token>`), never the callback token (which travels in every
-callback URL's signature scheme and so must not also open the agents' desk): a per-agent token
-(`--agent-token ann=T`) binds the identity, so the caller is ann whatever the body says (a body
-naming another agent is refused 403); a team token (`--agents-token T`) admits any name the
-caller gives (simulated teams, the load replay). With neither the agent API is off: every call
-is refused 403 (`agents_off`) saying which flags turn it on.
+Credentials (`Authorization: Bearer <token>`), never the callback token (the account's secret
+shared with the platform: whoever holds it can forge callbacks, and it must not also let them
+claim and answer fans' messages): a per-agent token (`--agent-token ann=T`) binds the
+identity, so the caller is ann whatever the body says (a body naming another agent is refused
+403); a team token (`--agents-token T`) admits any name the caller gives (simulated teams, the
+load replay). With neither the agent API is off: every call is refused 403 (`agents_off`)
+saying which flags turn it on.
 """
 
 from __future__ import annotations
