@@ -6,12 +6,13 @@ holds and queues T for the customer-service API; `POST /agent/release {"agent": 
 puts it back. Both answer 409 if A does not hold N. Claims are writer jobs, so they are
 exclusive across processes.
 
-Credentials (`Authorization: Bearer <token>`), separate from the callback token when given:
-a per-agent token (`--agent-token ann=T`) binds the identity, so the caller is ann whatever
-the body says (a body naming another agent is refused 403); a team token (`--agents-token T`)
-admits any name the caller gives (simulated teams, the load replay). With neither, the
-callback token serves as a team token, as before both existed: every holder of the callback
-URL's secret can then act as any agent.
+Credentials (`Authorization: Bearer <token>`), never the callback token (the account's secret
+shared with the platform: whoever holds it can forge callbacks, and it must not also let them
+claim and answer fans' messages): a per-agent token (`--agent-token ann=T`) binds the
+identity, so the caller is ann whatever the body says (a body naming another agent is refused
+403); a team token (`--agents-token T`) admits any name the caller gives (simulated teams, the
+load replay). With neither the agent API is off: every call is refused 403 (`agents_off`)
+saying which flags turn it on.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from loadtests.wechat.protocol import ProtocolError
 __all__ = ["AgentApi"]
 
 _MAX_BODY = 16_384
+_OFF = "the agent API is off: start the back end with --agents-token or --agent-token NAME=TOKEN"
 
 
 def _field(payload: dict[str, object], name: str, kind: type) -> object:
@@ -60,9 +62,8 @@ class AgentApi:
             for token, name in config.agent_credentials().items()
         ]
         team = config.agents_token
-        if team is None and not self._named:
-            team = config.token
         self._team = None if team is None else b"Bearer " + team.encode()
+        self._off = team is None and not self._named
         self._metrics = metrics
 
     def _caller(self, scope: Scope) -> str | None:
@@ -85,6 +86,8 @@ class AgentApi:
 
     async def handle(self, action: str, scope: Scope, receive: Receive) -> Response:
         """One agent call; ProtocolError for bad requests."""
+        if self._off:
+            raise ProtocolError(403, _OFF, "agents_off")
         bound = self._caller(scope)
         try:
             payload = json.loads(await read_body(scope, receive, _MAX_BODY) or b"{}")

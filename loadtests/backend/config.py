@@ -147,6 +147,21 @@ class BackendConfig:
         """Per-agent tokens: token -> the agent's name, bound to it."""
         return {t: n for n, _, t in (e.partition("=") for e in self.agent_tokens)}
 
+    def agents_line(self) -> str:
+        """Which agent credentials are in force, for the start-up line.
+
+        No secrets, and no colon: the line's last colon precedes the port.
+        """
+        names = sorted(self.agent_credentials().values())
+        parts = []
+        if names:
+            parts.append(f"per-agent tokens for {', '.join(names)} (--agent-token)")
+        if self.agents_token is not None:
+            parts.append("a team token (--agents-token)")
+        if not parts:
+            return "agent API off, no --agents-token or --agent-token given"
+        return f"agent API on with {' and '.join(parts)}"
+
     def to_env(self) -> str:
         """JSON for `CONFIG_ENV`."""
         return json.dumps(asdict(self))

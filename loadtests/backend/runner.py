@@ -98,7 +98,7 @@ def serve(config: BackendConfig, app: str = APP) -> int:
                 print(
                     f"fansim backend: listening on http://{host}:{port}/wechat "
                     f"({config.workers} worker{'s' if config.workers > 1 else ''}, "
-                    f"db {config.db})",
+                    f"db {config.db}); {config.agents_line()}",
                     flush=True,
                 )
                 for sig in (signal.SIGINT, signal.SIGTERM):

@@ -89,6 +89,7 @@ _OPTIONS: tuple[tuple[str, type, object, str], ...] = (
     ("pool", int, 2000, "deliveries in flight at most (greenlets and connections)"),
     ("tolerance", float, 0.05, "drop an arrival that cannot start this late (s)"),
     ("agents", int, 0, "1: agents claim and answer human-routed messages (needs the scenario)"),
+    ("agents-token", str, "", "the back end's agents' token (Bearer), not the callback token"),
     ("agent-scale", float, 0.0, "agents on duty = roster x this (0: the load's scale)"),
     ("agent-poll", float, 0.05, "an idle agent claims again after this (s)"),
     ("ramp", str, "", "START,FACTOR,STEP: rising rate steps with the profile's mix, to capacity"),
@@ -317,11 +318,13 @@ class ReplayUser(FastHttpUser):
             return None
         if scenario is None:
             raise ValueError("--replay-agents needs --replay-scenario (roster and handle times)")
+        if not o.replay_agents_token:
+            raise ValueError("--replay-agents needs --replay-agents-token (the agent API's token)")
         duty = duty_plan(scenario, profile, plan, o.replay_agent_scale or None)
         overtime = o.replay_max_deliveries * o.replay_deadline  # what the replay drains
         return AgentDesk(
             self.client.post,
-            o.replay_token,
+            o.replay_agents_token,
             duty,
             handle_times(scenario, duty.day),
             plan.seed,

@@ -169,6 +169,11 @@ def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     lt.add_argument("--pool", type=_count, default=2000, help="deliveries in flight at most")
     lt.add_argument("--tolerance", type=_number(0, False), default=0.05, help="drop if later (s)")
     lt.add_argument("--agents", action="store_true", help="agents answer human-routed messages")
+    lt.add_argument(
+        "--agents-token",
+        help="the back end's token for agents (`fansim backend --agents-token`), needed with "
+        "--agents; the callback token does not open the agent API",
+    )
     lt.add_argument("--agent-scale", type=_number(0, False), help="roster x this (default --scale)")
     lt.add_argument("--agent-poll", type=_number(0, False), default=0.05, help="idle re-claim (s)")
     lt.add_argument(
@@ -320,6 +325,7 @@ def locust_command(
         "pool": args.pool,
         "tolerance": args.tolerance,
         "agents": int(args.agents),
+        "agents-token": args.agents_token or "",
         "agent-scale": args.agent_scale or 0,
         "agent-poll": args.agent_poll,
         "ramp": args.ramp or "",
@@ -348,6 +354,7 @@ def cmd_loadtest(args: argparse.Namespace, console: Console) -> int:
         raise OptionError([Problem("--host", rule, args.host, True)])
     if not args.source.is_file():
         raise OptionError([Problem("SOURCE", "no such file", str(args.source), True)])
+    agents_token = _agents_token(args) if args.agents else ""
     args.out.mkdir(parents=True, exist_ok=True)
     for old in args.out.glob("*-[0-9]*.*"):  # a previous run's worker files would mix in
         old.unlink()
@@ -358,7 +365,7 @@ def cmd_loadtest(args: argparse.Namespace, console: Console) -> int:
         rule = "needs the scenario (roster, handle times): a TOML source or --scenario"
         raise OptionError([Problem("--agents", rule, str(args.source), True)])
     if args.agents:
-        probe_agent_api(args.host, args.token)
+        probe_agent_api(args.host, agents_token)
     if args.stub_port and args.processes != 1:
         rule = "needs one process (--processes 1): the stub keeps every fan's service window"
         raise OptionError([Problem("--stub-port", rule, str(args.stub_port), True)])
@@ -430,12 +437,23 @@ def _check_profile(profile: Path, args: argparse.Namespace) -> None:
         raise OptionError([Problem("--start", rule, f"{args.start:g}", True)])
 
 
+def _agents_token(args: argparse.Namespace) -> str:
+    """The agents' token `--agents` needs: given, and not the callback token (OptionError)."""
+    if not args.agents_token:
+        rule = "needs --agents-token, the back end's token for agents (its --agents-token)"
+        raise OptionError([Problem("--agents", rule)])
+    if args.agents_token == args.token:
+        rule = "must differ from --token (the back end refuses one token for both)"
+        raise OptionError([Problem("--agents-token", rule)])
+    return str(args.agents_token)
+
+
 def probe_agent_api(host: str, token: str) -> None:
     """Check the back end's agent API answers before the run (a release of nothing: harmless).
 
     fansim's API answers 409 to releasing a message the agent does not hold; anything else
-    (404, a catch-all 200, ...) is not that API. OptionError: missing, token refused (401/403),
-    or unreachable.
+    (404, a catch-all 200, ...) is not that API. OptionError: missing, off (403, the server's
+    reason quoted), token refused (401), or unreachable.
     """
     import urllib.error
     import urllib.request
@@ -448,14 +466,15 @@ def probe_agent_api(host: str, token: str) -> None:
     )
     try:
         with urllib.request.urlopen(request, timeout=5) as resp:
-            status = resp.status
+            status, said = resp.status, b""
     except urllib.error.HTTPError as exc:
-        status = exc.code
+        status, said = exc.code, exc.read(300)
     except OSError as exc:
         rule = f"needs the back end's agent API; {host} cannot be reached ({exc})"
         raise OptionError([Problem("--agents", rule, host, True)]) from None
     if status in (401, 403):
-        rule = f"the agent API refused --token (HTTP {status})"
+        reason = said.decode("utf-8", "replace").strip() or "no reason given"
+        rule = f"the agent API refused --agents-token (HTTP {status}: {reason})"
         raise OptionError([Problem("--agents", rule, host, True)])
     if status != 409:
         rule = (

@@ -3,7 +3,7 @@ from collections.abc import Iterator
 import pytest
 
 from loadtests.wechat.platform_stub import PlatformStub
-from tests.loadtests.server import AES_KEY, APP_ID, Backend, start_backend
+from tests.loadtests.server import AES_KEY, AGENTS_TOKEN, APP_ID, Backend, start_backend
 
 
 @pytest.fixture(scope="module")
@@ -14,7 +14,7 @@ def platform() -> Iterator[PlatformStub]:
 
 @pytest.fixture(scope="module")
 def backend(tmp_path_factory: pytest.TempPathFactory, platform: PlatformStub) -> Iterator[Backend]:
-    """One worker, the festival scenario's classes, safe mode on, outbox to the stub."""
+    """One worker, the festival scenario's classes, safe mode, outbox to the stub, agents' token."""
     tmp = tmp_path_factory.mktemp("backend")
     server = start_backend(
         tmp,
@@ -25,6 +25,8 @@ def backend(tmp_path_factory: pytest.TempPathFactory, platform: PlatformStub) ->
         APP_ID,
         "--platform-url",
         platform.url,
+        "--agents-token",
+        AGENTS_TOKEN,
     )
     yield server
     server.stop()

@@ -20,6 +20,7 @@ from typing import Any
 from loadtests.wechat.callbacks import callback_query, text_xml
 
 TOKEN = "fansim-test-token"
+AGENTS_TOKEN = "fansim-test-agents"  # pass ("--agents-token", AGENTS_TOKEN) to use the agent API
 AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 APP_ID = "wx0123456789abcdef"
 START_TIMEOUT = 20.0
@@ -66,7 +67,7 @@ class Backend:
             "POST",
             f"/agent/{action}",
             json.dumps(payload).encode(),
-            {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"},
+            {"Authorization": f"Bearer {AGENTS_TOKEN}", "Content-Type": "application/json"},
         )
         return status, (json.loads(body) if body else None)
 

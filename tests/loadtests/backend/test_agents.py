@@ -99,11 +99,16 @@ def test_metrics_behind_its_token_and_health_open(guarded: InProcess) -> None:
     assert guarded.request("GET", "/healthz") == (200, b"ok")
 
 
-def test_without_agent_credentials_the_callback_token_serves_as_before(tmp_path: Path) -> None:
+def test_without_agent_credentials_the_agent_api_is_off(tmp_path: Path) -> None:
     server = serve(tmp_path)
     try:
-        assert agent(server, TOKEN, "claim", agent="anyone")[0] == 204
-        assert agent(server, "other-token", "claim", agent="anyone")[0] == 401
-        assert post(server, text_xml("fan", "hi", 4, 1), "1", aes=False)[0] == 200  # no skew check
+        assert post(server, text_xml("fan", "我的订单", 4, 1), "1", aes=False)[0] == 200
+        for token in (TOKEN, "other-token"):  # the callback token is no agent's credential
+            status, reason = agent(server, token, "claim", agent="anyone")
+            assert status == 403
+            assert b"agent API is off" in reason and b"--agents-token" in reason
+        text = server.app.metrics.exposition().decode()
+        assert 'fansim_rejected_total{reason="agents_off"} 2.0' in text
+        assert server.request("GET", "/healthz") == (200, b"ok")  # callbacks are unaffected
     finally:
         server.close()

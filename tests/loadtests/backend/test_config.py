@@ -51,3 +51,24 @@ def test_settings_round_trip_through_the_environment(
     monkeypatch.setenv(CONFIG_ENV, config.to_env())
     assert BackendConfig.from_env() == config
     assert config.agent_credentials() == {"ann-secret": "ann"}
+
+
+@pytest.mark.parametrize(
+    ("settings", "line"),
+    [
+        ({}, "agent API off, no --agents-token or --agent-token given"),
+        ({"agents_token": "S3cr3t-team"}, "agent API on with a team token (--agents-token)"),
+        (
+            {"agent_tokens": ("bob=S3cr3t-b", "ann=S3cr3t-a"), "agents_token": "S3cr3t-t"},
+            "agent API on with per-agent tokens for ann, bob (--agent-token) "
+            "and a team token (--agents-token)",
+        ),
+    ],
+)
+def test_the_start_up_line_names_the_agent_credentials_without_secrets(
+    settings: dict[str, object], line: str
+) -> None:
+    config = BackendConfig(db="x.db", token="callback-token", **settings)  # type: ignore[arg-type]
+    said = config.agents_line()
+    assert said == line
+    assert "S3cr3t" not in said and "callback-token" not in said and ":" not in said

@@ -4,11 +4,17 @@ import signal
 import threading
 from pathlib import Path
 
-from tests.loadtests.server import Backend, post_many, start_backend, stream_in_background
+from tests.loadtests.server import (
+    AGENTS_TOKEN,
+    Backend,
+    post_many,
+    start_backend,
+    stream_in_background,
+)
 
 
 def test_16_agents_claim_1000_messages_each_exactly_once(tmp_path: Path) -> None:
-    server = start_backend(tmp_path, workers=2)
+    server = start_backend(tmp_path, "--agents-token", AGENTS_TOKEN, workers=2)
     try:
         assert len(post_many(server, list(range(1, 1001)), content="订单")) == 1000
         claimed: list[int] = []
@@ -36,6 +42,7 @@ def test_16_agents_claim_1000_messages_each_exactly_once(tmp_path: Path) -> None
         check_metrics_equal_database(server)
     finally:
         assert server.stop() == 0
+    assert "; agent API on with a team token (--agents-token)\n" in server.output
 
 
 def check_metrics_equal_database(server: Backend) -> None:

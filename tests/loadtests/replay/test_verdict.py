@@ -83,7 +83,8 @@ def test_agents_against_a_back_end_without_the_agent_api_stop_with_a_clear_error
 ) -> None:
     host = target("fast")  # answers 200 "success" to every POST: not fansim's agent API
     code = main(["loadtest", "scenarios/mifan_festival_2013.toml", "--host", host, "--out",
-                 str(tmp_path / "run"), "--agents", "--duration", "1"])  # fmt: skip
+                 str(tmp_path / "run"), "--agents", "--agents-token", "team-x",
+                 "--duration", "1"])  # fmt: skip
     assert code == 2
     assert "needs fansim's agent API" in capsys.readouterr().err
     assert target_stats(host)["requests"] == 1  # the probe only: no message was sent

@@ -15,7 +15,7 @@ import pytest
 from loadtests.report.summary import ReportOptions, build_report
 from sim.cli import main
 from tests.loadtests.replay.conftest import write_profile
-from tests.loadtests.server import TOKEN, Backend, start_backend
+from tests.loadtests.server import AGENTS_TOKEN, TOKEN, Backend, start_backend
 
 SERVICE = "scenarios/xiaomi_service_2013.toml"  # 2013-04-10: 4 agents to 15:00, then 7
 SPEEDUP = 60.0  # one wall second is one scenario minute
@@ -33,7 +33,7 @@ def stub_port() -> int:
 @pytest.fixture
 def backend(tmp_path: Path, stub_port: int) -> Iterator[Backend]:
     url = f"http://127.0.0.1:{stub_port}/cgi-bin/message/custom/send"
-    server = start_backend(tmp_path, SERVICE, "--platform-url", url)
+    server = start_backend(tmp_path, SERVICE, "--platform-url", url, "--agents-token", AGENTS_TOKEN)
     yield server
     server.stop()
 
@@ -49,6 +49,7 @@ def test_agents_follow_the_roster_and_the_report_measures_their_times(
     args = ["loadtest", str(profile), "--host", f"http://127.0.0.1:{backend.port}",
             "--out", str(out), "--token", TOKEN, "--scenario", SERVICE, "--speedup",
             str(SPEEDUP), "--duration", str(WALL), "--seed", "4", "--agents",
+            "--agents-token", AGENTS_TOKEN,
             "--agent-scale", "1", "--agent-poll", "0.02",
             "--stub-port", str(stub_port)]  # fmt: skip
     assert main(args) == 0
