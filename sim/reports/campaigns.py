@@ -13,7 +13,7 @@ import numpy as np
 
 from sim.reports.plotting import COLORS, SOURCE_PALETTE, FigureOut, legend_above, new_figure
 from sim.reports.run_folder import RunFolder, Table
-from sim.reports.section import Finding, ReportOptions, Section, SectionResult, first_drawn
+from sim.reports.section import Finding, ReportOptions, Section, SectionResult, grouped_figure
 
 __all__ = ["CAMPAIGNS"]
 
@@ -22,12 +22,7 @@ MAX_CAMPAIGNS = 6
 
 def _days(t: Table) -> list[tuple[str, np.ndarray]]:
     """(campaign, indices of its day rows in date order), in file order."""
-    day_rows = np.asarray(t.text("row")) == "day"
-    names = np.asarray(t.text("campaign"))
-    out = []
-    for name in dict.fromkeys(names[day_rows].tolist()):
-        out.append((name, np.flatnonzero(day_rows & (names == name))))
-    return out
+    return t.groups(t.text("campaign"), np.asarray(t.text("row")) == "day")
 
 
 def _figure(t: Table, campaigns: list[tuple[str, np.ndarray]]) -> FigureOut:
@@ -87,11 +82,10 @@ def _findings(t: Table) -> tuple[Finding, ...]:
 
 
 def _build(folder: RunFolder, options: ReportOptions) -> SectionResult:
-    t = folder.table("campaigns.csv")
-    if t.rows == 0:
-        return SectionResult(notes=("No campaign ran in this run.",))
-    drawn, notes = first_drawn(_days(t), MAX_CAMPAIGNS, "campaigns")
-    return SectionResult(figures=(_figure(t, drawn),), findings=_findings(t), notes=notes)
+    return grouped_figure(
+        folder, "campaigns.csv", "No campaign ran in this run.", _days, MAX_CAMPAIGNS,
+        "campaigns", _figure, lambda t, _drawn: _findings(t),
+    )  # fmt: skip
 
 
 CAMPAIGNS = Section(

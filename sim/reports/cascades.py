@@ -13,7 +13,7 @@ from matplotlib.ticker import MaxNLocator
 
 from sim.reports.plotting import COLORS, SOURCE_PALETTE, FigureOut, legend_above, new_figure
 from sim.reports.run_folder import RunFolder, Table
-from sim.reports.section import Finding, ReportOptions, Section, SectionResult, first_drawn
+from sim.reports.section import Finding, ReportOptions, Section, SectionResult, grouped_figure
 
 __all__ = ["CASCADES"]
 
@@ -23,13 +23,8 @@ MAX_CASCADES = 6
 def _cascades(t: Table) -> list[tuple[str, np.ndarray]]:
     """(label, row indices in generation order) per campaign and launch day, in file order."""
     keys = [f"{c} {d}" for c, d in zip(t.text("campaign"), t.text("launch_date"), strict=True)]
-    order = list(dict.fromkeys(keys))
     gen = t.num("generation")
-    out = []
-    for k in order:
-        rows = np.flatnonzero(np.asarray(keys) == k)
-        out.append((k, rows[np.argsort(gen[rows], kind="stable")]))
-    return out
+    return [(k, rows[np.argsort(gen[rows], kind="stable")]) for k, rows in t.groups(keys)]
 
 
 def _figure(t: Table, cascades: list[tuple[str, np.ndarray]]) -> FigureOut:
@@ -101,11 +96,10 @@ def _findings(t: Table, cascades: list[tuple[str, np.ndarray]]) -> tuple[Finding
 
 
 def _build(folder: RunFolder, options: ReportOptions) -> SectionResult:
-    t = folder.table("cascades.csv")
-    if t.rows == 0:
-        return SectionResult(notes=("No campaign spread by sharing in this run.",))
-    drawn, notes = first_drawn(_cascades(t), MAX_CASCADES, "cascades")
-    return SectionResult(figures=(_figure(t, drawn),), findings=_findings(t, drawn), notes=notes)
+    return grouped_figure(
+        folder, "cascades.csv", "No campaign spread by sharing in this run.", _cascades,
+        MAX_CASCADES, "cascades", _figure, _findings,
+    )  # fmt: skip
 
 
 CASCADES = Section(

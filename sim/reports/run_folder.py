@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -79,6 +79,17 @@ class Table:
         if col is None:
             raise ScenarioError([Problem(f"{self.name}.{name}", "column is missing")])
         return np.asarray(col, dtype=str)
+
+    def groups(
+        self, labels: Sequence[str] | NDArray[np.str_], rows: NDArray[np.bool_] | None = None
+    ) -> list[tuple[str, NDArray[np.intp]]]:
+        """Row indices (in file order) per distinct label, labels in order of appearance.
+
+        `rows` restricts the rows considered.
+        """
+        keys = np.asarray(labels, dtype=str)
+        keep = np.ones(self.rows, bool) if rows is None else rows
+        return [(k, np.flatnonzero(keep & (keys == k))) for k in dict.fromkeys(keys[keep].tolist())]
 
     def times(self, name: str) -> NDArray[np.datetime64]:
         """An ISO date or date-time column as datetime64 (for time axes)."""

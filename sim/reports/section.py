@@ -10,10 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal, TypeVar
+from typing import TYPE_CHECKING, Literal, TypeVar
 
 from sim.reports.plotting import FigureOut
-from sim.reports.run_folder import RunFolder
+from sim.reports.run_folder import RunFolder, Table
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
 
 __all__ = [
     "DEFAULT_SLA_SHARE",
@@ -22,6 +26,7 @@ __all__ = [
     "Section",
     "SectionResult",
     "first_drawn",
+    "grouped_figure",
     "judge_share",
 ]
 
@@ -114,3 +119,27 @@ def first_drawn(items: list[T], limit: int, what: str) -> tuple[list[T], tuple[s
     if len(items) <= limit:
         return items, ()
     return items[:limit], (f"{len(items)} {what}; the first {limit} are drawn.",)
+
+
+Group = tuple[str, "NDArray[np.intp]"]
+
+
+def grouped_figure(
+    folder: RunFolder,
+    file: str,
+    empty: str,
+    groups: Callable[[Table], list[Group]],
+    limit: int,
+    what: str,
+    figure: Callable[[Table, list[Group]], FigureOut],
+    findings: Callable[[Table, list[Group]], tuple[Finding, ...]],
+) -> SectionResult:
+    """One figure and its findings over the first `limit` groups of rows of `file`.
+
+    Campaigns and cascades draw this way; a file with no rows gives the note `empty`.
+    """
+    t = folder.table(file)
+    if t.rows == 0:
+        return SectionResult(notes=(empty,))
+    drawn, notes = first_drawn(groups(t), limit, what)
+    return SectionResult(figures=(figure(t, drawn),), findings=findings(t, drawn), notes=notes)

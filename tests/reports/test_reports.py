@@ -57,6 +57,14 @@ def test_table_reads_numbers_text_and_empty_cells() -> None:
     assert t.times("hour")[1] == np.datetime64("2013-04-10T01:00")
 
 
+def test_table_groups_rows_by_label_in_order_of_appearance() -> None:
+    t = Table.parse("x.csv", "k,row\nb,day\na,day\nb,total\nb,day\n")
+    got = [(k, rows.tolist()) for k, rows in t.groups(t.text("k"))]
+    assert got == [("b", [0, 2, 3]), ("a", [1])]
+    days = t.groups(t.text("k"), np.asarray(t.text("row")) == "day")
+    assert [(k, rows.tolist()) for k, rows in days] == [("b", [0, 3]), ("a", [1])]
+
+
 def test_table_errors_name_the_file_the_column_and_the_value() -> None:
     with pytest.raises(ScenarioError, match=r"x\.csv:3: must have 2 cells"):
         Table.parse("x.csv", "a,b\n1,2\n3\n")
