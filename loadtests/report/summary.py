@@ -14,7 +14,7 @@ Estimators (all stated in the JSON too):
 - workers per instance: given, or by Little's law at capacity: capacity x mean service time.
   When no window failed, the capacity is only the highest rate offered, so this is a lower
   bound (`littles_law_lower_bound`) and the model, given too few workers, may overstate queueing.
-- the model: `sim.model.server.simulate_server` on the same intended arrivals with the measured
+- the model: `sim.model.server.serve` on the same intended arrivals with the measured
   service sample, so model and measurement see the same offered load.
 """
 
@@ -42,7 +42,7 @@ from loadtests.report.fan_answers import fan_answers, first_answers, scenario_ta
 from loadtests.report.thresholds import crossed, parse_threshold
 from loadtests.wechat.delivery import AFTER_RETRY, DROPPED, FAILED, IN_TIME
 from sim.dists import Empirical
-from sim.model.server import ANSWERED_AFTER_RETRY, ANSWERED_IN_TIME, simulate_server
+from sim.model.server import ANSWERED_AFTER_RETRY, ANSWERED_IN_TIME, BackEnd, serve
 from sim.model.server import FAILED as MODEL_FAILED
 
 __all__ = ["ReportOptions", "build_report", "write_report"]
@@ -128,7 +128,8 @@ def model_prediction(
     arrival = np.sort(r.intended[r.outcome != DROPPED])
     rng = np.random.default_rng(np.random.SeedSequence(0, spawn_key=(arrival.size,)))
     service = Empirical(tuple(values)).sample(rng, arrival.size)
-    rec = simulate_server(arrival, service, servers, queue, deadline, maxd, dedup=dedup)
+    back_end = BackEnd(servers, queue, deadline, maxd)
+    rec = serve(arrival, service, back_end, 1, "dedup" if dedup else "sync")
     served = rec.request_response[~rec.request_refused]
     return {
         "arrivals": "the messages sent; dropped ones were never offered to the back end",

@@ -52,7 +52,6 @@ __all__ = [
     "ServerRecords",
     "serve",
     "server_default",
-    "simulate_server",
 ]
 
 ANSWERED_IN_TIME, ANSWERED_AFTER_RETRY, FAILED = 0, 1, 2
@@ -139,33 +138,6 @@ class ServerRecords:
         """Requests accepted but answered after the deadline (the platform had given up)."""
         with np.errstate(invalid="ignore"):
             return ~self.request_refused & (self.request_response > self.deadline)
-
-
-def simulate_server(
-    arrival: NDArray[np.float64],
-    service: NDArray[np.float64],
-    servers: int,
-    queue_limit: int,
-    deadline: float = server_default("deadline_seconds"),
-    max_deliveries: int = server_default("max_deliveries"),
-    dedup: bool = False,
-    dedup_seconds: float = server_default("dedup_seconds"),
-    background_workers: int | None = None,
-    ack_seconds: float = server_default("ack_seconds"),
-    progress: Callable[[int, int], None] | None = None,
-) -> ServerRecords:
-    """`serve` on one instance of `servers` workers, from loose values (e.g. the load report's)."""
-    back_end = BackEnd(
-        servers,
-        queue_limit,
-        deadline,
-        max_deliveries,
-        dedup_seconds,
-        ack_seconds,
-        background_workers,
-    )
-    reply: Reply = "async" if background_workers is not None else "dedup" if dedup else "sync"
-    return serve(arrival, service, back_end, 1, reply, progress)
 
 
 def serve(

@@ -9,11 +9,37 @@ from sim.model.server import (
     ANSWERED_IN_TIME,
     FAILED,
     BackEnd,
+    Reply,
+    ServerRecords,
     serve,
-    simulate_server,
+    server_default,
 )
 from sim.results.stats import mean_ci95
 from sim.scenario.schema import ServerSpec
+
+
+def simulate_server(
+    arrival: np.ndarray,
+    service: np.ndarray,
+    servers: int,
+    queue_limit: int,
+    deadline: float = server_default("deadline_seconds"),
+    max_deliveries: int = server_default("max_deliveries"),
+    dedup: bool = False,
+    background_workers: int | None = None,
+    ack_seconds: float = server_default("ack_seconds"),
+) -> ServerRecords:
+    """`serve` on one instance of `servers` workers, from loose values."""
+    back_end = BackEnd(
+        servers,
+        queue_limit,
+        deadline,
+        max_deliveries,
+        ack_seconds=ack_seconds,
+        background_workers_per_instance=background_workers,
+    )
+    reply: Reply = "async" if background_workers is not None else "dedup" if dedup else "sync"
+    return serve(arrival, service, back_end, 1, reply)
 
 
 def poisson_load(seed: int, n: int, rate: float, mean_service: float):  # type: ignore[no-untyped-def]
