@@ -30,8 +30,10 @@ def test_counts_equal_the_database_and_a_replayed_run_is_all_duplicates(
     for run in ("first", "again"):  # the same schedule and MsgIds twice
         args = ["loadtest", str(profile), "--host", host, "--out", str(tmp_path / run),
                 "--token", TOKEN, "--scenario", "scenarios/xiaomi_service_2013.toml",
-                "--duration", "4", "--seed", "9",
+                "--duration", "4", "--seed", "9", "--tolerance", "2",
                 "--locust", "--replay-msg-base 770000"]  # fmt: skip
+        # counts, not timing, are checked here: a generator starved of CPU by other work sends
+        # late (up to 2 s) rather than dropping, so both runs send the same messages
         assert main(args) == 0
         reports.append(build_report(tmp_path / run, ReportOptions(backend_db=backend.db)))
     first, again = reports
