@@ -61,8 +61,10 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check sim loadtests tests
 	$(BIN)/mypy sim loadtests
 
+# The CPU-bound tests on both cores, then the timing-sensitive ones alone (tests/conftest.py).
 test: lint $(CJK_FONT) $(CHROMIUM)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2 -m "not benchmark and not serial"
+	$(BIN)/pytest -q -m "not benchmark and serial"
 
 bench: $(STAMP) $(CJK_FONT) $(CHROMIUM)
 	$(BIN)/pytest -q -m benchmark --benchmark-enable --benchmark-columns=min,mean,max,rounds

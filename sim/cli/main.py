@@ -407,7 +407,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = _parser().parse_args(argv)
     except SystemExit as exc:  # argparse already printed usage and the error
         return int(exc.code or 0)
-    console = Console(highlight=False)
+    console = Console(highlight=False, soft_wrap=True)  # never break a printed path
     commands = {
         "run": _cmd_run,
         **LOADTEST_COMMANDS,
