@@ -13,6 +13,7 @@ anew by it, and people reached recently by any campaign are tired.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,6 +41,15 @@ class _Pool:
 
     reachable: float
     over: float
+
+
+def _whole(reachable: float, base: float) -> _Pool:
+    """The pool in whole people (a fraction of a person neither is reached nor spreads).
+
+    Whole counts keep reach monotone in the pool: both numbers grow together by whole people.
+    """
+    people = float(math.floor(max(0.0, reachable)))
+    return _Pool(people, max(float(math.floor(base)), people))
 
 
 class Launcher:
@@ -107,8 +117,7 @@ class Launcher:
         """
         base = self._base(c, sc, left)
         fresh = self.reach.fresh(self.platform(c, sc), day)
-        reachable = max(0.0, min(base - self._distinct.get(name, 0.0), fresh))
-        return _Pool(reachable, max(base, reachable))
+        return _whole(min(base - self._distinct.get(name, 0.0), fresh), base)
 
     def _cascade_pool(
         self, c: CampaignSpec, name: str, day: int, sc: Scenario, left: float | None
@@ -122,8 +131,7 @@ class Launcher:
         """
         base = self._base(c, sc, left)
         fresh = self.reach.fresh(self.platform(c, sc), day, besides=name)
-        reachable = max(0.0, min(base - self._cascaded.get(name, 0.0), fresh))
-        return _Pool(reachable, max(base, reachable))
+        return _whole(min(base - self._cascaded.get(name, 0.0), fresh), base)
 
     def _announced_to(self, c: CampaignSpec, name: str, day: int, sc: Scenario, n: float) -> None:
         self._announced[name] = self._announced.get(name, 0.0) + n
