@@ -20,15 +20,14 @@ import numpy as np
 from scipy import stats
 
 from sim.model.campaign_log import CampaignLog
-from sim.model.campaigns import Follows, Scheduled, campaigns_on
+from sim.model.campaigns import Follows, Scheduled, resolved_on
 from sim.model.cascades import CascadeResult, run_cascade
 from sim.model.coupled import binomial_at
 from sim.model.reach import ReachPools
-from sim.model.response import Levers, levers
+from sim.model.response import Levers
 from sim.model.rng import Streams
 from sim.model.surge import Campaigning, NewFans
 from sim.model.warmup import WarmupDays, launch_arrivals, run_warmup
-from sim.scenario.rules.spread import campaign_days
 from sim.scenario.schema import CampaignSpec, Scenario
 from sim.scenario.timeline import Timeline
 
@@ -87,14 +86,9 @@ class Launcher:
 
     def resolve(self, day: int, sc: Scenario, active: float) -> dict[str, CampaignSpec]:
         """Today's campaigns (one-day parts), their participation resolved from the levers."""
-        today = self.timeline.date(day)
-        running: dict[str, CampaignSpec] = {}
-        for name, c in sc.campaigns.items():
-            if not 0 <= (today - c.start.date()).days < campaign_days(c):
-                continue
-            lev = self._levers[name] = levers(c, sc.response, active)
-            running[name] = c.model_copy(update={"participation": lev.participation})
-        return campaigns_on(running, today)
+        today_parts, found = resolved_on(sc.campaigns, sc.response, active, self.timeline.date(day))
+        self._levers.update(found)
+        return today_parts
 
     def _base(self, c: CampaignSpec, sc: Scenario, left: float | None) -> float:
         """The campaign's own pool.
