@@ -59,3 +59,12 @@ def test_scenario_reproduces_its_headline_fact(fact: Fact) -> None:
     scenario = load_scenario(SCENARIOS / fact.file)
     values = [fact.measure(run_one(RunSpec(scenario, 2013, k))) for k in range(REPLICATIONS)]
     assert fact.low <= float(np.mean(values)) <= fact.high, (fact.fact, values)
+
+
+def test_the_festival_s_predicted_turnout_uses_the_response_fitted_to_the_quiz() -> None:
+    """One account, one response: the 米粉节 prediction may not re-fit what the quiz fitted."""
+    flagship = load_scenario(SCENARIOS / "xiaomi_2013q1.toml")
+    festival = load_scenario(SCENARIOS / "mifan_festival_2013_levers.toml")
+    assert festival.response == flagship.response != type(flagship.response)()
+    assert festival.campaigns["live_quiz"].participation is None  # from the levers
+    assert flagship.campaigns["six_plus_one"].participation is None

@@ -17,10 +17,9 @@ import re
 from dataclasses import dataclass
 
 from sim.errors import Problem, ScenarioError
-from sim.model.campaigns import campaigns_on
+from sim.model.campaigns import resolved_on
 from sim.model.exposure import exposures_per_day
 from sim.model.inbound import active_followers
-from sim.model.response import levers
 from sim.model.surge import window_bounds
 from sim.scenario.schema import CampaignSpec, MessagesSpec, Scenario, ServiceSpec
 from sim.scenario.timeline import resolve_timeline
@@ -188,7 +187,8 @@ class _Walk:
         routed = everyday * _routed_share(sc.messages, sc.service)
         routed += sum(n * _routed_share(sc.messages, sc.service, c) for c, n in first.items())
         total = everyday + sum(first.values())
-        today_campaigns = campaigns_on(sc.campaigns, today)  # each day of a multi-day campaign
+        # each day of a multi-day campaign, its participation resolved from the levers
+        today_campaigns, _ = resolved_on(sc.campaigns, sc.response, active, today)
         if today_campaigns:
             burst, burst_routed = self.campaigns(today, sc, today_campaigns, active, total)
             total += burst
@@ -214,7 +214,7 @@ class _Walk:
         """Burst messages of today's campaigns (and how many are routed); records the window."""
         burst = routed = 0.0
         for name, c in campaigns.items():
-            people = active * levers(c, sc.response, active).participation
+            people = active * (c.participation or 0.0)
             joiners = people * c.new_fans_per_participant
             if c.channel is not None and c.channel in sc.channels:
                 pool = sc.channels[c.channel].pool

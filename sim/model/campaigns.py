@@ -22,6 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from sim.model.response import Levers, levers
+from sim.scenario.response import ResponseSpec
 from sim.scenario.rules.spread import campaign_days
 from sim.scenario.schema import CampaignSpec
 
@@ -31,6 +33,7 @@ __all__ = [
     "brings_fans",
     "campaigns_on",
     "day_weights",
+    "resolved_on",
 ]
 
 F64 = NDArray[np.float64]
@@ -71,6 +74,25 @@ def campaigns_on(campaigns: Mapping[str, CampaignSpec], today: dt.date) -> dict[
             }
         )
     return out
+
+
+def resolved_on(
+    campaigns: Mapping[str, CampaignSpec], response: ResponseSpec, active: float, today: dt.date
+) -> tuple[dict[str, CampaignSpec], dict[str, Levers]]:
+    """Today's parts of the campaigns running `today`, and the levers behind them.
+
+    Each campaign's participation is resolved from the levers (a typed-in one kept) for its
+    whole span first, then spread over its days by `campaigns_on`: the engine and the work
+    estimate both see a lever-driven multi-day campaign launch and decay.
+    """
+    running: dict[str, CampaignSpec] = {}
+    found: dict[str, Levers] = {}
+    for name, c in campaigns.items():
+        if not 0 <= (today - c.start.date()).days < campaign_days(c):
+            continue
+        lev = found[name] = levers(c, response, active)
+        running[name] = c.model_copy(update={"participation": lev.participation})
+    return campaigns_on(running, today), found
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,9 @@ and never drawn afresh per generation: participants are numbered in the order th
    scaled by mean / k (negative-binomial fan-outs of shape k, exactly);
 3. reached = people of the pool P whose Exp(1) threshold lies below the contact pressure
    contacts / P (the Sellke construction: contacts spread uniformly over the pool, so a
-   saturating cascade follows the final-size equation); without a pool every contact is a new
-   person (reached = contacts);
+   saturating cascade follows the final-size equation), the thresholds taken in order
+   (`ReachOrder`) so that a larger pool never reaches fewer; without a pool every contact is a
+   new person (reached = contacts);
 4. joiners = the marked (`join_probability`) among the reached, in the order they were
    reached; followers = the marked (`follow_probability`) among the joiners.
 
@@ -21,7 +22,8 @@ A generation's counts are the differences of consecutive cumulative ones. Each s
 random non-decreasing function of its argument, realised once per replication from the
 campaign's streams (`sim.model.coupled`), so under common random numbers more sharing (a higher
 `share_probability` or `contacts_mean`) never gives fewer sharers, contacts, reached people,
-joiners or followers so far, at any generation, saturating or not.
+joiners or followers so far, at any generation, saturating or not; nor does a larger pool
+give fewer reached.
 
 Task fission ("invite n friends to unlock the prize") replaces 2-4: each sharer invites friends
 one at a time, each joining with probability p (join_probability x the share of the pool not yet
@@ -45,7 +47,7 @@ from numpy.typing import NDArray
 from scipy import stats
 
 from sim.errors import Problem, ScenarioError
-from sim.model.coupled import GammaSums, Marks, PoissonPoints, UniformPoints
+from sim.model.coupled import GammaSums, Marks, PoissonPoints, ReachOrder
 from sim.model.rng import Streams
 from sim.scenario.bounds import MAX_FANS
 from sim.scenario.spread import CascadeSpec
@@ -196,8 +198,11 @@ class _Spread:
         self.contacts = PoissonPoints(streams, "cascade.fanout", (*key, "contacts"))
         k = spec.contacts_dispersion
         self.fanout = None if k is None else GammaSums(streams, "cascade.fanout", key, k)
-        self.thresholds = (
-            None if pool is None else UniformPoints(streams, "cascade.reach", key, round(pool))
+        # whole people: a fraction of a pool neither reaches nor spreads (keeps reach monotone)
+        self.order = (
+            None
+            if pool is None or self.over is None
+            else ReachOrder(streams, "cascade.reach", key, int(pool), int(self.over))
         )
 
     def contacts_of(self, sharers: int) -> int:
@@ -213,14 +218,13 @@ class _Spread:
     def reached_by(self, contacts: int) -> int:
         """People reached once `contacts` contacts fell uniformly on the pool (Sellke).
 
-        Person i of the pool is reached when the pressure contacts / pool passes an Exp(1)
-        threshold T_i, i.e. when 1 - exp(-pressure) passes a uniform one.
+        Person i of the pool is reached when the pressure contacts / over passes an Exp(1)
+        threshold T_i; the thresholds are taken in order (`ReachOrder`), so a larger pool never
+        reaches fewer people under common random numbers.
         """
-        if self.thresholds is None or self.pool is None:
+        if self.order is None:
             return contacts
-        if self.pool <= 0 or self.over is None:
-            return 0
-        return self.thresholds.count(float(-np.expm1(-contacts / self.over)))
+        return self.order.count(contacts)
 
 
 def _spread_generations(

@@ -18,8 +18,8 @@ partly covered chunk is resolved unit by unit from the chunk's own stream.
 - `GammaSums`: the sum of the first n independent Gamma(shape) variates: chunk totals, and
   within a chunk the Dirichlet split of its total (gamma variates normalised).
 - `PoissonPoints`: a unit-rate Poisson process on [0, inf); `count(t)` = points below t.
-- `UniformPoints`: n points uniform on [0, 1); `count(u)` = points below u (cells from one
-  multinomial draw, points inside a cell uniform).
+- `ReachOrder`: the people of a pool reached one by one as contacts grow (Renyi's
+  representation), coupled across pool sizes as well as contact counts.
 """
 
 from __future__ import annotations
@@ -35,14 +35,14 @@ __all__ = [
     "GammaSums",
     "Marks",
     "PoissonPoints",
-    "UniformPoints",
+    "ReachOrder",
     "binomial_at",
     "poisson_at",
 ]
 
 CHUNK = 1 << 14  # units resolved one by one at most per evaluation
 BLOCK = 64  # chunk totals drawn together from one stream
-MAX_CELLS = 1 << 16  # cells of `UniformPoints`
+SPAN = 1 << 16  # ranks of `ReachOrder` drawn together from one stream
 
 
 def binomial_at(u: float, n: float, p: float) -> int:
@@ -172,31 +172,57 @@ class PoissonPoints(_Chunked):
         return whole + int(np.searchsorted(positions, frac, side="left"))
 
 
-class UniformPoints:
-    """`n` points uniform on [0, 1): how many lie below u."""
+class ReachOrder:
+    """The people of a pool of `n`, reached one after another as contacts fall on `over` people.
 
-    def __init__(self, streams: Streams, stream: str, key: tuple[int | str, ...], n: int) -> None:
+    With E_0, E_1, ... independent Exp(1) (Renyi's representation of exponential order
+    statistics), the k-th of the n people (k = 1..n) is reached once the contacts pass
+
+        L_k = over x (E_0 / n + E_1 / (n - 1) + ... + E_{k-1} / (n - k + 1))
+
+    so `count(c)` = #{k : L_k < c} is Binomial(n, 1 - exp(-c / over)) at every c and, as c
+    grows, exactly the Sellke count process of a well-mixed pool. E_j belongs to the rank j, not
+    to a pool size (ranks are drawn in blocks of `SPAN` whole), so each L_k is non-increasing in n
+    and non-decreasing in `over`: under common random numbers a pool that grows by at least as
+    many people as the crowd its contacts fall on (n' - n >= over' - over, over >= n) never
+    reaches fewer people, at any contact count. Work is O(people reached).
+    """
+
+    def __init__(
+        self, streams: Streams, stream: str, key: tuple[int | str, ...], n: int, over: float
+    ) -> None:
         self._streams = streams
         self._stream = stream
         self._key = key
         self.n = max(n, 0)
-        self.cells = int(min(MAX_CELLS, max(1, 2 ** np.ceil(np.log2(max(self.n, 1) / CHUNK)))))
-        rng = streams.get(stream, *key, "cells")
-        counts = rng.multinomial(self.n, np.full(self.cells, 1.0 / self.cells))
-        self._prefix = np.concatenate([[0], np.cumsum(counts)])
+        self.over = max(float(over), float(self.n))
+        self._ends = [0.0]  # L at the first rank of block b
         self._last: tuple[int, NDArray[np.float64]] | None = None
 
-    def count(self, u: float) -> int:
-        """Points in [0, u)."""
-        if u <= 0:
+    def _levels(self, block: int) -> NDArray[np.float64]:
+        """L_k of the ranks in `block`, in order."""
+        if self._last is not None and self._last[0] == block:
+            return self._last[1]
+        lo = block * SPAN
+        hi = min(lo + SPAN, self.n)
+        rng = self._streams.get(self._stream, *self._key, "block", block)
+        e = rng.standard_exponential(SPAN)[: hi - lo]  # whole blocks: E_j does not depend on n
+        weights = self.over / (self.n - np.arange(lo, hi, dtype=np.float64))
+        levels = self._ends[block] + np.cumsum(e * weights)
+        if len(self._ends) == block + 1:
+            self._ends.append(float(levels[-1]))
+        self._last = (block, levels)
+        return levels
+
+    def count(self, contacts: float) -> int:
+        """People reached once `contacts` contacts fell on the pool."""
+        if contacts <= 0 or self.n == 0:
             return 0
-        if u >= 1:
+        blocks = -(-self.n // SPAN)
+        while len(self._ends) <= blocks and self._ends[-1] < contacts:
+            self._levels(len(self._ends) - 1)
+        if self._ends[-1] < contacts and len(self._ends) > blocks:
             return self.n
-        cell = min(int(u * self.cells), self.cells - 1)
-        whole = int(self._prefix[cell])
-        if self._last is None or self._last[0] != cell:
-            inside = int(self._prefix[cell + 1] - self._prefix[cell])
-            rng = self._streams.get(self._stream, *self._key, "cell", cell)
-            self._last = (cell, np.sort(rng.random(inside)))
-        frac = u * self.cells - cell
-        return whole + int(np.searchsorted(self._last[1], frac, side="left"))
+        block = int(np.searchsorted(self._ends, contacts, side="left")) - 1
+        levels = self._levels(block)
+        return block * SPAN + int(np.searchsorted(levels, contacts, side="left"))

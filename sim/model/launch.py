@@ -13,21 +13,21 @@ anew by it, and people reached recently by any campaign are tired.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import stats
 
 from sim.model.campaign_log import CampaignLog
-from sim.model.campaigns import Follows, Scheduled, campaigns_on
+from sim.model.campaigns import Follows, Scheduled, resolved_on
 from sim.model.cascades import CascadeResult, run_cascade
 from sim.model.coupled import binomial_at
 from sim.model.reach import ReachPools
-from sim.model.response import Levers, levers
+from sim.model.response import Levers
 from sim.model.rng import Streams
 from sim.model.surge import Campaigning, NewFans
 from sim.model.warmup import WarmupDays, launch_arrivals, run_warmup
-from sim.scenario.rules.spread import campaign_days
 from sim.scenario.schema import CampaignSpec, Scenario
 from sim.scenario.timeline import Timeline
 
@@ -40,6 +40,15 @@ class _Pool:
 
     reachable: float
     over: float
+
+
+def _whole(reachable: float, base: float) -> _Pool:
+    """The pool in whole people (a fraction of a person neither is reached nor spreads).
+
+    Whole counts keep reach monotone in the pool: both numbers grow together by whole people.
+    """
+    people = float(math.floor(max(0.0, reachable)))
+    return _Pool(people, max(float(math.floor(base)), people))
 
 
 class Launcher:
@@ -77,14 +86,9 @@ class Launcher:
 
     def resolve(self, day: int, sc: Scenario, active: float) -> dict[str, CampaignSpec]:
         """Today's campaigns (one-day parts), their participation resolved from the levers."""
-        today = self.timeline.date(day)
-        running: dict[str, CampaignSpec] = {}
-        for name, c in sc.campaigns.items():
-            if not 0 <= (today - c.start.date()).days < campaign_days(c):
-                continue
-            lev = self._levers[name] = levers(c, sc.response, active)
-            running[name] = c.model_copy(update={"participation": lev.participation})
-        return campaigns_on(running, today)
+        today_parts, found = resolved_on(sc.campaigns, sc.response, active, self.timeline.date(day))
+        self._levers.update(found)
+        return today_parts
 
     def _base(self, c: CampaignSpec, sc: Scenario, left: float | None) -> float:
         """The campaign's own pool.
@@ -107,8 +111,7 @@ class Launcher:
         """
         base = self._base(c, sc, left)
         fresh = self.reach.fresh(self.platform(c, sc), day)
-        reachable = max(0.0, min(base - self._distinct.get(name, 0.0), fresh))
-        return _Pool(reachable, max(base, reachable))
+        return _whole(min(base - self._distinct.get(name, 0.0), fresh), base)
 
     def _cascade_pool(
         self, c: CampaignSpec, name: str, day: int, sc: Scenario, left: float | None
@@ -122,8 +125,7 @@ class Launcher:
         """
         base = self._base(c, sc, left)
         fresh = self.reach.fresh(self.platform(c, sc), day, besides=name)
-        reachable = max(0.0, min(base - self._cascaded.get(name, 0.0), fresh))
-        return _Pool(reachable, max(base, reachable))
+        return _whole(min(base - self._cascaded.get(name, 0.0), fresh), base)
 
     def _announced_to(self, c: CampaignSpec, name: str, day: int, sc: Scenario, n: float) -> None:
         self._announced[name] = self._announced.get(name, 0.0) + n

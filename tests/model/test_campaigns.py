@@ -9,7 +9,8 @@ import pytest
 
 from sim.errors import ScenarioError
 from sim.model import RunSpec, run_one
-from sim.model.campaigns import campaigns_on, day_weights
+from sim.model.campaigns import campaigns_on, day_weights, resolved_on
+from sim.model.response import levers
 from sim.results.server_tables import profile_rows
 from sim.results.spread_tables import cascade_rows
 from sim.results.summary import daily_rows, hourly_rows, summarize
@@ -50,6 +51,17 @@ def test_each_campaign_day_is_a_one_day_campaign_with_its_share() -> None:
     assert day2.participation == pytest.approx(0.3 * 2 / 7)
     one_day = growth_scenario(campaigns=quiz(end="2013-01-05T15:00:00"))
     assert campaigns_on(one_day.campaigns, dt.date(2013, 1, 5))["quiz"] is one_day.campaigns["quiz"]
+
+
+def test_a_participation_from_the_levers_is_spread_over_the_days_like_a_typed_one() -> None:
+    sc = growth_scenario(campaigns=quiz(participation=None, promotion={"pushes": 2}))
+    c = sc.campaigns["quiz"]
+    whole = levers(c, sc.response, 1_000.0).participation
+    assert 0 < whole < 1
+    parts, found = resolved_on(sc.campaigns, sc.response, 1_000.0, dt.date(2013, 1, 6))
+    assert found["quiz"].participation == whole
+    assert parts["quiz"].participation == pytest.approx(whole * 2 / 7)
+    assert resolved_on(sc.campaigns, sc.response, 1_000.0, dt.date(2013, 1, 8)) == ({}, {})
 
 
 def test_daily_shares_override_the_decay() -> None:

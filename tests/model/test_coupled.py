@@ -1,12 +1,14 @@
 """Coupled counting processes: exact laws, and monotone in argument and parameter."""
 
+import math
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from sim.model.coupled import CHUNK, GammaSums, Marks, PoissonPoints, UniformPoints
+from sim.model.coupled import CHUNK, SPAN, GammaSums, Marks, PoissonPoints, ReachOrder
 from sim.model.rng import Streams
 
 REPS = 300
@@ -81,15 +83,48 @@ def test_negative_binomial_fanouts_by_composition() -> None:
     _chi2_ok(counts, stats.nbinom(sharers * k, k / (k + mean)))
 
 
-@pytest.mark.parametrize(("n", "u"), [(10, 0.3), (50_000, 0.61), (3_000_000, 0.01)])
-def test_uniform_points_below_u_are_binomial(n: int, u: float) -> None:
+@pytest.mark.parametrize(
+    ("n", "over", "contacts"),
+    [(10, 10.0, 3.0), (50_000, 60_000.0, 40_000.0), (SPAN + 30_000, SPAN + 30_000.0, 1.5e5)],
+)
+def test_reach_order_counts_are_binomial(n: int, over: float, contacts: float) -> None:
+    """Reached after `contacts` contacts on `over` people: Binomial(n, 1 - exp(-c / over))."""
     counts = [
-        UniformPoints(Streams(6, r), "cascade.reach", ("u",), n).count(u) for r in range(REPS)
+        ReachOrder(Streams(6, r), "cascade.reach", ("o",), n, over).count(contacts)
+        for r in range(REPS)
     ]
-    _chi2_ok(counts, stats.binom(n, u))
+    _chi2_ok(counts, stats.binom(n, -np.expm1(-contacts / over)))
 
 
-def test_uniform_points_are_monotone_and_end_at_n() -> None:
-    pts = UniformPoints(Streams(7), "cascade.reach", ("u",), 100_000)
-    grid = [pts.count(u) for u in np.linspace(0, 1, 501)]
-    assert grid == sorted(grid) and grid[0] == 0 and grid[-1] == 100_000
+def test_reach_order_is_the_sellke_process() -> None:
+    """Given m reached at c1, the newly reached by c2 are Binomial(n - m, 1 - e^{-(c2-c1)/n})."""
+    n, c1, c2 = SPAN + 5_000, 20_000.0, 90_000.0  # c2 lands in the second block
+    z = []
+    for r in range(REPS):
+        order = ReachOrder(Streams(8, r), "cascade.reach", ("o",), n, n)
+        m = order.count(c1)
+        p = -np.expm1(-(c2 - c1) / n)
+        z.append((order.count(c2) - m - (n - m) * p) / np.sqrt((n - m) * p * (1 - p)))
+    assert abs(np.mean(z)) <= 4 / np.sqrt(REPS)
+    assert abs(np.var(z, ddof=1) - 1) <= 4 * np.sqrt(2 / (REPS - 1))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    n=st.integers(0, 3 * SPAN),
+    more=st.integers(0, 2 * SPAN),
+    spread=st.floats(0, 1),
+    contacts=st.floats(0, 4 * SPAN),
+    extra=st.floats(0, 4 * SPAN),
+    seed=st.integers(0, 2**31),
+)
+def test_reach_order_never_falls_with_more_contacts_or_a_larger_pool(
+    n: int, more: int, spread: float, contacts: float, extra: float, seed: int
+) -> None:
+    """Larger pool: n grows by `more`, the crowd the contacts fall on by at most as much."""
+    over = n + 1_000.0
+    small = ReachOrder(Streams(seed), "cascade.reach", ("o",), n, over)
+    large = ReachOrder(Streams(seed), "cascade.reach", ("o",), n + more, over + spread * more)
+    assert small.count(contacts) <= small.count(contacts + extra) <= n
+    assert small.count(contacts) <= large.count(contacts)
+    assert small.count(0) == 0 and small.count(math.inf) == n
