@@ -60,7 +60,7 @@ def as_one_group(raw: dict[str, Any]) -> dict[str, Any]:
 
 def outputs(raw: dict[str, Any]) -> tuple[str, bytes]:
     """The summary, hourly and daily tables as JSON (NaN included), and the start times."""
-    result = run_one(RunSpec(scenario_from_dict(raw), seed=3))
+    result = run_one(records=True, spec=RunSpec(scenario_from_dict(raw), seed=3))
     hourly = hourly_rows(result)
     drop = {"params_hash"}
 
@@ -112,7 +112,7 @@ def test_two_groups_with_chats_serve_each_message_by_a_group_of_its_class() -> N
         },
     }
     scenario = scenario_from_dict(raw)
-    result = run_one(RunSpec(scenario, seed=3))
+    result = run_one(records=True, spec=RunSpec(scenario, seed=3))
     assert result.groups is not None
     names = result.class_names
     served = result.groups.group
