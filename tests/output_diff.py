@@ -8,6 +8,7 @@ how many values differ and the largest absolute and relative difference; the tes
 from __future__ import annotations
 
 import csv
+import io
 import json
 import math
 import sys
@@ -80,8 +81,8 @@ def _json_diffs(name: str, a: Path, b: Path, found: dict[tuple[str, str], Differ
 
 
 def _csv_diffs(name: str, a: Path, b: Path, found: dict[tuple[str, str], Difference]) -> None:
-    ra = list(csv.DictReader(a.open()))
-    rb = list(csv.DictReader(b.open()))
+    ra = list(csv.DictReader(io.StringIO(a.read_text())))
+    rb = list(csv.DictReader(io.StringIO(b.read_text())))
     if len(ra) != len(rb) or (ra and list(ra[0]) != list(rb[0])):
         found[(name, "")] = Difference(name, "", 1, other="rows or columns differ")
         return

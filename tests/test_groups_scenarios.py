@@ -28,7 +28,10 @@ SCENARIOS = sorted(
 )
 ROSTER = ("agents_by_hour", "shifts")
 MAX_DAYS = 70  # enough for xiaomi_2013q1's March phase (day 59)
-SHORT = {"scale_10m_2014": 5}  # 10M fans: a few days exercise the same code
+SHORT = {
+    "scale_10m_2014": 5,
+    "scale_50m_2014": 3,
+}  # 10M, 50M fans: a few days exercise the same code
 
 
 def _shortened(raw: dict[str, Any]) -> dict[str, Any]:
