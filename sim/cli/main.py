@@ -105,7 +105,8 @@ def _add_budget(parser: argparse.ArgumentParser) -> None:
 
 def _within_budget(scenario: Scenario, args: argparse.Namespace) -> None:
     """Estimate the run's memory before simulating; `ScenarioError` (exit 2) if over budget."""
-    check_budget(estimate_work(scenario), args.memory_budget, str(args.scenario))
+    records = bool(getattr(args, "records", False))
+    check_budget(estimate_work(scenario, records), args.memory_budget, str(args.scenario))
 
 
 def _add_overrides(parser: argparse.ArgumentParser) -> None:
