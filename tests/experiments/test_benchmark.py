@@ -8,6 +8,7 @@ docs/benchmarks.md; nothing is asserted on time.
 """
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -38,14 +39,8 @@ def timed_row(job: Any) -> tuple[dict[str, Any], float]:
     return row, time.perf_counter() - t0
 
 
-def test_flagship_100_replications_on_2_workers(benchmark: Any) -> None:
-    sc = load_scenario(ROOT / "scenarios" / "xiaomi_2013q1.toml")
-    jobs = jobs_for([Variant("q1", sc, 2013)], range(REPLICATIONS))
-
-    def parallel() -> list[Any]:
-        with ProcessExecutor(WORKERS) as ex:
-            return run_ordered(ex, timed_row, jobs)
-
+def against_serial(benchmark: Any, parallel: Callable[[], list[Any]], jobs: list[Any]) -> None:
+    """Time `parallel` (the benchmark), then the same jobs serially; record the efficiency."""
     timed = benchmark.pedantic(parallel, rounds=1, iterations=1)
     t0 = time.perf_counter()
     with SerialExecutor() as ex:
@@ -53,7 +48,7 @@ def test_flagship_100_replications_on_2_workers(benchmark: Any) -> None:
     serial = time.perf_counter() - t0
     assert [r for r, _ in timed] == [r for r, _ in serial_timed]
     if benchmark.stats is not None:
-        wall = benchmark.stats.stats.mean
+        wall = benchmark.stats.stats.mean  # a cluster's start-up included: a user pays it too
         benchmark.extra_info["cores"] = default_workers()
         benchmark.extra_info["serial_seconds"] = round(serial, 2)
         benchmark.extra_info["parallel_seconds"] = round(wall, 2)
@@ -63,6 +58,17 @@ def test_flagship_100_replications_on_2_workers(benchmark: Any) -> None:
         benchmark.extra_info["busy_share"] = round(busy / (WORKERS * wall), 3)
         # a job's time on 2 workers over its time alone: > 1 when the cores are contended
         benchmark.extra_info["job_slowdown"] = round(busy / sum(s for _, s in serial_timed), 3)
+
+
+def test_flagship_100_replications_on_2_workers(benchmark: Any) -> None:
+    sc = load_scenario(ROOT / "scenarios" / "xiaomi_2013q1.toml")
+    jobs = jobs_for([Variant("q1", sc, 2013)], range(REPLICATIONS))
+
+    def parallel() -> list[Any]:
+        with ProcessExecutor(WORKERS) as ex:
+            return run_ordered(ex, timed_row, jobs)
+
+    against_serial(benchmark, parallel, jobs)
 
 
 SCALE_REPLICATIONS = 10
@@ -83,16 +89,4 @@ def test_scale_10m_10_replications_on_2_dask_workers(benchmark: Any) -> None:
         ):
             return run_ordered(ex, timed_row, jobs)
 
-    timed = benchmark.pedantic(on_dask, rounds=1, iterations=1)
-    t0 = time.perf_counter()
-    with SerialExecutor() as ex:
-        serial_timed = run_ordered(ex, timed_row, jobs)
-    serial = time.perf_counter() - t0
-    assert [r for r, _ in timed] == [r for r, _ in serial_timed]
-    if benchmark.stats is not None:
-        wall = benchmark.stats.stats.mean  # cluster start-up included: a user pays it too
-        benchmark.extra_info["serial_seconds"] = round(serial, 2)
-        benchmark.extra_info["dask_seconds"] = round(wall, 2)
-        benchmark.extra_info["parallel_efficiency"] = round(serial / (WORKERS * wall), 3)
-        busy = sum(s for _, s in timed)
-        benchmark.extra_info["job_slowdown"] = round(busy / sum(s for _, s in serial_timed), 3)
+    against_serial(benchmark, on_dask, jobs)
