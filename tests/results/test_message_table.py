@@ -7,7 +7,10 @@ import numpy as np
 import pytest
 
 from sim.cli.main import main
+from sim.model.engine import RunSpec, run_one
 from sim.model.histogram import ERROR_MINUTES
+from sim.results.message_table import messages_csv
+from sim.scenario.load import load_scenario
 from tests.output_diff import differences
 
 REPO = Path(__file__).parents[2]
@@ -56,3 +59,9 @@ def test_records_are_for_one_run(tmp_path: Path, capsys: pytest.CaptureFixture[s
     args = ["run", str(SEASON), "--out", str(tmp_path), "--records", "--replications", "2"]
     assert main(args) == 2
     assert "--records" in capsys.readouterr().err
+
+
+def test_a_run_without_records_has_no_messages_to_write() -> None:
+    result = run_one(RunSpec(load_scenario(REPO / "scenarios" / "xiaomi_service_2013.toml"), 1))
+    with pytest.raises(ValueError, match="kept no per-message records"):
+        messages_csv(result)
