@@ -7,7 +7,10 @@ Targets, on the 2-core reference machine:
 - the flagship 99-day scenarios/xiaomi_2013q1.toml: < 10 s;
 - the multi-channel flagship (xiaomi_2013q1 with a Weibo channel) and the new-media group's week
   (scenarios/xiaomi_newmedia_2013.toml, WeChat and Weibo, two groups): < 10 s each;
-- scenarios/scale_10m_2014.toml (10M fans, 365 days): < 60 s and < 2 GiB peak memory;
+- scenarios/scale_10m_2014.toml (10M fans, 365 days): < 60 s and < 0.8 GiB peak memory;
+- scenarios/scale_50m_2014.toml (50M fans, five times the agents): under the default memory
+  budget, < 1.5 GiB peak, wall time at most 4.5x the 10M year's (measured in one session:
+  `test_scale_50m_within_4_5x_of_10m`);
 - the 米粉节 surge (scenarios/mifan_festival_2013.toml), every message and retry through the
   server: < 10 s;
 - staffing one day (24 hourly intervals) with 10 replications (`fansim staff`): < 10 s
@@ -26,6 +29,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from sim.model.budget import DEFAULT_BUDGET_BYTES, check_budget, estimate_work
 from sim.model.engine import RunSpec, run_one
 from sim.model.group_queue import AgentGroup, GroupQueue
 from sim.model.human_queue import HumanQueue
@@ -121,6 +125,7 @@ SCALE_RUN = """
 import json, resource, time
 from sim.scenario.load import load_scenario
 from sim.results.summary import daily_rows, hourly_rows, summarize
+from sim.model.budget import DEFAULT_BUDGET_BYTES, check_budget, estimate_work
 from sim.model.engine import RunSpec, run_one
 t0 = time.perf_counter()
 result = run_one(RunSpec(load_scenario({path!r}), 1))
@@ -132,20 +137,30 @@ print(json.dumps({{"seconds": time.perf_counter() - t0, "fans_final": s["fans_fi
 """
 
 
+def scale_run(name: str) -> dict[str, Any]:
+    """One run of a scale scenario in a fresh process, so its peak memory is its own."""
+    code = SCALE_RUN.format(path=str(SCENARIOS / f"{name}.toml"))
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    return dict(json.loads(out.stdout))
+
+
 def test_scale_10m_fans_365_days(benchmark: Any) -> None:
-    """Run in a fresh process so its peak memory is its own."""
-    code = SCALE_RUN.format(path=str(SCENARIOS / "scale_10m_2014.toml"))
-
-    def once() -> dict[str, Any]:
-        out = subprocess.run(
-            [sys.executable, "-c", code], check=True, capture_output=True, text=True
-        )
-        return dict(json.loads(out.stdout))
-
-    measured = benchmark.pedantic(once, rounds=1, iterations=1)
+    measured = benchmark.pedantic(scale_run, ("scale_10m_2014",), rounds=1, iterations=1)
     benchmark.extra_info.update(measured)
     assert measured["fans_final"] > 10_000_000
-    assert measured["peak_mib"] < 2048, measured
+    assert measured["peak_mib"] < 0.8 * 1024, measured
+
+
+def test_scale_50m_within_4_5x_of_10m(benchmark: Any) -> None:
+    """The 50M-fan year: default budget, < 1.5 GiB, time linear in messages (<= 4.5x 10M's)."""
+    scenario = load_scenario(SCENARIOS / "scale_50m_2014.toml")
+    check_budget(estimate_work(scenario), DEFAULT_BUDGET_BYTES)  # raises if refused
+    small = scale_run("scale_10m_2014")
+    big = benchmark.pedantic(scale_run, ("scale_50m_2014",), rounds=1, iterations=1)
+    ratio = big["seconds"] / small["seconds"]
+    benchmark.extra_info.update({**big, "seconds_10m": small["seconds"], "ratio_to_10m": ratio})
+    assert big["fans_final"] > 50_000_000
+    assert big["peak_mib"] < 1.5 * 1024, big
 
 
 def test_festival_surge_message_by_message(benchmark: Any) -> None:

@@ -28,7 +28,7 @@ from sim.cli.signals import (
     outputs_in_place,
     sigterm_raises,
 )
-from sim.errors import FansimError, Problem, ScenarioError
+from sim.errors import FansimError, OptionError, Problem, ScenarioError
 from sim.experiments.calibration import calibrate, calibration_markdown
 from sim.model.budget import (
     DEFAULT_BUDGET_BYTES,
@@ -41,6 +41,7 @@ from sim.model.engine import RunSpec, run_one
 from sim.results.campaign_tables import campaign_rows
 from sim.results.channel_tables import channel_rows
 from sim.results.costs import cost_rows
+from sim.results.message_table import messages_csv
 from sim.results.provenance import provenance
 from sim.results.publish import StagedFile, StagedFolder
 from sim.results.server_tables import profile_rows, surge_rows
@@ -104,7 +105,8 @@ def _add_budget(parser: argparse.ArgumentParser) -> None:
 
 def _within_budget(scenario: Scenario, args: argparse.Namespace) -> None:
     """Estimate the run's memory before simulating; `ScenarioError` (exit 2) if over budget."""
-    check_budget(estimate_work(scenario), args.memory_budget, str(args.scenario))
+    records = bool(getattr(args, "records", False))
+    check_budget(estimate_work(scenario, records), args.memory_budget, str(args.scenario))
 
 
 def _add_overrides(parser: argparse.ArgumentParser) -> None:
@@ -138,6 +140,12 @@ def _parser() -> argparse.ArgumentParser:
     _add_overrides(run)
     _add_budget(run)
     run.add_argument("-q", "--quiet", action="store_true", help="no table on the terminal")
+    run.add_argument(
+        "--records",
+        action="store_true",
+        help="also write messages.csv, one row per message routed to agents (memory grows "
+        "with them)",
+    )
     experiments.add_run_options(run)
     add_report_option(run)
 
@@ -279,6 +287,9 @@ def _print_summary(console: Console, summary: dict[str, object]) -> None:
 
 def _cmd_run(args: argparse.Namespace, console: Console) -> int:
     if experiments.wants_replications(args):
+        if args.records:
+            rule = "writes one run's messages: leave out --replications and --halfwidth"
+            raise OptionError([Problem("--records", rule)])
         return experiments.run_replications(args, console)
     scenario: Scenario = load_scenario(args.scenario, args.overrides)
     _within_budget(scenario, args)
@@ -286,7 +297,7 @@ def _cmd_run(args: argparse.Namespace, console: Console) -> int:
     spec = RunSpec(scenario, seed, args.replication)
     with StagedFolder(args.out, "--out") as stage:  # checked before any simulation
         with Progress(scenario.scenario.name) as progress:
-            result = run_one(spec, progress)
+            result = run_one(spec, progress, records=args.records)
         summary = summarize(result)
         hourly = hourly_rows(result)
         files = run_files(
@@ -300,6 +311,8 @@ def _cmd_run(args: argparse.Namespace, console: Console) -> int:
             cost_rows(result),
             campaign_rows(result),
         )
+        if args.records:
+            files["messages.csv"] = messages_csv(result)
         paths = stage.publish(files, {**provenance(spec), "version": summary["version"]}, RUN_FILES)
     report = "; the report was not drawn" if args.report else ""
     with outputs_in_place(f"the new outputs in {args.out} are complete{report}"):

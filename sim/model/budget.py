@@ -2,11 +2,14 @@
 
 `estimate_work(scenario)` is a pure function of the scenario (no sampling): it follows an upper
 bound of the fan count day by day (every channel converting at full quality, nobody leaving,
-campaign newcomers at their mean), derives the messages of each day, the routed messages the
-agents' queue keeps for the whole run, and the messages each campaign window sends through the
-server, and turns them into bytes with per-item costs measured on this code (docs/benchmarks.md
-has the measurements). `check_budget(estimate, limit)` raises `ScenarioError` naming the field
-to change when the estimate exceeds the memory budget (`fansim run --memory-budget`).
+campaign newcomers at their mean), derives the messages of each day, the routed messages of the
+busiest day (the agents' queue holds the messages in flight; the run's figures are tallied as it
+goes, `sim.model.tally`), the messages each campaign window sends through the server and the
+rows of surge.csv, and turns them into bytes with per-item costs measured on this code
+(docs/benchmarks.md has the measurements). With `records` (`fansim run --records`) every routed
+message is kept and written, which costs in proportion to them. `check_budget(estimate, limit)`
+raises `ScenarioError` naming the field to change when the estimate exceeds the memory budget
+(`fansim run --memory-budget`).
 """
 
 from __future__ import annotations
@@ -40,8 +43,11 @@ DEFAULT_BUDGET_BYTES = 4 * 2**30
 # Per-item costs in bytes, measured with peak RSS of `fansim run` (docs/benchmarks.md, "Memory
 # budget"); each is rounded up so the estimate stays an upper one.
 BASE_BYTES = 160 * 2**20  # interpreter and libraries: a tiny run peaks at 110-127 MiB here
-QUEUE_BYTES = 160  # one routed message, kept by the agents' queue and the summary to the end
-QUEUE_DAY_BYTES = 110  # more per routed message of the busiest day, held in lists until midnight
+QUEUE_DAY_BYTES = 400  # per routed message of the busiest day: lists, chunks kept for the
+# follower feedback (two days), the tally's times held until their hour and day are settled
+DAY_MESSAGE_BYTES = 80  # per message of the busiest day, sampled at once (times, classes, draws)
+RECORD_BYTES = 600  # per routed message with --records: kept arrays and messages.csv's text
+SURGE_ROW_BYTES = 640  # per second of a campaign window: a row of surge.csv, built before written
 WINDOW_BYTES = 64  # one message sampled per message in a campaign window, no server
 SERVER_BYTES = 480  # one message through the server: its requests, retries, async queue
 SECOND_CLASS_BYTES = 48  # per second of a window and message class: expected and sampled counts
@@ -74,7 +80,7 @@ class WorkEstimate:
     classes: int
     fans_max: float
     messages_per_day_max: float
-    routed_messages: float  # held by the agents' queue until the end of the run
+    routed_messages: float  # over the run (kept whole only with records)
     windows: tuple[WindowEstimate, ...]
     server: bool
     parts: tuple[tuple[str, float], ...]  # (part, bytes), largest first
@@ -253,9 +259,12 @@ def _window_lever(scenario: Scenario, w: WindowEstimate) -> tuple[str, object]:
     return "campaigns", None  # pragma: no cover - every window comes from a campaign
 
 
-def _queue_lever(scenario: Scenario, walk: _Walk) -> tuple[str, object]:
-    """What sizes the routed stream: a long horizon, the biggest source of fans, or the rate."""
-    if walk.days > 31 and scenario.scenario.end is not None:
+def _queue_lever(scenario: Scenario, walk: _Walk, whole_run: bool) -> tuple[str, object]:
+    """What sizes the stream: the biggest source of fans, or the rate.
+
+    With records kept for the `whole_run`, a long horizon comes first.
+    """
+    if whole_run and walk.days > 31 and scenario.scenario.end is not None:
         return "scenario.end", scenario.scenario.end.isoformat()
     path, grown = max(walk.grown.items(), key=lambda kv: kv[1])
     if grown >= walk.fans_max / 2 and path == "fans.initial":
@@ -265,8 +274,11 @@ def _queue_lever(scenario: Scenario, walk: _Walk) -> tuple[str, object]:
     return "messages.per_active_fan_per_day", scenario.messages.per_active_fan_per_day
 
 
-def estimate_work(scenario: Scenario) -> WorkEstimate:
-    """Upper estimates of the run's work and peak memory, without sampling anything."""
+def estimate_work(scenario: Scenario, records: bool = False) -> WorkEstimate:
+    """Upper estimates of the run's work and peak memory, without sampling anything.
+
+    `records`: every routed message is kept and written (`fansim run --records`).
+    """
     walk = _Walk(scenario)
     walk.run()
     segments = [sc for _, sc in walk.segments]
@@ -278,7 +290,10 @@ def estimate_work(scenario: Scenario) -> WorkEstimate:
     windows = tuple(walk.windows)
     grid = max((w.seconds * w.spikes for w in windows), default=0)
     parts = {
-        "agents' queue": walk.routed * QUEUE_BYTES + walk.routed_day_max * QUEUE_DAY_BYTES,
+        "agents' queue": walk.routed_day_max * QUEUE_DAY_BYTES,
+        "per-message records": walk.routed * RECORD_BYTES if records else 0.0,
+        "day's messages": walk.per_day_max * DAY_MESSAGE_BYTES,
+        "surge table": sum(w.seconds for w in windows) * SURGE_ROW_BYTES,
         "campaign windows": sum(
             w.messages * per_message + w.seconds * classes * SECOND_CLASS_BYTES for w in windows
         ),
@@ -289,8 +304,8 @@ def estimate_work(scenario: Scenario) -> WorkEstimate:
     }
     largest = max(parts, key=lambda k: parts[k])
     lever: tuple[str, object]
-    if largest == "agents' queue":
-        lever = _queue_lever(scenario, walk)
+    if largest in ("agents' queue", "per-message records", "day's messages"):
+        lever = _queue_lever(scenario, walk, largest == "per-message records")
     elif largest == "campaign windows" and windows:
         lever = _window_lever(scenario, max(windows, key=lambda w: w.messages))
     elif largest == "burst integration" and windows:

@@ -43,6 +43,7 @@ from sim.model.surge import (
     sample_window,
     window_bounds,
 )
+from sim.model.tally import ServiceTally
 from sim.model.traffic import DayCounts, HumanBatch, Messages, MessageStream
 from sim.scenario.schema import CampaignSpec, Scenario
 from sim.scenario.timeline import Timeline, resolve_timeline
@@ -86,7 +87,7 @@ class ModelResult:
     to_humans: NDArray[np.int64]
     server_failed: NDArray[np.int64]  # lost at the back-end server (campaign windows only)
     fans: NDArray[np.float64]  # fans at each interval start
-    queue: QueueRecords
+    tally: ServiceTally  # the routed messages' figures, gathered as the queue settled them
     schedule: StaffSchedule
     followers: FollowerTrace | None  # None when the scenario has no channels
     windows: tuple[WindowSample, ...]  # campaign windows simulated per message
@@ -98,6 +99,7 @@ class ModelResult:
     participants: dict[str, int] = field(default_factory=dict)
     # per campaign and day (negative: warm-up days before the run): reached, participants, shares
     campaign_days: dict[str, dict[int, CampaignDay]] = field(default_factory=dict)
+    queue: QueueRecords | None = None  # every routed message: only when asked (`records`)
 
 
 def _grows(scenario: Scenario) -> bool:
@@ -116,8 +118,10 @@ class ServiceModel:
         scenario: Scenario,
         streams: Streams,
         progress: Progress | None = None,
+        records: bool = False,
     ) -> None:
         self.env = env
+        self.records = records
         self.scenario = scenario
         self.timeline = resolve_timeline(scenario)
         self.by_day = self.timeline.days
@@ -147,6 +151,7 @@ class ServiceModel:
             self.fans = self.followers
         else:
             self.fans = FixedFanBase(float(scenario.fans.initial), scenario.fans.active_share)
+        self.tally = ServiceTally(self.timeline, self.horizon)
         self._progress = progress
         self._windows: list[WindowSample] = []
         self._day_first_message: list[int] = []
@@ -179,13 +184,17 @@ class ServiceModel:
     def _run_days(self) -> Generator[simpy.Event, None, None]:
         for day in range(self.days):
             self.queue.advance(float(self.env.now))
-            self.queue.compact()
+            if self.queue.compact():
+                self.tally.add(self.queue.settled_chunk(), self.queue.frontier)
             self._day_first_message.append(self.queue.offered)
             if self.followers is not None:
                 self.followers.step(day, self._outcome(day - FEEDBACK_LAG_DAYS))
             else:  # a fixed count, but a phase may change who of them is active
                 fans = self.by_day[day].fans
                 self.fans = FixedFanBase(float(fans.initial), fans.active_share)
+            if not self.records and day >= FEEDBACK_LAG_DAYS - 1:
+                # tomorrow's feedback reads day d-1's messages: older chunks are let go
+                self.queue.forget(self._day_first_message[day - FEEDBACK_LAG_DAYS + 1])
             self._send_pushes(day)
             pools = self.followers.remaining_pools(day) if self.followers is not None else None
             self.launcher.warm_up(day, pools)
@@ -396,9 +405,13 @@ class ServiceModel:
         """Run to the horizon and collect the raw result."""
         self.env.run(until=self.horizon)
         self.queue.advance(self.horizon)
+        self.tally.finish(self.queue.rest(), *self.queue.present())
         if self._progress is not None:
             self._progress(self.days, self.days)
         k = len(self.class_names)
+        groups = None
+        if self.records and isinstance(self.queue, GroupQueue):
+            groups = self.queue.group_records()
 
         def stacked(field: str) -> NDArray[np.int64]:
             rows = [getattr(c, field) for c in self._counts]
@@ -413,20 +426,25 @@ class ServiceModel:
             to_humans=stacked("to_humans"),
             server_failed=stacked("failed_at_server"),
             fans=np.concatenate(self._fans).astype(np.float64),
-            queue=self.queue.records(),
+            tally=self.tally,
             schedule=self.schedule,
             followers=self.followers.trace() if self.followers is not None else None,
             windows=tuple(self._windows),
             cascades=tuple(self.launcher.cascades),
             pushes=tuple(self._pushes),
-            groups=self.queue.group_records() if isinstance(self.queue, GroupQueue) else None,
+            groups=groups,
             participants=dict(self._participants),
             campaign_days=self.launcher.log.frozen(),
+            queue=self.queue.records() if self.records else None,
         )
 
 
-def run_one(spec: RunSpec, progress: Progress | None = None) -> ModelResult:
-    """Run one replication of `spec.scenario` with its own named random streams."""
+def run_one(spec: RunSpec, progress: Progress | None = None, records: bool = False) -> ModelResult:
+    """Run one replication of `spec.scenario` with its own named random streams.
+
+    With `records` the result keeps every routed message (`ModelResult.queue`), which costs
+    memory in proportion to them; the tables need only the tally.
+    """
     env = simpy.Environment()
-    model = ServiceModel(env, spec.scenario, spec.streams(), progress)
+    model = ServiceModel(env, spec.scenario, spec.streams(), progress, records)
     return model.run(spec)

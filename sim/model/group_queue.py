@@ -406,8 +406,13 @@ class GroupQueue(HumanQueue):
                 del live[:k]
         return k
 
+    def _chunk_lists(self) -> list[list[NDArray[np.generic]]]:
+        return [*super()._chunk_lists(), *self._done_extra.values()]  # type: ignore[list-item]
+
     def group_records(self) -> GroupRecords:
         """Skill and serving group of every offered message, and each group's present log."""
+        if self._first:
+            raise ValueError(f"messages before {self._first} were forgotten")
 
         def whole(name: str, live: list[int]) -> NDArray[np.int64]:
             return np.concatenate([*self._done_extra[name], np.asarray(live, np.int64)])

@@ -19,7 +19,9 @@ priority, and advances in bulk to a horizon the SimPy clock gives it:
 Times are minutes. `offer` appends messages in arrival order; `advance(until)` runs every event up
 to `until`; state (queue, busy agents) carries over, so backlog crosses days. `compact()` moves
 messages whose outcome can no longer change from Python lists (fast to index in the loop) into
-numpy chunks (compact in memory), so a year of a large account fits in memory.
+numpy chunks (compact in memory); the engine hands each chunk to its `ServiceTally`
+(`settled_chunk`, with the `frontier`) and `forget`s chunks it no longer reads, so a run holds
+the messages in flight, not the year's. Kept chunks give `outcomes` and `records`.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sim.model.roster import StaffSchedule
+from sim.model.tally import Settled
 
 __all__ = ["HumanQueue", "QueueRecords"]
 
@@ -87,6 +90,7 @@ class HumanQueue:
         self._start: list[float] = []
         self._tag: list[int] = []
         self._base = 0  # global index of the first message still in the lists
+        self._first = 0  # global index of the first message kept in the chunks
         self._done: dict[str, list[NDArray[np.generic]]] = {name: [] for name, _ in _FIELDS}
         self._last_arrival = 0.0
         self._next_arrival = 0
@@ -224,11 +228,47 @@ class HumanQueue:
         self._base += k
         return k
 
+    @property
+    def frontier(self) -> float:
+        """Every arrival, pick-up and abandonment before this time is in the compacted chunks."""
+        return min(self._now, self._arrival[0]) if self._arrival else self._now
+
+    def _settled(self, part: dict[str, NDArray[np.generic]]) -> Settled:
+        return Settled(
+            arrival=part["arrival"].astype(np.float64, copy=False),
+            handle=part["handle"].astype(np.float64, copy=False),
+            deadline=part["deadline"].astype(np.float64, copy=False),
+            start=part["start"].astype(np.float64, copy=False),
+            tag=part["tag"].astype(np.int64),
+        )
+
+    def settled_chunk(self) -> Settled:
+        """The messages the last `compact` moved (call right after it)."""
+        return self._settled({name: chunks[-1] for name, chunks in self._done.items()})
+
+    def rest(self) -> Settled:
+        """The messages still in the lists (at the end of a run: waiting, or not yet settled)."""
+        return self._settled(
+            {name: np.asarray(getattr(self, f"_{name}"), dt) for name, dt in _FIELDS}
+        )
+
+    def forget(self, before: int) -> None:
+        """Drop compacted chunks wholly before message `before` (global index)."""
+        while self._done["arrival"] and self._first + len(self._done["arrival"][0]) <= before:
+            self._first += len(self._done["arrival"][0])
+            for chunks in self._chunk_lists():
+                del chunks[0]
+
+    def _chunk_lists(self) -> list[list[NDArray[np.generic]]]:
+        return list(self._done.values())
+
     def _gather(self, name: str, lo: int, hi: int) -> NDArray[np.generic]:
         """Field `name` of messages lo..hi-1 (global indices), from chunks and lists."""
+        if lo < self._first:
+            raise ValueError(f"messages before {self._first} were forgotten (asked from {lo})")
         dtype = _DTYPES[name]
         parts: list[NDArray[np.generic]] = []
-        pos = 0
+        pos = self._first
         for chunk in self._done[name]:
             end = pos + len(chunk)
             if end > lo and pos < hi:
@@ -259,10 +299,18 @@ class HumanQueue:
         n_answered = int(np.count_nonzero(answered))
         return count, within, n_answered - within, count - n_answered
 
+    def present(self) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+        """The agents-present log: `agents[k]` present from `times[k]`."""
+        log = self._present_log
+        return (
+            np.asarray([t for t, _ in log], np.float64),
+            np.asarray([a for _, a in log], np.int64),
+        )
+
     def records(self) -> QueueRecords:
         """Snapshot of every offered message and the present-agents log so far."""
-        log = self._present_log
         n = self.offered
+        times, agents = self.present()
 
         def floats(name: str) -> NDArray[np.float64]:
             return self._gather(name, 0, n).astype(np.float64, copy=False)
@@ -277,7 +325,7 @@ class HumanQueue:
             deadline=floats("deadline"),
             start=floats("start"),
             tag=ints("tag"),
-            present_times=np.asarray([t for t, _ in log], np.float64),
-            present_agents=np.asarray([a for _, a in log], np.int64),
+            present_times=times,
+            present_agents=agents,
             horizon=self._now,
         )

@@ -21,9 +21,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sim.model.engine import ModelResult, RunSpec, run_one
-from sim.model.human_queue import HumanQueue
+from sim.model.human_queue import HumanQueue, QueueRecords
 from sim.model.roster import StaffSchedule
 from sim.model.surge import WindowSample, serve_window
+from sim.model.tally import ServiceTally
 from sim.model.traffic import HumanBatch
 from sim.scenario.schema import Scenario, ServerSpec
 from sim.scenario.timeline import resolve_timeline
@@ -50,6 +51,13 @@ class Traffic:
 
     result: ModelResult
     exact: bool  # serving another configuration is exact (fans do not depend on service)
+
+    @property
+    def records(self) -> QueueRecords:
+        """The routed messages of the run (`sample_traffic` keeps them)."""
+        if self.result.queue is None:
+            raise ValueError("this traffic was sampled without its messages: use sample_traffic")
+        return self.result.queue
 
 
 def _window_server(
@@ -78,7 +86,7 @@ def _window_server(
 
 def sample_traffic(spec: RunSpec) -> Traffic:
     """Run `spec` once and keep its messages for `serve`."""
-    return Traffic(run_one(spec), not _feedback(spec.scenario))
+    return Traffic(run_one(spec, records=True), not _feedback(spec.scenario))
 
 
 def serve(
@@ -95,7 +103,7 @@ def serve(
     `scenario` (the variant served) goes into the result's provenance; default: the run's.
     """
     r = traffic.result
-    q = r.queue
+    q = traffic.records
     windows = r.windows
     if not keep_server:
         windows = tuple(
@@ -119,12 +127,15 @@ def serve(
         human += after.to_humans - before.to_humans
         failed += after.failed_at_server - before.failed_at_server
     spec = r.spec if scenario is None else replace(r.spec, scenario=scenario)
+    tally = ServiceTally(spec.timeline, q.horizon)
+    tally.finish(queue.rest(), *queue.present())
     return replace(
         r,
         spec=spec,
         auto_replied=auto,
         to_humans=human,
         server_failed=failed,
+        tally=tally,
         queue=queue.records(),
         schedule=roster,
         windows=windows,

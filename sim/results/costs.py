@@ -199,8 +199,8 @@ def _sms_lines(result: ModelResult) -> Iterator[CostLine]:
         on_day = float(fans[d]) if fans is not None else float(sc.fans.initial)
         broadcasts += on_day * sc.pushes.per_week / 7
     wechat = list(range(wechat_classes(tl)))
-    picked_up = ~np.isnan(result.queue.start) & np.isin(result.queue.tag, wechat)
-    replies = float(result.auto_replied[:, wechat].sum()) + float(np.count_nonzero(picked_up))
+    picked_up = int(result.tally.by_class["answered"][wechat].sum())
+    replies = float(result.auto_replied[:, wechat].sum()) + float(picked_up)
     counts = (
         ("sms_pushes", float(sum(p.recipients for p in result.pushes))),
         ("sms_broadcasts", broadcasts),

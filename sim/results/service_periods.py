@@ -7,10 +7,8 @@ summary: abandoned messages count as missed, still-waiting ones once past the ta
 90th percentiles of response and resolution of those answered, the number abandoned and the
 most messages waiting at any moment of the period.
 
-A campaign's windows come from the timeline (so a campaign a phase adds counts from its date):
-`days`, from midnight of its first day to midnight after its last, and `live`, its clock hours
-on each of those days (the same window `campaigns_on` gives the model). Windows are clipped to
-the simulated horizon; a campaign outside it has no entry.
+The periods (`sim.model.spans`) are tallied as the model runs (`sim.model.tally`): a day's
+percentiles are exact; a campaign period's come from 1-second histograms, within half a second.
 """
 
 from __future__ import annotations
@@ -21,166 +19,92 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from sim.model.campaigns import campaigns_on
 from sim.model.engine import ModelResult
-from sim.model.human_queue import QueueRecords
-from sim.results.backlog import Backlog
-from sim.results.outcomes import message_targets, outcomes, quantile, sla_flags
+from sim.model.tally import PeriodTally
+from sim.results.outcomes import share
 from sim.units import DAY
 
-__all__ = [
-    "PeriodService",
-    "Span",
-    "campaign_spans",
-    "hourly_counts",
-    "service_by_campaign",
-    "service_by_day",
-]
-
-F64 = NDArray[np.float64]
-Bool = NDArray[np.bool_]
-Span = tuple[float, float]  # [from, to) in minutes since the run's start
+__all__ = ["hourly_counts", "service_by_campaign", "service_by_day"]
 
 
-class PeriodService:
-    """Per-message flags computed once, then any period's figures from them."""
-
-    def __init__(self, result: ModelResult) -> None:
-        q = result.queue
-        self.queue = q
-        wait = q.start - q.arrival
-        resolution = wait + q.handle
-        out = outcomes(q)
-        self.answered = out["answered"]
-        self.abandoned = out["abandoned"]
-        self.wait = wait
-        self.resolution = resolution
-        self.first_met, self.first_known = sla_flags(
-            q, wait, message_targets(result, "first_response")
-        )
-        self.res_met, self.res_known = sla_flags(
-            q, resolution, message_targets(result, "resolution")
-        )
-        self.backlog = Backlog(q)
-
-    def figures(self, spans: list[Span]) -> dict[str, Any]:
-        """The service figures of the messages that arrived within `spans`.
-
-        Records are in arrival order, so each span is a slice: the cost follows the messages
-        in the period, not the run's (a year of days stays linear).
-        """
-        q = self.queue
-        bounds = np.searchsorted(q.arrival, np.asarray(spans, np.float64).reshape(-1), "left")
-        idx = np.concatenate(
-            [np.arange(a, b) for a, b in bounds.reshape(-1, 2)] or [np.zeros(0, np.int64)]
-        )
-        routed = int(idx.size)
-        abandoned = int(self.abandoned[idx].sum())
-        answered = idx[self.answered[idx]]
-
-        def share(met: Bool, known: Bool) -> float:
-            n = int(known[idx].sum())
-            return int(met[idx].sum()) / n if n else float("nan")
-
-        return {
-            "messages_to_agents": routed,
-            "sla_first_response_met": share(self.first_met, self.first_known),
-            "sla_resolution_met": share(self.res_met, self.res_known),
-            "response_p90_minutes": quantile(self.wait[answered], 0.9),
-            "resolution_p90_minutes": quantile(self.resolution[answered], 0.9),
-            "messages_abandoned": abandoned,
-            "abandoned_share": abandoned / routed if routed else float("nan"),
-            "backlog_max": self.backlog.peak_within(spans),
-        }
+def _figures(
+    counts: dict[str, int], response_p90: float, resolution_p90: float, backlog_max: int
+) -> dict[str, Any]:
+    routed, abandoned = counts["routed"], counts["abandoned"]
+    return {
+        "messages_to_agents": routed,
+        "sla_first_response_met": share(counts["first_met"], counts["first_known"]),
+        "sla_resolution_met": share(counts["res_met"], counts["res_known"]),
+        "response_p90_minutes": response_p90,
+        "resolution_p90_minutes": resolution_p90,
+        "messages_abandoned": abandoned,
+        "abandoned_share": abandoned / routed if routed else float("nan"),
+        "backlog_max": backlog_max,
+    }
 
 
 def _clock(start: dt.datetime, minutes: float) -> str:
     return (start + dt.timedelta(minutes=minutes)).isoformat(timespec="minutes")
 
 
-def campaign_spans(result: ModelResult) -> dict[str, dict[str, list[Span]]]:
-    """Each campaign's `days` and `live` spans (minutes since the start), within the horizon."""
-    tl = result.spec.timeline
-    horizon = result.queue.horizon
-    start = dt.datetime.combine(tl.start, dt.time())
-    out: dict[str, dict[str, list[Span]]] = {}
-    for d in range(len(tl.days)):
-        for name, c in campaigns_on(tl.on(d).campaigns, tl.date(d)).items():
-            spans = out.setdefault(name, {"days": [], "live": []})
-            spans["days"].append((d * DAY, min((d + 1) * DAY, horizon)))
-            lo = (c.start - start).total_seconds() / 60.0
-            hi = min((c.end - start).total_seconds() / 60.0, horizon)
-            if hi > lo:
-                spans["live"].append((lo, hi))
-    for spans in out.values():  # consecutive days as one span
-        merged: list[Span] = []
-        for lo, hi in spans["days"]:
-            if merged and merged[-1][1] == lo:
-                merged[-1] = (merged[-1][0], hi)
-            else:
-                merged.append((lo, hi))
-        spans["days"] = merged
-    return out
+def _period(result: ModelResult, p: PeriodTally) -> dict[str, Any]:
+    return _figures(
+        p.counts,
+        p.wait.quantile(0.9),
+        p.resolution.quantile(0.9),
+        result.tally.waiting.peak_within(p.spans),
+    )
 
 
-def service_by_campaign(
-    result: ModelResult, periods: PeriodService | None = None
-) -> dict[str, dict[str, Any]]:
+def service_by_campaign(result: ModelResult) -> dict[str, dict[str, Any]]:
     """`service_by_campaign` of summary.json: per campaign, its days' and live hours' figures."""
-    periods = periods if periods is not None else PeriodService(result)
     start = dt.datetime.combine(result.spec.timeline.start, dt.time())
     out: dict[str, dict[str, Any]] = {}
-    for name, spans in campaign_spans(result).items():
+    for name, kinds in result.tally.campaigns.items():
         entry: dict[str, Any] = {}
         for kind in ("days", "live"):
-            s = spans[kind]
-            if not s:
+            p = kinds.get(kind)
+            if p is None:
                 continue
+            s = p.spans
             entry[kind] = {
                 "from": _clock(start, s[0][0]),
                 "to": _clock(start, s[-1][1]),
                 "hours": sum(hi - lo for lo, hi in s) / 60.0,
-                **periods.figures(s),
+                **_period(result, p),
             }
         out[name] = entry
     return out
 
 
-def service_by_day(
-    result: ModelResult, periods: PeriodService | None = None
-) -> list[dict[str, Any]]:
+def service_by_day(result: ModelResult) -> list[dict[str, Any]]:
     """One dict per simulated day: daily.csv's `service_*` columns."""
-    periods = periods if periods is not None else PeriodService(result)
-    horizon = result.queue.horizon
+    t = result.tally
     rows = []
-    for d in range(len(result.spec.timeline.days)):
-        span = (d * DAY, min((d + 1) * DAY, horizon))
-        rows.append({f"service_{k}": v for k, v in periods.figures([span]).items()})
+    for d in range(t.days):
+        hours = slice(24 * d, 24 * d + 24)
+        counts = {k: int(v[hours].sum()) for k, v in t.by_arrival_hour.items()}
+        span = (d * DAY, min((d + 1) * DAY, t.horizon))
+        figures = _figures(
+            counts, float(t.day_p90[d, 0]), float(t.day_p90[d, 1]), t.waiting.peak_within([span])
+        )
+        rows.append({f"service_{k}": v for k, v in figures.items()})
     return rows
 
 
-def hourly_counts(
-    result: ModelResult, hours: int, periods: PeriodService | None = None
-) -> dict[str, NDArray[np.int64]]:
+def hourly_counts(result: ModelResult) -> dict[str, NDArray[np.int64]]:
     """Per hour of arrival: the counts a period's shares are sums of (timeseries.csv columns).
 
     `arrivals_to_agents` and `arrivals_abandoned` count the hour's arrivals (not the hour's
     abandonments, which `messages_abandoned` counts); `*_known` are the messages whose outcome
     against the target is known, `*_met_n` those that met it.
     """
-    periods = periods if periods is not None else PeriodService(result)
-    q: QueueRecords = periods.queue
-    hour = np.minimum((q.arrival // 60).astype(np.int64), hours - 1)
-
-    def count(mask: Bool) -> NDArray[np.int64]:
-        return np.bincount(hour[mask], minlength=hours).astype(np.int64)
-
-    every = np.ones(q.arrival.size, np.bool_)
+    by_hour = result.tally.by_arrival_hour
     return {
-        "arrivals_to_agents": count(every),
-        "arrivals_abandoned": count(periods.abandoned),
-        "sla_first_response_met_n": count(periods.first_met),
-        "sla_first_response_known_n": count(periods.first_known),
-        "sla_resolution_met_n": count(periods.res_met),
-        "sla_resolution_known_n": count(periods.res_known),
+        "arrivals_to_agents": by_hour["routed"],
+        "arrivals_abandoned": by_hour["abandoned"],
+        "sla_first_response_met_n": by_hour["first_met"],
+        "sla_first_response_known_n": by_hour["first_known"],
+        "sla_resolution_met_n": by_hour["res_met"],
+        "sla_resolution_known_n": by_hour["res_known"],
     }

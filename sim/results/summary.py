@@ -1,4 +1,4 @@
-"""From raw per-message records to the summary and the hourly time series.
+"""From the run's tally to the summary and the hourly time series.
 
 Definitions (also in docs/model.md):
 - answered: picked up by an agent (the first human response) by the horizon;
@@ -8,6 +8,10 @@ Definitions (also in docs/model.md):
 - SLA attainment: share met among messages whose outcome is known (answered, abandoned, or still
   waiting past the target); abandoned messages count as not met;
 - utilisation: agent busy time / agent present time (present includes overtime to finish).
+
+The model gathers these as it runs (`sim.model.tally`): counts are exact; the whole run's and
+each class's percentiles come from 1-second histograms (within half a second of the exact
+value); the hourly and daily percentiles are exact.
 """
 
 from __future__ import annotations
@@ -20,20 +24,12 @@ from numpy.typing import NDArray
 
 from sim import __version__
 from sim.model.engine import ModelResult
-from sim.model.human_queue import QueueRecords
+from sim.model.histogram import SecondHistogram
 from sim.results.assumptions import assumptions
-from sim.results.backlog import Backlog, area_since
 from sim.results.campaign_tables import campaign_summary
 from sim.results.channel_tables import channel_summary
 from sim.results.costs import cost_summary
-from sim.results.outcomes import (
-    dated_target,
-    message_targets,
-    outcomes,
-    quantile,
-    sla,
-    sla_flags,
-)
+from sim.results.outcomes import dated_target, share
 from sim.results.provenance import provenance
 from sim.results.server_tables import server_summary
 from sim.results.service_periods import hourly_counts, service_by_campaign, service_by_day
@@ -58,48 +54,29 @@ def _step_integral(times: F64, levels: F64, bounds: F64) -> F64:
     return out
 
 
-def _busy_area(q: QueueRecords, bounds: F64) -> F64:
-    """Agent-busy minutes in [0, T] for each bound T: starts minus ends, no merged event list."""
-    ok = ~np.isnan(q.start)
-    starts = np.sort(q.start[ok])
-    ends = np.sort(q.start[ok] + q.handle[ok])
-    return area_since(starts, bounds) - area_since(ends, bounds)
-
-
-def _hour_of(times: F64, mask: NDArray[np.bool_]) -> NDArray[np.int64]:
-    """Hour index of each masked time; -1 elsewhere (NaN and inf never reach the division)."""
-    out = np.full(times.size, -1, np.int64)
-    out[mask] = (times[mask] // 60).astype(np.int64)
-    return out
-
-
 def summarize(result: ModelResult) -> dict[str, Any]:
     """Whole-run figures; later model layers add keys, never rename them."""
-    q, sc = result.queue, result.spec.scenario
-    out = outcomes(q)
-    first_targets = message_targets(result, "first_response")
-    wait = q.start - q.arrival
-    resolution = wait + q.handle
-    answered = out["answered"]
-    pres_t, pres_l = q.present_times, q.present_agents.astype(np.float64)
-    horizon = np.asarray([q.horizon])
-    busy_area = float(_busy_area(q, horizon)[0])
-    present_area = float(_step_integral(pres_t, pres_l, horizon)[0])
+    t, sc = result.tally, result.spec.scenario
+    n = {key: int(v.sum()) for key, v in t.by_class.items()}
+    horizon = np.asarray([t.horizon])
+    busy_area = float(t.busy.sum())
+    present_area = float(
+        _step_integral(t.present_times, t.present_agents.astype(np.float64), horizon)[0]
+    )
     by_class: dict[str, dict[str, Any]] = {}
     for i, name in enumerate(result.class_names):
-        m = q.tag == i
         by_class[name] = {
             "received": int(result.received[:, i].sum()),
             "failed_at_server": int(result.server_failed[:, i].sum()),
             "auto_replied": int(result.auto_replied[:, i].sum()),
             "to_humans": int(result.to_humans[:, i].sum()),
-            "answered": int((answered & m).sum()),
-            "abandoned": int((out["abandoned"] & m).sum()),
-            "queued": int((out["queued"] & m).sum()),
-            "response_p90_minutes": quantile(wait[answered & m], 0.9),
+            "answered": int(t.by_class["answered"][i]),
+            "abandoned": int(t.by_class["abandoned"][i]),
+            "queued": int(t.by_class["queued"][i]),
+            "response_p90_minutes": t.class_wait[i].quantile(0.9),
         }
-    # waiting time of every routed message whose wait has ended (answered or abandoned)
-    ended = np.where(answered, wait, np.minimum(q.deadline, q.horizon) - q.arrival)
+    wait = SecondHistogram.merged(t.class_wait)
+    answered = n["answered"]
     return {
         **provenance(result.spec),
         "version": __version__,
@@ -109,23 +86,21 @@ def summarize(result: ModelResult) -> dict[str, Any]:
         "messages_received": int(result.received.sum()),
         "messages_auto_replied": int(result.auto_replied.sum()),
         "messages_to_humans": int(result.to_humans.sum()),
-        "messages_answered": int(answered.sum()),
-        "messages_abandoned": int(out["abandoned"].sum()),
-        "backlog_final": int(out["queued"].sum()),
-        "backlog_max": Backlog(q).peak(),
-        "response_mean_minutes": float(wait[answered].mean()) if answered.any() else float("nan"),
-        "response_p50_minutes": quantile(wait[answered], 0.5),
-        "response_p90_minutes": quantile(wait[answered], 0.9),
-        "resolution_p50_minutes": quantile(resolution[answered], 0.5),
-        "resolution_p90_minutes": quantile(resolution[answered], 0.9),
-        "wait_mean_all_minutes": float(ended[~out["queued"]].mean())
-        if (~out["queued"]).any()
-        else float("nan"),
+        "messages_answered": answered,
+        "messages_abandoned": n["abandoned"],
+        "backlog_final": n["queued"],
+        "backlog_max": t.waiting.peak(),
+        "response_mean_minutes": t.wait_sum / answered if answered else float("nan"),
+        "response_p50_minutes": wait.quantile(0.5),
+        "response_p90_minutes": wait.quantile(0.9),
+        "resolution_p50_minutes": t.resolution.quantile(0.5),
+        "resolution_p90_minutes": t.resolution.quantile(0.9),
+        "wait_mean_all_minutes": t.ended_sum / t.ended if t.ended else float("nan"),
         "sla_first_response_target_minutes": dated_target(result, "first_response"),
-        "sla_first_response_met": sla(q, wait, first_targets),
+        "sla_first_response_met": share(n["first_met"], n["first_known"]),
         "sla_resolution_target_minutes": dated_target(result, "resolution"),
-        "sla_resolution_met": sla(q, resolution, message_targets(result, "resolution")),
-        "agent_hours_rostered": result.schedule.agent_minutes(q.horizon) / 60.0,
+        "sla_resolution_met": share(n["res_met"], n["res_known"]),
+        "agent_hours_rostered": result.schedule.agent_minutes(t.horizon) / 60.0,
         "agent_hours_present": present_area / 60.0,
         "agent_utilization": busy_area / present_area if present_area > 0 else float("nan"),
         "by_class": by_class,
@@ -221,7 +196,7 @@ def daily_rows(result: ModelResult, hourly: list[dict[str, Any]]) -> list[dict[s
 
 def hourly_rows(result: ModelResult) -> list[dict[str, Any]]:
     """One row per simulated hour, each carrying scenario, seed, replication and params hash."""
-    q, sc = result.queue, result.spec.scenario
+    t, sc = result.tally, result.spec.scenario
     per_hour = round(60 / result.interval_minutes)
     hours = result.received.shape[0] // per_hour
     edges = np.arange(hours + 1, dtype=np.float64) * 60.0
@@ -234,32 +209,15 @@ def hourly_rows(result: ModelResult) -> list[dict[str, Any]]:
         by_hour(a)
         for a in (result.received, result.auto_replied, result.to_humans, result.server_failed)
     )
-    out = outcomes(q)
-    wait = q.start - q.arrival
-    busy = np.diff(_busy_area(q, edges))
-    present = np.diff(_step_integral(q.present_times, q.present_agents.astype(np.float64), edges))
-    backlog = Backlog(q)
-    backlog_end = backlog.level(edges[1:])
-    backlog_max = np.maximum(backlog.level(edges[:-1]), backlog_end)
-    arrival_hours = np.minimum((backlog.arrivals // 60).astype(np.int64), hours - 1)
-    np.maximum.at(backlog_max, arrival_hours, backlog.after_arrival)
-    start_hour = _hour_of(q.start, out["answered"])
-    abandon_hour = _hour_of(q.deadline, out["abandoned"])
-    arrival_hour = np.minimum((q.arrival // 60).astype(np.int64), hours - 1)
-    met, decided = sla_flags(q, wait, message_targets(result, "first_response"))
-    met_n = np.bincount(arrival_hour[met], minlength=hours)
-    decided_n = np.bincount(arrival_hour[decided], minlength=hours)
-    answered_n = np.bincount(start_hour[start_hour >= 0], minlength=hours)[:hours]
-    abandoned_n = np.bincount(abandon_hour[abandon_hour >= 0], minlength=hours)[:hours]
-    counts = hourly_counts(result, hours)
-    order = np.argsort(start_hour, kind="stable")
-    sorted_hours = start_hour[order]
+    busy = t.busy
+    present = np.diff(_step_integral(t.present_times, t.present_agents.astype(np.float64), edges))
+    backlog_end, backlog_max = t.waiting.hourly(hours)
+    met_n, decided_n = t.by_arrival_hour["first_met"], t.by_arrival_hour["first_known"]
+    counts = hourly_counts(result)
     meta = provenance(result.spec)
     start_dt = np.datetime64(sc.scenario.start.isoformat(), "m")
     rows: list[dict[str, Any]] = []
     for h in range(hours):
-        lo, hi = np.searchsorted(sorted_hours, [h, h + 1])
-        w = wait[order[lo:hi]]
         rows.append(
             {
                 **meta,
@@ -269,12 +227,12 @@ def hourly_rows(result: ModelResult) -> list[dict[str, Any]]:
                 "messages_auto_replied": int(auto[h]),
                 "messages_to_humans": int(human[h]),
                 "messages_failed_at_server": int(failed[h]),
-                "messages_answered": int(answered_n[h]),
-                "messages_abandoned": int(abandoned_n[h]),
+                "messages_answered": int(t.answered_in_hour[h]),
+                "messages_abandoned": int(t.abandoned_in_hour[h]),
                 "backlog": int(backlog_end[h]),
                 "backlog_max": int(backlog_max[h]),
-                "response_p50_minutes": quantile(w, 0.5),
-                "response_p90_minutes": quantile(w, 0.9),
+                "response_p50_minutes": float(t.hour_response[h, 0]),
+                "response_p90_minutes": float(t.hour_response[h, 1]),
                 "sla_first_response_met": met_n[h] / decided_n[h] if decided_n[h] else float("nan"),
                 "agents_present": float(present[h] / 60.0),
                 "agent_utilization": float(busy[h] / present[h])

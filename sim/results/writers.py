@@ -55,6 +55,7 @@ RUN_FILES = (
     "campaigns.csv",
     "channels_service.csv",
     "costs.csv",
+    "messages.csv",  # only with `fansim run --records` (sim.results.message_table)
 )
 
 

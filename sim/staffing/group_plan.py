@@ -127,7 +127,7 @@ def plan_group_staffing(
     grid, options, traffic = sample_plan_inputs(
         scenario, seed, replications, interval_minutes, progress
     )
-    records = [t.result.queue for t in traffic]
+    records = [t.records for t in traffic]
     found = search_groups(records, grid, system, dict.fromkeys(closed, 0))
     required = [
         zero_closed([paid_agents(a, pol) for a in f.agents], closed)

@@ -136,7 +136,7 @@ def plan_staffing(
     grid, options, traffic = sample_plan_inputs(
         scenario, seed, replications, interval_minutes, progress
     )
-    records = [t.result.queue for t in traffic]
+    records = [t.records for t in traffic]
     load = interval_load(records, grid)
     erlang_c, erlang_a, floors = closed_forms(load, policy)
 

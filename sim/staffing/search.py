@@ -203,7 +203,7 @@ def search(
 ) -> SearchResult:
     """Fewest on-phone agents per interval, in time order with the backlog carried.
 
-    `records` are the routed messages of each replication (e.g. `Traffic.result.queue`);
+    `records` are the routed messages of each replication (e.g. `Traffic.records`);
     intervals in `fixed` get the agents given there and no target of their own: {h: 0} closes
     an interval (its messages wait for the next open one, which is how a night without agents
     raises the morning's requirement). `searched(h)` is told after each interval (progress).

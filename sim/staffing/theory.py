@@ -93,7 +93,7 @@ def stationary_check(
 ) -> StationaryCheck:
     """Staff one stationary queue both ways (one interval of `days` days)."""
     scenario = stationary_scenario(rate, mean_handle, mean_patience, days)
-    records = [sample_traffic(RunSpec(scenario, seed, r)).result.queue for r in range(replications)]
+    records = [sample_traffic(RunSpec(scenario, seed, r)).records for r in range(replications)]
     found = search(records, Grid(days * 1440.0, 1), Policy(target)).intervals[0]
     if mean_patience is None:
         analytic = erlang_c_agents(rate, mean_handle, target)

@@ -85,16 +85,18 @@ def test_same_seed_same_result(seed: int) -> None:
 
 
 def test_replications_differ_and_are_reproducible() -> None:
-    r0 = run_one(RunSpec(XIAOMI, 7, replication=0)).queue.arrival
-    r1 = run_one(RunSpec(XIAOMI, 7, replication=1)).queue.arrival
+    r0 = run_one(records=True, spec=RunSpec(XIAOMI, 7, replication=0)).queue.arrival
+    r1 = run_one(records=True, spec=RunSpec(XIAOMI, 7, replication=1)).queue.arrival
     assert not np.array_equal(r0, r1)
-    assert np.array_equal(r1, run_one(RunSpec(XIAOMI, 7, replication=1)).queue.arrival)
+    assert np.array_equal(
+        r1, run_one(records=True, spec=RunSpec(XIAOMI, 7, replication=1)).queue.arrival
+    )
 
 
 def test_staffing_does_not_change_the_traffic() -> None:
     """Common random numbers: the same messages arrive whatever the roster."""
-    a = run_one(RunSpec(mixed_scenario(1, 5.0, True), 3)).queue
-    b = run_one(RunSpec(mixed_scenario(4, 5.0, True), 3)).queue
+    a = run_one(records=True, spec=RunSpec(mixed_scenario(1, 5.0, True), 3)).queue
+    b = run_one(records=True, spec=RunSpec(mixed_scenario(4, 5.0, True), 3)).queue
     for field in ("arrival", "handle", "deadline", "tag"):
         assert np.array_equal(getattr(a, field), getattr(b, field))
 
@@ -140,7 +142,7 @@ def test_backlog_crosses_midnight() -> None:
 
     raw = mixed_scenario(2, None, True, days=2).model_dump(mode="json")
     raw["service"]["agents_by_hour"] = [0] * 8 + [3] * 16
-    q = run_one(RunSpec(scenario_from_dict(raw), 5)).queue
+    q = run_one(records=True, spec=RunSpec(scenario_from_dict(raw), 5)).queue
     night = (q.arrival > 1440) & (q.arrival < 1440 + 480)  # second night
     assert night.any()
     assert np.all(q.start[night] >= 1440 + 480)

@@ -256,7 +256,7 @@ def test_without_a_back_end_no_message_fails_at_the_server() -> None:
     off = load_scenario(
         BASE, ["fans.initial=20000", "server.workers_per_instance=2", "service.back_end=false"]
     )
-    r = run_one(RunSpec(off, 3))
+    r = run_one(records=True, spec=RunSpec(off, 3))
     (w,) = r.windows
     assert w.server is None
     assert r.server_failed.sum() == 0

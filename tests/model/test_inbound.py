@@ -15,7 +15,7 @@ from tests.factories import inbound_raw
 
 
 def _run(raw: dict[str, Any], seed: int = 5) -> ModelResult:
-    return run_one(RunSpec(scenario_from_dict(raw), seed))
+    return run_one(records=True, spec=RunSpec(scenario_from_dict(raw), seed))
 
 
 def _columns(result: ModelResult, names: list[str]) -> list[int]:

@@ -43,7 +43,7 @@ def test_another_roster_on_sampled_traffic_equals_a_fresh_run(seed: int, agents:
     traffic = sample_traffic(RunSpec(base, seed))
     assert traffic.exact
     served = serve(traffic, build_schedule(variant.service, 1), scenario=variant)
-    fresh = run_one(RunSpec(variant, seed))
+    fresh = run_one(records=True, spec=RunSpec(variant, seed))
     _same(served, fresh)
     assert json_text(summarize(served)) == json_text(summarize(fresh))
 
@@ -55,7 +55,7 @@ def test_another_server_on_sampled_traffic_equals_a_fresh_run(seed: int, instanc
     variant = load_scenario(FESTIVAL, [*SMALL_FESTIVAL, f"server.instances={instances}"])
     traffic = sample_traffic(RunSpec(base, seed))
     served = serve(traffic, server=variant.server, keep_server=False, scenario=variant)
-    fresh = run_one(RunSpec(variant, seed))
+    fresh = run_one(records=True, spec=RunSpec(variant, seed))
     _same(served, fresh)
     assert json_text(summarize(served)) == json_text(summarize(fresh))
 

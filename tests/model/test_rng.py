@@ -49,8 +49,10 @@ def test_stream_names_are_distinct_as_keys() -> None:
 @settings(max_examples=6, deadline=None)
 @given(seed=st.integers(0, 2**32))
 def test_switching_the_back_end_off_keeps_every_interval_s_arrivals(seed: int) -> None:
-    on = run_one(RunSpec(load_scenario(SERVICE_DAY), seed))
-    off = run_one(RunSpec(load_scenario(SERVICE_DAY, ["service.back_end=false"]), seed))
+    on = run_one(records=True, spec=RunSpec(load_scenario(SERVICE_DAY), seed))
+    off = run_one(
+        records=True, spec=RunSpec(load_scenario(SERVICE_DAY, ["service.back_end=false"]), seed)
+    )
     assert np.array_equal(on.received, off.received)
     assert off.auto_replied.sum() == 0 < on.auto_replied.sum()
     # messages routed with the back end on are routed with it off too, each with its own
@@ -111,8 +113,8 @@ def test_adding_a_campaign_leaves_the_everyday_stream_unchanged(seed: int) -> No
     quiz = load_scenario(
         FESTIVAL, [*SMALL_FESTIVAL, "campaigns.live_quiz.new_fans_per_participant=0"]
     )
-    a = run_one(RunSpec(plain, seed))
-    b = run_one(RunSpec(quiz, seed))
+    a = run_one(records=True, spec=RunSpec(plain, seed))
+    b = run_one(records=True, spec=RunSpec(quiz, seed))
     assert a.windows == ()
     (w,) = b.windows
     others = [i for i, name in enumerate(b.class_names) if name != "quiz"]

@@ -18,7 +18,7 @@ COOLDOWN = 60.0  # arrivals this close to the horizon may still wait: not measur
 def per_replication(scenario, fn):  # type: ignore[no-untyped-def]
     out = []
     for r in range(REPS):
-        q = run_one(RunSpec(scenario, seed=2024, replication=r)).queue
+        q = run_one(records=True, spec=RunSpec(scenario, seed=2024, replication=r)).queue
         keep = (q.arrival >= WARMUP) & (q.arrival <= q.horizon - COOLDOWN)
         out.append(fn(q, keep))
     return out

@@ -3,7 +3,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.model.engine import RunSpec, run_one
-from sim.results.backlog import Backlog
 from sim.results.summary import hourly_rows, summarize
 from tests.factories import queue_scenario
 
@@ -12,7 +11,8 @@ def run(seed: int, agents: int, patience: float | None):  # type: ignore[no-unty
     return run_one(
         RunSpec(
             queue_scenario(rate_per_minute=3.0, agents=agents, mean_patience=patience, days=1), seed
-        )
+        ),
+        records=True,
     )
 
 
@@ -47,29 +47,24 @@ def test_hourly_rows_add_up_to_the_summary(seed: int, agents: int, patience: flo
     agents=st.integers(1, 4),
     patience=st.one_of(st.none(), st.floats(1, 30)),
 )
-def test_littles_law_holds_exactly_on_the_sample_path(
+def test_backlog_levels_match_a_direct_count(
     seed: int, agents: int, patience: float | None
 ) -> None:
-    """Sum over hours of (mean backlog x 60) = total time messages spent waiting."""
-    q = run(seed, agents, patience).queue
-    area = Backlog(q).area(q.horizon)
-    leave = np.fmin(np.fmin(q.start, q.deadline), q.horizon)
-    leave = np.where(np.isnan(q.start) & ~np.isfinite(q.deadline), q.horizon, leave)
-    assert np.isclose(area, np.sum(leave - q.arrival), rtol=1e-9)
-
-
-def test_backlog_level_matches_a_direct_count() -> None:
-    q = run(4, 1, 5.0).queue
-    backlog = Backlog(q)
-    times = np.linspace(0, q.horizon, 97)
+    """The swept levels at hour edges and the peak are those of counting every message."""
+    result = run(seed, agents, patience)
+    q, waiting = result.queue, result.tally.waiting
     started = np.where(np.isnan(q.start), np.inf, q.start)
-    for t, level in zip(times, backlog.level(times), strict=True):
-        waiting = (q.arrival <= t) & (started > t) & (q.deadline > t)
-        assert level == int(waiting.sum())
-    direct_peak = max(
-        int(((q.arrival <= t) & (started > t) & (q.deadline > t)).sum()) for t in q.arrival
-    )
-    assert backlog.peak() == direct_peak
+    gone = np.where(np.isnan(q.start), q.deadline, np.inf)
+
+    def level(t: float) -> int:
+        return int(((q.arrival <= t) & (started > t) & (gone > t)).sum())
+
+    for i, t in enumerate(waiting.probes.tolist()):
+        assert waiting.level[i] == level(t), t
+    waited = np.isnan(q.start) | (q.start > q.arrival)
+    peak = max((level(t) for t in q.arrival[waited]), default=0)
+    assert waiting.peak() == peak
+    assert summarize(result)["backlog_max"] == peak
 
 
 def test_utilization_is_busy_over_present() -> None:

@@ -76,7 +76,7 @@ def test_a_phase_that_adds_a_message_class_brings_its_traffic_from_its_date() ->
         _raw_with_phases([{"date": "2013-04-12", "set": {"messages.classes": new_classes}}])
     )
     assert resolve_timeline(sc).class_names == ("all", "voice")
-    result = run_one(RunSpec(sc, 5))
+    result = run_one(records=True, spec=RunSpec(sc, 5))
     voice = result.received[:, 1].reshape(4, -1).sum(axis=1)
     assert voice[0] == voice[1] == 0 and voice[2] > 0 and voice[3] > 0
     routed_voice = result.queue.tag == 1

@@ -1,0 +1,261 @@
+"""The service's figures, gathered as the agents' queue settles messages, not kept per message.
+
+Why: tables and percentiles used to be computed at the end from every routed message, so memory
+grew with them (5 GB for a 50M-fan year). The queue hands over messages whose outcome can no
+longer change (`HumanQueue.compact`), in arrival order, with the `frontier` before which every
+event is known; the rest at the horizon (`finish`). What is kept, and why it is exact or bounded:
+
+- counts per message class, per hour (of arrival, of pick-up, of abandonment), per campaign
+  period: exact, whatever the batches;
+- agents' busy minutes per hour: each message's handling split over the hours it covers;
+- the hourly response percentiles (by hour of pick-up) and each day's 90th percentiles (by day
+  of arrival): exact, from the times of that hour or day, held only until the frontier passes
+  it (messages in flight);
+- the whole run's, each class's and each campaign period's percentiles: `SecondHistogram`s,
+  within half a second (`sim.model.histogram.ERROR_MINUTES`) of the exact value;
+- messages waiting over time: `WaitingLevels`, exact.
+
+Outcome rules (docs/model.md): answered = picked up by the horizon; abandoned = not picked up
+and the deadline passed by the horizon; the rest is still queued. A target is that of the
+message's channel on its day of arrival; SLA attainment counts among messages whose outcome is
+known (answered, abandoned, or still waiting past the target).
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from sim.model.histogram import SecondHistogram
+from sim.model.spans import Span, campaign_spans
+from sim.model.waiting import WaitingLevels
+from sim.scenario.timeline import Timeline
+from sim.units import DAY
+
+__all__ = ["PeriodTally", "ServiceTally", "Settled"]
+
+F64 = NDArray[np.float64]
+I64 = NDArray[np.int64]
+Bool = NDArray[np.bool_]
+INF = float("inf")
+_COUNTS = ("answered", "abandoned", "queued", "first_met", "first_known", "res_met", "res_known")
+
+
+@dataclass(frozen=True)
+class Settled:
+    """Messages handed over by the queue, in arrival order (`start` NaN: not picked up)."""
+
+    arrival: F64
+    handle: F64
+    deadline: F64
+    start: F64
+    tag: I64
+
+
+@dataclass(frozen=True)
+class _Flags:
+    """Per message of a batch: times and outcomes, computed once for every tally."""
+
+    arrival: F64
+    wait: F64
+    resolution: F64
+    answered: Bool
+    abandoned: Bool
+    queued: Bool
+    first_met: Bool
+    first_known: Bool
+    res_met: Bool
+    res_known: Bool
+
+
+def _quantile(x: F64, p: float) -> float:
+    return float(np.quantile(x, p)) if x.size else float("nan")
+
+
+def target_table(tl: Timeline, which: str) -> F64:
+    """Targets (minutes) by day and message class: a channel's own, else the service's."""
+    per_day = np.asarray(tl.targets(which), np.float64)
+    table = np.repeat(per_day[:, None], len(tl.class_names), axis=1)
+    for channel, classes in tl.channels:
+        columns = [tl.class_names.index(c) for c in classes]
+        table[:, columns] = np.asarray(tl.targets(which, channel), np.float64)[:, None]
+    return table
+
+
+class PeriodTally:
+    """Messages that arrived within a set of spans (a campaign's days or live hours)."""
+
+    def __init__(self, spans: list[Span]) -> None:
+        self.spans = spans
+        self._lo = np.sort(np.asarray([lo for lo, _ in spans], np.float64))
+        self._hi = np.sort(np.asarray([hi for _, hi in spans], np.float64))
+        self.counts = dict.fromkeys(("routed", *_COUNTS), 0)
+        self.wait = SecondHistogram()
+        self.resolution = SecondHistogram()
+
+    def add(self, f: _Flags) -> None:
+        """Count the batch's messages inside the spans (as often as spans hold them)."""
+        times = np.searchsorted(self._lo, f.arrival, "right")
+        times -= np.searchsorted(self._hi, f.arrival, "right")
+        if not times.any():
+            return
+        self.counts["routed"] += int(times.sum())
+        for key in _COUNTS:
+            self.counts[key] += int(times[getattr(f, key)].sum())
+        mine = f.answered & (times > 0)
+        self.wait.add(f.wait[mine], times[mine])
+        self.resolution.add(f.resolution[mine], times[mine])
+
+
+class ServiceTally:
+    """Aggregates of the routed messages of one run, filled batch by batch."""
+
+    def __init__(self, tl: Timeline, horizon: float) -> None:
+        self.horizon = horizon
+        self.days = len(tl.days)
+        self.hours = self.days * 24
+        k, h = len(tl.class_names), self.hours
+        self._targets = {w: target_table(tl, w) for w in ("first_response", "resolution")}
+        self.by_class = {key: np.zeros(k, np.int64) for key in _COUNTS}
+        self.class_wait = [SecondHistogram() for _ in range(k)]
+        self.resolution = SecondHistogram()
+        self.wait_sum = 0.0  # over answered messages
+        self.ended_sum = 0.0  # waits that ended: answered, or abandoned at the deadline
+        self.ended = 0
+        self.by_arrival_hour = {key: np.zeros(h, np.int64) for key in ("routed", *_COUNTS)}
+        self.answered_in_hour = np.zeros(h, np.int64)  # by hour of pick-up
+        self.abandoned_in_hour = np.zeros(h, np.int64)  # by hour of the deadline
+        self.busy = np.zeros(h, np.float64)  # agent-busy minutes per hour
+        self.hour_response = np.full((h, 2), np.nan)  # p50, p90 of waits picked up that hour
+        self.day_p90 = np.full((self.days, 2), np.nan)  # response, resolution by arrival day
+        self._picks: list[tuple[I64, F64]] = []  # held until the frontier passes the hour
+        self._arrivals: list[tuple[I64, F64, F64]] = []  # held until it passes the day
+        self.campaigns = {
+            name: {kind: PeriodTally(s) for kind, s in spans.items() if s}
+            for name, spans in campaign_spans(tl, horizon).items()
+        }
+        ends = [t for p in self._periods() for span in p.spans for t in span]
+        probes = np.unique(np.concatenate([60.0 * np.arange(h + 1), np.asarray(ends)]))
+        self.waiting = WaitingLevels(probes.astype(np.float64))
+        self.present_times = np.zeros(1, np.float64)
+        self.present_agents = np.zeros(1, np.int64)
+
+    def _periods(self) -> list[PeriodTally]:
+        return [p for kinds in self.campaigns.values() for p in kinds.values()]
+
+    def _flags(self, b: Settled, final: bool) -> _Flags:
+        answered = ~np.isnan(b.start)
+        abandoned = ~answered & (b.deadline <= self.horizon) if final else ~answered
+        queued = ~answered & ~abandoned
+        wait = b.start - b.arrival
+        resolution = wait + b.handle
+        day = np.minimum((b.arrival // DAY).astype(np.int64), self.days - 1)
+        first = self._targets["first_response"][day, b.tag]
+        res = self._targets["resolution"][day, b.tag]
+        late = self.horizon - b.arrival
+        with np.errstate(invalid="ignore"):
+            first_met, res_met = answered & (wait <= first), answered & (resolution <= res)
+        return _Flags(
+            b.arrival,
+            wait,
+            resolution,
+            answered,
+            abandoned,
+            queued,
+            first_met,
+            answered | abandoned | (queued & (late > first)),
+            res_met,
+            answered | abandoned | (queued & (late > res)),
+        )
+
+    def add(self, b: Settled, frontier: float, final: bool = False) -> None:
+        """Tally settled messages; every event before `frontier` has been handed over."""
+        f = self._flags(b, final)
+        k, h = len(self.class_wait), self.hours
+        for key in _COUNTS:
+            self.by_class[key] += np.bincount(b.tag[getattr(f, key)], minlength=k)
+        answered = f.answered
+        wait = f.wait[answered]
+        for c in np.unique(b.tag[answered]).tolist():
+            self.class_wait[c].add(f.wait[answered & (b.tag == c)])
+        self.resolution.add(f.resolution[answered])
+        self.wait_sum += float(wait.sum())
+        gave_up = np.minimum(b.deadline, self.horizon) - b.arrival
+        ended = np.where(answered, f.wait, gave_up)[answered | f.abandoned]
+        self.ended_sum += float(ended.sum())
+        self.ended += int(ended.size)
+        hour = np.minimum((b.arrival // 60).astype(np.int64), h - 1)
+        self.by_arrival_hour["routed"] += np.bincount(hour, minlength=h)
+        for key in _COUNTS:
+            self.by_arrival_hour[key] += np.bincount(hour[getattr(f, key)], minlength=h)
+        picked = (b.start[answered] // 60).astype(np.int64)
+        self.answered_in_hour += np.bincount(picked, minlength=h)[:h]
+        gone = (b.deadline[f.abandoned] // 60).astype(np.int64)
+        self.abandoned_in_hour += np.bincount(gone, minlength=h)[:h]
+        self._add_busy(b.start[answered], b.handle[answered])
+        self._picks.append((picked, wait))
+        day = (b.arrival[answered] // DAY).astype(np.int64)
+        self._arrivals.append((day, wait, f.resolution[answered]))
+        for p in self._periods():
+            p.add(f)
+        waited = ~answered | (b.start > b.arrival)
+        leave = np.where(answered, b.start, b.deadline)[waited]
+        self.waiting.add(b.arrival[waited], leave[leave <= self.horizon], frontier)
+        self._close(frontier)
+
+    def finish(self, rest: Settled, present_times: F64, present_agents: I64) -> None:
+        """The messages not yet handed over, as of the horizon, and the agents-present log."""
+        self.add(rest, INF, final=True)
+        self.present_times, self.present_agents = present_times, present_agents
+
+    def _add_busy(self, start: F64, handle: F64) -> None:
+        """Agent-busy minutes per hour: each handling split over the hours it covers."""
+        h = self.hours
+        end = np.minimum(start + handle, self.horizon)
+        first = (start // 60).astype(np.int64)
+        last = (end // 60).astype(np.int64)
+        one = first == last
+        busy = np.bincount(first[one], end[one] - start[one], h + 1)
+        s, e, a, b = start[~one], end[~one], first[~one], last[~one]
+        busy += np.bincount(a, 60.0 * (a + 1) - s, h + 1)
+        busy += np.bincount(b, e - 60.0 * b, h + 1)
+        inner = b - a - 1
+        if inner.any():
+            runs = np.repeat(a + 1, inner)
+            runs += np.arange(runs.size) - np.repeat(np.cumsum(inner) - inner, inner)
+            busy += np.bincount(runs, np.full(runs.size, 60.0), h + 1)
+        self.busy += busy[:h]
+
+    def _close(self, frontier: float) -> None:
+        """Percentiles of the hours and days the frontier has passed; their times are let go."""
+        hour_done = self.hours if frontier == INF else int(frontier // 60)
+        hours, waits = (np.concatenate(x) for x in zip(*self._picks, strict=True))
+        for hr, (w,) in _groups(hours, hour_done, waits):
+            if hr < self.hours:
+                self.hour_response[hr] = (_quantile(w, 0.5), _quantile(w, 0.9))
+        keep = hours >= hour_done
+        self._picks = [(hours[keep], waits[keep])]
+        day_done = self.days if frontier == INF else int(frontier // DAY)
+        days, dw, dr = (np.concatenate(x) for x in zip(*self._arrivals, strict=True))
+        for d, (w, r) in _groups(days, day_done, dw, dr):
+            self.day_p90[d] = (_quantile(w, 0.9), _quantile(r, 0.9))
+        keep = days >= day_done
+        self._arrivals = [(days[keep], dw[keep], dr[keep])]
+
+
+def _groups(keys: I64, below: int, *values: F64) -> list[tuple[int, list[F64]]]:
+    """The values of each key below `below`, grouped by key (keys in increasing order)."""
+    done = np.flatnonzero(keys < below)
+    if not done.size:
+        return []
+    order = done[np.argsort(keys[done], kind="stable")]
+    sorted_keys = keys[order]
+    cuts = np.flatnonzero(np.diff(sorted_keys)) + 1
+    bounds = [0, *cuts.tolist(), order.size]
+    return [
+        (int(sorted_keys[lo]), [v[order[lo:hi]] for v in values])
+        for lo, hi in itertools.pairwise(bounds)
+    ]

@@ -1,0 +1,95 @@
+"""The tally gathered batch by batch equals the tally of every message at once, and the exact
+per-message figures (percentiles within the histograms' half second)."""
+
+from pathlib import Path
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sim.model.engine import RunSpec, run_one
+from sim.model.histogram import ERROR_MINUTES
+from sim.model.human_queue import HumanQueue
+from sim.model.roster import StaffSchedule
+from sim.model.tally import ServiceTally
+from sim.results.summary import summarize
+from sim.scenario.load import load_scenario
+from sim.scenario.timeline import resolve_timeline
+from sim.units import DAY
+from tests.factories import queue_scenario
+from tests.strategies import Instance, instances
+
+SCENARIOS = Path(__file__).parents[2] / "scenarios"
+HORIZON = 2 * DAY
+
+
+def _queue(inst: Instance, compact_at_least: int) -> HumanQueue:
+    q = HumanQueue(StaffSchedule(inst.times, inst.levels), 3, compact_at_least)
+    scale = 2.5  # spread the arrivals over both days
+    q.offer(inst.arrival * scale, inst.priority, inst.handle, inst.deadline * scale)
+    return q
+
+
+def assert_same(a: ServiceTally, b: ServiceTally, busy_rtol: float = 1e-9) -> None:
+    for key in a.by_class:
+        assert np.array_equal(a.by_class[key], b.by_class[key]), key
+    for key in a.by_arrival_hour:
+        assert np.array_equal(a.by_arrival_hour[key], b.by_arrival_hour[key]), key
+    assert np.array_equal(a.answered_in_hour, b.answered_in_hour)
+    assert np.array_equal(a.abandoned_in_hour, b.abandoned_in_hour)
+    assert np.array_equal(a.hour_response, b.hour_response, equal_nan=True)
+    assert np.array_equal(a.day_p90, b.day_p90, equal_nan=True)
+    for x, y in zip([*a.class_wait, a.resolution], [*b.class_wait, b.resolution], strict=True):
+        assert np.array_equal(x.bins, y.bins) and np.array_equal(x.counts, y.counts)
+    assert np.array_equal(a.waiting.level, b.waiting.level)
+    assert np.array_equal(a.waiting.segment_peak, b.waiting.segment_peak)
+    assert np.allclose(a.busy, b.busy, rtol=busy_rtol, atol=1e-9)
+    assert a.ended == b.ended
+    assert np.isclose(a.wait_sum, b.wait_sum, rtol=1e-12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(inst=instances(max_n=400), cut=st.integers(1, 60), steps=st.integers(1, 12))
+def test_batches_give_the_tally_of_all_messages_at_once(
+    inst: Instance, cut: int, steps: int
+) -> None:
+    tl = resolve_timeline(queue_scenario(days=2))
+    streamed, whole = ServiceTally(tl, HORIZON), ServiceTally(tl, HORIZON)
+    q = _queue(inst, cut)
+    for t in np.linspace(0, HORIZON, steps + 1)[1:-1]:
+        q.advance(float(t))
+        if q.compact():
+            streamed.add(q.settled_chunk(), q.frontier)
+    q.advance(HORIZON)
+    streamed.finish(q.rest(), *q.present())
+    once = _queue(inst, cut)
+    once.advance(HORIZON)
+    whole.finish(once.rest(), *once.present())
+    assert_same(streamed, whole)
+
+
+def test_a_season_streamed_equals_its_records_and_the_exact_figures() -> None:
+    """99 days of the flagship: the queue compacts and forgets as it goes, the tally streams."""
+    result = run_one(RunSpec(load_scenario(SCENARIOS / "xiaomi_2013q1.toml"), 7), records=True)
+    q, t = result.queue, result.tally
+    assert q is not None
+    whole = ServiceTally(result.spec.timeline, q.horizon)
+    records = HumanQueue(result.schedule)
+    records.offer(q.arrival, q.priority, q.handle, q.deadline, q.tag)
+    records.advance(q.horizon)  # served again from the records: the same starts
+    assert np.array_equal(records.records().start, q.start, equal_nan=True)
+    whole.finish(records.rest(), q.present_times, q.present_agents)
+    assert_same(t, whole, busy_rtol=1e-9)
+    # against the per-message figures
+    answered = ~np.isnan(q.start)
+    wait = (q.start - q.arrival)[answered]
+    s = summarize(result)
+    assert s["messages_answered"] == int(answered.sum())
+    for p, key in ((0.5, "response_p50_minutes"), (0.9, "response_p90_minutes")):
+        assert abs(s[key] - float(np.quantile(wait, p))) <= ERROR_MINUTES
+    day = (q.arrival[answered] // DAY).astype(int)
+    for d in (0, 40, 64, 98):
+        assert t.day_p90[d, 0] == float(np.quantile(wait[day == d], 0.9))
+    hour = (q.start[answered] // 60).astype(int)
+    for h in (9, 1000, 1556):
+        assert t.hour_response[h, 1] == float(np.quantile(wait[hour == h], 0.9))
