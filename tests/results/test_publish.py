@@ -373,5 +373,7 @@ def test_interrupted_profile_leaves_the_previous_file(
     assert main(["profile", str(FEST), "--out", str(target)]) == 143
     assert target.read_text() == "previous"
     assert leftovers(tmp_path) == []
-    err = capsys.readouterr().err
-    assert err == f"fansim: terminated (SIGTERM); previous outputs in {target} left as they were\n"
+    err = capsys.readouterr().err  # on a slow machine progress lines come first
+    assert "Traceback" not in err
+    last = err.splitlines()[-1]
+    assert last == f"fansim: terminated (SIGTERM); previous outputs in {target} left as they were"
