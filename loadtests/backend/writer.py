@@ -251,8 +251,12 @@ class Checkpointer:
     """Copies the WAL into the database every `every` seconds from its own thread.
 
     PASSIVE checkpoints never block the writer, so commits do not wait for the database file's
-    writes and syncs; the WAL restarts from its beginning once a checkpoint has caught up (and
-    is cut back to its size limit then, see `store.connect`).
+    writes and syncs; the WAL restarts from its beginning with the first commit after a
+    checkpoint has caught up, and is cut back to its size limit then (see `store.connect`).
+    Under a burst the checkpoints lag, the WAL grows past the limit, and the commit that would
+    cut it back may never come once the burst ends; so when a round finds the WAL caught up,
+    unchanged since the last round (no commit in between: the writer is idle) and over its
+    connection's `journal_size_limit`, it makes that commit itself (a one-page write).
     Often and small: a checkpoint's sync of the database file delays the WAL syncs queued
     behind it on the disk; at 20k messages/s, checkpoints every 0.5 s held commits up for
     10-20 ms each time (the open loop's tail showed them), every 0.1 s for a few ms.
@@ -281,6 +285,8 @@ class Checkpointer:
         self._max_delay = max_delay
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="sqlite-checkpoint", daemon=True)
+        self._last: tuple[int, int, int] | None = None
+        """The last round's checkpoint result (busy, frames in the WAL, frames copied back)."""
 
     def start(self) -> None:
         """Start checkpointing."""
@@ -309,17 +315,23 @@ class Checkpointer:
         try:
             if conn is None:
                 conn = self._connect()
-            conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            done = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
         except sqlite3.Error as exc:
+            self._last = None
             self._health.fail("checkpoint", f"checkpoints fail: {exc}")
             return conn, False
         self._health.clear("checkpoint")
-        if self._health.failing("commit"):
-            self._probe_commit(conn)
+        last, self._last = self._last, tuple(done)
+        if self._health.failing("commit") or (last == self._last and _over_limit(conn, done)):
+            self._commit_one_page(conn)
         return conn, True
 
-    def _probe_commit(self, conn: sqlite3.Connection) -> None:
-        """Commit a one-page write (the header's unused user_version, rewritten as it is)."""
+    def _commit_one_page(self, conn: sqlite3.Connection) -> None:
+        """Commit a one-page write (the header's unused user_version, rewritten as it is).
+
+        While commits fail, this probes whether they work again; when the WAL is caught up,
+        the commit restarts it, which cuts the file back to the connection's size limit.
+        """
         try:
             (version,) = conn.execute("PRAGMA user_version").fetchone()
             conn.execute("BEGIN IMMEDIATE")
@@ -331,6 +343,7 @@ class Checkpointer:
                     conn.execute("ROLLBACK")
             return
         self._health.clear("commit")
+        self._last = None
 
     def _check_space(self) -> None:
         if self._folder is None:
@@ -349,3 +362,17 @@ class Checkpointer:
             )
         else:
             self._health.clear("disk")
+
+
+def _over_limit(conn: sqlite3.Connection, done: tuple[int, int, int]) -> bool:
+    """True if every frame of the WAL is in the database and its file is over the size limit."""
+    _, frames, copied = done
+    if frames <= 0 or frames != copied:
+        return False
+    (limit,) = conn.execute("PRAGMA journal_size_limit").fetchone()
+    path = conn.execute("PRAGMA database_list").fetchone()[2]
+    try:
+        size = os.stat(f"{path}-wal").st_size
+    except OSError:
+        return False
+    return bool(limit >= 0 and size > limit)

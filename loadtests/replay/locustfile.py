@@ -379,6 +379,8 @@ class ReplayUser(FastHttpUser):
                 continue
             flight.spawn(self._one, message, cls, at, target, recorder, guard)
         flight.join()
+        if guard is not None:
+            guard.settle()
 
     def _send(self, message: Message, delivery: int) -> Reply:
         out = self.platform.render(message, delivery, int(time.time()))
@@ -418,8 +420,9 @@ class ReplayUser(FastHttpUser):
             o.replay_deadline,
             o.replay_max_deliveries,
         )
-        if guard is not None and result.attempts[0].answered:
-            guard.first_answered(at)
+        first = result.attempts[0]
+        if guard is not None and first.answered:  # wall seconds from t0 = target - at
+            guard.first_answered(at, first.sent + first.response - (target - at))
         self.tally.delivered(result, delay)
         rec.delivered(message, cls, at, result, origin=target - at)
 

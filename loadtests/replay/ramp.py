@@ -11,10 +11,13 @@ A climb that fell behind skips to the next one, so the report reads one capacity
 gives their spread as the figure's interval: one climb cannot tell a limit from a hiccup.
 
 To stay bounded the replay stops early: `RampGuard` counts per step the messages dispatched and
-those whose first delivery was answered; `GRACE` seconds after a step ended, if 5 % or more of
-its messages are still unanswered (or were dropped), the back end no longer keeps up (a back
-end behind answers at its capacity, less than offered, and its queue grows) and the dispatcher
-sends nothing more; the steps already sent show the failure to the report. The guard assumes
+those whose first delivery was answered by `GRACE` seconds after the step ended; if 5 % or more
+were not (or were dropped), the back end no longer keeps up (a back end behind answers at its
+capacity, less than offered, and its queue grows) and the dispatcher sends nothing more; the
+steps already sent show the failure to the report. The verdict depends on answer times only,
+not on when the dispatcher asks: it asks before each arrival, and a step followed by no
+arrival soon (a climb's last step, followed by the rest) would otherwise be judged once its
+queue had drained. `settle` judges what is left once every answer is in. The guard assumes
 that a back end keeping up answers within `GRACE`; a slower one stops the ramp early, and the
 report then says `capacity_found` false unless its windows failed too.
 """
@@ -111,35 +114,49 @@ class RampGuard:
     stops: list[float] = field(default_factory=list)  # wall seconds of each climb's stop
     resume_at: float = 0.0  # arrivals intended before this are skipped (a climb stopped)
     stopped_at: float | None = None  # wall seconds when the last climb fell behind
+    stopped_climbs: int = 0  # climbs before this one stopped (their steps are not judged)
 
     def sent(self, at: float) -> None:
         """A message intended at `at` was dispatched (or dropped)."""
         k = int(at // self.step)
         self.dispatched[k] = self.dispatched.get(k, 0) + 1
 
-    def first_answered(self, at: float) -> None:
-        """The first delivery of the message intended at `at` was answered."""
+    def first_answered(self, at: float, when: float) -> None:
+        """The first delivery of the message intended at `at` was answered at `when` (wall s).
+
+        Counted for its step only if in time for the step's verdict (`GRACE` after its end).
+        """
         k = int(at // self.step)
-        self.answered[k] = self.answered.get(k, 0) + 1
+        if when <= (k + 1) * self.step + GRACE:
+            self.answered[k] = self.answered.get(k, 0) + 1
 
     def behind(self, now: float) -> bool:
         """True once the last climb fell behind: the dispatcher stops.
 
-        A step fell behind when, `GRACE` after it ended, >= 5 % of it is unanswered; an earlier
-        climb that did then skips to the next (`skip`).
+        A step fell behind when >= 5 % of it was not answered by `GRACE` after it ended; its
+        climb stops there (recorded at that time) and, if not the last, skips to the next
+        (`skip`). The steps of a climb that stopped are not judged again.
         """
         while (self.checked + 1) * self.step + GRACE <= now:
             k = self.checked
             self.checked += 1
+            c = int(k * self.step // self.climb)
             n = self.dispatched.get(k, 0)
-            if n and (n - self.answered.get(k, 0)) >= STOP_SHARE * n:
-                self.stops.append(now)
-                c = int(k * self.step // self.climb)
-                if c + 1 >= self.climbs:
-                    self.stopped_at = now
-                    return True
-                self.resume_at = (c + 1) * self.climb
+            if c < self.stopped_climbs or not n or n - self.answered.get(k, 0) < STOP_SHARE * n:
+                continue
+            at = (k + 1) * self.step + GRACE
+            self.stops.append(at)
+            self.stopped_climbs = c + 1
+            if c + 1 >= self.climbs:
+                self.stopped_at = at
+                return True
+            self.resume_at = (c + 1) * self.climb
         return False
+
+    def settle(self) -> None:
+        """Judge the steps not judged yet; call once every answer is in (the replay ended)."""
+        if self.stopped_at is None and self.dispatched:
+            self.behind((max(self.dispatched) + 1) * self.step + GRACE)
 
     def skip(self, at: float) -> bool:
         """True for an arrival (intended at `at`) in the rest of a climb that fell behind."""

@@ -1,6 +1,15 @@
 """`fansim loadtest --ramp` finds a back end's capacity: a loopback stub with 4 slots of 40 ms
 serves at most 100 requests/s, and the load report says so within the stated tolerance (low
-rates, so that the generator and the stub keep their times on a busy 2-core machine)."""
+rates, so that the generator and the stub keep their times on a busy 2-core machine).
+
+A 2 s step at ~100/s draws its count with ~7 % noise, and a window whose queue grows by ~8
+messages misses the 95 % of answers a passing window needs; both make the verdict of a step
+drawn near the stub's capacity (96-98/s measured at load average 6-8: slots held 40.8-41.8 ms,
+not 40) a coin flip. The schedule is seeded, so the drawn counts are fixed: with `RAMP` and
+`SEED` the second step of every climb is drawn at 65.5-75.5/s (at most 79 % of the capacity)
+and the third at 115/s or more; the climbs end at 168.75/s (the generator keeps its times
+there). With `80,1.12,2` and seed 0 the second step was drawn at 96.5/s in two climbs of
+three, and one climb in four failed there (capacity 80, below the 85 asserted)."""
 
 from __future__ import annotations
 
@@ -18,6 +27,7 @@ from tests.loadtests.replay.conftest import write_profile
 
 SLOTS, SERVICE = 4, 0.04
 CAPACITY = SLOTS / SERVICE  # 100 requests/s
+RAMP, SEED = "50,1.5,2", "9"  # 50 75 112.5 168.75/s; see the module's docstring
 
 
 def test_the_ramp_finds_the_capacity_of_a_server_with_fixed_slots(
@@ -25,42 +35,41 @@ def test_the_ramp_finds_the_capacity_of_a_server_with_fixed_slots(
 ) -> None:
     host = target("slots", "--slots", str(SLOTS), "--service", str(SERVICE))
     out = tmp_path / "run"
-    # 80/s, x 1.12 every 2 s: 80 89.6 100.4 112.4 125.9; the guard stops after 100.4 or 112.4
+    # four steps; the guard judges the last (168.75/s) left more than 5 % unanswered
     args = ["loadtest", str(flat_profile(10, {"keyword": 3.0, "order": 1.0})), "--host", host,
-            "--out", str(out), "--ramp", "80,1.12,2", "--duration", "30"]  # fmt: skip
+            "--out", str(out), "--ramp", RAMP, "--seed", SEED, "--duration", "8"]  # fmt: skip
     assert main(args) == 0
     rep = build_report(out, ReportOptions())
-    assert rep["capacity_found"] and rep["capacity_window_seconds"] == 2.0
-    assert rep["ramp"]["stopped_at"] is not None and rep["ramp"]["stopped_at"] < 12
-    # the grid is 12 % wide: the highest sustained step is within 15 % below or 10 % above
-    assert 0.85 * CAPACITY <= rep["capacity_per_instance"] <= 1.10 * CAPACITY
+    figures = {k: rep[k] for k in ("capacity_by_climb_per_instance", "capacity_refused",
+               "throughput_when_failing_per_instance", "dropped", "ramp")}  # fmt: skip
+    assert rep["capacity_found"] and rep["capacity_window_seconds"] == 2.0, figures
+    assert rep["ramp"]["stopped_at"] is not None and rep["ramp"]["stopped_at"] <= 8.5
+    # the highest sustained step is within one step (x 1.5) below the capacity
+    assert CAPACITY / 1.5 <= rep["capacity_per_instance"] <= CAPACITY, figures
     # a window it could not sustain was answered at its capacity
-    assert rep["throughput_when_failing_per_instance"] == pytest.approx(CAPACITY, rel=0.08)
-    assert rep["dropped"] == 0
+    assert rep["throughput_when_failing_per_instance"] == pytest.approx(CAPACITY, rel=0.08), figures
+    assert rep["dropped"] == 0, figures
 
 
-@pytest.mark.xfail(
-    reason="open: the ramp's guard does not always stop a climb (0 of 3 stops once on a quiet "
-    "machine); the search's figures held in the runs where it did",
-    strict=False,
-)
 def test_three_climbs_give_the_capacity_with_an_interval(
     flat_profile, target: Callable[..., str], tmp_path: Path
 ) -> None:
     host = target("slots", "--slots", str(SLOTS), "--service", str(SERVICE))
     out = tmp_path / "run"
-    # three climbs of 12 s: 80 89.6 100.4 112.4 125.9/s, then 2 s at rest
-    args = ["loadtest", str(flat_profile(10, {"keyword": 3.0, "order": 1.0})), "--host", host,
-            "--out", str(out), "--ramp", "80,1.12,2,3", "--duration", "36"]  # fmt: skip
+    # three climbs of 10 s: 50 75 112.5 168.75/s, then 2 s at rest
+    profile = flat_profile(10, {"keyword": 3.0, "order": 1.0})
+    args = ["loadtest", str(profile), "--host", host, "--out", str(out), "--ramp", f"{RAMP},3",
+            "--seed", SEED, "--duration", "30"]  # fmt: skip
     assert main(args) == 0
     rep = build_report(out, ReportOptions())
     assert len(rep["capacity_by_climb_per_instance"]) == 3, rep["capacity_refused"]
-    assert (
-        rep["capacity_found"] and 0.85 * CAPACITY <= rep["capacity_per_instance"] <= 1.1 * CAPACITY
-    )
+    assert rep["capacity_found"] and CAPACITY / 1.5 <= rep["capacity_per_instance"] <= CAPACITY
     low, high = rep["capacity_interval_per_instance"]
-    assert 80 <= low <= rep["capacity_per_instance"] <= high <= 113
-    assert rep["ramp"]["climbs"] == 3 and 1 <= len(rep["ramp"]["stops"]) <= 3
+    assert CAPACITY / 1.5 <= low <= rep["capacity_per_instance"] <= high <= CAPACITY
+    # each climb is stopped once it falls behind (its last busy steps are far past capacity)
+    stops = rep["ramp"]["stops"]
+    assert rep["ramp"]["climbs"] == 3 and len(stops) == 3, stops
+    assert [int(t // 10) for t in stops] == [0, 1, 2]
 
 
 def test_a_ramp_keeps_the_class_mix_and_steps_geometrically(tmp_path: Path) -> None:
@@ -80,11 +89,11 @@ def test_the_guard_stops_once_a_step_fell_behind() -> None:
     for i in range(100):
         guard.sent(i / 100)  # step 0: 4 of 100 unanswered
         if i >= 4:
-            guard.first_answered(i / 100)
+            guard.first_answered(i / 100, 2.0)
     for i in range(100):
         guard.sent(2 + i / 100)  # step 1: 5 unanswered
         if i >= 5:
-            guard.first_answered(2 + i / 100)
+            guard.first_answered(2 + i / 100, 2.4)
     assert not guard.behind(2.4)  # step 0 judged at 2.5 s, step 1 at 4.5 s
     assert not guard.behind(4.4)
     assert guard.behind(4.5) and guard.stopped_at == 4.5
@@ -111,3 +120,21 @@ def test_a_climb_that_fell_behind_skips_to_the_next(tmp_path: Path) -> None:
     for i in range(100):
         guard.sent(6 + i / 100)  # the second climb's first step: nothing answered either
     assert guard.behind(8.5) and guard.stopped_at == 8.5 and guard.stops == [2.5, 8.5]
+
+
+def test_the_verdict_counts_answers_by_their_time_not_by_when_it_is_asked() -> None:
+    """A climb's last step is followed by the rest, with no arrival to ask the guard then."""
+    guard = RampGuard(2.0, 6.0, 2)
+    for i in range(100):
+        guard.sent(2 + i / 100)  # step 1, the first climb's last busy one
+        guard.first_answered(2 + i / 100, 4.4 if i < 90 else 5.0)  # 10 of 100 after 4.5 s
+    assert not guard.behind(5.9)  # first asked long after the queue drained, at 5.9 s
+    assert guard.stops == [4.5] and guard.stopped_at is None
+    assert not guard.skip(6.0)  # the second climb goes ahead
+    for i in range(100):
+        guard.sent(8 + i / 100)  # the second climb's last busy step: nobody asks after it
+        guard.first_answered(8 + i / 100, 10.4 if i < 94 else 10.6)  # 6 late
+    guard.settle()  # the replay ended: it is judged now, by the same rule
+    assert guard.stops == [4.5, 10.5] and guard.stopped_at == 10.5
+    guard.settle()
+    assert guard.stops == [4.5, 10.5]  # judged once

@@ -19,7 +19,7 @@ def ramp(factor: float, climb: float) -> dict[str, Any]:
     return {"start": 100.0, "factor": factor, "step": 2, "climbs": 2, "climb_seconds": climb}
 
 
-def run(tmp_path: Path, spec: dict[str, Any], hung: set[int]) -> Path:
+def run(tmp_path: Path, spec: dict[str, Any], hung: set[int], latency: float = 0.008) -> Path:
     """The ramp's nominal rates, evenly spaced; windows in `hung` time out, the rest take 8 ms."""
     rec, i = Recorder(0), 0
     steps = int(spec["climb_seconds"] // spec["step"])
@@ -33,7 +33,7 @@ def run(tmp_path: Path, spec: dict[str, Any], hung: set[int]) -> Path:
             if w in hung:
                 result = Delivered((Attempt(1, at, 5.0, 0, False, at, "timeout"),), FAILED)
             else:
-                result = Delivered((Attempt(1, at, 0.008, 200, True, at),), IN_TIME)
+                result = Delivered((Attempt(1, at, latency, 200, True, at),), IN_TIME)
             rec.delivered(m, "k", float(at), result)
     rec.write(tmp_path, {"plan": {}})
     return tmp_path
@@ -48,6 +48,14 @@ def test_two_climbs_give_their_median_and_range(tmp_path: Path) -> None:
     assert cap["capacity_interval_source"] == "range of 2 climbs"
     # the first climb never failed: its figure is only a lower bound
     assert not cap["capacity_found"] and cap["capacity_refused"] is None
+
+
+def test_a_slow_back_end_that_keeps_up_passes_every_window(tmp_path: Path) -> None:
+    """Answers 0.3 s after each message: a window's last 0.3 s are answered after it ends."""
+    spec = ramp(2.0, 6)
+    cap = capacity(read_run(run(tmp_path, spec, hung=set(), latency=0.3)), 5.0, 2.0, 1, spec)
+    assert cap["capacity_by_climb_per_instance"] == [200.0, 200.0]
+    assert cap["capacity_refused"] is None and not cap["capacity_found"]  # a lower bound
 
 
 def test_climbs_more_than_two_steps_apart_are_refused(tmp_path: Path) -> None:
