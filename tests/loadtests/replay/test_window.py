@@ -40,8 +40,9 @@ def test_a_window_of_the_second_day_of_a_3_day_campaign_replays(
 ) -> None:
     profile = tmp_path / "xiaomi.csv"
     assert main(["profile", "scenarios/xiaomi_2013q1.toml", "--out", str(profile)]) == 0
+    # the window, not the timing, is checked: a CPU-starved generator sends late, not dropping
     rep = replay(profile, target("fast"), tmp_path / "run", "--window",
-                 "2013-03-06T20:00:00..2013-03-06T20:00:04")  # fmt: skip
+                 "2013-03-06T20:00:00..2013-03-06T20:00:04", "--tolerance", "1")  # fmt: skip
     assert rep["plan"]["start"] == 86_400 and rep["plan"]["duration"] == 4.0
     assert rep["offered"] > 10 and rep["failed"] == rep["dropped"] == 0
     assert abs(rep["offered"] - rep["expected"]) <= 4 * np.sqrt(rep["expected"])
