@@ -93,7 +93,7 @@ class ModelResult:
     windows: tuple[WindowSample, ...]  # campaign windows simulated per message
     cascades: tuple[CascadeResult, ...] = ()  # one per campaign day with a cascade
     pushes: tuple[PushResult, ...] = ()  # dated pushes sent
-    groups: GroupRecords | None = None  # per message skill and group, when agents are grouped
+    groups: GroupRecords | None = None  # per message skill and group: grouped agents, records
     # participants drawn per campaign over its days, warm-up arrivals included (cascade joiners
     # are in `cascades`)
     participants: dict[str, int] = field(default_factory=dict)
