@@ -28,6 +28,7 @@ from sim.model.engine import RunSpec, run_one
 from sim.model.followers import FollowerModel, FollowerTrace
 from sim.model.rng import Streams
 from sim.scenario import Scenario, load_scenario
+from sim.scenario.overrides import split_phase_path
 from sim.scenario.timeline import resolve_timeline
 
 __all__ = [
@@ -77,12 +78,13 @@ def integer_fields(scenario: Scenario, paths: Sequence[str]) -> frozenset[str]:
     """The paths whose field holds a whole number in `scenario` (the schema's `Whole` fields).
 
     A prior draws floats; such fields are set to the nearest whole number, so the sampler
-    moves on a continuous scale and the simulator sees the value the schema accepts.
+    moves on a continuous scale and the simulator sees the value the schema accepts. A phase's
+    field (`phases[N].set.<path>`) has the type of the scenario's own `<path>`.
     """
     dump = scenario.model_dump()
     out = set()
     for path in paths:
-        value = _lookup(dump, path)
+        value = _lookup(dump, split_phase_path(path)[1])
         if isinstance(value, int) and not isinstance(value, bool):
             out.add(path)
     return frozenset(out)
@@ -136,9 +138,14 @@ class Simulator:
     whole: bool = False
 
     @cached_property
+    def base(self) -> Scenario:
+        """The scenario with the fixed overrides only (the free parameters as the file has them)."""
+        return load_scenario(self.scenario_path, self.fixed)
+
+    @cached_property
     def integers(self) -> frozenset[str]:
         """The free parameters that are whole-number fields (rounded when set)."""
-        return integer_fields(load_scenario(self.scenario_path, self.fixed), self.paths)
+        return integer_fields(self.base, self.paths)
 
     def scenario(self, values: Sequence[float]) -> Scenario:
         """The scenario with these parameter values."""
