@@ -9,6 +9,7 @@ import pytest
 from sim.cli import main
 from sim.inference.data import ENGLISH
 from sim.inference.forecast import MESSAGE_METRICS as MESSAGES
+from sim.inference.forecast import SERVICE_METRICS as SERVICE
 from sim.inference.simulator import Simulator
 from sim.scenario import load_scenario
 
@@ -93,12 +94,24 @@ def test_forecast_quantiles_are_ordered_and_start_from_the_data(
     assert "80% interval" in text and len(text.splitlines()) == 4
     assert main([*args, "--whole", "--draws", "8", "--out", str(tmp_path / "whole")]) == 0
     rows = pd.read_csv(tmp_path / "whole" / "forecast.csv")
-    assert set(rows["metric"]) == {"fans", "follows", "unfollows", "net_follows", *MESSAGES}
+    assert set(rows["metric"]) == {
+        "fans",
+        "follows",
+        "unfollows",
+        "net_follows",
+        *MESSAGES,
+        *SERVICE,
+    }
     msgs = rows[rows.metric == "messages"].reset_index()
     humans = rows[rows.metric == "to_humans"].reset_index()
     assert (msgs["q50"] > 0).all() and (humans["q50"] <= msgs["q50"]).all()
+    level = rows[rows.metric == "service_level"]
+    assert level["q2.5"].min() >= 0 and level["q97.5"].max() <= 1 and level["q50"].notna().all()
+    assert (rows[rows.metric == "backlog"]["q50"] >= 0).all()
     text = (tmp_path / "whole" / "forecast.txt").read_text()
-    assert "messages to humans" in text and len(text.splitlines()) == 6
+    assert "messages to humans" in text and len(text.splitlines()) == 8
+    assert "most messages waiting for an agent at once" in text
+    assert "answered within the first-response target" in text
 
 
 def test_bad_history_exits_2_naming_line_and_column(
