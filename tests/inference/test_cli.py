@@ -143,13 +143,33 @@ def test_backtest_scores_model_and_baselines(tmp_path: Path, history_csv: Path) 
     args = ["backtest", str(ACCOUNT), "--history", str(history_csv), "--priors", str(PRIORS)]
     args += ["--origins", "2025-01-31", "--horizon", "14", "--out", str(tmp_path / "bt")]
     args += ["--particles", "20", "--generations", "2", "--draws", "20", "--workers", "1"]
-    assert main(args) == 0
+    truth = tmp_path / "truth.toml"  # the values history_csv was simulated with
+    truth.write_text(f'[parameters]\n"{PATHS[0]}" = 0.012\n"{PATHS[1]}" = 0.003\n')
+    assert main([*args, "--truth", str(truth)]) == 0
     rows = pd.read_csv(tmp_path / "bt" / "backtest.csv")
-    assert set(rows["method"]) == {"model", "last_value", "linear_trend", "same_weekday"}
-    model = rows[rows.method == "model"]
-    assert ((model["cover50"] <= model["cover80"]) & (model["cover80"] <= model["cover95"])).all()
+    methods = {"model", "truth", "last_value", "linear_trend", "same_weekday"}
+    assert set(rows["method"]) == methods
+    for method in ("model", "truth"):
+        mine = rows[rows.method == method]
+        assert ((mine["cover50"] <= mine["cover80"]) & (mine["cover80"] <= mine["cover95"])).all()
     assert (rows["crps"] >= 0).all()
+    summary = json.loads((tmp_path / "bt" / "backtest.json").read_text())
+    assert {r["method"] for r in summary} == methods
     assert (tmp_path / "bt" / "backtest.png").stat().st_size > 0
+
+
+def test_backtest_truth_must_give_each_free_parameter(
+    tmp_path: Path, history_csv: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    truth = tmp_path / "truth.toml"
+    truth.write_text(f'[parameters]\n"{PATHS[0]}" = 0.012\n"followers.typo" = 1\n')
+    args = ["backtest", str(ACCOUNT), "--history", str(history_csv), "--priors", str(PRIORS)]
+    args += ["--origins", "2025-01-31", "--horizon", "14", "--out", str(tmp_path / "bt")]
+    assert main([*args, "--truth", str(truth)]) == 2
+    err = capsys.readouterr().err
+    assert f"parameters.'{PATHS[1]}': must give each free parameter of --priors a number" in err
+    assert "parameters.'followers.typo': is not a free parameter of --priors" in err
+    assert "Traceback" not in err and not (tmp_path / "bt").exists()
 
 
 def test_backtest_origin_without_a_horizon_after_it_exits_2(
