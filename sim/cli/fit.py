@@ -79,6 +79,11 @@ def add_parsers(sub: Any) -> None:
     bt.add_argument("--origins", type=_dates, required=True, help="comma-separated dates")
     bt.add_argument("--horizon", type=count_arg(1), default=28, help="days ahead (28)")
     bt.add_argument("--draws", type=count_arg(1), default=100, help="posterior draws (100)")
+    bt.add_argument(
+        "--truth",
+        type=Path,
+        help="a synthetic account's true parameters ([parameters]): scores their forecasts too",
+    )
 
 
 def _cmd_fit(args: argparse.Namespace, console: Console) -> int:

@@ -27,7 +27,7 @@ from sim.inference.events import read_events, read_facts
 from sim.inference.fit import fit
 from sim.inference.forecast import forecast, headlines, load_posterior, quantile_rows
 from sim.inference.outputs import published, write_fit
-from sim.inference.priors import FitConfig, load_fit_config
+from sim.inference.priors import FitConfig, load_fit_config, load_truth
 
 __all__ = ["cmd_backtest", "cmd_fit", "cmd_forecast"]
 
@@ -115,10 +115,11 @@ def _crps_figure(summary: list[dict[str, Any]], path: Path) -> None:
     frame = pd.DataFrame(summary)
     fig = _figure(9, 3.5)
     axes = fig.subplots(1, 3)
-    methods = ["model", *BASELINES]
+    methods = [m for m in ("model", "truth", *BASELINES) if m in set(frame["method"])]
+    colors = [{"model": "C0", "truth": "C2"}.get(m, "C7") for m in methods]
     for ax, (metric, part) in zip(axes, frame.groupby("metric", sort=False), strict=True):
         crps = part.set_index("method").loc[methods, "crps"].to_numpy()
-        ax.bar(np.arange(len(methods)), crps, color=["C0", "C7", "C7", "C7"])
+        ax.bar(np.arange(len(methods)), crps, color=colors)
         ax.set_xticks(np.arange(len(methods)), methods, rotation=30, fontsize=7)
         ax.set_title(f"{metric}: mean CRPS", fontsize=9)
     fig.tight_layout()
@@ -129,6 +130,7 @@ def cmd_backtest(args: argparse.Namespace, console: Console) -> int:
     """Fit and forecast at each origin; write and print the scores against the baselines."""
     cfg = _config(args)
     history = read_history(args.history)
+    truth = None if args.truth is None else load_truth(args.truth, cfg.paths)
     with (
         make_executor(args.workers, args.scheduler) as ex,
         Progress("backtest", unit="origin") as bar,
@@ -143,6 +145,7 @@ def cmd_backtest(args: argparse.Namespace, console: Console) -> int:
             ex,
             draws=args.draws,
             progress=bar,
+            truth=truth,
         )
     summary = summary_rows(rows)
     with published(args.out) as stage:

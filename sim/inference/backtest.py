@@ -23,7 +23,7 @@ from sim.errors import OptionError, Problem
 from sim.experiments.executors import Executor
 from sim.inference.data import History
 from sim.inference.fit import diagnostics, fit
-from sim.inference.forecast import SavedPosterior, forecast
+from sim.inference.forecast import Forecast, SavedPosterior, forecast
 from sim.inference.priors import FitConfig
 from sim.inference.scores import LEVELS, covered, crps, mdape
 
@@ -79,6 +79,27 @@ def _origin_index(history: History, origin: dt.date, horizon: int) -> int:
     return i
 
 
+def _model_rows(
+    method: str, fc: Forecast, actual: dict[str, F64], origin: dt.date, horizon: int, flags: int
+) -> list[dict[str, Any]]:
+    rows = []
+    for metric in SCORED:
+        x = fc.samples[metric].T  # (days, samples)
+        y = actual[metric]
+        row: dict[str, Any] = {
+            "origin": origin.isoformat(),
+            "horizon": horizon,
+            "metric": metric,
+            "method": method,
+            "crps": float(crps(x, y).mean()),
+            "mdape": mdape(np.median(x, axis=1), y),
+            "not_identified": flags,
+        }
+        row.update({f"cover{int(100 * lv)}": float(covered(x, y, lv).mean()) for lv in LEVELS})
+        rows.append(row)
+    return rows
+
+
 def backtest(
     scenario_path: str,
     history: History,
@@ -90,8 +111,14 @@ def backtest(
     replications: int = 1,
     draws: int = 100,
     progress: Callable[[int, int], None] | None = None,
+    truth: Sequence[float] | None = None,
 ) -> list[dict[str, Any]]:
-    """Score rows: one per origin, metric and method (the model and each baseline)."""
+    """Score rows: one per origin, metric and method (the model and each baseline).
+
+    `truth` (a synthetic account's true values of the free parameters, in `config`'s order)
+    adds the method `truth`: forecasts made as the model's are, from those values instead of a
+    posterior, the best any fit of this model could do, so what the data's noise allows.
+    """
     index = [_origin_index(history, o, horizon) for o in origins]
     if progress is not None:
         progress(0, len(origins))  # the bar's clock starts now, not after the first origin
@@ -99,31 +126,20 @@ def backtest(
     for k, (origin, i) in enumerate(zip(origins, index, strict=True)):
         train = history.until(origin)
         result = fit(scenario_path, config, train, seed, executor)
+        last = int(train.cumulative[-1])
         saved = SavedPosterior(
-            config.paths,
-            result.posterior.values(),
-            result.posterior.weights,
-            seed,
-            origin,
-            int(train.cumulative[-1]),
+            config.paths, result.posterior.values(), result.posterior.weights, seed, origin, last
         )
         fc = forecast(scenario_path, saved, horizon, replications, draws, executor)
         actual = _actual(history, i, horizon)
-        warnings = diagnostics(result)["warnings"]
-        for metric in SCORED:
-            x = fc.samples[metric].T  # (days, samples)
-            y = actual[metric]
-            row: dict[str, Any] = {
-                "origin": origin.isoformat(),
-                "horizon": horizon,
-                "metric": metric,
-                "method": "model",
-                "crps": float(crps(x, y).mean()),
-                "mdape": mdape(np.median(x, axis=1), y),
-                "not_identified": len(warnings),
-            }
-            row.update({f"cover{int(100 * lv)}": float(covered(x, y, lv).mean()) for lv in LEVELS})
-            rows.append(row)
+        flags = len(diagnostics(result)["warnings"])
+        rows += _model_rows("model", fc, actual, origin, horizon, flags)
+        if truth is not None:
+            known = SavedPosterior(
+                config.paths, np.asarray([truth], np.float64), np.ones(1), seed, origin, last
+            )
+            fc = forecast(scenario_path, known, horizon, replications, draws, executor)
+            rows += _model_rows("truth", fc, actual, origin, horizon, 0)
         for kind, points in _point_forecasts(train, horizon).items():
             for metric in SCORED:
                 p, y = points[metric], actual[metric]
@@ -148,7 +164,8 @@ def summary_rows(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     out = []
     for metric in SCORED:
         means = {}
-        for method in ("model", *BASELINES):
+        methods = [m for m in ("model", "truth", *BASELINES) if any(r["method"] == m for r in rows)]
+        for method in methods:
             mine = [r for r in rows if r["metric"] == metric and r["method"] == method]
             means[method] = {
                 key: float(np.mean([r[key] for r in mine]))

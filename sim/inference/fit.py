@@ -26,7 +26,8 @@ from sim.inference.smc import Posterior, Progress, abc_smc
 from sim.model.followers import FollowerModel
 from sim.model.rng import Streams
 from sim.scenario import Scenario, load_scenario
-from sim.scenario.timeline import resolve_timeline
+from sim.scenario.overrides import overlaps, split_phase_path
+from sim.scenario.timeline import flatten_set, resolve_timeline
 
 __all__ = [
     "AT_BOUND",
@@ -36,6 +37,7 @@ __all__ = [
     "check_inputs",
     "diagnostics",
     "fit",
+    "overridden_by_phase",
 ]
 
 IDENTIFIED_RATIO = 0.7
@@ -96,6 +98,9 @@ def check_inputs(
             problems.append(Problem(f"line {f.line}, column date", rule, f.date.isoformat(), True))
     if problems:
         raise OptionError(problems, facts[0].source or "--facts")
+    problems = overridden_by_phase(base, config.paths)
+    if problems:
+        raise OptionError(problems, "--priors")
     try:
         mids = [float(np.mean(p.from_z(np.asarray(p.z_bounds)))) for p in config.priors]
         Simulator(scenario_path, config.paths).scenario(mids)
@@ -103,6 +108,33 @@ def check_inputs(
         hint = Problem("--priors", "each free parameter must be a number field of the scenario")
         raise ScenarioError([hint, *exc.problems], exc.source) from None
     return base
+
+
+def overridden_by_phase(scenario: Scenario, paths: Sequence[str]) -> list[Problem]:
+    """Free parameters that a phase sets from its date, with the phase's own field not free.
+
+    Such a fit would move a value the phase replaces: from the phase's date on the simulation
+    ignores it, so the data after that date say nothing of it and the fitted value would
+    silently not be the one simulated. The problem names the phase's path to free instead.
+    """
+    phased = {split_phase_path(p) for p in paths}
+    problems = []
+    for path in paths:
+        if split_phase_path(path)[0] is not None:
+            continue
+        for i, phase in enumerate(scenario.phases):
+            key = next((k for k, _ in flatten_set("", phase.set) if overlaps(k, path)), None)
+            if key is None or any(j == i and overlaps(key, q) for j, q in phased):
+                continue
+            rule = (
+                f"phases[{i}] sets `{key}` from {phase.date}, so this value would hold only "
+                f"before then and the fit would move a value the simulation does not use from "
+                f'that date; free the phase\'s field instead ("phases[{i}].set.{key}"), or '
+                "as well"
+            )
+            problems.append(Problem(f"fit.parameters.{path!r}", rule))
+            break
+    return problems
 
 
 def fit(

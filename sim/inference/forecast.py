@@ -6,8 +6,11 @@ Each of `draws` parameter sets (resampled from the posterior by weight) is simul
 per day) over the horizon are the simulations' own; the fan count is the last observed
 cumulative plus the simulated net follows after it, so the forecast starts from where the
 account actually is, not where a simulation happened to drift. When the whole model runs (a
-scenario whose service side reaches the fans, or `whole=True`), messages received per day and
-messages to humans are forecast too.
+scenario whose service side reaches the fans, or `whole=True`), the service is forecast too:
+messages received per day, messages to humans, the backlog (most messages waiting for an agent
+at once that day) and the service level (the share of the day's messages to agents answered
+within the first-response target, of those whose outcome is known; undefined on a day when
+none is, and left out of that day's quantiles).
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ __all__ = [
     "MESSAGE_METRICS",
     "METRICS",
     "QUANTILES",
+    "SERVICE_METRICS",
     "Forecast",
     "SavedPosterior",
     "forecast",
@@ -43,6 +47,7 @@ __all__ = [
 F64 = NDArray[np.float64]
 METRICS = ("fans", "follows", "unfollows", "net_follows")
 MESSAGE_METRICS = ("messages", "to_humans")
+SERVICE_METRICS = ("backlog", "service_level")
 QUANTILES = (0.025, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.975)
 
 
@@ -84,6 +89,8 @@ class Forecast:
 
     dates: tuple[dt.date, ...]
     samples: dict[str, F64]
+    # per sample, the service level over the whole horizon (NaN where no outcome is known)
+    service_level: F64 | None = None
 
 
 def forecast(
@@ -127,19 +134,39 @@ def forecast(
         fans = posterior.cumulative + np.cumsum(net, axis=1)
     dates = tuple(posterior.last_date + dt.timedelta(days=d + 1) for d in range(horizon))
     samples = {"fans": fans, "follows": follows, "unfollows": unfollows, "net_follows": net}
-    for metric in MESSAGE_METRICS:
+    for metric in (*MESSAGE_METRICS, "backlog", "in_target", "target_known"):
         series = [getattr(t, metric) for t in sims]
         if all(x is not None for x in series):
             samples[metric] = np.vstack([x[window] for x in series]).astype(np.float64)
+    if "in_target" in samples:
+        met, known = samples.pop("in_target"), samples.pop("target_known")
+        samples["service_level"] = np.divide(
+            met, known, out=np.full(met.shape, np.nan), where=known > 0
+        )
+        period = known.sum(axis=1)
+        level = np.divide(
+            met.sum(axis=1), period, out=np.full(period.shape, np.nan), where=period > 0
+        )
+        return Forecast(dates, samples, level)
     return Forecast(dates, samples)
+
+
+def _quantiles(x: F64) -> tuple[F64, F64]:
+    """Per day (column): mean and `QUANTILES` of the defined (finite) samples; NaN if none."""
+    mean = np.full(x.shape[1], np.nan)
+    qs = np.full((len(QUANTILES), x.shape[1]), np.nan)
+    for d in range(x.shape[1]):
+        ok = x[np.isfinite(x[:, d]), d]
+        if ok.size:
+            mean[d], qs[:, d] = ok.mean(), np.quantile(ok, QUANTILES)
+    return mean, qs
 
 
 def quantile_rows(fc: Forecast) -> list[dict[str, Any]]:
     """One row per date and metric: mean and the predictive quantiles."""
     rows = []
     for metric in fc.samples:
-        qs = np.quantile(fc.samples[metric], QUANTILES, axis=0)
-        mean = fc.samples[metric].mean(axis=0)
+        mean, qs = _quantiles(fc.samples[metric])
         for d, day in enumerate(fc.dates):
             row: dict[str, Any] = {"date": day.isoformat(), "metric": metric, "mean": mean[d]}
             row.update({f"q{100 * q:g}": qs[k, d] for k, q in enumerate(QUANTILES)})
@@ -159,6 +186,10 @@ def headlines(fc: Forecast) -> list[str]:
     if "messages" in fc.samples:
         figures[f"messages {fc.dates[0]} to {last}"] = fc.samples["messages"].sum(axis=1)
         figures[f"messages to humans {fc.dates[0]} to {last}"] = fc.samples["to_humans"].sum(axis=1)
+    if "backlog" in fc.samples:
+        figures[f"most messages waiting for an agent at once {fc.dates[0]} to {last}"] = fc.samples[
+            "backlog"
+        ].max(axis=1)
     out = []
     for what, x in figures.items():
         lo, mid, hi = np.quantile(x, [0.1, 0.5, 0.9])
@@ -166,4 +197,14 @@ def headlines(fc: Forecast) -> list[str]:
         if mid != 0 and hi - mid > 2 * max(mid - lo, 1e-9):
             sentence += "; the upper tail is long: large outcomes are plausible"
         out.append(sentence + ".")
+    if fc.service_level is not None:
+        level = fc.service_level[np.isfinite(fc.service_level)]
+        what = (
+            f"messages to agents answered within the first-response target {fc.dates[0]} to {last}"
+        )
+        if level.size:
+            lo, mid, hi = 100 * np.quantile(level, [0.1, 0.5, 0.9])
+            out.append(f"{what}: 80% interval {lo:.1f}% to {hi:.1f}% (median {mid:.1f}%).")
+        else:
+            out.append(f"{what}: none in any simulation (no message reaches an agent).")
     return out

@@ -31,9 +31,10 @@ from matplotlib.figure import Figure
 
 from sim.experiments.executors import Executor, run_ordered
 from sim.inference.fit import FitResult, diagnostics
+from sim.inference.fitted import fitted_toml
 from sim.inference.simulator import Simulator, Trajectory, simulate_job
 
-__all__ = ["FIT_FILES", "PPC_DRAWS", "fitted_toml", "published", "write_fit"]
+__all__ = ["FIT_FILES", "PPC_DRAWS", "published", "write_fit"]
 
 FIT_FILES = ("posterior.parquet", "inference_data.nc", "diagnostics.json", "ppc.png", "fitted.toml")
 PPC_DRAWS = 100
@@ -60,33 +61,6 @@ def predictive(
     """One simulation per posterior draw, seeds `seed + i` (draw and noise uncertainty both)."""
     jobs = [(simulator, tuple(map(float, v)), seed + i) for i, v in enumerate(draws)]
     return run_ordered(executor, simulate_job, jobs)
-
-
-def fitted_toml(result: FitResult, medians: dict[str, float], out: Path) -> str:
-    """A scenario that extends the fitted one and sets every free parameter to its median.
-
-    `extends` is relative to the fitted file's own folder (as `extends` always is), so the file
-    loads from any working directory and survives moving the project folder as a whole; when the
-    two share no folder but the root, it is the absolute path.
-    Whole-number fields get the rounded median.
-    """
-    scenario, folder = Path(result.scenario_path).resolve(), out.resolve()
-    shared = Path(os.path.commonpath([scenario, folder]))
-    # relative within one tree (a project moved whole still works), else absolute
-    base = str(scenario) if shared == Path(shared.anchor) else os.path.relpath(scenario, folder)
-    integers = result.simulator.integers
-    lines = [
-        "# Written by `fansim fit`: the scenario with each free parameter at its posterior median.",
-        "# Intervals and diagnostics: diagnostics.json beside this file.",
-        f"extends = {json.dumps(base)}",
-        "",
-    ]
-    for path, value in medians.items():
-        key = ".".join(
-            json.dumps(part) if not part.isidentifier() else part for part in path.split(".")
-        )
-        lines.append(f"{key} = {round(value) if path in integers else value!r}")
-    return "\n".join(lines) + "\n"
 
 
 def _inference_data(result: FitResult, path: Path) -> None:
@@ -174,5 +148,7 @@ def write_fit(
         _inference_data(result, stage / "inference_data.nc")
         (stage / "diagnostics.json").write_text(json.dumps(diag, indent=2) + "\n", encoding="utf-8")
         _ppc_figure(result, sims, stage / "ppc.png")
-        (stage / "fitted.toml").write_text(fitted_toml(result, medians, out), encoding="utf-8")
+        sim = result.simulator
+        text = fitted_toml(sim.scenario_path, sim.base, medians, sim.integers, out)
+        (stage / "fitted.toml").write_text(text, encoding="utf-8")
     return diag

@@ -32,7 +32,7 @@ from scipy import stats
 
 from sim.errors import OptionError, Problem
 
-__all__ = ["KINDS", "FitConfig", "Prior", "load_fit_config", "parse_priors"]
+__all__ = ["KINDS", "FitConfig", "Prior", "load_fit_config", "load_truth", "parse_priors"]
 
 F64 = NDArray[np.float64]
 KINDS = ("uniform", "loguniform", "normal", "lognormal")
@@ -198,15 +198,37 @@ def parse_priors(raw: Any, source: str = "") -> FitConfig:
     return FitConfig(tuple(p for p in priors if p is not None), particles, generations)
 
 
+def _read_toml(p: Path, option: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(p.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise OptionError(
+            [Problem(option, f"cannot read ({exc.strerror})", str(p), True)]
+        ) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise OptionError([Problem(option, f"not valid TOML: {exc}")], str(p)) from None
+
+
 def load_fit_config(path: str | Path) -> FitConfig:
     """Read the `[fit]` table of a TOML file."""
     p = Path(path)
-    try:
-        raw = tomllib.loads(p.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise OptionError(
-            [Problem("--priors", f"cannot read ({exc.strerror})", str(p), True)]
-        ) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise OptionError([Problem("--priors", f"not valid TOML: {exc}")], str(p)) from None
-    return parse_priors(raw.get("fit"), str(p))
+    return parse_priors(_read_toml(p, "--priors").get("fit"), str(p))
+
+
+def load_truth(path: str | Path, paths: tuple[str, ...]) -> tuple[float, ...]:
+    """A synthetic account's true values of the free parameters: a `[parameters]` table."""
+    p = Path(path)
+    table = _read_toml(p, "--truth").get("parameters")
+    if not isinstance(table, dict):
+        raise OptionError([Problem("parameters", "give a [parameters] table")], str(p))
+    problems = []
+    for path_ in paths:
+        value = table.get(path_)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            rule = "must give each free parameter of --priors a number"
+            problems.append(Problem(f"parameters.{path_!r}", rule, value, path_ in table))
+    for key in sorted(set(table) - set(paths)):
+        problems.append(Problem(f"parameters.{key!r}", "is not a free parameter of --priors"))
+    if problems:
+        raise OptionError(problems, str(p))
+    return tuple(float(table[q]) for q in paths)

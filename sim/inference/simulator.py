@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any
 
@@ -24,11 +24,14 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sim.model.campaigns import brings_fans
-from sim.model.engine import RunSpec, run_one
+from sim.model.engine import ModelResult, RunSpec, run_one
 from sim.model.followers import FollowerModel, FollowerTrace
 from sim.model.rng import Streams
+from sim.results.service_periods import PeriodService, hourly_counts
 from sim.scenario import Scenario, load_scenario
+from sim.scenario.overrides import split_phase_path
 from sim.scenario.timeline import resolve_timeline
+from sim.units import DAY
 
 __all__ = [
     "Simulator",
@@ -40,6 +43,7 @@ __all__ = [
 ]
 
 I64 = NDArray[np.int64]
+HOURS_PER_DAY = 24
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,12 @@ class Trajectory:
     messages: I64 | None = None  # received per day; the whole model only
     to_humans: I64 | None = None  # of which routed to agents
     fans_by_source: dict[str, int] | None = None  # at the end of the last day
+    # the service, per day (the whole model only): most messages waiting for an agent at once,
+    # and of the day's messages to agents those that met the first-response target, of those
+    # whose outcome is known (answered, abandoned, or still waiting past the target)
+    backlog: I64 | None = None
+    in_target: I64 | None = None
+    target_known: I64 | None = None
 
     @property
     def net(self) -> I64:
@@ -77,12 +87,13 @@ def integer_fields(scenario: Scenario, paths: Sequence[str]) -> frozenset[str]:
     """The paths whose field holds a whole number in `scenario` (the schema's `Whole` fields).
 
     A prior draws floats; such fields are set to the nearest whole number, so the sampler
-    moves on a continuous scale and the simulator sees the value the schema accepts.
+    moves on a continuous scale and the simulator sees the value the schema accepts. A phase's
+    field (`phases[N].set.<path>`) has the type of the scenario's own `<path>`.
     """
     dump = scenario.model_dump()
     out = set()
     for path in paths:
-        value = _lookup(dump, path)
+        value = _lookup(dump, split_phase_path(path)[1])
         if isinstance(value, int) and not isinstance(value, bool):
             out.add(path)
     return frozenset(out)
@@ -100,17 +111,15 @@ def follower_only(scenario: Scenario) -> bool:
     return True
 
 
-def _trajectory(
-    trace: FollowerTrace, messages: I64 | None = None, to_humans: I64 | None = None
-) -> Trajectory:
+def _trajectory(trace: FollowerTrace) -> Trajectory:
     return Trajectory(
         trace.follows.sum(axis=1).astype(np.int64),
         trace.unfollows.astype(np.int64),
         trace.fans.astype(np.int64),
         {s: trace.follows[:, i].astype(np.int64) for i, s in enumerate(trace.sources)},
-        messages,
-        to_humans,
-        {s: int(n) for s, n in zip(trace.sources, trace.fans_by_source, strict=True)},
+        fans_by_source={
+            s: int(n) for s, n in zip(trace.sources, trace.fans_by_source, strict=True)
+        },
     )
 
 
@@ -118,6 +127,22 @@ def _daily(per_interval: NDArray[np.int64], days: int) -> I64:
     """(intervals, classes) counts -> per day."""
     out: I64 = per_interval.sum(axis=1).reshape(days, -1).sum(axis=1).astype(np.int64)
     return out
+
+
+def _with_service(traj: Trajectory, result: ModelResult, days: int) -> Trajectory:
+    """Add the whole model's per-day figures: messages, backlog, first responses in target."""
+    periods = PeriodService(result)
+    hourly = hourly_counts(result, days * HOURS_PER_DAY, periods)
+    horizon = result.queue.horizon
+    spans = [[(d * DAY, min((d + 1) * DAY, horizon))] for d in range(days)]
+    return replace(
+        traj,
+        messages=_daily(result.received, days),
+        to_humans=_daily(result.to_humans, days),
+        backlog=np.asarray([periods.backlog.peak_within(s) for s in spans], np.int64),
+        in_target=hourly["sla_first_response_met_n"].reshape(days, -1).sum(axis=1),
+        target_known=hourly["sla_first_response_known_n"].reshape(days, -1).sum(axis=1),
+    )
 
 
 @dataclass(frozen=True)
@@ -136,9 +161,14 @@ class Simulator:
     whole: bool = False
 
     @cached_property
+    def base(self) -> Scenario:
+        """The scenario with the fixed overrides only (the free parameters as the file has them)."""
+        return load_scenario(self.scenario_path, self.fixed)
+
+    @cached_property
     def integers(self) -> frozenset[str]:
         """The free parameters that are whole-number fields (rounded when set)."""
-        return integer_fields(load_scenario(self.scenario_path, self.fixed), self.paths)
+        return integer_fields(self.base, self.paths)
 
     def scenario(self, values: Sequence[float]) -> Scenario:
         """The scenario with these parameter values."""
@@ -160,13 +190,11 @@ class Simulator:
             return _trajectory(model.trace())
         result = run_one(RunSpec(sc, seed))
         days = sc.scenario.days
-        messages = _daily(result.received, days)
-        to_humans = _daily(result.to_humans, days)
         if result.followers is None:  # a fixed fan count: nothing follows or leaves
             zero = np.zeros(days, np.int64)
             fans = np.full(days, sc.fans.initial, np.int64)
-            return Trajectory(zero, zero, fans, {}, messages, to_humans)
-        return _trajectory(result.followers, messages, to_humans)
+            return _with_service(Trajectory(zero, zero, fans, {}), result, days)
+        return _with_service(_trajectory(result.followers), result, days)
 
 
 def simulate_job(job: tuple[Simulator, tuple[float, ...], int]) -> Trajectory:

@@ -3,13 +3,17 @@
 Generation 0 draws `particles` parameter sets from the priors and simulates each; the
 statistics' scales and their projection to one statistic per parameter (`sim.inference.adjust`)
 are fixed from those simulations, and later distances are measured between projected
-statistics. Each later generation sets its tolerance to the median distance of the previous
-one, proposes by resampling the previous particles by weight and moving them with a Gaussian
-kernel of twice their weighted covariance (in the priors' working space), keeps proposals whose
-simulation lands within the tolerance, and weights them by prior over proposal density. The
-sampler stops after `generations`, or earlier when acceptance falls below `MIN_ACCEPTANCE` (the
-tolerance then costs more than it gains); the final particles are then regression-adjusted to
-the data's statistics.
+statistics. With no more statistics than parameters (a fit to a few sparse facts) there is
+nothing to reduce, and a projection fitted linearly over the whole prior would only lose what
+the statistics say where the data are: the distance is then the scaled statistics' own (facts
+in units of their tolerance), and no regression adjustment follows.
+Each later generation sets its tolerance to the median distance of the previous one, proposes
+by resampling the previous particles by weight and moving them with a Gaussian kernel of twice
+their weighted covariance (in the priors' working space), keeps proposals whose simulation lands
+within the tolerance, and weights them by prior over proposal density. The sampler stops after
+`generations`, or earlier when acceptance falls below `MIN_ACCEPTANCE` (the tolerance then
+costs more than it gains); the final particles are then regression-adjusted to the data's
+statistics (when projected).
 
 Determinism: proposals and each candidate's simulation seed come from named streams keyed by
 generation and candidate; candidates are evaluated in batches on any executor and accepted in
@@ -235,10 +239,13 @@ def abc_smc(
         gen, stats = _generation(t, run(t), priors, prev, epsilon, n, seed, report(t))
         if gen is None:
             break
-        if projection is None:  # from the prior's simulations: scales, then the projection
+        if t == 0:  # from the prior's simulations: scales, then the projection if it reduces
             scales = mad_scales(stats, observed.fixed_scales())
-            projection = fit_projection(stats, gen.z, scales)
-            measure = partial(projection.distance, goal=projection(target))
+            if len(target) > len(priors):
+                projection = fit_projection(stats, gen.z, scales)
+                measure = partial(projection.distance, goal=projection(target))
+            else:
+                measure = partial(distance, observed=target, scales=scales)
             gen = Generation(epsilon, gen.z, gen.weights, measure(stats), gen.simulations)
         generations.append(gen)
         last_stats = stats

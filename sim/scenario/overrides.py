@@ -20,12 +20,18 @@ from sim.scenario.schema import Scenario
 from sim.scenario.timeline import flatten_set
 from sim.scenario.validation import format_path, schema_path_problem, set_path, split_path
 
-__all__ = ["apply_overrides"]
+__all__ = ["apply_overrides", "overlaps", "split_phase_path"]
 
 _IN_PHASE = re.compile(r"^phases\[(\d+)\]\.set\.(.+)$")
 
 
-def _overlap(a: str, b: str) -> bool:
+def split_phase_path(path: str) -> tuple[int | None, str]:
+    """`phases[N].set.<path>` -> (N, path); a path of the scenario itself -> (None, path)."""
+    inside = _IN_PHASE.match(path)
+    return (None, path) if inside is None else (int(inside.group(1)), inside.group(2))
+
+
+def overlaps(a: str, b: str) -> bool:
     """One path is the other or lies inside it (`service.shifts[0].agents` in `service.shifts`)."""
     pa, pb = split_path(a), split_path(b)
     n = min(len(pa), len(pb))
@@ -51,7 +57,7 @@ def _set_in_phase(raw: dict[str, Any], index: int, path: str, value: Any) -> Non
         raise ScenarioError([Problem(f"phases[{index}].set.{unknown.path}", unknown.message)])
     flat = dict(flatten_set("", phase.get("set") or {}))
     for key in list(flat):
-        if key == path or not _overlap(key, path):
+        if key == path or not overlaps(key, path):
             continue
         if len(split_path(key)) < len(split_path(path)):  # the phase sets a table above it
             inner = copy.deepcopy(flat[key])
@@ -77,10 +83,10 @@ def _conflicts(
         for i, phase in enumerate(phases):
             if not isinstance(phase, dict) or not isinstance(phase.get("set"), dict):
                 continue
-            if any(j == i and _overlap(key, p) for j, p in phased):
+            if any(j == i and overlaps(key, p) for j, p in phased):
                 continue  # the phase's value is given too
             for path, _ in flatten_set("", phase["set"]):
-                if _overlap(key, path):
+                if overlaps(key, path):
                     date = phase.get("date")
                     when = f"from {date}" if date is not None else "from its date"
                     rule = (
@@ -100,9 +106,8 @@ def apply_overrides(raw: dict[str, Any], pairs: list[tuple[str, Any]]) -> list[P
     phased: list[tuple[int, str]] = []
     for key, value in pairs:
         try:
-            inside = _IN_PHASE.match(key)
-            if inside is not None:
-                index, path = int(inside.group(1)), inside.group(2)
+            index, path = split_phase_path(key)
+            if index is not None:
                 _set_in_phase(raw, index, path, value)
                 phased.append((index, path))
                 continue

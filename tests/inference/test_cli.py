@@ -9,6 +9,7 @@ import pytest
 from sim.cli import main
 from sim.inference.data import ENGLISH
 from sim.inference.forecast import MESSAGE_METRICS as MESSAGES
+from sim.inference.forecast import SERVICE_METRICS as SERVICE
 from sim.inference.simulator import Simulator
 from sim.scenario import load_scenario
 
@@ -93,12 +94,24 @@ def test_forecast_quantiles_are_ordered_and_start_from_the_data(
     assert "80% interval" in text and len(text.splitlines()) == 4
     assert main([*args, "--whole", "--draws", "8", "--out", str(tmp_path / "whole")]) == 0
     rows = pd.read_csv(tmp_path / "whole" / "forecast.csv")
-    assert set(rows["metric"]) == {"fans", "follows", "unfollows", "net_follows", *MESSAGES}
+    assert set(rows["metric"]) == {
+        "fans",
+        "follows",
+        "unfollows",
+        "net_follows",
+        *MESSAGES,
+        *SERVICE,
+    }
     msgs = rows[rows.metric == "messages"].reset_index()
     humans = rows[rows.metric == "to_humans"].reset_index()
     assert (msgs["q50"] > 0).all() and (humans["q50"] <= msgs["q50"]).all()
+    level = rows[rows.metric == "service_level"]
+    assert level["q2.5"].min() >= 0 and level["q97.5"].max() <= 1 and level["q50"].notna().all()
+    assert (rows[rows.metric == "backlog"]["q50"] >= 0).all()
     text = (tmp_path / "whole" / "forecast.txt").read_text()
-    assert "messages to humans" in text and len(text.splitlines()) == 6
+    assert "messages to humans" in text and len(text.splitlines()) == 8
+    assert "most messages waiting for an agent at once" in text
+    assert "answered within the first-response target" in text
 
 
 def test_bad_history_exits_2_naming_line_and_column(
@@ -130,13 +143,33 @@ def test_backtest_scores_model_and_baselines(tmp_path: Path, history_csv: Path) 
     args = ["backtest", str(ACCOUNT), "--history", str(history_csv), "--priors", str(PRIORS)]
     args += ["--origins", "2025-01-31", "--horizon", "14", "--out", str(tmp_path / "bt")]
     args += ["--particles", "20", "--generations", "2", "--draws", "20", "--workers", "1"]
-    assert main(args) == 0
+    truth = tmp_path / "truth.toml"  # the values history_csv was simulated with
+    truth.write_text(f'[parameters]\n"{PATHS[0]}" = 0.012\n"{PATHS[1]}" = 0.003\n')
+    assert main([*args, "--truth", str(truth)]) == 0
     rows = pd.read_csv(tmp_path / "bt" / "backtest.csv")
-    assert set(rows["method"]) == {"model", "last_value", "linear_trend", "same_weekday"}
-    model = rows[rows.method == "model"]
-    assert ((model["cover50"] <= model["cover80"]) & (model["cover80"] <= model["cover95"])).all()
+    methods = {"model", "truth", "last_value", "linear_trend", "same_weekday"}
+    assert set(rows["method"]) == methods
+    for method in ("model", "truth"):
+        mine = rows[rows.method == method]
+        assert ((mine["cover50"] <= mine["cover80"]) & (mine["cover80"] <= mine["cover95"])).all()
     assert (rows["crps"] >= 0).all()
+    summary = json.loads((tmp_path / "bt" / "backtest.json").read_text())
+    assert {r["method"] for r in summary} == methods
     assert (tmp_path / "bt" / "backtest.png").stat().st_size > 0
+
+
+def test_backtest_truth_must_give_each_free_parameter(
+    tmp_path: Path, history_csv: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    truth = tmp_path / "truth.toml"
+    truth.write_text(f'[parameters]\n"{PATHS[0]}" = 0.012\n"followers.typo" = 1\n')
+    args = ["backtest", str(ACCOUNT), "--history", str(history_csv), "--priors", str(PRIORS)]
+    args += ["--origins", "2025-01-31", "--horizon", "14", "--out", str(tmp_path / "bt")]
+    assert main([*args, "--truth", str(truth)]) == 2
+    err = capsys.readouterr().err
+    assert f"parameters.'{PATHS[1]}': must give each free parameter of --priors a number" in err
+    assert "parameters.'followers.typo': is not a free parameter of --priors" in err
+    assert "Traceback" not in err and not (tmp_path / "bt").exists()
 
 
 def test_backtest_origin_without_a_horizon_after_it_exits_2(

@@ -3,7 +3,7 @@ import shutil
 from pathlib import Path
 
 from sim.inference.data import read_history
-from sim.inference.priors import load_fit_config
+from sim.inference.priors import load_fit_config, load_truth
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "synthetic_account"
 
@@ -19,3 +19,8 @@ def test_shipped_export_is_a_valid_year_of_wechat_history() -> None:
     h = read_history(EXAMPLE / "export.csv")
     assert len(h.dates) == 365 and h.start.isoformat() == "2025-01-01"
     assert load_fit_config(EXAMPLE / "priors.toml").particles >= 2
+
+
+def test_the_true_parameters_serve_a_backtest_s_truth() -> None:
+    paths = load_fit_config(EXAMPLE / "priors.toml").paths
+    assert load_truth(EXAMPLE / "true_parameters.toml", paths) == (0.008, 0.03, 0.0015)

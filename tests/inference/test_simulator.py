@@ -3,7 +3,7 @@ import numpy as np
 from sim.inference.simulator import Simulator, follower_only
 from sim.model.engine import RunSpec, run_one
 
-from .conftest import ACCOUNT, PATHS
+from .conftest import ACCOUNT, DATA, PATHS
 
 
 def test_follower_path_equals_the_whole_model_draw_for_draw(simulator: Simulator) -> None:
@@ -56,3 +56,10 @@ def test_the_whole_model_carries_messages_per_day() -> None:
     assert np.all(traj.to_humans <= traj.messages)
     assert np.array_equal(traj.fans, Simulator(str(ACCOUNT), PATHS).simulate((0.01, 0.002), 4).fans)
     assert Simulator(str(ACCOUNT), PATHS).simulate((0.01, 0.002), 4).messages is None
+
+
+def test_a_phase_s_whole_number_field_takes_the_rounded_draw() -> None:
+    paths = ("phases[0].set.followers.gift_window_days", "phases[0].set.channels.search.pool")
+    sim = Simulator(str(DATA / "phased.toml"), paths)
+    assert sim.integers == {"phases[0].set.followers.gift_window_days"}
+    assert sim.scenario((8.7, 1e6)).phases[0].set["followers.gift_window_days"] == 9

@@ -1,10 +1,12 @@
 import dataclasses
+import datetime as dt
 
 import numpy as np
 import pytest
 
 from sim.experiments.executors import ProcessExecutor, SerialExecutor
 from sim.inference.distance import Observed
+from sim.inference.events import Fact
 from sim.inference.priors import load_fit_config
 from sim.inference.simulator import Simulator
 from sim.inference.smc import abc_smc
@@ -59,3 +61,23 @@ def test_same_posterior_on_a_dask_cluster(simulator: Simulator, observed: Observ
     ):
         b = abc_smc(simulator, observed, cfg, 4, ex)
     assert np.array_equal(a.values(), b.values())
+
+
+def test_as_few_facts_as_parameters_are_matched_in_units_of_their_tolerance(
+    simulator: Simulator,
+) -> None:
+    """Nothing to project: distances are the facts' own misses, the particles stay unadjusted."""
+    truth = simulator.simulate((0.012, 0.003), 99)
+    days = (20, 55)
+    facts = tuple(
+        Fact(2 + i, START + dt.timedelta(days=d), "cumulative_follows", float(truth.fans[d]), 300.0)
+        for i, d in enumerate(days)
+    )
+    observed = Observed(START, None, facts)
+    cfg = dataclasses.replace(load_fit_config(PRIORS), particles=12, generations=3)
+    with SerialExecutor() as ex:
+        post = abc_smc(simulator, observed, cfg, 4, ex)
+    assert np.array_equal(post.z, post.last.z) and np.array_equal(post.weights, post.last.weights)
+    for gen in post.generations[1:]:
+        assert (gen.distances <= gen.epsilon).all()
+    assert np.array_equal(post.scales, [300.0, 300.0])  # the facts' tolerances
