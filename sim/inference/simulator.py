@@ -27,7 +27,7 @@ from sim.model.campaigns import brings_fans
 from sim.model.engine import ModelResult, RunSpec, run_one
 from sim.model.followers import FollowerModel, FollowerTrace
 from sim.model.rng import Streams
-from sim.results.service_periods import PeriodService, hourly_counts
+from sim.results.service_periods import hourly_counts
 from sim.scenario import Scenario, load_scenario
 from sim.scenario.overrides import split_phase_path
 from sim.scenario.timeline import resolve_timeline
@@ -131,15 +131,14 @@ def _daily(per_interval: NDArray[np.int64], days: int) -> I64:
 
 def _with_service(traj: Trajectory, result: ModelResult, days: int) -> Trajectory:
     """Add the whole model's per-day figures: messages, backlog, first responses in target."""
-    periods = PeriodService(result)
-    hourly = hourly_counts(result, days * HOURS_PER_DAY, periods)
-    horizon = result.queue.horizon
-    spans = [[(d * DAY, min((d + 1) * DAY, horizon))] for d in range(days)]
+    tally = result.tally
+    hourly = {k: v[: days * HOURS_PER_DAY] for k, v in hourly_counts(result).items()}
+    spans = [[(d * DAY, min((d + 1) * DAY, tally.horizon))] for d in range(days)]
     return replace(
         traj,
         messages=_daily(result.received, days),
         to_humans=_daily(result.to_humans, days),
-        backlog=np.asarray([periods.backlog.peak_within(s) for s in spans], np.int64),
+        backlog=np.asarray([tally.waiting.peak_within(s) for s in spans], np.int64),
         in_target=hourly["sla_first_response_met_n"].reshape(days, -1).sum(axis=1),
         target_known=hourly["sla_first_response_known_n"].reshape(days, -1).sum(axis=1),
     )
