@@ -147,7 +147,7 @@ def scale_run(name: str) -> dict[str, Any]:
 def test_scale_10m_fans_365_days(benchmark: Any) -> None:
     measured = benchmark.pedantic(scale_run, ("scale_10m_2014",), rounds=1, iterations=1)
     benchmark.extra_info.update(measured)
-    assert measured["fans_final"] > 10_000_000
+    assert measured["messages"] > 100_000_000  # 10M fans at the start; churn ends it near 7.5M
     assert measured["peak_mib"] < 0.8 * 1024, measured
 
 
@@ -159,7 +159,7 @@ def test_scale_50m_within_4_5x_of_10m(benchmark: Any) -> None:
     big = benchmark.pedantic(scale_run, ("scale_50m_2014",), rounds=1, iterations=1)
     ratio = big["seconds"] / small["seconds"]
     benchmark.extra_info.update({**big, "seconds_10m": small["seconds"], "ratio_to_10m": ratio})
-    assert big["fans_final"] > 50_000_000
+    assert big["messages"] > 4 * small["messages"]  # the load the ratio is judged against
     assert big["peak_mib"] < 1.5 * 1024, big
     assert ratio <= 4.5, (ratio, big, small)  # time linear in messages
 
