@@ -58,6 +58,7 @@ def against_serial(benchmark: Any, parallel: Callable[[], list[Any]], jobs: list
         benchmark.extra_info["busy_share"] = round(busy / (WORKERS * wall), 3)
         # a job's time on 2 workers over its time alone: > 1 when the cores are contended
         benchmark.extra_info["job_slowdown"] = round(busy / sum(s for _, s in serial_timed), 3)
+        print(benchmark.name, dict(benchmark.extra_info))  # shown with -s (make bench)
 
 
 def test_flagship_100_replications_on_2_workers(benchmark: Any) -> None:
