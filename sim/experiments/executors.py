@@ -20,6 +20,7 @@ from types import TracebackType
 from typing import Any, Protocol, TypeVar
 
 from sim.errors import OptionError, Problem
+from sim.experiments.allocator import TunedAllocator
 
 __all__ = [
     "DaskExecutor",
@@ -150,7 +151,8 @@ class DaskExecutor:
         """Submit every job (pure=False: each is its own task), yield as they complete."""
         from distributed import as_completed
 
-        futures = [self._client.submit(fn, job, pure=False) for job in jobs]
+        tuned = TunedAllocator(fn)  # Dask's nanny turns glibc's dynamic thresholds off
+        futures = [self._client.submit(tuned, job, pure=False) for job in jobs]
         index = {f.key: i for i, f in enumerate(futures)}
         try:
             for future in as_completed(futures):  # type: ignore[no-untyped-call]
