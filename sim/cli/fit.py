@@ -56,7 +56,7 @@ def add_parsers(sub: Any) -> None:
     _common(f)
     _fitting(f)
     f.add_argument("--history", type=Path, help="daily history CSV (WeChat export or English)")
-    f.add_argument("--events", type=Path, help="past campaigns CSV: their reported figures join the fit")
+    f.add_argument("--events", type=Path, help="past campaigns CSV: their figures join the fit")
     f.add_argument("--facts", type=Path, help="sparse facts CSV: date,metric,value,tolerance")
 
     fc = sub.add_parser("forecast", help="predictive quantiles from a fit's posterior")
