@@ -27,9 +27,11 @@ from numpy.typing import NDArray
 
 from sim.errors import OptionError, Problem
 from sim.experiments.executors import Executor, run_ordered
+from sim.inference.event_stats import last_launch
 from sim.inference.simulator import Simulator, simulate_job
 from sim.inference.smc import systematic
 from sim.model.rng import Streams
+from sim.scenario import load_scenario
 
 __all__ = [
     "MESSAGE_METRICS",
@@ -129,6 +131,7 @@ def forecast(
     `whole` runs the whole model for every draw (slower), so messages are forecast as well.
     """
     end = posterior.last_date + dt.timedelta(days=horizon)
+    end = max(end, last_launch(load_scenario(scenario_path)) or end)  # campaigns stay within
     simulator = Simulator(scenario_path, posterior.paths, end=end, whole=whole)
     jobs = predictive_jobs(simulator, posterior, draws, replications, "forecast")
     sims = run_ordered(executor, simulate_job, jobs)

@@ -20,11 +20,9 @@ from sim.inference.priors import load_fit_config
 from sim.inference.simulator import Simulator
 from sim.scenario import load_scenario
 
-from .conftest import DATA, START, history_of
+from .conftest import CAMPAIGNS, EVENTS_HEADER, START, history_of, take_up_priors
 
-CAMPAIGNS = DATA / "campaigns.toml"
 TAKE_UP = ("response.take_up",)
-HEADER = "platform,type,start,end,participants,shares,follows_gained\n"
 
 
 def _event(line: int, kind: str, start: str, end: str, **counts: int) -> Event:
@@ -144,13 +142,8 @@ def test_events_alone_fit_take_up_near_the_truth(tmp_path: Path) -> None:
         totals = traj.campaigns[name][: day + 1].sum(axis=0)
         rows.append(f"wechat,{kind},{start},{end},{','.join(map(str, totals))}\n")
     events_csv = tmp_path / "events.csv"
-    events_csv.write_text(HEADER + "".join(rows), encoding="utf-8")
-    priors = tmp_path / "priors.toml"
-    priors.write_text(
-        '[fit]\nparticles = 8\ngenerations = 2\n[fit.parameters]\n"response.take_up" = '
-        '{ prior = "uniform", low = 0.02, high = 0.8 }\n',
-        encoding="utf-8",
-    )
+    events_csv.write_text(EVENTS_HEADER + "".join(rows), encoding="utf-8")
+    priors = take_up_priors(tmp_path / "priors.toml", 8)
     with make_executor(1, None) as ex:
         result = fit(CAMPAIGNS, load_fit_config(priors), None, 3, ex, read_events(events_csv))
     post = result.posterior
@@ -176,7 +169,7 @@ def test_events_narrow_take_up_beside_a_history(tmp_path: Path) -> None:
     draw = traj.campaigns["draw_jan"][: day + 1].sum(axis=0)
     events_csv = tmp_path / "events.csv"
     events_csv.write_text(
-        HEADER
+        EVENTS_HEADER
         + f"wechat,repost_lottery,2025-01-15,2025-02-10,{','.join(map(str, draw))}\n"
         + f"wechat,live_quiz,2025-02-10,2025-02-10,{','.join(map(str, quiz))}\n",
         encoding="utf-8",

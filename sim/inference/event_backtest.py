@@ -1,0 +1,200 @@
+"""Events held out: fit on the history and the campaigns before each one, predict its figures.
+
+For each event after the first `first` (by start date), the fit sees the history up to the day
+before the event starts and the events that ended before it starts; posterior draws x
+replications then simulate the scenario through the event's end, and the matched campaign's
+participants, shares and follows gained (counted as in the fit, `sim.inference.event_stats`)
+are scored against what the row reports: CRPS, coverage of the 50/80/95% central intervals and
+the absolute percentage error of the median (`mdape` of one figure). Two naive baselines from
+the same past events: the previous event's figure and the mean of the past events' (each of
+the same type when there is one, else of any type); a baseline with no past figure is left out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from sim.errors import OptionError, Problem
+from sim.experiments.executors import Executor, run_ordered
+from sim.inference.backtest import EVENT_BASELINES
+from sim.inference.data import History
+from sim.inference.event_stats import EventTarget, event_targets, figure_total, last_launch
+from sim.inference.events import Event
+from sim.inference.fit import diagnostics, fit
+from sim.inference.forecast import SavedPosterior, predictive_jobs
+from sim.inference.priors import FitConfig
+from sim.inference.scores import LEVELS, covered, crps, mdape
+from sim.inference.simulator import Simulator, simulate_job
+from sim.scenario import load_scenario
+
+__all__ = ["MIN_HISTORY_DAYS", "event_backtest", "held_out", "metric_name"]
+
+F64 = NDArray[np.float64]
+MIN_HISTORY_DAYS = 14
+"""Days of history a held-out event's fit needs before the event starts (as the origins do)."""
+
+
+def metric_name(figure: str) -> str:
+    """The metric column of an event figure in backtest.csv (`event_participants`, ...)."""
+    return f"event_{figure}"
+
+
+def held_out(events: Sequence[Event], first: int) -> list[Event]:
+    """The events that are predicted: all after the first `first` by start (then by line)."""
+    ordered = sorted(events, key=lambda e: (e.start, e.line))
+    if first >= len(ordered):
+        rule = f"must be less than the number of events ({len(ordered)}), to leave one to predict"
+        raise OptionError([Problem("--first-events", rule, first, True)])
+    return ordered[first:]
+
+
+def predict_figures(
+    scenario_path: str,
+    posterior: SavedPosterior,
+    targets: Sequence[EventTarget],
+    draws: int,
+    replications: int,
+    executor: Executor,
+    purpose: str,
+) -> F64:
+    """Predictive samples (targets, draws x replications) of each figure, the whole model run."""
+    base = load_scenario(scenario_path)
+    start = base.scenario.start
+    end = start + dt.timedelta(days=max(t.last_day for t in targets))
+    end = max(end, last_launch(base) or end)
+    simulator = Simulator(scenario_path, posterior.paths, end=end, whole=True)
+    jobs = predictive_jobs(simulator, posterior, draws, replications, purpose)
+    sims = run_ordered(executor, simulate_job, jobs)
+    out = np.zeros((len(targets), len(sims)))
+    for j, traj in enumerate(sims):
+        runs = traj.campaigns or {}
+        for i, t in enumerate(targets):
+            out[i, j] = figure_total(runs.get(t.campaign), t.figure, t.last_day)
+    return out
+
+
+def _past_figures(past: Sequence[Event], event: Event, figure: str) -> list[int]:
+    """The figure of past events (by end), of the same type when any has it, else of any type."""
+    given = [
+        e for e in sorted(past, key=lambda e: (e.end, e.line)) if e.counts.get(figure) is not None
+    ]
+    same = [e for e in given if e.type.lower() == event.type.lower()]
+    return [int(e.counts[figure] or 0) for e in (same or given)]
+
+
+def _row(t: EventTarget, method: str, flags: int) -> dict[str, Any]:
+    e = t.event
+    return {
+        "origin": e.start.isoformat(),
+        "horizon": (e.end - e.start).days + 1,
+        "metric": metric_name(t.figure),
+        "method": method,
+        "event": t.label,
+        "not_identified": flags,
+    }
+
+
+def _scored(t: EventTarget, method: str, samples: F64, flags: int) -> dict[str, Any]:
+    y = np.asarray([t.value], np.float64)
+    row = _row(t, method, flags)
+    row["crps"] = float(crps(samples[None, :], y)[0])
+    row["mdape"] = mdape(np.median(samples, keepdims=True), y)
+    row.update(
+        {f"cover{int(100 * lv)}": float(covered(samples[None, :], y, lv)[0]) for lv in LEVELS}
+    )
+    return row
+
+
+def _baseline_rows(t: EventTarget, past: Sequence[Event]) -> list[dict[str, Any]]:
+    figures = _past_figures(past, t.event, t.figure)
+    if not figures:
+        return []
+    points = {"previous_event": float(figures[-1]), "past_mean": float(np.mean(figures))}
+    y = np.asarray([t.value], np.float64)
+    rows = []
+    for method in EVENT_BASELINES:
+        p = np.asarray([points[method]])
+        row = _row(t, method, 0)
+        row["crps"] = float(np.abs(p - y)[0])
+        row["mdape"] = mdape(p, y)
+        row.update({f"cover{int(100 * lv)}": math.nan for lv in LEVELS})
+        rows.append(row)
+    return rows
+
+
+def _training(history: History | None, event: Event) -> History | None:
+    if history is None:
+        return None
+    origin = event.start - dt.timedelta(days=1)
+    if (origin - history.start).days < MIN_HISTORY_DAYS - 1:
+        rule = (
+            f"the event at line {event.line} starts on {event.start}; the history must give "
+            f"{MIN_HISTORY_DAYS} days before it (from {history.start}), or hold it in with "
+            "--first-events"
+        )
+        raise OptionError([Problem("--hold-out-events", rule)], event.source or "--events")
+    return history.until(origin)
+
+
+def event_backtest(
+    scenario_path: str,
+    history: History | None,
+    events: Sequence[Event],
+    config: FitConfig,
+    first: int,
+    seed: int,
+    executor: Executor,
+    replications: int = 1,
+    draws: int = 100,
+    progress: Callable[[int, int], None] | None = None,
+    truth: Sequence[float] | None = None,
+) -> list[dict[str, Any]]:
+    """Score rows: one per held-out event, reported figure and method (model, truth, baselines).
+
+    Inputs are checked before any fit: every event matched to a campaign, and each held-out
+    event with its history (a bad one fails in a second, not after the first fits).
+    """
+    base = load_scenario(scenario_path)
+    start = base.scenario.start
+    event_targets(base, events, start)  # every row matches a campaign
+    predicted = held_out(events, first)
+    training = [_training(history, e) for e in predicted]
+    if progress is not None:
+        progress(0, len(predicted))
+    rows: list[dict[str, Any]] = []
+    for k, (event, train) in enumerate(zip(predicted, training, strict=True)):
+        targets = event_targets(base, [event], start)
+        past = [e for e in events if e.end < event.start]
+        if targets:
+            result = fit(scenario_path, config, train, seed, executor, past)
+            last = event.start - dt.timedelta(days=1)
+            cumulative = None if train is None else int(train.cumulative[-1])
+            post = result.posterior
+            saved = SavedPosterior(
+                config.paths, post.values(), post.weights, seed, last, cumulative
+            )
+            flags = len(diagnostics(result)["warnings"])
+            purpose = f"event line {event.line}"
+            x = predict_figures(
+                scenario_path, saved, targets, draws, replications, executor, purpose
+            )
+            rows += [_scored(t, "model", x[i], flags) for i, t in enumerate(targets)]
+            if truth is not None:
+                known = SavedPosterior(
+                    config.paths, np.asarray([truth], np.float64), np.ones(1), seed, last, None
+                )
+                x = predict_figures(
+                    scenario_path, known, targets, draws, replications, executor, purpose
+                )
+                rows += [_scored(t, "truth", x[i], 0) for i, t in enumerate(targets)]
+            for t in targets:
+                rows += _baseline_rows(t, past)
+        if progress is not None:
+            progress(k + 1, len(predicted))
+    return rows

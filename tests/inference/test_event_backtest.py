@@ -1,0 +1,175 @@
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sim.cli import main
+from sim.errors import OptionError
+from sim.inference.data import ENGLISH
+from sim.inference.event_backtest import _past_figures, held_out
+from sim.inference.events import Event
+from sim.inference.simulator import Simulator
+
+from .conftest import CAMPAIGNS, EVENTS_HEADER, START, history_of, take_up_priors
+
+
+def _event(line: int, kind: str, start: str, **counts: int) -> Event:
+    day = dt.date.fromisoformat(start)
+    return Event(line, "wechat", kind, day, day, dict(counts), None, "events.csv")
+
+
+@pytest.fixture(scope="module")
+def account(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
+    """History and events simulated from the campaigns account (take-up 0.2), and priors."""
+    folder = tmp_path_factory.mktemp("events")
+    traj = Simulator(str(CAMPAIGNS), ("response.take_up",), whole=True).simulate((0.2,), 21)
+    h = history_of(traj)
+    frame = pd.DataFrame(
+        dict(zip(ENGLISH, (h.dates, h.new_follows, h.unfollows, h.net, h.cumulative), strict=True))
+    )
+    history = folder / "history.csv"
+    frame.to_csv(history, index=False)
+    assert traj.campaigns is not None
+    rows = []
+    for name, kind, day in (("draw_jan", "repost_lottery", 15), ("quiz_feb", "live_quiz", 40)):
+        totals = traj.campaigns[name][: day + 1].sum(axis=0)
+        when = START + dt.timedelta(days=day)
+        start = when - dt.timedelta(days=1) if kind == "repost_lottery" else when
+        p, sh, f = (str(x) for x in totals)
+        sh = sh if kind == "repost_lottery" else ""  # a quiz has no cascade: no shares reported
+        rows.append(f"wechat,{kind},{start},{when},{p},{sh},{f}\n")
+    events = folder / "events.csv"
+    events.write_text(EVENTS_HEADER + "".join(rows), encoding="utf-8")
+    priors = take_up_priors(folder / "priors.toml", 3)
+    return history, events, priors
+
+
+def _backtest(account: tuple[Path, Path, Path], out: Path, *extra: str) -> int:
+    history, events, priors = account
+    args = ["backtest", str(CAMPAIGNS), "--history", str(history), "--priors", str(priors)]
+    args += ["--events", str(events), "--draws", "4", "--workers", "1", "--out", str(out)]
+    return main([*args, *extra])
+
+
+def test_held_out_events_are_scored_against_baselines_and_repeat_exactly(
+    tmp_path: Path, account: tuple[Path, Path, Path]
+) -> None:
+    assert _backtest(account, tmp_path / "a", "--hold-out-events") == 0
+    assert _backtest(account, tmp_path / "b", "--hold-out-events") == 0
+    for name in ("backtest.csv", "backtest_summary.csv", "backtest.json", "backtest.png"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+    rows = pd.read_csv(tmp_path / "a" / "backtest.csv")
+    # the quiz is predicted from the draw before it: each figure it reports, three methods
+    assert set(rows["metric"]) == {"event_participants", "event_follows_gained"}
+    assert set(rows["method"]) == {"model", "previous_event", "past_mean"}
+    assert set(rows["origin"]) == {"2025-02-10"}
+    assert rows["event"].str.startswith("line 3 (quiz_feb)").all()
+    model = rows[rows["method"] == "model"].set_index("metric")
+    assert (model["crps"] >= 0).all()
+    assert (model[["cover50", "cover80", "cover95"]].diff(axis=1).fillna(0) >= 0).all().all()
+    summary = pd.read_csv(tmp_path / "a" / "backtest_summary.csv")
+    assert summary["crps_skill_vs_best_naive"].notna().all()
+
+
+def test_rolling_origins_and_held_out_events_share_one_table(
+    tmp_path: Path, account: tuple[Path, Path, Path]
+) -> None:
+    extra = ("--origins", "2025-01-15", "--horizon", "7", "--hold-out-events")
+    assert _backtest(account, tmp_path / "bt", *extra) == 0
+    rows = pd.read_csv(tmp_path / "bt" / "backtest.csv")
+    assert {"follows", "fans", "event_participants"} <= set(rows["metric"])
+    assert rows.loc[rows["metric"] == "fans", "event"].isna().all()
+    summary = pd.read_csv(tmp_path / "bt" / "backtest_summary.csv")
+    assert {"follows", "fans", "event_participants"} <= set(summary["metric"])
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        ((), "--origins: give rolling origins, --hold-out-events (with --events), or both"),
+        (
+            ("--hold-out-events", "--first-events", "2"),
+            "--first-events: must be less than the number of events (2)",
+        ),
+    ],
+)
+def test_backtest_without_anything_to_predict_exits_2(
+    tmp_path: Path,
+    account: tuple[Path, Path, Path],
+    capsys: pytest.CaptureFixture[str],
+    extra: tuple[str, ...],
+    expected: str,
+) -> None:
+    assert _backtest(account, tmp_path / "bt", *extra) == 2
+    assert expected in capsys.readouterr().err
+    assert not (tmp_path / "bt").exists()
+
+
+def test_holding_out_needs_events(
+    tmp_path: Path, account: tuple[Path, Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    history, _, priors = account
+    args = ["backtest", str(CAMPAIGNS), "--history", str(history), "--priors", str(priors)]
+    assert main([*args, "--hold-out-events", "--out", str(tmp_path / "bt")]) == 2
+    assert "--hold-out-events: needs the events it holds out (--events)" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "wechat,live_quiz,2025-01-03,2025-01-03,100,,10\n",
+            "line 3, column start: matches no campaign of the scenario",
+        ),
+        (
+            "wechat,live_quiz,2025-02-10,2025-02-10,100,,10\n",
+            "the event at line 3 starts on 2025-02-10; the history must give 14 days before it",
+        ),
+    ],
+)
+def test_bad_held_out_events_exit_2_before_any_fit(
+    tmp_path: Path,
+    account: tuple[Path, Path, Path],
+    capsys: pytest.CaptureFixture[str],
+    text: str,
+    expected: str,
+) -> None:
+    history, _, priors = account
+    short = tmp_path / "short.csv"  # the history from 2025-02-01 on, for the second case
+    lines = history.read_text(encoding="utf-8").splitlines(keepends=True)
+    short.write_text(lines[0] + "".join(lines[32:]), encoding="utf-8")
+    events = tmp_path / "events.csv"
+    first = "wechat,repost_lottery,2025-01-15,2025-01-16,700,90,80\n"
+    events.write_text(EVENTS_HEADER + first + text, encoding="utf-8")
+    used = history if "matches" in expected else short
+    args = ["backtest", str(CAMPAIGNS), "--history", str(used), "--priors", str(priors)]
+    args += ["--events", str(events), "--hold-out-events", "--out", str(tmp_path / "bt")]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert expected in err and str(events) in err and "Traceback" not in err
+
+
+def test_held_out_events_are_those_after_the_first_by_start() -> None:
+    events = [
+        _event(2, "live_quiz", "2025-03-01"),
+        _event(3, "live_quiz", "2025-01-01"),
+        _event(4, "repost_lottery", "2025-02-01"),
+    ]
+    assert [e.line for e in held_out(events, 1)] == [4, 2]
+    with pytest.raises(OptionError, match="must be less than the number of events"):
+        held_out(events, 3)
+
+
+def test_baselines_use_past_events_of_the_same_type_when_there_are_any() -> None:
+    past = [
+        _event(2, "live_quiz", "2025-01-01", participants=100),
+        _event(3, "repost_lottery", "2025-02-01", participants=700),
+        _event(4, "live_quiz", "2025-03-01", participants=300),
+        _event(5, "live_quiz", "2025-03-05"),  # not reported: left out
+    ]
+    quiz = _event(6, "live_quiz", "2025-04-01")
+    assert _past_figures(past, quiz, "participants") == [100, 300]
+    meetup = _event(7, "meetup", "2025-04-01")
+    assert _past_figures(past, meetup, "participants") == [100, 700, 300]
+    assert _past_figures(past, quiz, "shares") == []
