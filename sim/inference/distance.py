@@ -6,8 +6,8 @@ scale (weeks smooth the day-to-day Poisson noise; the log makes a 10% miss count
 100 and at 10,000 a week), each past campaign's reported figures (`sim.inference.event_stats`,
 log(1 + x)), and each sparse fact's figure at its date. History statistics are scaled by their
 spread across the first generation's simulations (the median absolute deviation, as adaptive
-distances do), events by a fixed `EVENT_NOISE`, facts by their stated tolerance; the distance
-is the root mean square of the scaled differences.
+distances do), as are events, facts by their stated tolerance; the distance is the root mean
+square of the scaled differences.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sim.inference.data import SOURCE_PREFIX, History
-from sim.inference.event_stats import EVENT_NOISE, EventTarget, figure_total
+from sim.inference.event_stats import EventTarget, figure_total
 from sim.inference.events import SHARE_PREFIX, Fact
 from sim.inference.simulator import Trajectory
 
@@ -119,8 +119,8 @@ class Observed:
         """Scales that do not adapt (facts' tolerances); NaN where `mad_scales` decides."""
         h = self.history
         n = 0 if h is None else (2 + len(self.sources)) * len(_weekly(h.new_follows))
-        events = np.full(len(self.events), EVENT_NOISE)
-        return np.concatenate([np.full(n, np.nan), events, [f.tolerance for f in self.facts]])
+        n += len(self.events)  # events scale as the history does
+        return np.concatenate([np.full(n, np.nan), [f.tolerance for f in self.facts]])
 
 
 def mad_scales(simulated: F64, fixed: F64) -> F64:

@@ -4,18 +4,19 @@ An event (a row of `--events`) is matched to the one campaign of the scenario wi
 platform (the campaign's own, else the scenario's) and type whose days overlap the event's
 start..end; none or several is an error naming the file, line and column. Each figure the row
 gives (participants, shares, follows gained) becomes one statistic: the campaign's total from
-its first logged day (a warm-up included) through the event's `end` date, on a log(1 + x) scale
-with a fixed scale of `EVENT_NOISE`. The log makes a 10% miss weigh the same for a campaign of
-100 participants as for one of 100,000; the fixed scale says a reported figure is taken as known
-to about 10% (a form's count, a platform's repost counter, follows attributed by a keyword), which
-is also about the simulation's own spread for a few hundred participants. Campaign figures need
-the whole model (the follower model alone does not run campaigns).
+its first logged day (a warm-up included) through the event's `end` date, on a log(1 + x)
+scale, so a 10% miss weighs the same for a campaign of 100 participants as for one of 100,000.
+Like the history's weekly totals, each is scaled by its spread across the first generation's
+simulations (`sim.inference.distance.mad_scales`). A fixed noise (10%) was measured first:
+beside a half year of weekly totals and with fewer particles than statistics, the ridge
+projection (`sim.inference.adjust`) leaned on the events, ten times the others' scale, and the
+unfollow rate's posterior widened (docs/inference.md). Campaign figures need the whole model
+(the follower model alone does not run campaigns).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -30,7 +31,6 @@ from sim.scenario.timeline import resolve_timeline
 
 __all__ = [
     "EVENT_FIGURES",
-    "EVENT_NOISE",
     "EventTarget",
     "event_targets",
     "figure_total",
@@ -41,8 +41,6 @@ __all__ = [
 
 EVENT_FIGURES = ("participants", "shares", "follows_gained")
 """The reported figures that become statistics, in the order of a trajectory's campaign columns."""
-EVENT_NOISE = math.log(1.1)
-"""Scale of an event statistic on the log(1 + x) scale: a figure known to about 10%."""
 
 I64 = NDArray[np.int64]
 
