@@ -185,8 +185,12 @@ def cmd_backtest(args: argparse.Namespace, console: Console) -> int:
     if args.hold_out_events:
         parts.append(f"each event after the first {args.first_events} held out")
     title = "backtest, " + "; ".join(parts)
-    table = Table(title=title)
-    for col in ("metric", "method", "CRPS", "MdAPE %", "cover 50/80/95"):
+    caption = (
+        "n: origins or events scored; APE %: the median's absolute percentage error (per origin "
+        "its median over the days, per event of its one figure), averaged over them"
+    )
+    table = Table(title=title, caption=caption)
+    for col in ("metric", "method", "n", "CRPS", "APE %", "cover 50/80/95"):
         table.add_column(col)
     for r in summary:
         cover = (
@@ -194,7 +198,8 @@ def cmd_backtest(args: argparse.Namespace, console: Console) -> int:
             if np.isnan(r["cover80"])
             else f"{r['cover50']:.2f}/{r['cover80']:.2f}/{r['cover95']:.2f}"
         )
-        table.add_row(r["metric"], r["method"], f"{r['crps']:,.1f}", f"{r['mdape']:.1f}", cover)
+        crps, ape = f"{r['crps']:,.1f}", f"{r['mdape']:.1f}"
+        table.add_row(r["metric"], r["method"], str(r["n"]), crps, ape, cover)
     console.print(table)
     console.print(f"wrote {args.out}")
     return 0

@@ -172,25 +172,43 @@ def _mean(values: Sequence[float]) -> float:
     return float(np.mean(defined)) if defined else math.nan
 
 
+def _unit(row: dict[str, Any]) -> tuple[str, str | None]:
+    """What a score row predicted: its origin, and the event for a held-out event's figure."""
+    event = row.get("event")
+    return row["origin"], event if isinstance(event, str) else None
+
+
 def summary_rows(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """Means per metric and method, with the CRPS skill against the metric's best baseline.
 
-    Means are over the origins (rolling) or the held-out events (event figures).
+    Means are over the origins (rolling) or the held-out events (event figures); `n` counts
+    them per method. A baseline has no figure for an event no past event reported, so the
+    skill compares CRPS means over the units every method scored (`n_compared`), never one
+    method's mean over more events than another's.
     """
     out = []
     for metric in dict.fromkeys(r["metric"] for r in rows):
-        means = {}
         present = {r["method"] for r in rows if r["metric"] == metric}
         methods = [m for m in ("model", "truth", *BASELINES, *EVENT_BASELINES) if m in present]
+        mine = {m: [r for r in rows if r["metric"] == metric and r["method"] == m] for m in methods}
+        common = set.intersection(*({_unit(r) for r in mine[m]} for m in methods))
+        compared = {m: _mean([r["crps"] for r in mine[m] if _unit(r) in common]) for m in methods}
+        naive = [compared[b] for b in (*BASELINES, *EVENT_BASELINES) if b in compared]
+        best = min(naive, default=math.nan)
         for method in methods:
-            mine = [r for r in rows if r["metric"] == metric and r["method"] == method]
-            means[method] = {
-                key: _mean([r[key] for r in mine])
+            means = {
+                key: _mean([r[key] for r in mine[method]])
                 for key in ("crps", "mdape", "cover50", "cover80", "cover95")
             }
-        naive = [means[b]["crps"] for b in (*BASELINES, *EVENT_BASELINES) if b in means]
-        best = min(naive, default=math.nan)
-        for method, m in means.items():
-            skill = 1 - m["crps"] / best if best > 0 else math.nan  # NaN when no baseline
-            out.append({"metric": metric, "method": method, **m, "crps_skill_vs_best_naive": skill})
+            skill = 1 - compared[method] / best if best > 0 else math.nan  # NaN: no baseline
+            out.append(
+                {
+                    "metric": metric,
+                    "method": method,
+                    "n": len(mine[method]),
+                    **means,
+                    "n_compared": len(common),
+                    "crps_skill_vs_best_naive": skill,
+                }
+            )
     return out
