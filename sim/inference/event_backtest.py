@@ -1,7 +1,9 @@
 """Events held out: fit on the history and the campaigns before each one, predict its figures.
 
-For each event after the first `first` (by start date), the fit sees the history up to the day
-before the event starts and the events that ended before it starts; posterior draws x
+For each event after the first `first` (by start date), the fit sees the history up to its
+origin, the day before the event or its matched campaign started (whichever is first: a row
+dated after the launch, or a warm-up, must not let the campaign's own follows into the fit), and
+the events that ended by the origin; posterior draws x
 replications then simulate the scenario through the event's end, and the matched campaign's
 participants, shares and follows gained (counted as in the fit, `sim.inference.event_stats`)
 are scored against what the row reports: CRPS, coverage of the 50/80/95% central intervals and
@@ -24,7 +26,15 @@ from sim.errors import OptionError, Problem
 from sim.experiments.executors import Executor, run_ordered
 from sim.inference.backtest import EVENT_BASELINES
 from sim.inference.data import History
-from sim.inference.event_stats import EventTarget, event_targets, figure_total, last_launch
+from sim.inference.event_stats import (
+    EventTarget,
+    event_targets,
+    figure_total,
+    first_day,
+    last_launch,
+    match_events,
+    scenario_campaigns,
+)
 from sim.inference.events import Event
 from sim.inference.fit import diagnostics, fit
 from sim.inference.forecast import SavedPosterior, predictive_jobs
@@ -128,15 +138,15 @@ def _baseline_rows(t: EventTarget, past: Sequence[Event]) -> list[dict[str, Any]
     return rows
 
 
-def _training(history: History | None, event: Event) -> History | None:
+def _training(history: History | None, event: Event, origin: dt.date) -> History | None:
     if history is None:
         return None
-    origin = event.start - dt.timedelta(days=1)
     if (origin - history.start).days < MIN_HISTORY_DAYS - 1:
         rule = (
-            f"the event at line {event.line} starts on {event.start}; the history must give "
-            f"{MIN_HISTORY_DAYS} days before it (from {history.start}), or hold it in with "
-            "--first-events"
+            f"the event at line {event.line} is held out from {origin + dt.timedelta(days=1)} "
+            "(its start, or its campaign's first day if earlier); the history must give "
+            f"{MIN_HISTORY_DAYS} days before that (it starts on {history.start}), or hold the "
+            "event in with --first-events"
         )
         raise OptionError([Problem("--hold-out-events", rule)], event.source or "--events")
     return history.until(origin)
@@ -162,18 +172,22 @@ def event_backtest(
     """
     base = load_scenario(scenario_path)
     start = base.scenario.start
-    event_targets(base, events, start)  # every row matches a campaign
+    campaigns = scenario_campaigns(base)
+    matched = dict(zip((e.line for e in events), match_events(base, events), strict=True))
     predicted = held_out(events, first)
-    training = [_training(history, e) for e in predicted]
+    origins = [
+        min(e.start, first_day(campaigns[matched[e.line]])) - dt.timedelta(days=1)
+        for e in predicted
+    ]
+    training = [_training(history, e, o) for e, o in zip(predicted, origins, strict=True)]
     if progress is not None:
         progress(0, len(predicted))
     rows: list[dict[str, Any]] = []
-    for k, (event, train) in enumerate(zip(predicted, training, strict=True)):
+    for k, (event, last, train) in enumerate(zip(predicted, origins, training, strict=True)):
         targets = event_targets(base, [event], start)
-        past = [e for e in events if e.end < event.start]
+        past = [e for e in events if e.end <= last]
         if targets:
             result = fit(scenario_path, config, train, seed, executor, past)
-            last = event.start - dt.timedelta(days=1)
             cumulative = None if train is None else int(train.cumulative[-1])
             post = result.posterior
             saved = SavedPosterior(

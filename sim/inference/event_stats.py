@@ -34,6 +34,7 @@ __all__ = [
     "EventTarget",
     "event_targets",
     "figure_total",
+    "first_day",
     "last_launch",
     "match_events",
     "scenario_campaigns",
@@ -68,6 +69,11 @@ def scenario_campaigns(scenario: Scenario) -> dict[str, CampaignSpec]:
         for name, c in day.campaigns.items():
             out.setdefault(name, c)
     return out
+
+
+def first_day(c: CampaignSpec) -> dt.date:
+    """A campaign's first logged day: its warm-up's first, else its launch (promotion is on it)."""
+    return c.start.date() - dt.timedelta(days=c.warmup.days if c.warmup is not None else 0)
 
 
 def last_launch(scenario: Scenario) -> dt.date | None:

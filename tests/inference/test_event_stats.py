@@ -10,14 +10,17 @@ from sim.inference.distance import Observed
 from sim.inference.event_stats import (
     event_targets,
     figure_total,
+    first_day,
     last_launch,
     match_events,
+    scenario_campaigns,
 )
 from sim.inference.events import Event, read_events
 from sim.inference.fit import fit
 from sim.inference.priors import load_fit_config
 from sim.inference.simulator import Simulator
 from sim.scenario import load_scenario
+from sim.scenario.spread import WarmupSpec
 
 from .conftest import CAMPAIGNS, EVENTS_HEADER, START, history_of, take_up_priors
 
@@ -193,3 +196,10 @@ def test_events_narrow_take_up_beside_a_history(tmp_path: Path) -> None:
     print(summary)
     assert summary["both"][0] < max(summary["history"][0], 0.02)
     assert summary["both"][1] < 0.5 * summary["history"][1]
+
+
+def test_a_campaigns_first_day_is_its_warm_ups_first() -> None:
+    draw = scenario_campaigns(load_scenario(CAMPAIGNS))["draw_jan"]
+    assert first_day(draw) == dt.date(2025, 1, 15)
+    warmed = draw.model_copy(update={"warmup": WarmupSpec(days=5, reach_per_day=100.0)})
+    assert first_day(warmed) == dt.date(2025, 1, 10)
