@@ -25,6 +25,7 @@ from numpy.typing import NDArray
 
 from sim.errors import OptionError, Problem
 from sim.inference.events import Event
+from sim.model.campaigns import brings_fans
 from sim.scenario import Scenario
 from sim.scenario.schema import CampaignSpec
 from sim.scenario.timeline import resolve_timeline
@@ -130,16 +131,38 @@ def match_events(scenario: Scenario, events: Sequence[Event]) -> list[str]:
     return names
 
 
+def _cannot_give(c: CampaignSpec, figure: str) -> str | None:
+    """Why the model gives campaign `c` no `figure` (always 0), or None if it can give one."""
+    if figure == "shares" and c.cascade is None:
+        return "has no cascade, so the model gives it no shares"
+    if figure == "follows_gained" and not brings_fans(c):
+        return "brings no new fans (no new_fans_per_participant, warm-up or cascade)"
+    return None
+
+
 def event_targets(
     scenario: Scenario, events: Sequence[Event], start: dt.date
 ) -> tuple[EventTarget, ...]:
-    """The statistics the events give: one per figure reported (blank cells give none)."""
+    """The statistics the events give: one per figure reported (blank cells give none).
+
+    A figure the matched campaign cannot produce is an error: its simulated value is always 0,
+    so it would add the same large distance to every particle and score nothing.
+    """
+    campaigns = scenario_campaigns(scenario)
     out = []
+    problems = []
     for e, name in zip(events, match_events(scenario, events), strict=True):
         for figure in EVENT_FIGURES:
             value = e.counts.get(figure)
-            if value is not None:
-                out.append(EventTarget(e, name, figure, (e.end - start).days, value))
+            if value is None:
+                continue
+            why = _cannot_give(campaigns[name], figure)
+            if why is not None:
+                rule = f"campaign {name} {why}; leave the cell blank or describe it in the scenario"
+                problems.append(Problem(f"line {e.line}, column {figure}", rule, value, True))
+            out.append(EventTarget(e, name, figure, (e.end - start).days, value))
+    if problems:
+        raise OptionError(problems, events[0].source or "--events")
     return tuple(out)
 
 

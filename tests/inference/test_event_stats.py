@@ -94,6 +94,22 @@ def test_an_event_matching_several_campaigns_is_named(tmp_path: Path) -> None:
         match_events(load_scenario(twice), events)
 
 
+def test_a_figure_the_campaign_cannot_produce_is_named(tmp_path: Path) -> None:
+    events = [_event(2, "live_quiz", "2025-02-10", "2025-02-10", participants=900, shares=5)]
+    with pytest.raises(OptionError, match=r"events\.csv") as err:
+        event_targets(load_scenario(CAMPAIGNS), events, START)
+    expected = "line 2, column shares: campaign quiz_feb has no cascade, so the model gives it no"
+    assert expected in str(err.value) and "(got 5)" in str(err.value)
+    closed = tmp_path / "closed.toml"  # the quiz brings no one in
+    closed.write_text(
+        f'extends = "{CAMPAIGNS.as_posix()}"\n[campaigns.quiz_feb]\nnew_fans_per_participant = 0\n',
+        encoding="utf-8",
+    )
+    events = [_event(2, "live_quiz", "2025-02-10", "2025-02-10", follows_gained=0)]
+    with pytest.raises(OptionError, match="column follows_gained: campaign quiz_feb brings no new"):
+        event_targets(load_scenario(closed), events, START)
+
+
 def test_event_statistics_are_the_campaign_totals_up_to_the_end_date_on_a_log_scale() -> None:
     sim = Simulator(str(CAMPAIGNS), TAKE_UP, whole=True)
     traj = sim.simulate((0.2,), 5)
