@@ -40,6 +40,12 @@ def _event(line: int, kind: str, start: str, end: str, **counts: int) -> Event:
     )
 
 
+def _reported(kind: str, start: str, end: str, totals: np.ndarray) -> str:
+    """An events.csv row of a campaign's totals; a quiz has no cascade, so no shares."""
+    p, sh, f = (str(x) for x in totals)
+    return f"wechat,{kind},{start},{end},{p},{sh if kind == 'repost_lottery' else ''},{f}\n"
+
+
 def test_events_match_their_campaign_by_platform_type_and_overlapping_days() -> None:
     sc = load_scenario(CAMPAIGNS)
     events = [
@@ -158,7 +164,7 @@ def test_events_alone_fit_take_up_near_the_truth(tmp_path: Path) -> None:
     ):
         day = (dt.date.fromisoformat(end) - START).days
         totals = traj.campaigns[name][: day + 1].sum(axis=0)
-        rows.append(f"wechat,{kind},{start},{end},{','.join(map(str, totals))}\n")
+        rows.append(_reported(kind, start, end, totals))
     events_csv = tmp_path / "events.csv"
     events_csv.write_text(EVENTS_HEADER + "".join(rows), encoding="utf-8")
     priors = take_up_priors(tmp_path / "priors.toml", 8)
@@ -188,8 +194,8 @@ def test_events_narrow_take_up_beside_a_history(tmp_path: Path) -> None:
     events_csv = tmp_path / "events.csv"
     events_csv.write_text(
         EVENTS_HEADER
-        + f"wechat,repost_lottery,2025-01-15,2025-02-10,{','.join(map(str, draw))}\n"
-        + f"wechat,live_quiz,2025-02-10,2025-02-10,{','.join(map(str, quiz))}\n",
+        + _reported("repost_lottery", "2025-01-15", "2025-02-10", draw)
+        + _reported("live_quiz", "2025-02-10", "2025-02-10", quiz),
         encoding="utf-8",
     )
     priors = tmp_path / "priors.toml"
