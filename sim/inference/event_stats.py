@@ -80,8 +80,8 @@ def first_day(c: CampaignSpec) -> dt.date:
 def last_launch(scenario: Scenario) -> dt.date | None:
     """The latest campaign start: a simulation cut short must still reach it (the schema's rule).
 
-    A campaign after the data's end changes nothing before it but its warm-up, which the cut
-    simulation then still runs.
+    A run's end changes its earlier days' random draws (not their distribution), so a run cut
+    here is another draw of the same model, not the full run cut short.
     """
     starts = [c.start.date() for c in scenario_campaigns(scenario).values()]
     return max(starts, default=None)
