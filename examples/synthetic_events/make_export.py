@@ -48,7 +48,8 @@ def main() -> None:
             ]
             if c.cascade is None:  # nothing to share: the account reports no shares (blank)
                 figures[EVENT_FIGURES.index("shares")] = ""
-            levers = [0, promo.posts if promo else 0, c.prizes, f"{c.prize_value:g}"]
+            warmup = c.warmup.days if c.warmup is not None else 0
+            levers = [warmup, promo.posts if promo else 0, c.prizes, f"{c.prize_value:g}"]
             platform = c.platform or sc.scenario.platform
             out.writerow([platform, c.type, first, last, *levers, *figures])
 
