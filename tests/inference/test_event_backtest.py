@@ -59,35 +59,29 @@ def _backtest(account: tuple[Path, Path, Path], out: Path, *extra: str) -> int:
     return main([*args, *extra])
 
 
-def test_held_out_events_are_scored_against_baselines_and_repeat_exactly(
+def test_held_out_events_and_rolling_origins_are_scored_in_one_table_and_repeat_exactly(
     tmp_path: Path, account: tuple[Path, Path, Path]
 ) -> None:
-    assert _backtest(account, tmp_path / "a", "--hold-out-events") == 0
-    assert _backtest(account, tmp_path / "b", "--hold-out-events") == 0
+    extra = ("--origins", "2025-01-15", "--horizon", "7", "--hold-out-events")
+    assert _backtest(account, tmp_path / "a", *extra) == 0
+    assert _backtest(account, tmp_path / "b", *extra) == 0
     for name in ("backtest.csv", "backtest_summary.csv", "backtest.json", "backtest.png"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
-    rows = pd.read_csv(tmp_path / "a" / "backtest.csv")
+    table = pd.read_csv(tmp_path / "a" / "backtest.csv")
+    assert {"follows", "fans"} <= set(table["metric"])
+    assert table.loc[table["metric"] == "fans", "event"].isna().all()
+    rows = table[table["metric"].str.startswith("event_")]
     # the quiz is predicted from the draw before it: each figure it reports, three methods
     assert set(rows["metric"]) == {"event_participants", "event_follows_gained"}
     assert set(rows["method"]) == {"model", "previous_event", "past_mean"}
     assert set(rows["origin"]) == {"2025-02-10"}
     assert rows["event"].str.startswith("line 3 (quiz_feb)").all()
-    model = rows[rows["method"] == "model"].set_index("metric")
-    assert (model["crps"] >= 0).all()
+    assert (rows["crps"] >= 0).all()
     summary = pd.read_csv(tmp_path / "a" / "backtest_summary.csv")
-    assert summary["crps_skill_vs_best_naive"].notna().all()
-
-
-def test_rolling_origins_and_held_out_events_share_one_table(
-    tmp_path: Path, account: tuple[Path, Path, Path]
-) -> None:
-    extra = ("--origins", "2025-01-15", "--horizon", "7", "--hold-out-events")
-    assert _backtest(account, tmp_path / "bt", *extra) == 0
-    rows = pd.read_csv(tmp_path / "bt" / "backtest.csv")
-    assert {"follows", "fans", "event_participants"} <= set(rows["metric"])
-    assert rows.loc[rows["metric"] == "fans", "event"].isna().all()
-    summary = pd.read_csv(tmp_path / "bt" / "backtest_summary.csv")
     assert {"follows", "fans", "event_participants"} <= set(summary["metric"])
+    events = summary[summary["metric"].str.startswith("event_")]
+    assert (events["n"] == 1).all() and (events["n_compared"] == 1).all()
+    assert events["crps_skill_vs_best_naive"].notna().all()
 
 
 @pytest.mark.parametrize(
