@@ -32,7 +32,7 @@ __all__ = ["BASELINES", "EVENT_BASELINES", "TREND_DAYS", "backtest", "baseline",
 
 F64 = NDArray[np.float64]
 TREND_DAYS = 28
-EVENT_BASELINES = ("previous_event", "past_mean")
+EVENT_BASELINES = ("previous_event", "past_mean", "previous_per_fan")
 """Naive forecasts of a held-out event's figures (`sim.inference.event_backtest`)."""
 BASELINES = ("last_value", "linear_trend", "same_weekday")
 SCORED = ("follows", "unfollows", "fans")

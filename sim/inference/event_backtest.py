@@ -8,8 +8,10 @@ replications then simulate the scenario through the event's end, and the matched
 participants, shares and follows gained (counted as in the fit, `sim.inference.event_stats`)
 are scored against what the row reports: CRPS, coverage of the 50/80/95% central intervals and
 the absolute percentage error of the median (`mdape` of one figure). Two naive baselines from
-the same past events: the previous event's figure and the mean of the past events' (each of
-the same type when there is one, else of any type); a baseline with no past figure is left out.
+the same past events: the previous event's figure, the mean of the past events' (each of the
+same type when there is one, else of any type), and the previous event's figure per fan times
+the fans at the origin (the account's growth, from the history before the origin); a baseline
+with no past figure is left out.
 """
 
 from __future__ import annotations
@@ -89,13 +91,38 @@ def predict_figures(
     return out
 
 
-def _past_figures(past: Sequence[Event], event: Event, figure: str) -> list[int]:
-    """The figure of past events (by end), of the same type when any has it, else of any type."""
+def _past_reports(past: Sequence[Event], event: Event, figure: str) -> list[Event]:
+    """Past events (by end) giving the figure, of the same type when any has it, else any type."""
     given = [
         e for e in sorted(past, key=lambda e: (e.end, e.line)) if e.counts.get(figure) is not None
     ]
     same = [e for e in given if e.type.lower() == event.type.lower()]
-    return [int(e.counts[figure] or 0) for e in (same or given)]
+    return same or given
+
+
+def _fans_before(history: History | None, day: dt.date) -> int | None:
+    """Fans at the end of the day before `day`, if the history holds that day."""
+    if history is None:
+        return None
+    i = (day - history.start).days - 1
+    return int(history.cumulative[i]) if 0 <= i < len(history.dates) else None
+
+
+def _baseline_points(
+    reports: Sequence[Event], figure: str, history: History | None, origin: dt.date
+) -> dict[str, float]:
+    """Each naive baseline's figure (`previous_per_fan` only when the history has both days).
+
+    `previous_per_fan` scales the previous event's figure by the fans at the origin over the
+    fans the day before it started: account growth, from data before the origin only.
+    """
+    figures = [float(e.counts[figure] or 0) for e in reports]
+    points = {"previous_event": figures[-1], "past_mean": float(np.mean(figures))}
+    then = _fans_before(history, reports[-1].start)
+    now = _fans_before(history, origin + dt.timedelta(days=1))
+    if then and now is not None:
+        points["previous_per_fan"] = figures[-1] * now / then
+    return points
 
 
 def _row(t: EventTarget, method: str, flags: int) -> dict[str, Any]:
@@ -121,14 +148,16 @@ def _scored(t: EventTarget, method: str, samples: F64, flags: int) -> dict[str, 
     return row
 
 
-def _baseline_rows(t: EventTarget, past: Sequence[Event]) -> list[dict[str, Any]]:
-    figures = _past_figures(past, t.event, t.figure)
-    if not figures:
+def _baseline_rows(
+    t: EventTarget, past: Sequence[Event], history: History | None, origin: dt.date
+) -> list[dict[str, Any]]:
+    reports = _past_reports(past, t.event, t.figure)
+    if not reports:
         return []
-    points = {"previous_event": float(figures[-1]), "past_mean": float(np.mean(figures))}
+    points = _baseline_points(reports, t.figure, history, origin)
     y = np.asarray([t.value], np.float64)
     rows = []
-    for method in EVENT_BASELINES:
+    for method in (m for m in EVENT_BASELINES if m in points):
         p = np.asarray([points[method]])
         row = _row(t, method, 0)
         row["crps"] = float(np.abs(p - y)[0])
@@ -208,7 +237,7 @@ def event_backtest(
                 )
                 rows += [_scored(t, "truth", x[i], 0) for i, t in enumerate(targets)]
             for t in targets:
-                rows += _baseline_rows(t, past)
+                rows += _baseline_rows(t, past, train, last)
         if progress is not None:
             progress(k + 1, len(predicted))
     return rows

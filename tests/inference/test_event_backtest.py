@@ -13,7 +13,7 @@ from sim.experiments.executors import SerialExecutor
 from sim.inference import backtest as rolling
 from sim.inference import event_backtest as held
 from sim.inference.data import ENGLISH, History, read_history
-from sim.inference.event_backtest import _past_figures, held_out
+from sim.inference.event_backtest import _baseline_points, _past_reports, held_out
 from sim.inference.events import Event, read_events
 from sim.inference.priors import load_fit_config
 from sim.inference.simulator import Simulator
@@ -73,7 +73,7 @@ def test_held_out_events_and_rolling_origins_are_scored_in_one_table_and_repeat_
     rows = table[table["metric"].str.startswith("event_")]
     # the quiz is predicted from the draw before it: each figure it reports, three methods
     assert set(rows["metric"]) == {"event_participants", "event_follows_gained"}
-    assert set(rows["method"]) == {"model", "previous_event", "past_mean"}
+    assert set(rows["method"]) == {"model", "previous_event", "past_mean", "previous_per_fan"}
     assert set(rows["origin"]) == {"2025-02-10"}
     assert rows["event"].str.startswith("line 3 (quiz_feb)").all()
     assert (rows["crps"] >= 0).all()
@@ -170,10 +170,32 @@ def test_baselines_use_past_events_of_the_same_type_when_there_are_any() -> None
         _event(5, "live_quiz", "2025-03-05"),  # not reported: left out
     ]
     quiz = _event(6, "live_quiz", "2025-04-01")
-    assert _past_figures(past, quiz, "participants") == [100, 300]
+    assert [e.line for e in _past_reports(past, quiz, "participants")] == [2, 4]
     meetup = _event(7, "meetup", "2025-04-01")
-    assert _past_figures(past, meetup, "participants") == [100, 700, 300]
-    assert _past_figures(past, quiz, "shares") == []
+    assert [e.line for e in _past_reports(past, meetup, "participants")] == [2, 3, 4]
+    assert _past_reports(past, quiz, "shares") == []
+
+
+def test_the_per_fan_baseline_scales_the_previous_event_by_the_fans_grown_since() -> None:
+    days = 40
+    fans = np.arange(1000, 1000 + 10 * days, 10, dtype=np.int64)  # +10 a day
+    dates = tuple(dt.date(2025, 1, 1) + dt.timedelta(days=d) for d in range(days))
+    flows = np.full(days, 10, np.int64)
+    history = History("h", dates, flows, flows * 0, flows, fans)
+    reports = [_event(2, "live_quiz", "2025-01-11", participants=100)]
+    points = _baseline_points(reports, "participants", history, dt.date(2025, 1, 31))
+    # 1090 fans at the end of 2025-01-10, 1300 at the end of the origin 2025-01-31
+    assert points == {
+        "previous_event": 100,
+        "past_mean": 100,
+        "previous_per_fan": 100 * 1300 / 1090,
+    }
+    early = [_event(2, "live_quiz", "2025-01-01", participants=100)]  # no day before it
+    assert set(_baseline_points(early, "participants", history, dt.date(2025, 1, 31))) == {
+        "previous_event",
+        "past_mean",
+    }
+    assert "previous_per_fan" not in _baseline_points(reports, "participants", None, dates[-1])
 
 
 class _Recorder:
