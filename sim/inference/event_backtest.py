@@ -201,6 +201,7 @@ def event_backtest(
     """
     base = load_scenario(scenario_path)
     start = base.scenario.start
+    event_targets(base, events, start)  # every row matches a campaign that can give its figures
     campaigns = scenario_campaigns(base)
     matched = dict(zip((e.line for e in events), match_events(base, events), strict=True))
     predicted = held_out(events, first)

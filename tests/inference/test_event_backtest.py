@@ -127,6 +127,10 @@ def test_holding_out_needs_events(
             "the event at line 3 is held out from 2025-02-10 (its start, or its campaign's first "
             "day if earlier); the history must give 14 days before that",
         ),
+        (
+            "wechat,live_quiz,2025-02-10,2025-02-10,100,5,10\n",
+            "line 3, column shares: campaign quiz_feb has no cascade",
+        ),
     ],
 )
 def test_bad_held_out_events_exit_2_before_any_fit(
@@ -143,7 +147,7 @@ def test_bad_held_out_events_exit_2_before_any_fit(
     events = tmp_path / "events.csv"
     first = "wechat,repost_lottery,2025-01-15,2025-01-16,700,90,80\n"
     events.write_text(EVENTS_HEADER + first + text, encoding="utf-8")
-    used = history if "matches" in expected else short
+    used = short if "history must give" in expected else history
     args = ["backtest", str(CAMPAIGNS), "--history", str(used), "--priors", str(priors)]
     args += ["--events", str(events), "--hold-out-events", "--out", str(tmp_path / "bt")]
     assert main(args) == 2
