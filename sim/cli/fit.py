@@ -56,7 +56,7 @@ def add_parsers(sub: Any) -> None:
     _common(f)
     _fitting(f)
     f.add_argument("--history", type=Path, help="daily history CSV (WeChat export or English)")
-    f.add_argument("--events", type=Path, help="past campaigns CSV (checked, kept with the fit)")
+    f.add_argument("--events", type=Path, help="past campaigns CSV: their figures join the fit")
     f.add_argument("--facts", type=Path, help="sparse facts CSV: date,metric,value,tolerance")
 
     fc = sub.add_parser("forecast", help="predictive quantiles from a fit's posterior")
@@ -76,13 +76,30 @@ def add_parsers(sub: Any) -> None:
     _common(bt)
     _fitting(bt)
     bt.add_argument("--history", type=Path, required=True, help="daily history CSV")
-    bt.add_argument("--origins", type=_dates, required=True, help="comma-separated dates")
+    bt.add_argument("--origins", type=_dates, help="comma-separated dates (rolling origins)")
     bt.add_argument("--horizon", type=count_arg(1), default=28, help="days ahead (28)")
     bt.add_argument("--draws", type=count_arg(1), default=100, help="posterior draws (100)")
     bt.add_argument(
         "--truth",
         type=Path,
         help="a synthetic account's true parameters ([parameters]): scores their forecasts too",
+    )
+    bt.add_argument(
+        "--events",
+        type=Path,
+        help="past campaigns CSV: each fit sees the events that ended before its origin",
+    )
+    bt.add_argument(
+        "--hold-out-events",
+        action="store_true",
+        help="predict each event after the first --first-events from the history and the "
+        "events before it, and score its reported figures",
+    )
+    bt.add_argument(
+        "--first-events",
+        type=count_arg(1),
+        default=1,
+        help="events only fitted on, never predicted, with --hold-out-events (1)",
     )
 
 

@@ -20,9 +20,11 @@ from rich.console import Console
 from rich.table import Table
 
 from sim.cli.progress import Progress
+from sim.errors import OptionError, Problem
 from sim.experiments.executors import make_executor
-from sim.inference.backtest import BASELINES, backtest, summary_rows
+from sim.inference.backtest import BASELINES, EVENT_BASELINES, backtest, summary_rows
 from sim.inference.data import read_history
+from sim.inference.event_backtest import event_backtest
 from sim.inference.events import read_events, read_facts
 from sim.inference.fit import fit
 from sim.inference.forecast import forecast, headlines, load_posterior, quantile_rows
@@ -113,11 +115,13 @@ def cmd_forecast(args: argparse.Namespace, console: Console) -> int:
 
 def _crps_figure(summary: list[dict[str, Any]], path: Path) -> None:
     frame = pd.DataFrame(summary)
-    fig = _figure(9, 3.5)
-    axes = fig.subplots(1, 3)
-    methods = [m for m in ("model", "truth", *BASELINES) if m in set(frame["method"])]
-    colors = [{"model": "C0", "truth": "C2"}.get(m, "C7") for m in methods]
+    metrics = frame["metric"].unique()
+    fig = _figure(3 * max(3, len(metrics)), 3.5)
+    axes = np.atleast_1d(fig.subplots(1, len(metrics)))
+    order = ("model", "truth", *BASELINES, *EVENT_BASELINES)
     for ax, (metric, part) in zip(axes, frame.groupby("metric", sort=False), strict=True):
+        methods = [m for m in order if m in set(part["method"])]
+        colors = [{"model": "C0", "truth": "C2"}.get(m, "C7") for m in methods]
         crps = part.set_index("method").loc[methods, "crps"].to_numpy()
         ax.bar(np.arange(len(methods)), crps, color=colors)
         ax.set_xticks(np.arange(len(methods)), methods, rotation=30, fontsize=7)
@@ -128,25 +132,47 @@ def _crps_figure(summary: list[dict[str, Any]], path: Path) -> None:
 
 def cmd_backtest(args: argparse.Namespace, console: Console) -> int:
     """Fit and forecast at each origin; write and print the scores against the baselines."""
+    if not args.origins and not args.hold_out_events:
+        rule = "give rolling origins, --hold-out-events (with --events), or both"
+        raise OptionError([Problem("--origins", rule)])
+    if args.hold_out_events and args.events is None:
+        rule = "needs the events it holds out (--events)"
+        raise OptionError([Problem("--hold-out-events", rule)])
     cfg = _config(args)
     history = read_history(args.history)
+    events = [] if args.events is None else read_events(args.events)
     truth = None if args.truth is None else load_truth(args.truth, cfg.paths)
-    with (
-        make_executor(args.workers, args.scheduler) as ex,
-        Progress("backtest", unit="origin") as bar,
-    ):
-        rows = backtest(
-            str(args.scenario),
-            history,
-            cfg,
-            args.origins,
-            args.horizon,
-            args.seed,
-            ex,
-            draws=args.draws,
-            progress=bar,
-            truth=truth,
-        )
+    rows: list[dict[str, Any]] = []
+    with make_executor(args.workers, args.scheduler) as ex:
+        if args.origins:
+            with Progress("backtest", unit="origin") as bar:
+                rows += backtest(
+                    str(args.scenario),
+                    history,
+                    cfg,
+                    args.origins,
+                    args.horizon,
+                    args.seed,
+                    ex,
+                    draws=args.draws,
+                    progress=bar,
+                    truth=truth,
+                    events=events,
+                )
+        if args.hold_out_events:
+            with Progress("backtest", unit="held-out event") as bar:
+                rows += event_backtest(
+                    str(args.scenario),
+                    history,
+                    events,
+                    cfg,
+                    args.first_events,
+                    args.seed,
+                    ex,
+                    draws=args.draws,
+                    progress=bar,
+                    truth=truth,
+                )
     summary = summary_rows(rows)
     with published(args.out) as stage:
         pd.DataFrame(rows).to_csv(stage / "backtest.csv", index=False, float_format="%.6g")
@@ -155,8 +181,16 @@ def cmd_backtest(args: argparse.Namespace, console: Console) -> int:
         )
         (stage / "backtest.json").write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
         _crps_figure(summary, stage / "backtest.png")
-    table = Table(title=f"backtest, {len(args.origins)} origin(s), {args.horizon} days ahead")
-    for col in ("metric", "method", "CRPS", "MdAPE %", "cover 50/80/95"):
+    parts = [f"{len(args.origins)} origin(s), {args.horizon} days ahead"] if args.origins else []
+    if args.hold_out_events:
+        parts.append(f"each event after the first {args.first_events} held out")
+    title = "backtest, " + "; ".join(parts)
+    caption = (
+        "n: origins or events scored; APE %: the median's absolute percentage error (per origin "
+        "its median over the days, per event of its one figure), averaged over them"
+    )
+    table = Table(title=title, caption=caption)
+    for col in ("metric", "method", "n", "CRPS", "APE %", "cover 50/80/95"):
         table.add_column(col)
     for r in summary:
         cover = (
@@ -164,7 +198,8 @@ def cmd_backtest(args: argparse.Namespace, console: Console) -> int:
             if np.isnan(r["cover80"])
             else f"{r['cover50']:.2f}/{r['cover80']:.2f}/{r['cover95']:.2f}"
         )
-        table.add_row(r["metric"], r["method"], f"{r['crps']:,.1f}", f"{r['mdape']:.1f}", cover)
+        crps, ape = f"{r['crps']:,.1f}", f"{r['mdape']:.1f}"
+        table.add_row(r["metric"], r["method"], str(r["n"]), crps, ape, cover)
     console.print(table)
     console.print(f"wrote {args.out}")
     return 0

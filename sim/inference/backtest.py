@@ -22,15 +22,18 @@ from numpy.typing import NDArray
 from sim.errors import OptionError, Problem
 from sim.experiments.executors import Executor
 from sim.inference.data import History
+from sim.inference.events import Event
 from sim.inference.fit import diagnostics, fit
 from sim.inference.forecast import Forecast, SavedPosterior, forecast
 from sim.inference.priors import FitConfig
 from sim.inference.scores import LEVELS, covered, crps, mdape
 
-__all__ = ["BASELINES", "TREND_DAYS", "backtest", "baseline", "summary_rows"]
+__all__ = ["BASELINES", "EVENT_BASELINES", "TREND_DAYS", "backtest", "baseline", "summary_rows"]
 
 F64 = NDArray[np.float64]
 TREND_DAYS = 28
+EVENT_BASELINES = ("previous_event", "past_mean", "previous_per_fan")
+"""Naive forecasts of a held-out event's figures (`sim.inference.event_backtest`)."""
 BASELINES = ("last_value", "linear_trend", "same_weekday")
 SCORED = ("follows", "unfollows", "fans")
 
@@ -112,8 +115,11 @@ def backtest(
     draws: int = 100,
     progress: Callable[[int, int], None] | None = None,
     truth: Sequence[float] | None = None,
+    events: Sequence[Event] = (),
 ) -> list[dict[str, Any]]:
     """Score rows: one per origin, metric and method (the model and each baseline).
+
+    Each origin's fit sees the `events` that ended by the origin.
 
     `truth` (a synthetic account's true values of the free parameters, in `config`'s order)
     adds the method `truth`: forecasts made as the model's are, from those values instead of a
@@ -125,7 +131,8 @@ def backtest(
     rows: list[dict[str, Any]] = []
     for k, (origin, i) in enumerate(zip(origins, index, strict=True)):
         train = history.until(origin)
-        result = fit(scenario_path, config, train, seed, executor)
+        past = [e for e in events if e.end <= origin]
+        result = fit(scenario_path, config, train, seed, executor, past)
         last = int(train.cumulative[-1])
         saved = SavedPosterior(
             config.paths, result.posterior.values(), result.posterior.weights, seed, origin, last
@@ -159,20 +166,49 @@ def backtest(
     return rows
 
 
+def _mean(values: Sequence[float]) -> float:
+    """Mean of the defined values (an event figure of 0 has no percentage error); NaN if none."""
+    defined = [v for v in values if not math.isnan(v)]
+    return float(np.mean(defined)) if defined else math.nan
+
+
+def _unit(row: dict[str, Any]) -> tuple[str, str | None]:
+    """What a score row predicted: its origin, and the event for a held-out event's figure."""
+    event = row.get("event")
+    return row["origin"], event if isinstance(event, str) else None
+
+
 def summary_rows(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Means over origins per metric and method, with the CRPS skill against the best baseline."""
+    """Means per metric and method, with the CRPS skill against the metric's best baseline.
+
+    Means are over the origins (rolling) or the held-out events (event figures); `n` counts
+    them per method. A baseline has no figure for an event no past event reported, so the
+    skill compares CRPS means over the units every method scored (`n_compared`), never one
+    method's mean over more events than another's.
+    """
     out = []
-    for metric in SCORED:
-        means = {}
-        methods = [m for m in ("model", "truth", *BASELINES) if any(r["method"] == m for r in rows)]
+    for metric in dict.fromkeys(r["metric"] for r in rows):
+        present = {r["method"] for r in rows if r["metric"] == metric}
+        methods = [m for m in ("model", "truth", *BASELINES, *EVENT_BASELINES) if m in present]
+        mine = {m: [r for r in rows if r["metric"] == metric and r["method"] == m] for m in methods}
+        common = set.intersection(*({_unit(r) for r in mine[m]} for m in methods))
+        compared = {m: _mean([r["crps"] for r in mine[m] if _unit(r) in common]) for m in methods}
+        naive = [compared[b] for b in (*BASELINES, *EVENT_BASELINES) if b in compared]
+        best = min(naive, default=math.nan)
         for method in methods:
-            mine = [r for r in rows if r["metric"] == metric and r["method"] == method]
-            means[method] = {
-                key: float(np.mean([r[key] for r in mine]))
+            means = {
+                key: _mean([r[key] for r in mine[method]])
                 for key in ("crps", "mdape", "cover50", "cover80", "cover95")
             }
-        best = min(means[b]["crps"] for b in BASELINES)
-        for method, m in means.items():
-            skill = 1 - m["crps"] / best if best > 0 else math.nan
-            out.append({"metric": metric, "method": method, **m, "crps_skill_vs_best_naive": skill})
+            skill = 1 - compared[method] / best if best > 0 else math.nan  # NaN: no baseline
+            out.append(
+                {
+                    "metric": metric,
+                    "method": method,
+                    "n": len(mine[method]),
+                    **means,
+                    "n_compared": len(common),
+                    "crps_skill_vs_best_naive": skill,
+                }
+            )
     return out

@@ -3,10 +3,11 @@
 Statistics: weekly totals of new follows, of unfollows and, where the history gives them
 (`follows_<source>` columns), of follows by source over the history, on a log(1 + x)
 scale (weeks smooth the day-to-day Poisson noise; the log makes a 10% miss count the same at
-100 and at 10,000 a week), and each sparse fact's figure at its date. History statistics are
-scaled by their spread across the first generation's simulations (the median absolute
-deviation, as adaptive distances do), facts by their stated tolerance; the distance is the root
-mean square of the scaled differences.
+100 and at 10,000 a week), each past campaign's reported figures (`sim.inference.event_stats`,
+log(1 + x)), and each sparse fact's figure at its date. History statistics are scaled by their
+spread across the first generation's simulations (the median absolute deviation, as adaptive
+distances do), as are events, facts by their stated tolerance; the distance is the root mean
+square of the scaled differences.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sim.inference.data import SOURCE_PREFIX, History
+from sim.inference.event_stats import EventTarget, figure_total
 from sim.inference.events import SHARE_PREFIX, Fact
 from sim.inference.simulator import Trajectory
 
@@ -58,6 +60,7 @@ class Observed:
     start: dt.date  # the scenario's first day
     history: History | None
     facts: tuple[Fact, ...] = ()
+    events: tuple[EventTarget, ...] = ()  # past campaigns' reported figures
 
     @property
     def offset(self) -> int:
@@ -68,6 +71,7 @@ class Observed:
     def last_day(self) -> int:
         """Last scenario day the data speak about (a fit simulates up to it)."""
         days = [(f.date - self.start).days for f in self.facts]
+        days += [e.last_day for e in self.events]
         if self.history is not None:
             days.append(self.offset + len(self.history.dates) - 1)
         return max(days)
@@ -90,6 +94,11 @@ class Observed:
         parts = []
         if self.history is not None:
             parts += [_weekly(x) for x in self._series(traj)]
+        if self.events:
+            runs = traj.campaigns
+            assert runs is not None, "event figures need the whole model (Simulator.whole)"
+            totals = [figure_total(runs.get(e.campaign), e.figure, e.last_day) for e in self.events]
+            parts.append(np.log1p(np.asarray(totals, np.float64)))
         facts = [_fact_value(traj, (f.date - self.start).days, f.metric) for f in self.facts]
         parts.append(np.asarray(facts, np.float64))
         return np.concatenate(parts)
@@ -101,6 +110,8 @@ class Observed:
             h = self.history
             by_source = [h.extra[SOURCE_PREFIX + s] for s in self.sources]
             parts += [_weekly(x) for x in (h.new_follows, h.unfollows, *by_source)]
+        if self.events:
+            parts.append(np.log1p(np.asarray([e.value for e in self.events], np.float64)))
         parts.append(np.asarray([f.value for f in self.facts], np.float64))
         return np.concatenate(parts)
 
@@ -108,6 +119,7 @@ class Observed:
         """Scales that do not adapt (facts' tolerances); NaN where `mad_scales` decides."""
         h = self.history
         n = 0 if h is None else (2 + len(self.sources)) * len(_weekly(h.new_follows))
+        n += len(self.events)  # events scale as the history does
         return np.concatenate([np.full(n, np.nan), [f.tolerance for f in self.facts]])
 
 

@@ -19,6 +19,7 @@ from sim.errors import OptionError, Problem, ScenarioError
 from sim.experiments.executors import Executor
 from sim.inference.data import SOURCE_PREFIX, History
 from sim.inference.distance import Observed
+from sim.inference.event_stats import event_targets, last_launch
 from sim.inference.events import MESSAGE_FACTS, SHARE_PREFIX, Event, Fact, dated_problems
 from sim.inference.priors import FitConfig
 from sim.inference.simulator import Simulator, follower_only
@@ -70,8 +71,8 @@ def check_inputs(
     start = base.scenario.start
     end = start + dt.timedelta(days=base.scenario.days - 1)
     known = FollowerModel(resolve_timeline(base).days, start, Streams(0)).sources
-    if history is None and not facts:
-        raise OptionError([Problem("--history", "give a history, facts, or both")])
+    if history is None and not facts and not events:
+        raise OptionError([Problem("--history", "give a history, events, facts, or several")])
     if history is not None:
         problems = history.problems_against(start, end)
         for source in Observed(start, history).sources:
@@ -150,9 +151,12 @@ def fit(
     """Fit the free parameters of `config` to the data by ABC-SMC."""
     path = str(scenario_path)
     base = check_inputs(path, config, history, events, facts)
-    observed = Observed(base.scenario.start, history, tuple(facts))
+    targets = event_targets(base, events, base.scenario.start)
+    observed = Observed(base.scenario.start, history, tuple(facts), targets)
     end = base.scenario.start + dt.timedelta(days=observed.last_day)
-    whole = any(f.metric in MESSAGE_FACTS for f in facts)  # messages need the whole model
+    end = max(end, last_launch(base) or end)  # a later campaign must stay within the run
+    # messages and campaigns' figures need the whole model
+    whole = bool(targets) or any(f.metric in MESSAGE_FACTS for f in facts)
     simulator = Simulator(path, config.paths, end=end, whole=whole)
     posterior = abc_smc(simulator, observed, config, seed, executor, progress)
     return FitResult(path, simulator, observed, config, posterior, tuple(events))
@@ -211,13 +215,18 @@ def diagnostics(result: FitResult) -> dict[str, Any]:
     sc = result.simulator.scenario([params[p]["q50"] for p in result.config.paths])
     obs = result.observed
     history = obs.history
+    matched = {t.event.line: t.campaign for t in obs.events}
     return {
         "seed": post.seed,
         "data": {
             "scenario_start": obs.start.isoformat(),
             "history": None if history is None else history.source,
             "facts": len(obs.facts),
-            "events": [f"{e.platform} {e.type} {e.start}..{e.end}" for e in result.events],
+            "events": [
+                f"{e.platform} {e.type} {e.start}..{e.end}"
+                + (f" (campaign {matched[e.line]})" if e.line in matched else "")
+                for e in result.events
+            ],
             "last_date": (obs.start + dt.timedelta(days=obs.last_day)).isoformat(),
             "cumulative_at_end": None if history is None else int(history.cumulative[-1]),
         },

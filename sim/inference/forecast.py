@@ -27,9 +27,11 @@ from numpy.typing import NDArray
 
 from sim.errors import OptionError, Problem
 from sim.experiments.executors import Executor, run_ordered
+from sim.inference.event_stats import last_launch
 from sim.inference.simulator import Simulator, simulate_job
 from sim.inference.smc import systematic
 from sim.model.rng import Streams
+from sim.scenario import load_scenario
 
 __all__ = [
     "MESSAGE_METRICS",
@@ -41,6 +43,7 @@ __all__ = [
     "forecast",
     "headlines",
     "load_posterior",
+    "predictive_jobs",
     "quantile_rows",
 ]
 
@@ -93,6 +96,27 @@ class Forecast:
     service_level: F64 | None = None
 
 
+def predictive_jobs(
+    simulator: Simulator, posterior: SavedPosterior, draws: int, replications: int, purpose: str
+) -> list[tuple[Simulator, tuple[float, ...], int]]:
+    """Simulation jobs: `draws` parameter sets resampled by weight, `replications` seeds each.
+
+    Draws and seeds come from streams keyed by `purpose`, so each use has its own.
+    """
+    streams = Streams(posterior.seed)
+    u0 = streams.get("fit.draws", purpose).random()
+    chosen = posterior.values[systematic(posterior.weights, draws, u0)]
+    return [
+        (
+            simulator,
+            tuple(map(float, v)),
+            int(streams.sequence("fit.simulate", purpose, i, r).generate_state(1)[0]),
+        )
+        for i, v in enumerate(chosen)
+        for r in range(replications)
+    ]
+
+
 def forecast(
     scenario_path: str,
     posterior: SavedPosterior,
@@ -106,21 +130,10 @@ def forecast(
 
     `whole` runs the whole model for every draw (slower), so messages are forecast as well.
     """
-    streams = Streams(posterior.seed)
-    chosen = posterior.values[
-        systematic(posterior.weights, draws, streams.get("fit.draws", "forecast").random())
-    ]
     end = posterior.last_date + dt.timedelta(days=horizon)
+    end = max(end, last_launch(load_scenario(scenario_path)) or end)  # campaigns stay within
     simulator = Simulator(scenario_path, posterior.paths, end=end, whole=whole)
-    jobs = [
-        (
-            simulator,
-            tuple(map(float, v)),
-            int(streams.sequence("fit.simulate", "forecast", i, r).generate_state(1)[0]),
-        )
-        for i, v in enumerate(chosen)
-        for r in range(replications)
-    ]
+    jobs = predictive_jobs(simulator, posterior, draws, replications, "forecast")
     sims = run_ordered(executor, simulate_job, jobs)
     start = simulator.scenario(jobs[0][1]).scenario.start
     origin = (posterior.last_date - start).days

@@ -63,6 +63,9 @@ class Trajectory:
     backlog: I64 | None = None
     in_target: I64 | None = None
     target_known: I64 | None = None
+    # per campaign (the whole model only): (days, 3) participants, shares and follows per day,
+    # as the campaign tables count them (sim.inference.event_stats.EVENT_FIGURES)
+    campaigns: dict[str, I64] | None = None
 
     @property
     def net(self) -> I64:
@@ -129,6 +132,22 @@ def _daily(per_interval: NDArray[np.int64], days: int) -> I64:
     return out
 
 
+def _campaigns(result: ModelResult, days: int) -> dict[str, I64]:
+    """Per campaign and day of the run: participants, shares, follows (days before it dropped)."""
+    follows = result.followers.campaign_follows if result.followers is not None else {}
+    out: dict[str, I64] = {}
+    for name in sorted(set(result.campaign_days) | set(follows)):
+        daily = np.zeros((days, 3), np.int64)
+        for d, rec in result.campaign_days.get(name, {}).items():
+            if 0 <= d < days:
+                daily[d, :2] += (rec.participants, rec.shares)
+        for d, n in follows.get(name, {}).items():
+            if 0 <= d < days:
+                daily[d, 2] += n
+        out[name] = daily
+    return out
+
+
 def _with_service(traj: Trajectory, result: ModelResult, days: int) -> Trajectory:
     """Add the whole model's per-day figures: messages, backlog, first responses in target."""
     tally = result.tally
@@ -141,6 +160,7 @@ def _with_service(traj: Trajectory, result: ModelResult, days: int) -> Trajector
         backlog=np.asarray([tally.waiting.peak_within(s) for s in spans], np.int64),
         in_target=hourly["sla_first_response_met_n"].reshape(days, -1).sum(axis=1),
         target_known=hourly["sla_first_response_known_n"].reshape(days, -1).sum(axis=1),
+        campaigns=_campaigns(result, days),
     )
 
 

@@ -15,6 +15,20 @@ PATHS = ("channels.search.conversion", "followers.unfollow_per_day")
 START = dt.date(2025, 1, 1)
 
 
+CAMPAIGNS = DATA / "campaigns.toml"
+EVENTS_HEADER = "platform,type,start,end,participants,shares,follows_gained\n"
+
+
+def take_up_priors(path: Path, particles: int) -> Path:
+    """A priors file freeing `response.take_up` of the campaigns account (2 generations)."""
+    path.write_text(
+        f"[fit]\nparticles = {particles}\ngenerations = 2\n[fit.parameters]\n"
+        '"response.take_up" = { prior = "uniform", low = 0.02, high = 0.8 }\n',
+        encoding="utf-8",
+    )
+    return path
+
+
 def history_of(traj: Trajectory, start: dt.date = START, source: str = "sim") -> History:
     dates = tuple(start + dt.timedelta(days=d) for d in range(len(traj.follows)))
     return History(source, dates, traj.follows, traj.unfollows, traj.net, traj.fans)

@@ -197,6 +197,11 @@ def test_backtest_origin_without_a_horizon_after_it_exits_2(
             "line 2, column start: must lie within the scenario (2025-01-01 to 2025-03-31)",
         ),
         (
+            "--events",
+            "platform,type,start,end,participants\nwechat,live_quiz,2025-02-01,2025-02-01,90\n",
+            "line 2, column start: matches no campaign of the scenario",
+        ),
+        (
             "--facts",
             "date,metric,value,tolerance\n2025-02-01,fans,100,10%\n",
             "line 2, column metric: must be one of new_follows",
