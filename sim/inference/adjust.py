@@ -3,8 +3,10 @@
 1. Projected statistics (semi-automatic ABC, Fearnhead & Prangle 2012): after generation 0,
    a ridge regression of the parameters (working space) on the standardised statistics of the
    prior's simulations gives one statistic per parameter, an estimate of E[parameter | data].
-   Later generations measure distance there, in units of each parameter's prior spread, so the
-   tolerance shrinks in the directions the data inform instead of in 2 x weeks noisy ones.
+   Later generations measure distance there, whitened by the particles' joint spread (the
+   Mahalanobis distance of their covariance), so the tolerance shrinks in the directions the
+   data inform instead of in 2 x weeks noisy ones, and a thin ridge of two parameters that
+   trade off (two channels' conversions under total follows) is measured across, not along.
 2. Regression adjustment (Beaumont, Zhang & Balding 2002): the final particles are moved by a
    local-linear regression of parameters on projected statistics, weighted by an Epanechnikov
    kernel of their distance, to where they would sit had their simulation matched the data
@@ -28,18 +30,18 @@ RIDGE = 1.0
 
 @dataclass(frozen=True)
 class Projection:
-    """`project(stats)` -> one statistic per parameter, in units of the prior's spread."""
+    """`project(stats)` -> one statistic per parameter, whitened by the particles' covariance."""
 
     center: F64  # statistics' medians
     scales: F64  # statistics' scales
     coef: F64  # (statistics, parameters)
     z_mean: F64
-    z_sd: F64
+    whiten: F64  # (parameters, parameters): the inverse of the covariance's Cholesky factor, T
 
     def __call__(self, stats: F64) -> F64:
         """Projected statistics of one row or many."""
         x = (stats - self.center) / self.scales
-        out: F64 = (x @ self.coef) / self.z_sd
+        out: F64 = (x @ self.coef) @ self.whiten
         return out
 
     def distance(self, stats: F64, goal: F64) -> F64:
@@ -57,8 +59,10 @@ def fit_projection(stats: F64, z: F64, scales: F64) -> Projection:
     z_mean = z.mean(axis=0)
     gram = xc.T @ xc + RIDGE * np.eye(x.shape[1])
     coef = np.linalg.solve(gram, xc.T @ (z - z_mean))
-    z_sd = np.maximum(z.std(axis=0), 1e-12)
-    return Projection(center, scales, np.asarray(coef, np.float64), z_mean, z_sd)
+    cov = np.atleast_2d(np.cov(z, rowvar=False, bias=True))
+    cov += np.eye(len(cov)) * 1e-12 * max(1.0, float(np.trace(cov)))
+    whiten = np.linalg.inv(np.linalg.cholesky(cov)).T
+    return Projection(center, scales, np.asarray(coef, np.float64), z_mean, whiten)
 
 
 def regression_adjust(

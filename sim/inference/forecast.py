@@ -28,6 +28,7 @@ from numpy.typing import NDArray
 from sim.errors import OptionError, Problem
 from sim.experiments.executors import Executor, run_ordered
 from sim.inference.event_stats import last_launch
+from sim.inference.scores import predictive_quantile
 from sim.inference.simulator import Simulator, simulate_job
 from sim.inference.smc import systematic
 from sim.model.rng import Streams
@@ -171,7 +172,7 @@ def _quantiles(x: F64) -> tuple[F64, F64]:
     for d in range(x.shape[1]):
         ok = x[np.isfinite(x[:, d]), d]
         if ok.size:
-            mean[d], qs[:, d] = ok.mean(), np.quantile(ok, QUANTILES)
+            mean[d], qs[:, d] = ok.mean(), predictive_quantile(ok, QUANTILES)
     return mean, qs
 
 
@@ -205,7 +206,7 @@ def headlines(fc: Forecast) -> list[str]:
         ].max(axis=1)
     out = []
     for what, x in figures.items():
-        lo, mid, hi = np.quantile(x, [0.1, 0.5, 0.9])
+        lo, mid, hi = predictive_quantile(x, [0.1, 0.5, 0.9])
         sentence = f"{what}: 80% interval {lo:,.0f} to {hi:,.0f} (median {mid:,.0f})"
         if mid != 0 and hi - mid > 2 * max(mid - lo, 1e-9):
             sentence += "; the upper tail is long: large outcomes are plausible"
@@ -216,7 +217,7 @@ def headlines(fc: Forecast) -> list[str]:
             f"messages to agents answered within the first-response target {fc.dates[0]} to {last}"
         )
         if level.size:
-            lo, mid, hi = 100 * np.quantile(level, [0.1, 0.5, 0.9])
+            lo, mid, hi = 100 * predictive_quantile(level, [0.1, 0.5, 0.9])
             out.append(f"{what}: 80% interval {lo:.1f}% to {hi:.1f}% (median {mid:.1f}%).")
         else:
             out.append(f"{what}: none in any simulation (no message reaches an agent).")

@@ -32,6 +32,7 @@ from matplotlib.figure import Figure
 from sim.experiments.executors import Executor, run_ordered
 from sim.inference.fit import FitResult, diagnostics
 from sim.inference.fitted import fitted_toml
+from sim.inference.scores import predictive_quantile
 from sim.inference.simulator import Simulator, Trajectory, simulate_job
 
 __all__ = ["FIT_FILES", "PPC_DRAWS", "published", "write_fit"]
@@ -112,7 +113,7 @@ def _ppc_figure(result: FitResult, sims: list[Trajectory], path: Path) -> None:
     for ax, name in zip(axes, ("follows", "unfollows"), strict=True):
         series = np.vstack([getattr(t, name) for t in sims]).astype(float)
         days = np.arange(series.shape[1])
-        lo, mid, hi = np.quantile(series, [0.1, 0.5, 0.9], axis=0)
+        lo, mid, hi = predictive_quantile(series, [0.1, 0.5, 0.9], axis=0)
         ax.fill_between(days, lo, hi, alpha=0.3, label="posterior predictive 80%")
         ax.plot(days, mid, lw=1, label="median")
         if obs.history is not None:

@@ -21,6 +21,7 @@ from numpy.typing import NDArray
 from sim.errors import OptionError, Problem
 from sim.experiments.executors import Executor, run_ordered
 from sim.inference.forecast import SavedPosterior
+from sim.inference.scores import predictive_quantile
 from sim.inference.simulator import Simulator, override_text, simulate_job
 from sim.inference.smc import systematic
 from sim.model.rng import Streams
@@ -43,7 +44,7 @@ class LoadQuantile:
 
     def sentence(self) -> str:
         """What the plan is for, in words, with the loads' 80% interval."""
-        lo, mid, hi = np.quantile(self.loads, [0.1, 0.5, 0.9])
+        lo, mid, hi = predictive_quantile(self.loads, [0.1, 0.5, 0.9])
         return (
             f"planning for the {100 * self.quantile:g}th percentile of the forecast load: "
             f"{self.what} {self.load:,.0f} in the chosen posterior draw "

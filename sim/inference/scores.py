@@ -3,6 +3,13 @@
 CRPS from samples uses the energy form, CRPS = E|X - y| - E|X - X'| / 2, with the pairwise
 term computed from the sorted sample in O(n log n); for a point forecast it is the absolute
 error, which is how the naive baselines are scored on the same scale.
+
+Quantiles of a forecast's samples are read at the plotting position p(n + 1) (Hyndman & Fan's
+type 6, numpy's "weibull"): the k-th smallest of n samples sits on average at the k/(n + 1)
+quantile of the distribution they come from, so an interval between those positions covers a
+new outcome at its nominal rate whatever n. numpy's default (type 7) puts it at (k - 1)/(n - 1):
+with 50 samples its 95% interval covers 91% on average, its 80% one 77% (measured by the
+simulation-based calibration, docs/inference.md).
 """
 
 from __future__ import annotations
@@ -10,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["LEVELS", "central_interval", "covered", "crps", "mdape"]
+__all__ = ["LEVELS", "central_interval", "covered", "crps", "mdape", "predictive_quantile"]
 
 F64 = NDArray[np.float64]
 LEVELS = (0.5, 0.8, 0.95)
@@ -27,10 +34,20 @@ def crps(samples: ArrayLike, observed: ArrayLike) -> F64:
     return out
 
 
+def predictive_quantile(samples: ArrayLike, q: ArrayLike, axis: int = -1) -> F64:
+    """Quantiles `q` of samples along `axis`, at the plotting position p(n + 1) (see above).
+
+    Beyond the outermost positions (p < 1/(n + 1)) the extreme sample is the estimate: too few
+    samples for that quantile, and the interval then covers less than its level.
+    """
+    levels = np.asarray(q, np.float64)
+    out: F64 = np.quantile(np.asarray(samples, np.float64), levels, axis=axis, method="weibull")
+    return out
+
+
 def central_interval(samples: ArrayLike, level: float) -> tuple[F64, F64]:
     """The central `level` interval of each forecast's samples (..., n)."""
-    x = np.asarray(samples, np.float64)
-    lo, hi = np.quantile(x, [(1 - level) / 2, (1 + level) / 2], axis=-1)
+    lo, hi = predictive_quantile(samples, [(1 - level) / 2, (1 + level) / 2])
     return lo, hi
 
 

@@ -16,8 +16,19 @@ def _linear_model(n: int) -> tuple[np.ndarray, np.ndarray]:
 def test_projection_recovers_the_parameter_from_linear_statistics() -> None:
     z, stats = _linear_model(400)
     proj = fit_projection(stats, z, np.ones(4))
-    estimate = proj(stats)[:, 0] * proj.z_sd[0] + proj.z_mean[0]
+    estimate = proj(stats)[:, 0] / proj.whiten[0, 0] + proj.z_mean[0]
     assert np.corrcoef(estimate, z[:, 0])[0, 1] > 0.999
+
+
+def test_projected_statistics_are_whitened_by_the_particles_covariance() -> None:
+    # two parameters on a thin ridge (they trade off): measured across it, the ridge's thin
+    # direction counts as much as its long one
+    rng = Streams(2).get("fit.propose", 0)
+    a = rng.standard_normal(500)
+    z = np.column_stack([a, -a + 0.05 * rng.standard_normal(500)])
+    stats = np.hstack([z, z.sum(axis=1, keepdims=True)]) + 0.001 * rng.standard_normal((500, 3))
+    projected = fit_projection(stats, z, stats.std(axis=0))(stats)  # scaled by their spread
+    assert np.cov(projected, rowvar=False) == pytest.approx(np.eye(2), abs=0.05)
 
 
 def test_adjustment_moves_particles_to_the_observed_statistics() -> None:

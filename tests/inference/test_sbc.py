@@ -3,8 +3,13 @@
 The fast check fits 12 synthetic accounts (6 weeks of history, 2 free parameters, 30 particles,
 3 generations): 24 truth-in-interval trials per level. Under calibration the 80% coverage has a
 binomial standard error of sqrt(0.8 x 0.2 / 24) = 0.08, so the band [0.55, 1] is about 3 standard
-errors below nominal; 50% coverage must lie in [0.2, 0.8] (3 SE of 0.10 either side). A method
-whose intervals are badly too narrow or too wide fails it.
+errors below nominal; 50% coverage must lie in [0.2, 0.8] (3 SE of 0.10 either side), 95%
+coverage at least 0.82 (3 SE of 0.044 below). The forecast of daily follows is held to bands as
+wide for its 12 accounts (its 14 days per account are correlated, so the account is the trial):
+50% in [0.15, 0.85], 80% at least 0.45. A method whose intervals are badly too narrow, or at 50%
+too wide, fails it. Measured (seed 7): posterior 0.54 / 0.75 / 0.88, daily follows 0.55 / 0.83 /
+0.95; before the sampler's refit and the p(n + 1) quantiles 0.54 / 0.75 / 0.83 and 0.55 / 0.77 /
+0.83 (few particles and draws: the 95% intervals' tails are the least certain part).
 """
 
 import dataclasses
@@ -32,7 +37,10 @@ def test_fast_sbc_covers_near_nominal_rates() -> None:
     pooled = cov.mean(axis=0)
     assert 0.2 <= pooled[0] <= 0.8
     assert 0.55 <= pooled[1] <= 1.0
-    assert pooled[2] >= 0.7
+    assert pooled[2] >= 0.82
+    daily = coverage(results)["forecast"][0]
+    assert 0.15 <= daily[0] <= 0.85
+    assert daily[1] >= 0.45
     ranks = np.array([r.ranks for r in results])
     assert ranks.min() >= 0 and ranks.max() <= 99
 

@@ -31,12 +31,13 @@ def test_same_seed_same_posterior_serial_or_in_processes(
     assert np.array_equal(a.weights, b.weights)
 
 
-def test_tolerance_shrinks_and_posterior_narrows(simulator: Simulator, observed: Observed) -> None:
+def test_posterior_narrows(simulator: Simulator, observed: Observed) -> None:
     cfg = dataclasses.replace(load_fit_config(PRIORS), generations=5)
     with SerialExecutor() as ex:
         post = abc_smc(simulator, observed, cfg, 4, ex)
     eps = [g.epsilon for g in post.generations]
-    assert eps[0] == np.inf and eps[1] > eps[2]
+    # each generation's tolerance is in its own projection's units (refitted every generation)
+    assert eps[0] == np.inf and all(0 < e < np.inf for e in eps[1:])
     assert all(0 < g.acceptance <= 1 and 1 <= g.ess <= len(g.weights) for g in post.generations)
     assert post.last.weights.sum() == pytest.approx(1.0)
     prior_sd = np.std(post.generations[0].z, axis=0)
