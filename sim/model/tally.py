@@ -8,6 +8,9 @@ event is known; the rest at the horizon (`finish`). What is kept, and why it is 
 - counts per message class, per hour (of arrival, of pick-up, of abandonment), per campaign
   period: exact, whatever the batches;
 - agents' busy minutes per hour: each message's handling split over the hours it covers;
+- the sums behind the whole run's mean waits, and the busy minutes: exact sums
+  (`sim.model.exact_sum`), so they do not depend (even in the last bit) on how messages were
+  batched; an hour's busy minutes are read once the frontier passes it;
 - the hourly response percentiles (by hour of pick-up) and each day's 90th percentiles (by day
   of arrival): exact, from the times of that hour or day, held only until the frontier passes
   it (messages in flight);
@@ -29,6 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from sim.model.exact_sum import ExactSums
 from sim.model.histogram import SecondHistogram
 from sim.model.spans import Span, campaign_spans
 from sim.model.waiting import WaitingLevels
@@ -122,13 +126,14 @@ class ServiceTally:
         self.by_class = {key: np.zeros(k, np.int64) for key in _COUNTS}
         self.class_wait = [SecondHistogram() for _ in range(k)]
         self.resolution = SecondHistogram()
-        self.wait_sum = 0.0  # over answered messages
-        self.ended_sum = 0.0  # waits that ended: answered, or abandoned at the deadline
+        self._wait_sum = ExactSums()  # over answered messages
+        self._ended_sum = ExactSums()  # waits that ended: answered, or abandoned at the deadline
         self.ended = 0
         self.by_arrival_hour = {key: np.zeros(h, np.int64) for key in ("routed", *_COUNTS)}
         self.answered_in_hour = np.zeros(h, np.int64)  # by hour of pick-up
         self.abandoned_in_hour = np.zeros(h, np.int64)  # by hour of the deadline
-        self.busy = np.zeros(h, np.float64)  # agent-busy minutes per hour
+        self.busy = np.zeros(h, np.float64)  # agent-busy minutes per hour (hours passed)
+        self._busy = ExactSums()  # busy minutes of the hours the frontier has not passed
         self.hour_response = np.full((h, 2), np.nan)  # p50, p90 of waits picked up that hour
         self.day_p90 = np.full((self.days, 2), np.nan)  # response, resolution by arrival day
         self._picks: list[tuple[I64, F64]] = []  # held until the frontier passes the hour
@@ -142,6 +147,16 @@ class ServiceTally:
         self.waiting = WaitingLevels(probes.astype(np.float64))
         self.present_times = np.zeros(1, np.float64)
         self.present_agents = np.zeros(1, np.int64)
+
+    @property
+    def wait_sum(self) -> float:
+        """Sum of the answered messages' waits (minutes), correctly rounded."""
+        return self._wait_sum.total()
+
+    @property
+    def ended_sum(self) -> float:
+        """Sum of the waits that ended (answered, or abandoned at the deadline), rounded."""
+        return self._ended_sum.total()
 
     def _periods(self) -> list[PeriodTally]:
         return [p for kinds in self.campaigns.values() for p in kinds.values()]
@@ -182,10 +197,10 @@ class ServiceTally:
         for c in np.unique(b.tag[answered]).tolist():
             self.class_wait[c].add(f.wait[answered & (b.tag == c)])
         self.resolution.add(f.resolution[answered])
-        self.wait_sum += float(wait.sum())
+        self._wait_sum.add(wait)
         gave_up = np.minimum(b.deadline, self.horizon) - b.arrival
         ended = np.where(answered, f.wait, gave_up)[answered | f.abandoned]
-        self.ended_sum += float(ended.sum())
+        self._ended_sum.add(ended)
         self.ended += int(ended.size)
         hour = np.minimum((b.arrival // 60).astype(np.int64), h - 1)
         self.by_arrival_hour["routed"] += np.bincount(hour, minlength=h)
@@ -213,21 +228,19 @@ class ServiceTally:
 
     def _add_busy(self, start: F64, handle: F64) -> None:
         """Agent-busy minutes per hour: each handling split over the hours it covers."""
-        h = self.hours
         end = np.minimum(start + handle, self.horizon)
         first = (start // 60).astype(np.int64)
         last = (end // 60).astype(np.int64)
         one = first == last
-        busy = np.bincount(first[one], end[one] - start[one], h + 1)
         s, e, a, b = start[~one], end[~one], first[~one], last[~one]
-        busy += np.bincount(a, 60.0 * (a + 1) - s, h + 1)
-        busy += np.bincount(b, e - 60.0 * b, h + 1)
         inner = b - a - 1
-        if inner.any():
-            runs = np.repeat(a + 1, inner)
-            runs += np.arange(runs.size) - np.repeat(np.cumsum(inner) - inner, inner)
-            busy += np.bincount(runs, np.full(runs.size, 60.0), h + 1)
-        self.busy += busy[:h]
+        runs = np.repeat(a + 1, inner)
+        runs += np.arange(runs.size) - np.repeat(np.cumsum(inner) - inner, inner)
+        minutes = [end[one] - start[one], 60.0 * (a + 1) - s, e - 60.0 * b]
+        self._busy.add(
+            np.concatenate([*minutes, np.full(runs.size, 60.0)]),
+            np.concatenate([first[one], a, b, runs]),
+        )
 
     def _close(self, frontier: float) -> None:
         """Percentiles of the hours and days the frontier has passed; their times are let go."""
@@ -244,6 +257,9 @@ class ServiceTally:
             self.day_p90[d] = (_quantile(w, 0.9), _quantile(r, 0.9))
         keep = days >= day_done
         self._arrivals = [(days[keep], dw[keep], dr[keep])]
+        bins, busy = self._busy.pop_below(hour_done)
+        inside = bins < self.hours  # a handling ending at the horizon adds 0 to the next hour
+        self.busy[bins[inside]] += busy[inside]  # once per hour: its last part came in
 
 
 def _groups(keys: I64, below: int, *values: F64) -> list[tuple[int, list[F64]]]:
