@@ -3,6 +3,7 @@ per-message figures (percentiles within the histograms' half second)."""
 
 import itertools
 import math
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +33,17 @@ def _queue(inst: Instance, compact_at_least: int) -> HumanQueue:
     return q
 
 
+def stream(q: HumanQueue, tally: ServiceTally, times: Iterable[float]) -> None:
+    """Run `q` to the tally's horizon as the engine does: settled messages handed over at
+    each of `times`, the rest at the horizon."""
+    for t in times:
+        q.advance(float(t))
+        if q.compact():
+            tally.add(q.settled_chunk(), q.frontier)
+    q.advance(tally.horizon)
+    tally.finish(q.rest(), *q.present())
+
+
 def assert_same(a: ServiceTally, b: ServiceTally) -> None:
     for key in a.by_class:
         assert np.array_equal(a.by_class[key], b.by_class[key]), key
@@ -58,13 +70,7 @@ def test_batches_give_the_tally_of_all_messages_at_once(
 ) -> None:
     tl = resolve_timeline(queue_scenario(days=2))
     streamed, whole = ServiceTally(tl, HORIZON), ServiceTally(tl, HORIZON)
-    q = _queue(inst, cut)
-    for t in np.linspace(0, HORIZON, steps + 1)[1:-1]:
-        q.advance(float(t))
-        if q.compact():
-            streamed.add(q.settled_chunk(), q.frontier)
-    q.advance(HORIZON)
-    streamed.finish(q.rest(), *q.present())
+    stream(_queue(inst, cut), streamed, np.linspace(0, HORIZON, steps + 1)[1:-1])
     once = _queue(inst, cut)
     once.advance(HORIZON)
     whole.finish(once.rest(), *once.present())
