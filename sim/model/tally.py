@@ -2,8 +2,10 @@
 
 Why: tables and percentiles used to be computed at the end from every routed message, so memory
 grew with them (5 GB for a 50M-fan year). The queue hands over messages whose outcome can no
-longer change (`HumanQueue.compact`), in arrival order, with the `frontier` before which every
-event is known; the rest at the horizon (`finish`). What is kept, and why it is exact or bounded:
+longer change (`HumanQueue.compact`), in any order, with the `frontier` before which every
+event is known and the arrivals of the messages still waiting; the rest at the horizon
+(`finish`). Every figure below is the same whatever the batches and their order. What is kept,
+and why it is exact or bounded:
 
 - counts per message class, per hour (of arrival, of pick-up, of abandonment), per campaign
   period: exact, whatever the batches;
@@ -13,7 +15,7 @@ event is known; the rest at the horizon (`finish`). What is kept, and why it is 
   batched; an hour's busy minutes are read once the frontier passes it;
 - the hourly response percentiles (by hour of pick-up) and each day's 90th percentiles (by day
   of arrival): exact, from the times of that hour or day, held only until the frontier passes
-  it (messages in flight);
+  it and, for a day, none of its messages is still waiting (messages in flight);
 - the whole run's, each class's and each campaign period's percentiles: `SecondHistogram`s,
   within half a second (`sim.model.histogram.ERROR_MINUTES`) of the exact value;
 - messages waiting over time: `WaitingLevels`, exact.
@@ -27,7 +29,7 @@ known (answered, abandoned, or still waiting past the target).
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
@@ -48,15 +50,26 @@ INF = float("inf")
 _COUNTS = ("answered", "abandoned", "queued", "first_met", "first_known", "res_met", "res_known")
 
 
+def _none() -> F64:
+    return np.zeros(0, np.float64)
+
+
 @dataclass(frozen=True)
 class Settled:
-    """Messages handed over by the queue, in arrival order (`start` NaN: not picked up)."""
+    """Messages handed over by the queue (`start` NaN: not picked up), in any order.
+
+    `carried`: the message was still waiting at an earlier hand-over, which gave its arrival
+    (default: none was); `waiting`: arrivals of messages still waiting at this hand-over, given
+    for the first time (their waiting started; their outcome comes later).
+    """
 
     arrival: F64
     handle: F64
     deadline: F64
     start: F64
     tag: I64
+    carried: Bool | None = None
+    waiting: F64 = field(default_factory=_none)
 
 
 @dataclass(frozen=True)
@@ -138,6 +151,7 @@ class ServiceTally:
         self.day_p90 = np.full((self.days, 2), np.nan)  # response, resolution by arrival day
         self._picks: list[tuple[I64, F64]] = []  # held until the frontier passes the hour
         self._arrivals: list[tuple[I64, F64, F64]] = []  # held until it passes the day
+        self._open = np.zeros(self.days, np.int64)  # messages of each arrival day still waiting
         self.campaigns = {
             name: {kind: PeriodTally(s) for kind, s in spans.items() if s}
             for name, spans in campaign_spans(tl, horizon).items()
@@ -167,7 +181,7 @@ class ServiceTally:
         queued = ~answered & ~abandoned
         wait = b.start - b.arrival
         resolution = wait + b.handle
-        day = np.minimum((b.arrival // DAY).astype(np.int64), self.days - 1)
+        day = self._day(b.arrival)
         first = self._targets["first_response"][day, b.tag]
         res = self._targets["resolution"][day, b.tag]
         late = self.horizon - b.arrival
@@ -216,10 +230,17 @@ class ServiceTally:
         self._arrivals.append((day, wait, f.resolution[answered]))
         for p in self._periods():
             p.add(f)
+        carried = np.zeros(b.arrival.size, np.bool_) if b.carried is None else b.carried
+        self._open -= np.bincount(self._day(b.arrival[carried]), minlength=self.days)
+        self._open += np.bincount(self._day(b.waiting), minlength=self.days)
         waited = ~answered | (b.start > b.arrival)
         leave = np.where(answered, b.start, b.deadline)[waited]
-        self.waiting.add(b.arrival[waited], leave[leave <= self.horizon], frontier)
+        came = np.sort(np.concatenate([b.arrival[waited & ~carried], b.waiting]))
+        self.waiting.add(came, leave[leave <= self.horizon], frontier)
         self._close(frontier)
+
+    def _day(self, arrival: F64) -> I64:
+        return np.minimum((arrival // DAY).astype(np.int64), self.days - 1)
 
     def finish(self, rest: Settled, present_times: F64, present_agents: I64) -> None:
         """The messages not yet handed over, as of the horizon, and the agents-present log."""
@@ -246,25 +267,27 @@ class ServiceTally:
         """Percentiles of the hours and days the frontier has passed; their times are let go."""
         hour_done = self.hours if frontier == INF else int(frontier // 60)
         hours, waits = (np.concatenate(x) for x in zip(*self._picks, strict=True))
-        for hr, (w,) in _groups(hours, hour_done, waits):
+        for hr, (w,) in _groups(hours, hours < hour_done, waits):
             if hr < self.hours:
                 self.hour_response[hr] = (_quantile(w, 0.5), _quantile(w, 0.9))
         keep = hours >= hour_done
         self._picks = [(hours[keep], waits[keep])]
         day_done = self.days if frontier == INF else int(frontier // DAY)
         days, dw, dr = (np.concatenate(x) for x in zip(*self._arrivals, strict=True))
-        for d, (w, r) in _groups(days, day_done, dw, dr):
+        # a day with a message still waiting stays open
+        done = (days < day_done) & (self._open[np.minimum(days, self.days - 1)] == 0)
+        for d, (w, r) in _groups(days, done, dw, dr):
             self.day_p90[d] = (_quantile(w, 0.9), _quantile(r, 0.9))
-        keep = days >= day_done
+        keep = ~done
         self._arrivals = [(days[keep], dw[keep], dr[keep])]
         bins, busy = self._busy.pop_below(hour_done)
         inside = bins < self.hours  # a handling ending at the horizon adds 0 to the next hour
         self.busy[bins[inside]] += busy[inside]  # once per hour: its last part came in
 
 
-def _groups(keys: I64, below: int, *values: F64) -> list[tuple[int, list[F64]]]:
-    """The values of each key below `below`, grouped by key (keys in increasing order)."""
-    done = np.flatnonzero(keys < below)
+def _groups(keys: I64, chosen: Bool, *values: F64) -> list[tuple[int, list[F64]]]:
+    """The `chosen` values, grouped by key (keys in increasing order)."""
+    done = np.flatnonzero(chosen)
     if not done.size:
         return []
     order = done[np.argsort(keys[done], kind="stable")]

@@ -3,6 +3,7 @@ per-message figures (percentiles within the histograms' half second)."""
 
 import itertools
 import math
+import tracemalloc
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.model.engine import RunSpec, run_one
+from sim.model.group_queue import AgentGroup, GroupQueue
 from sim.model.histogram import ERROR_MINUTES
 from sim.model.human_queue import HumanQueue
 from sim.model.roster import StaffSchedule
@@ -24,6 +26,8 @@ from tests.strategies import Instance, instances
 
 SCENARIOS = Path(__file__).parents[2] / "scenarios"
 HORIZON = 2 * DAY
+HUMAN = {"routing": "human", "handle_time_minutes": {"dist": "exponential", "mean": 1.0}}
+TWO = {"answered": {"share": 0.5, **HUMAN}, "unstaffed": {"share": 0.5, **HUMAN}}
 
 
 def _queue(inst: Instance, compact_at_least: int) -> HumanQueue:
@@ -130,3 +134,44 @@ def test_the_means_and_busy_minutes_do_not_depend_on_the_chunks(
     assert_same(one, chunked)
     answered = ~np.isnan(every.start)
     assert chunked.wait_sum == math.fsum((every.start - every.arrival)[answered].tolist())
+
+
+def test_a_message_waiting_for_days_holds_only_itself() -> None:
+    """One message for a group nobody staffs, with no patience limit, waits the whole run while
+    20,000 messages a day are served: the queue hands the others over every midnight, so what
+    the queue and the tally hold stays flat, and the figures are those of the records."""
+    days, per_day = 12, 20_000
+    groups = (
+        AgentGroup("served", StaffSchedule((0.0,), (30,)), (0,)),
+        AgentGroup("unstaffed", StaffSchedule((0.0,), (0,)), (1,)),
+    )
+    tl = resolve_timeline(queue_scenario(days=days, classes=TWO))
+    q = GroupQueue(groups, 2, compact_at_least=1)
+    tally = ServiceTally(tl, days * DAY)
+    rng = np.random.default_rng(5)
+    held, traced = [], []
+    tracemalloc.start()
+    try:
+        for day in range(days):
+            t = day * DAY
+            q.advance(t)
+            if q.compact():
+                tally.add(q.settled_chunk(), q.frontier)
+            q.forget(q.offered - 2 * per_day)  # as the engine: the last days kept for feedback
+            held.append(q.rest().arrival.size)
+            traced.append(tracemalloc.get_traced_memory()[0])
+            arrival = np.sort(rng.uniform(t, t + DAY, per_day))
+            skill = np.zeros(per_day, np.int64)
+            if day == 0:
+                skill[0] = 1  # the first message: nobody answers it
+            patience = np.where(skill == 1, np.inf, rng.exponential(30.0, per_day))
+            handle = rng.exponential(1.0, per_day)
+            q.offer(arrival, skill, handle, arrival + patience, skill, skill=skill)
+    finally:
+        tracemalloc.stop()
+    q.advance(days * DAY)
+    tally.finish(q.rest(), *q.present())
+    assert tally.by_class["queued"].tolist() == [0, 1]  # it waited to the end
+    assert max(held[1:]) < 100  # the waiting one and a few in flight, not days of messages
+    # a day of messages is several MB where they are kept; from day 3 on, nothing grows
+    assert max(traced[3:]) - traced[3] < 1_000_000, traced
