@@ -274,8 +274,9 @@ class ServiceTally:
         self._picks = [(hours[keep], waits[keep])]
         day_done = self.days if frontier == INF else int(frontier // DAY)
         days, dw, dr = (np.concatenate(x) for x in zip(*self._arrivals, strict=True))
-        # a day with a message still waiting stays open
-        done = (days < day_done) & (self._open[np.minimum(days, self.days - 1)] == 0)
+        done = days < day_done
+        if frontier != INF:  # a day with a message still waiting stays open
+            done &= self._open[np.minimum(days, self.days - 1)] == 0
         for d, (w, r) in _groups(days, done, dw, dr):
             self.day_p90[d] = (_quantile(w, 0.9), _quantile(r, 0.9))
         keep = ~done
