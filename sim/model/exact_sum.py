@@ -28,6 +28,7 @@ _MASK = (1 << _PIECE) - 1
 _SHIFTS = (2 * _PIECE, _PIECE, 0)  # mantissa = hi << 36 + mid << 18 + lo
 _EXP_OFFSET = 1100  # frexp exponents of finite doubles are -1073..1024
 _EXP_SPAN = 2200  # keys: bin * _EXP_SPAN + exponent + _EXP_OFFSET
+_BLOCK = 1 << 16  # values per pass
 
 
 class ExactSums:
@@ -42,6 +43,11 @@ class ExactSums:
     def add(self, values: F64, bins: I64 | None = None) -> None:
         """Add finite `values`, each to its bin (default: bin 0)."""
         x = np.asarray(values, np.float64)
+        if x.size > _BLOCK:  # a block at a time: the temporaries stay small (memory peak)
+            b = None if bins is None else np.asarray(bins, np.int64)
+            for i in range(0, x.size, _BLOCK):
+                self.add(x[i : i + _BLOCK], None if b is None else b[i : i + _BLOCK])
+            return
         if x.size == 0:
             return
         if not np.all(np.isfinite(x)):

@@ -52,7 +52,9 @@ _FIELDS: tuple[tuple[str, type], ...] = (
     ("start", np.float64),
     ("tag", np.int32),
 )
+_SETTLED = ("arrival", "handle", "deadline", "start", "tag")  # the fields `Settled` reads
 F64 = NDArray[np.float64]
+I64 = NDArray[np.int64]
 
 
 @dataclass(frozen=True)
@@ -96,9 +98,9 @@ class HumanQueue:
         self._base = 0  # global index of the first message in the lists after the carried
         self._first = 0  # global index of the first message kept in the chunks
         self._done: dict[str, list[NDArray[np.generic]]] = {name: [] for name, _ in _FIELDS}
-        self._carried: list[int] = []  # global indices of the waiting messages heading the lists
-        none = np.zeros(0, np.float64)
-        self._handover = Settled(none, none, none, none, np.zeros(0, np.int64))
+        # global indices (increasing) of the waiting messages heading the lists
+        self._carried = np.zeros(0, np.int64)
+        self._handover = _nothing()
         self._last_arrival = 0.0
         self._next_arrival = 0
         self._now = 0.0
@@ -227,49 +229,64 @@ class HumanQueue:
         for days holds itself, not every later message. Expired messages are dropped from the
         waiting lines first (abandoned at their deadline, as an agent would find them). Returns
         how many messages were handed over. Call between `advance` calls, e.g. at midnight.
+        Work per waiting message is numpy's (a large backlog is checked every midnight), and
+        fields are converted one at a time, each list freed before the next (the peak).
         """
-        k, c, now, dl = self._next_arrival, len(self._carried), self._now, self._deadline
-        queues = [deque(j for j in q if dl[j] > now or dl[j] == INF) for q in self._queues]
-        waiting = sorted(j for q in queues for j in q)
-        if k - len(waiting) < max(self._compact_at_least, 1):
+        k, c = self._next_arrival, len(self._carried)
+        lines = [np.fromiter(q, np.int64, len(q)) for q in self._queues]
+        if any(line.size for line in lines):
+            deadline = np.asarray(self._deadline[:k], np.float64)
+            lines = [line[deadline[line] > self._now] for line in lines]
+            del deadline
+        n_waiting = sum(line.size for line in lines)
+        if k - n_waiting < max(self._compact_at_least, 1):
             return 0
-        fields = self._fields()
-        arrays: dict[str, NDArray[np.generic]] = {
-            n: np.asarray(getattr(self, f"_{n}")[:k], dt) for n, dt in fields
-        }
-        if k > c:  # the newly arrived, in arrival order; the waiting ones' outcomes come later
-            for name, _ in fields:
-                self._done[name].append(arrays[name][c:])
+        waiting = np.sort(np.concatenate(lines))  # positions in the lists; each line is sorted
         settled = np.ones(k, np.bool_)
         settled[waiting] = False
-        self._write_back([p for p in range(c) if settled[p]], arrays)
-        fresh = [p for p in waiting if p >= c]
-        self._handover = self._settled(
-            {name: arrays[name][settled] for name, _ in fields},
-            carried=(np.arange(k) < c)[settled],
-            waiting=arrays["arrival"][fresh].astype(np.float64),
-        )
-        rank = {p: i for i, p in enumerate(waiting)}
-        self._queues = [deque(rank[j] for j in q) for q in queues]
-        self._carried = [self._carried[p] if p < c else self._base + p - c for p in waiting]
-        for name, _ in fields:
+        whole = c == 0 and not n_waiting  # the usual case: the new chunk is the hand-over
+        fresh = waiting[waiting >= c]
+        written = np.flatnonzero(settled[:c])  # carried messages that settled since
+        at = self._chunk_positions(self._carried[written])
+        part: dict[str, NDArray[np.generic]] = {}
+        came: NDArray[np.generic] = np.zeros(0, np.float64)
+        for name, dtype in self._fields():
             live: list[float] | list[int] = getattr(self, f"_{name}")
-            setattr(self, f"_{name}", [live[p] for p in waiting] + live[k:])
+            arr: NDArray[np.generic] = np.asarray(live[:k], dtype)
+            live[:k] = arr[waiting].tolist()  # in place; those yet to arrive stay after them
+            self._write_back(name, at, arr[written])
+            if k > c:  # the newly arrived, in arrival order; the waiting ones' outcomes come later
+                self._done[name].append(arr[c:])
+            if name in _SETTLED:
+                part[name] = arr if whole else arr[settled]
+            if name == "arrival":
+                came = arr[fresh]
+        n = k - n_waiting
+        self._handover = self._settled(
+            part, np.arange(n) < written.size, came.astype(np.float64, copy=False)
+        )
+        self._queues = [deque(np.searchsorted(waiting, line).tolist()) for line in lines]
+        self._carried = np.concatenate(
+            [self._carried[waiting[: waiting.size - fresh.size]], self._base + fresh - c]
+        )
         self._base += k - c
-        self._next_arrival = len(waiting)
-        return int(settled.sum())
+        self._next_arrival = n_waiting
+        return n
 
-    def _write_back(self, positions: list[int], arrays: dict[str, NDArray[np.generic]]) -> None:
+    def _chunk_positions(self, messages: I64) -> tuple[I64, I64]:
+        """(chunk, offset) of the given messages (global indices); forgotten ones: chunk -1."""
+        lengths = np.cumsum([len(chunk) for chunk in self._done["arrival"]], dtype=np.int64)
+        g = messages - self._first
+        chunk = np.searchsorted(lengths, g, side="right")
+        offset = g - np.concatenate([[0], lengths])[chunk]
+        return np.where(g < 0, -1, chunk), offset
+
+    def _write_back(self, name: str, at: tuple[I64, I64], values: NDArray[np.generic]) -> None:
         """Carried messages that settled: their outcome into the chunks kept (for records)."""
-        lengths = np.cumsum([len(chunk) for chunk in self._done["arrival"]])
-        for p in positions:
-            g = self._carried[p] - self._first
-            if g < 0:
-                continue  # forgotten
-            i = int(np.searchsorted(lengths, g, side="right"))
-            offset = g - (int(lengths[i - 1]) if i else 0)
-            for name, _ in self._fields():
-                self._done[name][i][offset] = arrays[name][p]
+        chunk, offset = at
+        for i in np.unique(chunk[chunk >= 0]).tolist():
+            mine = chunk == i
+            self._done[name][i][offset[mine]] = values[mine]
 
     @property
     def frontier(self) -> float:
@@ -290,14 +307,16 @@ class HumanQueue:
         )
 
     def settled_chunk(self) -> Settled:
-        """The messages the last `compact` handed over (call right after it)."""
-        return self._handover
+        """The messages the last `compact` handed over (once, right after it; then let go)."""
+        handover, self._handover = self._handover, _nothing()
+        return handover
 
     def rest(self) -> Settled:
         """The messages still in the lists (at the end of a run: waiting, or not yet settled)."""
         n, c = len(self._arrival), len(self._carried)
+        dtypes = dict(self._fields())
         return self._settled(
-            {name: np.asarray(getattr(self, f"_{name}"), dt) for name, dt in _FIELDS},
+            {name: np.asarray(getattr(self, f"_{name}"), dtypes[name]) for name in _SETTLED},
             carried=np.arange(n) < c,
             waiting=np.zeros(0, np.float64),
         )
@@ -327,9 +346,8 @@ class HumanQueue:
             tail = live[c + max(lo, self._base) - self._base : c + hi - self._base]
             parts.append(np.asarray(tail, dtype))
         out = np.concatenate(parts) if parts else np.empty(0, dtype)
-        for p, g in enumerate(self._carried):  # waiting: their chunks hold them as they arrived
-            if lo <= g < hi:
-                out[g - lo] = live[p]
+        a, b = np.searchsorted(self._carried, [lo, hi]).tolist()  # waiting: chunks hold them
+        out[self._carried[a:b] - lo] = np.asarray(live[a:b], dtype)  # as they arrived
         return out
 
     def outcomes(
@@ -382,3 +400,8 @@ class HumanQueue:
             present_agents=agents,
             horizon=self._now,
         )
+
+
+def _nothing() -> Settled:
+    none = np.zeros(0, np.float64)
+    return Settled(none, none, none, none, np.zeros(0, np.int64))

@@ -75,3 +75,15 @@ def test_a_float_sum_would_depend_on_the_batches_but_the_exact_one_does_not() ->
 def test_infinite_values_are_refused() -> None:
     with pytest.raises(ValueError, match="finite"):
         ExactSums().add(np.asarray([1.0, np.inf]))
+
+
+def test_a_batch_larger_than_a_pass_is_summed_whole_per_bin() -> None:
+    """More values than one pass takes (the sum is cut in blocks to bound its temporaries)."""
+    rng = np.random.default_rng(3)
+    x = rng.exponential(5.0, 200_003) * rng.choice([1.0, -1.0, 1e-9, 1e9], 200_003)
+    bins = rng.integers(0, 5, x.size)
+    s = ExactSums()
+    s.add(x, bins)
+    got_bins, got = s.pop_below(5)
+    assert got_bins.tolist() == list(range(5))
+    assert got.tolist() == [math.fsum(x[bins == b].tolist()) for b in range(5)]
