@@ -54,18 +54,30 @@ def _quantile(x: F64, p: float) -> float:
     return float(np.quantile(x, p)) if x.size else float("nan")
 
 
-def _levels(r: Records, horizon: float) -> tuple[int, I64]:
-    """Brute force: the most messages waiting just after an arrival, and the level at each
+def _levels(r: Records, horizon: float) -> tuple[F64, I64, I64]:
+    """Brute force: each arrival that waited and the level just after it, and the level at each
     hour edge (events at the edge counted)."""
     answered = ~np.isnan(r.start)
     waited = ~answered | (r.start > r.arrival)
     a = r.arrival[waited]
     leave = np.where(answered, r.start, r.deadline)[waited]
     leave = np.where(leave <= horizon, leave, np.inf)
-    peak = max((int(np.sum((a <= t) & (leave > t))) for t in a), default=0)
+    after = np.asarray([np.sum((a <= t) & (leave > t)) for t in a], np.int64)
     edges = 60.0 * np.arange(int(horizon // 60) + 1)
     level = np.asarray([np.sum((a <= t) & (leave > t)) for t in edges], np.int64)
-    return peak, level
+    return a, after, level
+
+
+def _busy(r: Records, horizon: float, hours: int) -> list[float]:
+    """Agent-busy minutes of each hour: every handling's overlap with it, summed exactly."""
+    answered = ~np.isnan(r.start)
+    start = r.start[answered]
+    end = np.minimum(start + r.handle[answered], horizon)
+    out = []
+    for h in range(hours):
+        lo, hi = np.maximum(start, 60.0 * h), np.minimum(end, 60.0 * (h + 1))
+        out.append(math.fsum((hi - lo)[hi > lo].tolist()))
+    return out
 
 
 def _same(a: float, b: float, tol: float) -> bool:
@@ -92,15 +104,33 @@ def assert_tally_is_direct(t: ServiceTally, r: Records, tl: Timeline, tol: float
     with np.errstate(invalid="ignore"):
         met = answered & (wait <= first)
     known = answered | abandoned | (horizon - r.arrival > first)
-    k = len(tl.class_names)
+    res = target_table(tl, "resolution")[day, r.tag]
+    with np.errstate(invalid="ignore"):
+        res_met = answered & (wait + r.handle <= res)
+    res_known = answered | abandoned | (horizon - r.arrival > res)
+    k, hours = len(tl.class_names), t.hours
+    arrival_hour = np.minimum((r.arrival // 60).astype(np.int64), hours - 1)
+    assert (
+        t.by_arrival_hour["routed"].tolist() == np.bincount(arrival_hour, minlength=hours).tolist()
+    )
     for key, flags in (
         ("answered", answered),
         ("abandoned", abandoned),
         ("queued", ~answered & ~abandoned),
         ("first_met", met),
         ("first_known", known),
+        ("res_met", res_met),
+        ("res_known", res_known),
     ):
         assert t.by_class[key].tolist() == np.bincount(r.tag[flags], minlength=k).tolist(), key
+        by_hour = np.bincount(arrival_hour[flags], minlength=hours)
+        assert t.by_arrival_hour[key].tolist() == by_hour.tolist(), key
+    picked = np.bincount((r.start[answered] // 60).astype(np.int64), minlength=hours + 1)
+    assert t.answered_in_hour.tolist() == picked[:hours].tolist()
+    gone = np.bincount((r.deadline[abandoned] // 60).astype(np.int64), minlength=hours + 1)
+    assert t.abandoned_in_hour.tolist() == gone[:hours].tolist()
+    for h, minutes in enumerate(_busy(r, horizon, hours)):
+        assert _same(float(t.busy[h]), minutes, tol * 60), h
     for classes in _class_sets(tl):
         mine = answered & np.isin(r.tag, classes)
         hist = SecondHistogram.merged(t.class_wait[c] for c in classes)
@@ -119,11 +149,14 @@ def assert_tally_is_direct(t: ServiceTally, r: Records, tl: Timeline, tol: float
         mine = answered & (day == d)
         assert _same(t.day_p90[d, 0], _quantile(wait[mine], 0.9), tol), d
         assert _same(t.day_p90[d, 1], _quantile((wait + r.handle)[mine], 0.9), tol), d
-    # backlog: the run's peak and the level at every hour edge, exact
-    peak, level = _levels(r, horizon)
-    assert t.waiting.peak() == peak
-    end, _ = t.waiting.hourly(t.hours)
+    # backlog: the run's peak, the level at every hour edge and the peak within each hour, exact
+    came, after, level = _levels(r, horizon)
+    assert t.waiting.peak() == max(after.tolist(), default=0)
+    end, inside = t.waiting.hourly(hours)
     assert end.tolist() == level[1:].tolist()
+    peaks = np.maximum(level[:-1], level[1:])
+    np.maximum.at(peaks, np.minimum((came // 60).astype(np.int64), hours - 1), after)
+    assert inside.tolist() == peaks.tolist()
 
 
 def _scaled(g: Grouped, f: float) -> Grouped:

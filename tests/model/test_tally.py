@@ -139,39 +139,93 @@ def test_the_means_and_busy_minutes_do_not_depend_on_the_chunks(
 def test_a_message_waiting_for_days_holds_only_itself() -> None:
     """One message for a group nobody staffs, with no patience limit, waits the whole run while
     20,000 messages a day are served: the queue hands the others over every midnight, so what
-    the queue and the tally hold stays flat, and the figures are those of the records."""
+    the queue and the tally hold stays flat, and the figures are those of the same run handed
+    over once at the end."""
     days, per_day = 12, 20_000
     groups = (
         AgentGroup("served", StaffSchedule((0.0,), (30,)), (0,)),
         AgentGroup("unstaffed", StaffSchedule((0.0,), (0,)), (1,)),
     )
     tl = resolve_timeline(queue_scenario(days=days, classes=TWO))
-    q = GroupQueue(groups, 2, compact_at_least=1)
-    tally = ServiceTally(tl, days * DAY)
     rng = np.random.default_rng(5)
+    offers = []
+    for day in range(days):
+        arrival = np.sort(rng.uniform(day * DAY, (day + 1) * DAY, per_day))
+        skill = np.zeros(per_day, np.int64)
+        if day == 0:
+            skill[0] = 1  # the first message: nobody answers it
+        patience = np.where(skill == 1, np.inf, rng.exponential(30.0, per_day))
+        offers.append((arrival, skill, rng.exponential(1.0, per_day), arrival + patience))
+    q, once = (
+        GroupQueue(groups, 2, compact_at_least=1),
+        GroupQueue(groups, 2, compact_at_least=10**9),
+    )
+    tally, whole = ServiceTally(tl, days * DAY), ServiceTally(tl, days * DAY)
     held, traced = [], []
     tracemalloc.start()
     try:
-        for day in range(days):
-            t = day * DAY
-            q.advance(t)
+        for day, (arrival, skill, handle, deadline) in enumerate(offers):
+            q.advance(day * DAY)
             if q.compact():
                 tally.add(q.settled_chunk(), q.frontier)
             q.forget(q.offered - 2 * per_day)  # as the engine: the last days kept for feedback
             held.append(q.rest().arrival.size)
             traced.append(tracemalloc.get_traced_memory()[0])
-            arrival = np.sort(rng.uniform(t, t + DAY, per_day))
-            skill = np.zeros(per_day, np.int64)
-            if day == 0:
-                skill[0] = 1  # the first message: nobody answers it
-            patience = np.where(skill == 1, np.inf, rng.exponential(30.0, per_day))
-            handle = rng.exponential(1.0, per_day)
-            q.offer(arrival, skill, handle, arrival + patience, skill, skill=skill)
+            q.offer(arrival, skill, handle, deadline, skill, skill=skill)
     finally:
         tracemalloc.stop()
     q.advance(days * DAY)
     tally.finish(q.rest(), *q.present())
+    for arrival, skill, handle, deadline in offers:
+        once.offer(arrival, skill, handle, deadline, skill, skill=skill)
+    stream(once, whole, [])
     assert tally.by_class["queued"].tolist() == [0, 1]  # it waited to the end
+    assert_same(tally, whole)
     assert max(held[1:]) < 100  # the waiting one and a few in flight, not days of messages
     # a day of messages is several MB where they are kept; from day 3 on, nothing grows
     assert max(traced[3:]) - traced[3] < 1_000_000, traced
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    inst=instances(max_n=300),
+    patient=st.booleans(),
+    groups=st.booleans(),
+    times=st.lists(st.floats(0.0, 6 * DAY), min_size=1, max_size=30),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_hand_overs_at_any_times_over_days_give_the_tally_of_one_hand_over(
+    inst: Instance, patient: bool, groups: bool, times: list[float], seed: int
+) -> None:
+    """Six days of messages, some waiting across several midnights (rosters dropping to 0; in
+    half the cases nobody gives up), handed over at 1-30 random times while later days close:
+    the tally of the run handed over once at the horizon. One pool, or two groups."""
+    days = 6
+    f = 0.95 * days * DAY / float(inst.arrival[-1])
+    arrival, handle = inst.arrival * f, inst.handle * f
+    deadline = np.full(arrival.size, np.inf) if patient else inst.deadline * f
+    roster = tuple(t * f for t in inst.times)
+    levels = (inst.levels[0], *(0 if j % 2 == 0 else v for j, v in enumerate(inst.levels[1:])))
+    skill = np.random.default_rng(seed).integers(0, 2, arrival.size)
+    tl = resolve_timeline(queue_scenario(days=days, classes=TWO))
+
+    def run(at_least: int, at: list[float]) -> ServiceTally:
+        q: HumanQueue
+        if groups:
+            q = GroupQueue(
+                (
+                    AgentGroup("a", StaffSchedule(roster, levels), (0,)),
+                    AgentGroup("b", StaffSchedule(roster, levels[::-1]), (1, 0)),
+                ),
+                2,
+                compact_at_least=at_least,
+            )
+            q.offer(arrival, inst.priority % 2, handle, deadline, skill, skill=skill)
+        else:
+            q = HumanQueue(StaffSchedule(roster, levels), 3, at_least)
+            q.offer(arrival, inst.priority, handle, deadline, skill)
+        tally = ServiceTally(tl, days * DAY)
+        stream(q, tally, at)
+        return tally
+
+    assert_same(run(1, sorted(times)), run(10**9, []))
