@@ -150,7 +150,8 @@ class ServiceTally:
         self.hour_response = np.full((h, 2), np.nan)  # p50, p90 of waits picked up that hour
         self.day_p90 = np.full((self.days, 2), np.nan)  # response, resolution by arrival day
         self._picks: list[tuple[I64, F64]] = []  # held until the frontier passes the hour
-        self._arrivals: list[tuple[I64, F64, F64]] = []  # held until it passes the day
+        # (waits, resolutions) of answered messages by arrival day, held until the day closes
+        self._held: dict[int, list[tuple[F64, F64]]] = {}
         self._open = np.zeros(self.days, np.int64)  # messages of each arrival day still waiting
         self.campaigns = {
             name: {kind: PeriodTally(s) for kind, s in spans.items() if s}
@@ -227,7 +228,8 @@ class ServiceTally:
         self._add_busy(b.start[answered], b.handle[answered])
         self._picks.append((picked, wait))
         day = (b.arrival[answered] // DAY).astype(np.int64)
-        self._arrivals.append((day, wait, f.resolution[answered]))
+        for d, (w, r) in _groups(day, np.ones(day.size, np.bool_), wait, f.resolution[answered]):
+            self._held.setdefault(d, []).append((w, r))
         for p in self._periods():
             p.add(f)
         carried = np.zeros(b.arrival.size, np.bool_) if b.carried is None else b.carried
@@ -235,7 +237,7 @@ class ServiceTally:
         self._open += np.bincount(self._day(b.waiting), minlength=self.days)
         waited = ~answered | (b.start > b.arrival)
         leave = np.where(answered, b.start, b.deadline)[waited]
-        came = np.sort(np.concatenate([b.arrival[waited & ~carried], b.waiting]))
+        came = np.concatenate([b.arrival[waited & ~carried], b.waiting])  # the sweep sorts
         self.waiting.add(came, leave[leave <= self.horizon], frontier)
         self._close(frontier)
 
@@ -273,14 +275,13 @@ class ServiceTally:
         keep = hours >= hour_done
         self._picks = [(hours[keep], waits[keep])]
         day_done = self.days if frontier == INF else int(frontier // DAY)
-        days, dw, dr = (np.concatenate(x) for x in zip(*self._arrivals, strict=True))
-        done = days < day_done
-        if frontier != INF:  # a day with a message still waiting stays open
-            done &= self._open[np.minimum(days, self.days - 1)] == 0
-        for d, (w, r) in _groups(days, done, dw, dr):
+        for d in sorted(self._held):  # closing a day reads its own times only
+            if d >= day_done:
+                break
+            if frontier != INF and self._open[min(d, self.days - 1)]:
+                continue  # a day with a message still waiting stays open
+            w, r = (np.concatenate(x) for x in zip(*self._held.pop(d), strict=True))
             self.day_p90[d] = (_quantile(w, 0.9), _quantile(r, 0.9))
-        keep = ~done
-        self._arrivals = [(days[keep], dw[keep], dr[keep])]
         bins, busy = self._busy.pop_below(hour_done)
         inside = bins < self.hours  # a handling ending at the horizon adds 0 to the next hour
         self.busy[bins[inside]] += busy[inside]  # once per hour: its last part came in
