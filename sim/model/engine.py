@@ -27,7 +27,7 @@ from sim.model.fans import FanBase, FixedFanBase
 from sim.model.followers import DayOutcome, FollowerModel, FollowerTrace
 from sim.model.group_queue import GroupQueue, GroupRecords
 from sim.model.groups import scenario_groups
-from sim.model.human_queue import HumanQueue, QueueRecords
+from sim.model.human_queue import COMPACT_AT_LEAST, HumanQueue, QueueRecords
 from sim.model.inbound import InboundStreams, wechat_classes
 from sim.model.launch import Launcher
 from sim.model.pushes import PushResult, push_unfollows, reply_means, sms_price
@@ -119,6 +119,7 @@ class ServiceModel:
         streams: Streams,
         progress: Progress | None = None,
         records: bool = False,
+        compact_at_least: int = COMPACT_AT_LEAST,
     ) -> None:
         self.env = env
         self.records = records
@@ -140,10 +141,12 @@ class ServiceModel:
         grouped = scenario_groups(services, self.class_names, channels)
         if grouped is None:
             self.schedule = build_schedule_by_day([sc.service for sc in self.by_day])
-            self.queue = HumanQueue(self.schedule)
+            self.queue = HumanQueue(self.schedule, compact_at_least=compact_at_least)
         else:  # agent groups: a message's skill is its class
             self.schedule = grouped.total
-            self.queue = GroupQueue(grouped.groups, len(self.class_names))
+            self.queue = GroupQueue(
+                grouped.groups, len(self.class_names), compact_at_least=compact_at_least
+            )
         self.followers: FollowerModel | None = None
         self.fans: FanBase
         if _grows(scenario):

@@ -140,7 +140,7 @@ class GroupQueue(HumanQueue):
         self._skill: list[int] = []
         self._served: list[int] = []
         self._busy: list[tuple[float, int, int]] = []  # (chat end, group, agent)
-        self._done_extra: dict[str, list[NDArray[np.int64]]] = {"skill": [], "served": []}
+        self._done |= {"skill": [], "served": []}
 
     def offer(
         self,
@@ -395,31 +395,23 @@ class GroupQueue(HumanQueue):
         g.log.append((t, g.present))
         self._present_log.append((t, sum(x.present for x in self._groups)))
 
+    def _fields(self) -> tuple[tuple[str, type], ...]:
+        return (*super()._fields(), ("skill", np.int64), ("served", np.int64))
+
     def compact(self) -> int:
-        """Move the settled prefix into numpy chunks (see `HumanQueue.compact`)."""
+        """Hand over the settled messages (see `HumanQueue.compact`)."""
         k = super().compact()
         if k:  # the base class rebuilt its FIFOs with shifted indices: point the groups at them
             for g in self._groups:
                 g.lines = self._lines(g.spec)
-            for name, live in (("skill", self._skill), ("served", self._served)):
-                self._done_extra[name].append(np.asarray(live[:k], np.int64))
-                del live[:k]
         return k
-
-    def _chunk_lists(self) -> list[list[NDArray[np.generic]]]:
-        return [*super()._chunk_lists(), *self._done_extra.values()]  # type: ignore[list-item]
 
     def group_records(self) -> GroupRecords:
         """Skill and serving group of every offered message, and each group's present log."""
-        if self._first:
-            raise ValueError(f"messages before {self._first} were forgotten")
-
-        def whole(name: str, live: list[int]) -> NDArray[np.int64]:
-            return np.concatenate([*self._done_extra[name], np.asarray(live, np.int64)])
-
+        n = self.offered
         return GroupRecords(
-            skill=whole("skill", self._skill),
-            group=whole("served", self._served),
+            skill=self._gather("skill", 0, n).astype(np.int64),
+            group=self._gather("served", 0, n).astype(np.int64),
             present=tuple(
                 (
                     np.asarray([t for t, _ in g.log], np.float64),

@@ -18,10 +18,14 @@ priority, and advances in bulk to a horizon the SimPy clock gives it:
 
 Times are minutes. `offer` appends messages in arrival order; `advance(until)` runs every event up
 to `until`; state (queue, busy agents) carries over, so backlog crosses days. `compact()` moves
-messages whose outcome can no longer change from Python lists (fast to index in the loop) into
-numpy chunks (compact in memory); the engine hands each chunk to its `ServiceTally`
+the messages whose outcome can no longer change (arrived and not waiting) from Python lists (fast
+to index in the loop) into numpy chunks (compact in memory), in any order: the messages still
+waiting stay in the lists, ahead of those yet to arrive, in their order (so FIFOs and "oldest
+first" keep comparing indices). The engine hands each hand-over to its `ServiceTally`
 (`settled_chunk`, with the `frontier`) and `forget`s chunks it no longer reads, so a run holds
-the messages in flight, not the year's. Kept chunks give `outcomes` and `records`.
+the messages in flight, not the year's, and a message that waits for days holds only itself.
+Kept chunks give `outcomes` and `records` (a waiting message's place there gets its outcome when
+it settles).
 """
 
 from __future__ import annotations
@@ -48,7 +52,9 @@ _FIELDS: tuple[tuple[str, type], ...] = (
     ("start", np.float64),
     ("tag", np.int32),
 )
-_DTYPES = dict(_FIELDS)
+_SETTLED = ("arrival", "handle", "deadline", "start", "tag")  # the fields `Settled` reads
+F64 = NDArray[np.float64]
+I64 = NDArray[np.int64]
 
 
 @dataclass(frozen=True)
@@ -89,9 +95,12 @@ class HumanQueue:
         self._deadline: list[float] = []
         self._start: list[float] = []
         self._tag: list[int] = []
-        self._base = 0  # global index of the first message still in the lists
+        self._base = 0  # global index of the first message in the lists after the carried
         self._first = 0  # global index of the first message kept in the chunks
         self._done: dict[str, list[NDArray[np.generic]]] = {name: [] for name, _ in _FIELDS}
+        # global indices (increasing) of the waiting messages heading the lists
+        self._carried = np.zeros(0, np.int64)
+        self._handover = _nothing()
         self._last_arrival = 0.0
         self._next_arrival = 0
         self._now = 0.0
@@ -206,67 +215,124 @@ class HumanQueue:
     @property
     def offered(self) -> int:
         """Messages offered so far; message indices run from 0 to this."""
-        return self._base + len(self._arrival)
+        return self._base + len(self._arrival) - len(self._carried)
+
+    def _fields(self) -> tuple[tuple[str, type], ...]:
+        """Per-message fields: each a list while live, numpy chunks once compacted."""
+        return _FIELDS
 
     def compact(self) -> int:
-        """Move the settled prefix (not waiting, not yet to arrive) into numpy chunks.
+        """Hand over the settled messages (arrived, no longer waiting), whatever their order.
 
-        Returns how many messages moved. Call between `advance` calls, e.g. at midnight.
+        Messages still waiting stay in the lists, ahead of those yet to arrive, and their
+        arrivals go to the tally the first time (`Settled.waiting`); so one message that waits
+        for days holds itself, not every later message. Expired messages are dropped from the
+        waiting lines first (abandoned at their deadline, as an agent would find them). Returns
+        how many messages were handed over. Call between `advance` calls, e.g. at midnight.
+        Work per waiting message is numpy's (a large backlog is checked every midnight), and
+        fields are converted one at a time, each list freed before the next (the peak).
         """
-        k = self._next_arrival
-        for q in self._queues:
-            if q:
-                k = min(k, q[0])  # FIFO: the front is the oldest still waiting in that queue
-        if k < self._compact_at_least or k == 0:
+        k, c = self._next_arrival, len(self._carried)
+        lines = [np.fromiter(q, np.int64, len(q)) for q in self._queues]
+        if any(line.size for line in lines):
+            deadline = np.asarray(self._deadline[:k], np.float64)
+            lines = [line[deadline[line] > self._now] for line in lines]
+            del deadline
+        n_waiting = sum(line.size for line in lines)
+        if k - n_waiting < max(self._compact_at_least, 1):
             return 0
-        for name, dtype in _FIELDS:
+        waiting = np.sort(np.concatenate(lines))  # positions in the lists; each line is sorted
+        settled = np.ones(k, np.bool_)
+        settled[waiting] = False
+        whole = c == 0 and not n_waiting  # the usual case: the new chunk is the hand-over
+        fresh = waiting[waiting >= c]
+        written = np.flatnonzero(settled[:c])  # carried messages that settled since
+        at = self._chunk_positions(self._carried[written])
+        part: dict[str, NDArray[np.generic]] = {}
+        came: NDArray[np.generic] = np.zeros(0, np.float64)
+        for name, dtype in self._fields():
             live: list[float] | list[int] = getattr(self, f"_{name}")
-            self._done[name].append(np.asarray(live[:k], dtype))
-            del live[:k]
-        self._queues = [deque(j - k for j in q) for q in self._queues]
-        self._next_arrival -= k
-        self._base += k
-        return k
+            arr: NDArray[np.generic] = np.asarray(live[:k], dtype)
+            live[:k] = arr[waiting].tolist()  # in place; those yet to arrive stay after them
+            self._write_back(name, at, arr[written])
+            if k > c:  # the newly arrived, in arrival order; the waiting ones' outcomes come later
+                self._done[name].append(arr[c:])
+            if name in _SETTLED:
+                part[name] = arr if whole else arr[settled]
+            if name == "arrival":
+                came = arr[fresh]
+        n = k - n_waiting
+        self._handover = self._settled(
+            part, np.arange(n) < written.size, came.astype(np.float64, copy=False)
+        )
+        self._queues = [deque(np.searchsorted(waiting, line).tolist()) for line in lines]
+        self._carried = np.concatenate(
+            [self._carried[waiting[: waiting.size - fresh.size]], self._base + fresh - c]
+        )
+        self._base += k - c
+        self._next_arrival = n_waiting
+        return n
+
+    def _chunk_positions(self, messages: I64) -> tuple[I64, I64]:
+        """(chunk, offset) of the given messages (global indices); forgotten ones: chunk -1."""
+        lengths = np.cumsum([len(chunk) for chunk in self._done["arrival"]], dtype=np.int64)
+        g = messages - self._first
+        chunk = np.searchsorted(lengths, g, side="right")
+        offset = g - np.concatenate([[0], lengths])[chunk]
+        return np.where(g < 0, -1, chunk), offset
+
+    def _write_back(self, name: str, at: tuple[I64, I64], values: NDArray[np.generic]) -> None:
+        """Carried messages that settled: their outcome into the chunks kept (for records)."""
+        chunk, offset = at
+        for i in np.unique(chunk[chunk >= 0]).tolist():
+            mine = chunk == i
+            self._done[name][i][offset[mine]] = values[mine]
 
     @property
     def frontier(self) -> float:
-        """Every arrival, pick-up and abandonment before this time is in the compacted chunks."""
-        return min(self._now, self._arrival[0]) if self._arrival else self._now
+        """Every event before this time has been handed over (arrivals of waiting ones too)."""
+        return self._now
 
-    def _settled(self, part: dict[str, NDArray[np.generic]]) -> Settled:
+    def _settled(
+        self, part: dict[str, NDArray[np.generic]], carried: NDArray[np.bool_], waiting: F64
+    ) -> Settled:
         return Settled(
             arrival=part["arrival"].astype(np.float64, copy=False),
             handle=part["handle"].astype(np.float64, copy=False),
             deadline=part["deadline"].astype(np.float64, copy=False),
             start=part["start"].astype(np.float64, copy=False),
             tag=part["tag"].astype(np.int64),
+            carried=carried,
+            waiting=waiting,
         )
 
     def settled_chunk(self) -> Settled:
-        """The messages the last `compact` moved (call right after it)."""
-        return self._settled({name: chunks[-1] for name, chunks in self._done.items()})
+        """The messages the last `compact` handed over (once, right after it; then let go)."""
+        handover, self._handover = self._handover, _nothing()
+        return handover
 
     def rest(self) -> Settled:
         """The messages still in the lists (at the end of a run: waiting, or not yet settled)."""
+        n, c = len(self._arrival), len(self._carried)
+        dtypes = dict(self._fields())
         return self._settled(
-            {name: np.asarray(getattr(self, f"_{name}"), dt) for name, dt in _FIELDS}
+            {name: np.asarray(getattr(self, f"_{name}"), dtypes[name]) for name in _SETTLED},
+            carried=np.arange(n) < c,
+            waiting=np.zeros(0, np.float64),
         )
 
     def forget(self, before: int) -> None:
         """Drop compacted chunks wholly before message `before` (global index)."""
         while self._done["arrival"] and self._first + len(self._done["arrival"][0]) <= before:
             self._first += len(self._done["arrival"][0])
-            for chunks in self._chunk_lists():
+            for chunks in self._done.values():
                 del chunks[0]
-
-    def _chunk_lists(self) -> list[list[NDArray[np.generic]]]:
-        return list(self._done.values())
 
     def _gather(self, name: str, lo: int, hi: int) -> NDArray[np.generic]:
         """Field `name` of messages lo..hi-1 (global indices), from chunks and lists."""
         if lo < self._first:
             raise ValueError(f"messages before {self._first} were forgotten (asked from {lo})")
-        dtype = _DTYPES[name]
+        dtype = dict(self._fields())[name]
         parts: list[NDArray[np.generic]] = []
         pos = self._first
         for chunk in self._done[name]:
@@ -274,10 +340,15 @@ class HumanQueue:
             if end > lo and pos < hi:
                 parts.append(chunk[max(lo, pos) - pos : min(hi, end) - pos])
             pos = end
+        live = getattr(self, f"_{name}")
+        c = len(self._carried)
         if hi > self._base:
-            live = getattr(self, f"_{name}")[max(lo, self._base) - self._base : hi - self._base]
-            parts.append(np.asarray(live, dtype))
-        return np.concatenate(parts) if parts else np.empty(0, dtype)
+            tail = live[c + max(lo, self._base) - self._base : c + hi - self._base]
+            parts.append(np.asarray(tail, dtype))
+        out = np.concatenate(parts) if parts else np.empty(0, dtype)
+        a, b = np.searchsorted(self._carried, [lo, hi]).tolist()  # waiting: chunks hold them
+        out[self._carried[a:b] - lo] = np.asarray(live[a:b], dtype)  # as they arrived
+        return out
 
     def outcomes(
         self, lo: int, hi: int, target: float, below: int | None = None
@@ -329,3 +400,8 @@ class HumanQueue:
             present_agents=agents,
             horizon=self._now,
         )
+
+
+def _nothing() -> Settled:
+    none = np.zeros(0, np.float64)
+    return Settled(none, none, none, none, np.zeros(0, np.int64))

@@ -2,15 +2,20 @@
 
 Why: tables and percentiles used to be computed at the end from every routed message, so memory
 grew with them (5 GB for a 50M-fan year). The queue hands over messages whose outcome can no
-longer change (`HumanQueue.compact`), in arrival order, with the `frontier` before which every
-event is known; the rest at the horizon (`finish`). What is kept, and why it is exact or bounded:
+longer change (`HumanQueue.compact`), in any order, with the `frontier` before which every
+event is known and the arrivals of the messages still waiting; the rest at the horizon
+(`finish`). Every figure below is the same whatever the batches and their order. What is kept,
+and why it is exact or bounded:
 
 - counts per message class, per hour (of arrival, of pick-up, of abandonment), per campaign
   period: exact, whatever the batches;
 - agents' busy minutes per hour: each message's handling split over the hours it covers;
+- the sums behind the whole run's mean waits, and the busy minutes: exact sums
+  (`sim.model.exact_sum`), so they do not depend (even in the last bit) on how messages were
+  batched; an hour's busy minutes are read once the frontier passes it;
 - the hourly response percentiles (by hour of pick-up) and each day's 90th percentiles (by day
   of arrival): exact, from the times of that hour or day, held only until the frontier passes
-  it (messages in flight);
+  it and, for a day, none of its messages is still waiting (messages in flight);
 - the whole run's, each class's and each campaign period's percentiles: `SecondHistogram`s,
   within half a second (`sim.model.histogram.ERROR_MINUTES`) of the exact value;
 - messages waiting over time: `WaitingLevels`, exact.
@@ -24,11 +29,12 @@ known (answered, abandoned, or still waiting past the target).
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
 
+from sim.model.exact_sum import ExactSums
 from sim.model.histogram import SecondHistogram
 from sim.model.spans import Span, campaign_spans
 from sim.model.waiting import WaitingLevels
@@ -44,15 +50,26 @@ INF = float("inf")
 _COUNTS = ("answered", "abandoned", "queued", "first_met", "first_known", "res_met", "res_known")
 
 
+def _none() -> F64:
+    return np.zeros(0, np.float64)
+
+
 @dataclass(frozen=True)
 class Settled:
-    """Messages handed over by the queue, in arrival order (`start` NaN: not picked up)."""
+    """Messages handed over by the queue (`start` NaN: not picked up), in any order.
+
+    `carried`: the message was still waiting at an earlier hand-over, which gave its arrival
+    (default: none was); `waiting`: arrivals of messages still waiting at this hand-over, given
+    for the first time (their waiting started; their outcome comes later).
+    """
 
     arrival: F64
     handle: F64
     deadline: F64
     start: F64
     tag: I64
+    carried: Bool | None = None
+    waiting: F64 = field(default_factory=_none)
 
 
 @dataclass(frozen=True)
@@ -122,17 +139,20 @@ class ServiceTally:
         self.by_class = {key: np.zeros(k, np.int64) for key in _COUNTS}
         self.class_wait = [SecondHistogram() for _ in range(k)]
         self.resolution = SecondHistogram()
-        self.wait_sum = 0.0  # over answered messages
-        self.ended_sum = 0.0  # waits that ended: answered, or abandoned at the deadline
+        self._wait_sum = ExactSums()  # over answered messages
+        self._ended_sum = ExactSums()  # waits that ended: answered, or abandoned at the deadline
         self.ended = 0
         self.by_arrival_hour = {key: np.zeros(h, np.int64) for key in ("routed", *_COUNTS)}
         self.answered_in_hour = np.zeros(h, np.int64)  # by hour of pick-up
         self.abandoned_in_hour = np.zeros(h, np.int64)  # by hour of the deadline
-        self.busy = np.zeros(h, np.float64)  # agent-busy minutes per hour
+        self.busy = np.zeros(h, np.float64)  # agent-busy minutes per hour (hours passed)
+        self._busy = ExactSums()  # busy minutes of the hours the frontier has not passed
         self.hour_response = np.full((h, 2), np.nan)  # p50, p90 of waits picked up that hour
         self.day_p90 = np.full((self.days, 2), np.nan)  # response, resolution by arrival day
         self._picks: list[tuple[I64, F64]] = []  # held until the frontier passes the hour
-        self._arrivals: list[tuple[I64, F64, F64]] = []  # held until it passes the day
+        # (waits, resolutions) of answered messages by arrival day, held until the day closes
+        self._held: dict[int, list[tuple[F64, F64]]] = {}
+        self._open = np.zeros(self.days, np.int64)  # messages of each arrival day still waiting
         self.campaigns = {
             name: {kind: PeriodTally(s) for kind, s in spans.items() if s}
             for name, spans in campaign_spans(tl, horizon).items()
@@ -143,6 +163,16 @@ class ServiceTally:
         self.present_times = np.zeros(1, np.float64)
         self.present_agents = np.zeros(1, np.int64)
 
+    @property
+    def wait_sum(self) -> float:
+        """Sum of the answered messages' waits (minutes), correctly rounded."""
+        return self._wait_sum.total()
+
+    @property
+    def ended_sum(self) -> float:
+        """Sum of the waits that ended (answered, or abandoned at the deadline), rounded."""
+        return self._ended_sum.total()
+
     def _periods(self) -> list[PeriodTally]:
         return [p for kinds in self.campaigns.values() for p in kinds.values()]
 
@@ -152,7 +182,7 @@ class ServiceTally:
         queued = ~answered & ~abandoned
         wait = b.start - b.arrival
         resolution = wait + b.handle
-        day = np.minimum((b.arrival // DAY).astype(np.int64), self.days - 1)
+        day = self._day(b.arrival)
         first = self._targets["first_response"][day, b.tag]
         res = self._targets["resolution"][day, b.tag]
         late = self.horizon - b.arrival
@@ -182,10 +212,10 @@ class ServiceTally:
         for c in np.unique(b.tag[answered]).tolist():
             self.class_wait[c].add(f.wait[answered & (b.tag == c)])
         self.resolution.add(f.resolution[answered])
-        self.wait_sum += float(wait.sum())
+        self._wait_sum.add(wait)
         gave_up = np.minimum(b.deadline, self.horizon) - b.arrival
         ended = np.where(answered, f.wait, gave_up)[answered | f.abandoned]
-        self.ended_sum += float(ended.sum())
+        self._ended_sum.add(ended)
         self.ended += int(ended.size)
         hour = np.minimum((b.arrival // 60).astype(np.int64), h - 1)
         self.by_arrival_hour["routed"] += np.bincount(hour, minlength=h)
@@ -198,13 +228,21 @@ class ServiceTally:
         self._add_busy(b.start[answered], b.handle[answered])
         self._picks.append((picked, wait))
         day = (b.arrival[answered] // DAY).astype(np.int64)
-        self._arrivals.append((day, wait, f.resolution[answered]))
+        for d, (w, r) in _groups(day, np.ones(day.size, np.bool_), wait, f.resolution[answered]):
+            self._held.setdefault(d, []).append((w, r))
         for p in self._periods():
             p.add(f)
+        carried = np.zeros(b.arrival.size, np.bool_) if b.carried is None else b.carried
+        self._open -= np.bincount(self._day(b.arrival[carried]), minlength=self.days)
+        self._open += np.bincount(self._day(b.waiting), minlength=self.days)
         waited = ~answered | (b.start > b.arrival)
         leave = np.where(answered, b.start, b.deadline)[waited]
-        self.waiting.add(b.arrival[waited], leave[leave <= self.horizon], frontier)
+        came = np.concatenate([b.arrival[waited & ~carried], b.waiting])  # the sweep sorts
+        self.waiting.add(came, leave[leave <= self.horizon], frontier)
         self._close(frontier)
+
+    def _day(self, arrival: F64) -> I64:
+        return np.minimum((arrival // DAY).astype(np.int64), self.days - 1)
 
     def finish(self, rest: Settled, present_times: F64, present_agents: I64) -> None:
         """The messages not yet handed over, as of the horizon, and the agents-present log."""
@@ -213,42 +251,45 @@ class ServiceTally:
 
     def _add_busy(self, start: F64, handle: F64) -> None:
         """Agent-busy minutes per hour: each handling split over the hours it covers."""
-        h = self.hours
         end = np.minimum(start + handle, self.horizon)
         first = (start // 60).astype(np.int64)
         last = (end // 60).astype(np.int64)
         one = first == last
-        busy = np.bincount(first[one], end[one] - start[one], h + 1)
         s, e, a, b = start[~one], end[~one], first[~one], last[~one]
-        busy += np.bincount(a, 60.0 * (a + 1) - s, h + 1)
-        busy += np.bincount(b, e - 60.0 * b, h + 1)
         inner = b - a - 1
-        if inner.any():
-            runs = np.repeat(a + 1, inner)
-            runs += np.arange(runs.size) - np.repeat(np.cumsum(inner) - inner, inner)
-            busy += np.bincount(runs, np.full(runs.size, 60.0), h + 1)
-        self.busy += busy[:h]
+        runs = np.repeat(a + 1, inner)
+        runs += np.arange(runs.size) - np.repeat(np.cumsum(inner) - inner, inner)
+        minutes = [end[one] - start[one], 60.0 * (a + 1) - s, e - 60.0 * b]
+        self._busy.add(
+            np.concatenate([*minutes, np.full(runs.size, 60.0)]),
+            np.concatenate([first[one], a, b, runs]),
+        )
 
     def _close(self, frontier: float) -> None:
         """Percentiles of the hours and days the frontier has passed; their times are let go."""
         hour_done = self.hours if frontier == INF else int(frontier // 60)
         hours, waits = (np.concatenate(x) for x in zip(*self._picks, strict=True))
-        for hr, (w,) in _groups(hours, hour_done, waits):
+        for hr, (w,) in _groups(hours, hours < hour_done, waits):
             if hr < self.hours:
                 self.hour_response[hr] = (_quantile(w, 0.5), _quantile(w, 0.9))
         keep = hours >= hour_done
         self._picks = [(hours[keep], waits[keep])]
         day_done = self.days if frontier == INF else int(frontier // DAY)
-        days, dw, dr = (np.concatenate(x) for x in zip(*self._arrivals, strict=True))
-        for d, (w, r) in _groups(days, day_done, dw, dr):
+        for d in sorted(self._held):  # closing a day reads its own times only
+            if d >= day_done:
+                break
+            if frontier != INF and self._open[min(d, self.days - 1)]:
+                continue  # a day with a message still waiting stays open
+            w, r = (np.concatenate(x) for x in zip(*self._held.pop(d), strict=True))
             self.day_p90[d] = (_quantile(w, 0.9), _quantile(r, 0.9))
-        keep = days >= day_done
-        self._arrivals = [(days[keep], dw[keep], dr[keep])]
+        bins, busy = self._busy.pop_below(hour_done)
+        inside = bins < self.hours  # a handling ending at the horizon adds 0 to the next hour
+        self.busy[bins[inside]] += busy[inside]  # once per hour: its last part came in
 
 
-def _groups(keys: I64, below: int, *values: F64) -> list[tuple[int, list[F64]]]:
-    """The values of each key below `below`, grouped by key (keys in increasing order)."""
-    done = np.flatnonzero(keys < below)
+def _groups(keys: I64, chosen: Bool, *values: F64) -> list[tuple[int, list[F64]]]:
+    """The `chosen` values, grouped by key (keys in increasing order)."""
+    done = np.flatnonzero(chosen)
     if not done.size:
         return []
     order = done[np.argsort(keys[done], kind="stable")]

@@ -4,10 +4,10 @@ A routed message that was not picked up at once waits from its arrival until it 
 abandoned; the level is the count waiting. Outputs read it at fixed times (hour edges, the ends
 of campaign periods: the `probes`) and at its peaks, which come just after arrivals (a leave at
 the same instant counts first). Why a sweep: the whole run's arrival and leave times would grow
-with the routed messages; the queue hands over settled messages in arrival order, and every
-event before the `frontier` (the earliest arrival not yet settled) is then known, so the sweep
-keeps only the events from the frontier on. The level is an exact count: the same figures as
-sorting every event of the run.
+with the routed messages; the tally gives the arrivals (of settled messages, and of those still
+waiting as soon as they wait) and the leaves of settled messages, and every event before the
+`frontier` is then known, so the sweep keeps only the events from the frontier on. The level
+is an exact count: the same figures as sorting every event of the run.
 """
 
 from __future__ import annotations
@@ -35,11 +35,11 @@ class WaitingLevels:
         self._probed = 0
 
     def add(self, arrivals: F64, leaves: F64, frontier: float) -> None:
-        """Arrivals of messages that waited (in order) and leaves (any order) of settled messages.
+        """Arrivals of messages that waited and leaves of settled messages (any order).
 
         Every arrival and leave before `frontier` must have been given by now.
         """
-        a = np.concatenate([self._arrivals, arrivals])
+        a = np.sort(np.concatenate([self._arrivals, arrivals]))
         lv = np.sort(np.concatenate([self._leaves, leaves]))
         na = int(np.searchsorted(a, frontier, side="left"))
         nl = int(np.searchsorted(lv, frontier, side="left"))
