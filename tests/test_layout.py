@@ -190,8 +190,6 @@ NOT_IMPORTED_BY_NAME = {
     "sim.__main__": "`python -m sim` in a subprocess (tests/cli/test_signals.py)",
     "sim.analytic": "a package docstring; its erlang module is imported",
     "sim.staffing": "a package docstring; its modules are imported",
-    "sim.inference": "a package docstring; its modules are imported",
-    "sim.inference.backtest": "`fansim backtest` through sim.cli.main.main (tests/inference)",
     "sim.cli.fit": "`fansim fit/forecast/backtest` through sim.cli.main.main (tests/inference)",
     "sim.cli.fit_run": "the fit commands' bodies, run through sim.cli.main.main (tests/inference)",
     "sim.cli.experiments": "commands run through sim.cli.main.main (tests/cli/test_experiments.py)",
