@@ -2,7 +2,8 @@
 
 1. Projected statistics (semi-automatic ABC, Fearnhead & Prangle 2012): after generation 0,
    a ridge regression of the parameters (working space) on the standardised statistics of the
-   prior's simulations gives one statistic per parameter, an estimate of E[parameter | data].
+   prior's simulations (later: of every candidate a generation simulated) gives one statistic
+   per parameter, an estimate of E[parameter | data].
    Later generations measure distance there, whitened by the particles' joint spread (the
    Mahalanobis distance of their covariance), so the tolerance shrinks in the directions the
    data inform instead of in 2 x weeks noisy ones, and a thin ridge of two parameters that
@@ -10,8 +11,9 @@
 2. Regression adjustment (Beaumont, Zhang & Balding 2002): the final particles are moved by a
    local-linear regression of parameters on projected statistics, weighted by an Epanechnikov
    kernel of their distance, to where they would sit had their simulation matched the data
-   exactly. Measured by simulation-based calibration (docs/inference.md): without it, 4
-   generations gave 91-92% coverage for nominal 80%.
+   exactly, each keeping its modified residual (divided by sqrt(1 - leverage)). Measured by
+   simulation-based calibration (docs/inference.md): without the adjustment, 4 generations gave
+   91-92% coverage for nominal 80%; with plain residuals 30 particles gave 88.5% for 95%.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from numpy.typing import NDArray
 __all__ = ["RIDGE", "Projection", "fit_projection", "regression_adjust"]
 
 F64 = NDArray[np.float64]
+MAX_LEVERAGE = 0.99
+"""A particle that alone sets the fit (leverage 1) has no residual to speak of: capped."""
 RIDGE = 1.0
 """Ridge penalty on standardised statistics: tames dozens of weekly statistics on few particles."""
 
@@ -50,8 +54,12 @@ class Projection:
         return out
 
 
-def fit_projection(stats: F64, z: F64, scales: F64) -> Projection:
-    """Ridge regression of `z` (particles, parameters) on standardised `stats`."""
+def fit_projection(stats: F64, z: F64, scales: F64, spread: F64 | None = None) -> Projection:
+    """Ridge regression of `z` (simulations, parameters) on standardised `stats`.
+
+    The result is whitened by the covariance of `spread` (the population's particles; `z` when
+    not given), so the regression may use every candidate simulated, rejected ones included.
+    """
     center = np.median(stats, axis=0)
     x = (stats - center) / scales
     x_mean = x.mean(axis=0)
@@ -59,7 +67,7 @@ def fit_projection(stats: F64, z: F64, scales: F64) -> Projection:
     z_mean = z.mean(axis=0)
     gram = xc.T @ xc + RIDGE * np.eye(x.shape[1])
     coef = np.linalg.solve(gram, xc.T @ (z - z_mean))
-    cov = np.atleast_2d(np.cov(z, rowvar=False, bias=True))
+    cov = np.atleast_2d(np.cov(z if spread is None else spread, rowvar=False, bias=True))
     cov += np.eye(len(cov)) * 1e-12 * max(1.0, float(np.trace(cov)))
     whiten = np.linalg.inv(np.linalg.cholesky(cov)).T
     return Projection(center, scales, np.asarray(coef, np.float64), z_mean, whiten)
@@ -77,7 +85,14 @@ def regression_adjust(
         return z, weights  # too few particles inside the kernel to regress on
     w = w / w.sum()
     x = np.column_stack([np.ones(len(z)), projected - target])
-    sw = np.sqrt(w)[:, None]
-    beta, *_ = np.linalg.lstsq(x * sw, z * sw, rcond=None)
-    adjusted = z - (projected - target) @ beta[1:]
+    a = x * np.sqrt(w)[:, None]
+    beta, *_ = np.linalg.lstsq(a, z * np.sqrt(w)[:, None], rcond=None)
+    residuals = z - x @ beta
+    # a fitted residual's variance is sigma^2 (1 - leverage): on a kernel's few effective
+    # particles they are visibly too small (intervals too narrow in SBC); the modified
+    # residuals (Davison & Hinkley 1997, 6.2) restore sigma^2, recentred on zero
+    leverage = np.einsum("ij,ij->i", a @ np.linalg.pinv(a.T @ a), a)
+    modified = residuals / np.sqrt(1.0 - np.clip(leverage, 0.0, MAX_LEVERAGE))[:, None]
+    modified -= w @ modified
+    adjusted = beta[0] + modified
     return np.asarray(adjusted, np.float64), np.asarray(w, np.float64)
