@@ -3,10 +3,8 @@
 Generation 0 draws `particles` parameter sets from the priors and simulates each; the
 statistics' scales and their projection to one statistic per parameter (`sim.inference.adjust`)
 are fitted on those simulations, and later distances are measured between projected
-statistics. The projection is fitted again for the next generation on every candidate a later
-generation simulated, rejected ones included (fitted on the accepted particles alone, it fitted
-their noise: intervals too narrow in SBC), and whitened by the accepted population's spread: a
-linear fit over the whole prior is a poor summary where the posterior is (the
+statistics. The projection is fitted again on each later population's own simulations for the
+next generation: a linear fit over the whole prior is a poor summary where the posterior is (the
 worked example's unfollow rate depends on the weekly log counts far from linearly across its
 prior), and the tolerance stalled at a sixth of the prior's spread, leaving intervals 4 to 10
 times as wide as the exact posterior's (docs/inference.md). Any summary keeps the sampler valid
@@ -109,14 +107,6 @@ class Posterior:
         return self.values()[systematic(self.weights, n, u0)]
 
 
-@dataclass(frozen=True)
-class Simulated:
-    """Every candidate one generation simulated, accepted or not (working space, statistics)."""
-
-    z: F64
-    stats: F64
-
-
 def systematic(weights: F64, n: int, u0: float) -> NDArray[np.int64]:
     """Indices of `n` systematic resamples by `weights` (low variance, deterministic given u0)."""
     positions = (u0 + np.arange(n)) / n
@@ -188,24 +178,16 @@ def _generation(
     n: int,
     seed: int,
     progress: Callable[[int], None],
-) -> tuple[Generation | None, F64, Simulated]:
-    """Fill one population; None if it cannot be filled within `MAX_BATCHES`.
-
-    Also returns the accepted particles' statistics and every candidate simulated, rejected
-    ones included (what the next projection is fitted on).
-    """
+) -> tuple[Generation | None, F64]:
+    """Fill one population; None if it cannot be filled within `MAX_BATCHES`."""
     kept_z: list[F64] = []
     kept_stats: list[F64] = []
-    all_z: list[F64] = []
-    all_stats: list[F64] = []
     simulated, rate = 0, 1.0
     for batch in range(MAX_BATCHES):
         need = n - sum(len(z) for z in kept_z)
         size = n if prev is None else min(4 * n, max(need, math.ceil(need / max(rate, 0.05))))
         z = _propose(priors, prev, Streams(seed).get("fit.propose", t, batch), size)
         stats = run(z, simulated)
-        all_z.append(z)
-        all_stats.append(stats[:, :-1])
         simulated += size
         ok = np.ones(size, bool) if math.isinf(epsilon) else stats[:, -1] <= epsilon
         kept_z.append(z[ok][:need])
@@ -217,12 +199,8 @@ def _generation(
             z_all = np.vstack(kept_z)
             d = np.vstack(kept_stats)[:, -1]
             gen = Generation(epsilon, z_all, _weights(priors, z_all, prev), d, simulated)
-            return (
-                gen,
-                np.vstack(kept_stats)[:, :-1],
-                Simulated(np.vstack(all_z), np.vstack(all_stats)),
-            )
-    return None, np.zeros((0, 0)), Simulated(np.zeros((0, 0)), np.zeros((0, 0)))
+            return gen, np.vstack(kept_stats)[:, :-1]
+    return None, np.zeros((0, 0))
 
 
 def abc_smc(
@@ -261,10 +239,11 @@ def abc_smc(
     generations: list[Generation] = []
     prev: Generation | None = None
     projection: Projection | None = None
+    measured_by: Projection | None = None  # the projection the last generation was measured by
     last_stats = np.zeros((0, len(target)))
     for t in range(config.generations):
         epsilon = math.inf if prev is None else float(np.median(prev.distances))
-        gen, stats, candidates = _generation(t, run(t), priors, prev, epsilon, n, seed, report(t))
+        gen, stats = _generation(t, run(t), priors, prev, epsilon, n, seed, report(t))
         if gen is None:
             break
         if t == 0:  # from the prior's simulations: scales, then the projection if it reduces
@@ -276,7 +255,7 @@ def abc_smc(
                 measure = partial(distance, observed=target, scales=scales)
             gen = Generation(epsilon, gen.z, gen.weights, measure(stats), gen.simulations)
         generations.append(gen)
-        last_stats = stats
+        last_stats, measured_by = stats, projection
         prev = gen
         if gen.acceptance < MIN_ACCEPTANCE:
             break
@@ -284,21 +263,17 @@ def abc_smc(
             # the next generation measures distance with a projection fitted where the
             # particles now are (see the module docstring); its tolerance follows from the
             # population's distances under that projection
-            projection = fit_projection(
-                candidates.stats,
-                candidates.z,
-                mad_scales(candidates.stats, observed.fixed_scales()),
-                spread=gen.z,
-            )
+            projection = fit_projection(stats, gen.z, mad_scales(stats, observed.fixed_scales()))
             measure = partial(projection.distance, goal=projection(target))
             prev = Generation(gen.epsilon, gen.z, gen.weights, measure(stats), gen.simulations)
     if progress is not None:
         progress(total, total)
     last = generations[-1]
     z, w = last.z, last.weights
-    if projection is not None:
+    if measured_by is not None:  # not `projection`: a generation that failed to fill may
+        # leave one refitted for it, while the last population's distances are the previous
         z, w = regression_adjust(
-            z, projection(last_stats), projection(target), w, last.distances, last.epsilon
+            z, measured_by(last_stats), measured_by(target), w, last.distances, last.epsilon
         )
         z = _clip(priors, z)
     return Posterior(tuple(priors), tuple(generations), scales, seed, z, w)
