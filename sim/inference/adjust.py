@@ -10,8 +10,9 @@
 2. Regression adjustment (Beaumont, Zhang & Balding 2002): the final particles are moved by a
    local-linear regression of parameters on projected statistics, weighted by an Epanechnikov
    kernel of their distance, to where they would sit had their simulation matched the data
-   exactly. Measured by simulation-based calibration (docs/inference.md): without it, 4
-   generations gave 91-92% coverage for nominal 80%.
+   exactly, each keeping its modified residual (divided by sqrt(1 - leverage)). Measured by
+   simulation-based calibration (docs/inference.md): without the adjustment, 4 generations gave
+   91-92% coverage for nominal 80%; with plain residuals 30 particles gave 88.5% for 95%.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from numpy.typing import NDArray
 __all__ = ["RIDGE", "Projection", "fit_projection", "regression_adjust"]
 
 F64 = NDArray[np.float64]
+MAX_LEVERAGE = 0.99
+"""A particle that alone sets the fit (leverage 1) has no residual to speak of: capped."""
 RIDGE = 1.0
 """Ridge penalty on standardised statistics: tames dozens of weekly statistics on few particles."""
 
@@ -77,7 +80,15 @@ def regression_adjust(
         return z, weights  # too few particles inside the kernel to regress on
     w = w / w.sum()
     x = np.column_stack([np.ones(len(z)), projected - target])
-    sw = np.sqrt(w)[:, None]
-    beta, *_ = np.linalg.lstsq(x * sw, z * sw, rcond=None)
-    adjusted = z - (projected - target) @ beta[1:]
+    a = x * np.sqrt(w)[:, None]
+    beta, *_ = np.linalg.lstsq(a, z * np.sqrt(w)[:, None], rcond=None)
+    residuals = z - x @ beta
+    # a fitted residual's variance is sigma^2 (1 - leverage): on a kernel's few effective
+    # particles they are visibly too small (intervals too narrow in SBC); the modified
+    # residuals (Davison & Hinkley 1997, 6.2), recentred on zero, restore sigma^2 (exactly
+    # under equal weights; within a few percent under the kernel's from ~30 particles)
+    leverage = np.einsum("ij,ij->i", a @ np.linalg.pinv(a.T @ a), a)
+    modified = residuals / np.sqrt(1.0 - np.clip(leverage, 0.0, MAX_LEVERAGE))[:, None]
+    modified -= w @ modified
+    adjusted = beta[0] + modified
     return np.asarray(adjusted, np.float64), np.asarray(w, np.float64)

@@ -239,6 +239,7 @@ def abc_smc(
     generations: list[Generation] = []
     prev: Generation | None = None
     projection: Projection | None = None
+    measured_by: Projection | None = None  # the projection the last generation was measured by
     last_stats = np.zeros((0, len(target)))
     for t in range(config.generations):
         epsilon = math.inf if prev is None else float(np.median(prev.distances))
@@ -254,7 +255,7 @@ def abc_smc(
                 measure = partial(distance, observed=target, scales=scales)
             gen = Generation(epsilon, gen.z, gen.weights, measure(stats), gen.simulations)
         generations.append(gen)
-        last_stats = stats
+        last_stats, measured_by = stats, projection
         prev = gen
         if gen.acceptance < MIN_ACCEPTANCE:
             break
@@ -269,9 +270,10 @@ def abc_smc(
         progress(total, total)
     last = generations[-1]
     z, w = last.z, last.weights
-    if projection is not None:
+    if measured_by is not None:  # not `projection`: a generation that failed to fill may
+        # leave one refitted for it, while the last population's distances are the previous
         z, w = regression_adjust(
-            z, projection(last_stats), projection(target), w, last.distances, last.epsilon
+            z, measured_by(last_stats), measured_by(target), w, last.distances, last.epsilon
         )
         z = _clip(priors, z)
     return Posterior(tuple(priors), tuple(generations), scales, seed, z, w)
