@@ -55,34 +55,30 @@ def test_no_tolerance_no_adjustment() -> None:
     assert adjusted is z and weights is w
 
 
-def test_adjusted_spread_is_the_residual_spread_on_few_particles() -> None:
-    # z = 1 + 2 s1 - s2 + N(0, 1) on 12 particles, all inside the kernel: fitted residuals
-    # would have variance (12 - 3) / 12 of the truth's; the modified ones have it all
-    rng = Streams(3).get("fit.propose", 0)
+def _mean_adjusted_variance(seed: int, n: int, rounds: int, unequal: bool) -> float:
+    """Mean weighted variance of adjusted particles when z = 1 + 2 s1 - s2 + N(0, 1)."""
+    rng = Streams(seed).get("fit.propose", 0)
     variances = []
-    for _ in range(2000):
-        s = rng.standard_normal((12, 2))
-        z = (1 + 2 * s[:, 0] - s[:, 1] + rng.standard_normal(12))[:, None]
-        w = np.full(12, 1 / 12)
-        adjusted, _ = regression_adjust(z, s, np.zeros(2), w, np.zeros(12), 1.0)
-        variances.append(adjusted[:, 0].var())
-    assert np.mean(variances) == pytest.approx(1.0, abs=0.06)
+    for _ in range(rounds):
+        s = rng.standard_normal((n, 2))
+        z = (1 + 2 * s[:, 0] - s[:, 1] + rng.standard_normal(n))[:, None]
+        prior = rng.uniform(1, 5, n) if unequal else np.ones(n)
+        distances = rng.uniform(0, 1.2, n) if unequal else np.zeros(n)
+        adjusted, w = regression_adjust(z, s, np.zeros(2), prior / prior.sum(), distances, 1.0)
+        variances.append(w @ (adjusted[:, 0] - w @ adjusted[:, 0]) ** 2)
+    return float(np.mean(variances))
+
+
+def test_adjusted_spread_is_the_residual_spread_on_few_particles() -> None:
+    # 12 particles, all inside the kernel: fitted residuals would have variance (12 - 3) / 12
+    # of the truth's; the modified ones have it all
+    assert _mean_adjusted_variance(3, 12, 2000, unequal=False) == pytest.approx(1.0, abs=0.06)
 
 
 def test_under_unequal_weights_the_weighted_spread_is_kept_too() -> None:
     # 30 particles, importance weights up to fivefold apart, some outside the kernel: the
     # weighted variance stays near the truth's (plain fitted residuals give about 0.83)
-    rng = Streams(4).get("fit.propose", 0)
-    variances = []
-    for _ in range(1000):
-        s = rng.standard_normal((30, 2))
-        z = (1 + 2 * s[:, 0] - s[:, 1] + rng.standard_normal(30))[:, None]
-        prior = rng.uniform(1, 5, 30)
-        distances = rng.uniform(0, 1.2, 30)
-        adjusted, w = regression_adjust(z, s, np.zeros(2), prior / prior.sum(), distances, 1.0)
-        mean = w @ adjusted[:, 0]
-        variances.append(w @ (adjusted[:, 0] - mean) ** 2)
-    assert np.mean(variances) == pytest.approx(1.0, abs=0.05)
+    assert _mean_adjusted_variance(4, 30, 1000, unequal=True) == pytest.approx(1.0, abs=0.05)
 
 
 def test_a_particle_that_alone_sets_the_fit_stays_finite() -> None:
