@@ -70,6 +70,7 @@ def events_end(ahead: dict[str, CampaignSpec]) -> dt.date | None:
 
 def _totals(traj: Trajectory, name: str, origin: int, last: int) -> list[int]:
     """One run's figures (`EVENT_METRICS`) of campaign `name` over days origin+1..last."""
+    last = max(last, origin)  # a campaign over by the origin counts no day
     daily = (traj.campaigns or {}).get(name)
     out = [figure_total(daily, f, last) - figure_total(daily, f, origin) for f in EVENT_FIGURES]
     left = (traj.campaign_left or {}).get(name)

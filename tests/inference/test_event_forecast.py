@@ -3,6 +3,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sim.experiments.executors import SerialExecutor
 from sim.inference.event_forecast import (
@@ -179,3 +181,30 @@ def test_a_long_upper_tail_is_said_in_words_and_kept(sigma: float, long: bool) -
     row = next(r for r in event_rows(_event(x)) if r["figure"] == "participants")
     assert np.quantile(x, 0.89) <= row["q90"] <= np.quantile(x, 0.91)  # the samples' own
     assert f"to {row['q90']:,.0f} (median {row['q50']:,.0f})" in sentence
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    origin=st.integers(0, 59),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_a_campaign_s_counted_days_are_those_after_the_origin_up_to_its_last(
+    origin: int, seed: int
+) -> None:
+    """Whatever the origin and the days' counts, each figure sums days origin+1..last only."""
+    rng = np.random.default_rng(seed)
+    daily = rng.integers(0, 50, (60, 3)).astype(np.int64)
+    left = np.minimum(rng.integers(0, 10, 60), daily[:, 2]).astype(np.int64)
+    zero = np.zeros(60, np.int64)
+    traj = Trajectory(
+        zero, zero, zero, {}, campaigns={"quiz_feb": daily}, campaign_left={"quiz_feb": left}
+    )
+    day = START + dt.timedelta(days=origin)
+    quiz = {"quiz_feb": load_scenario(CAMPAIGNS).campaigns["quiz_feb"]}
+    (e,) = event_forecasts(quiz, [traj], START, day)
+    last = (last_day(quiz["quiz_feb"]) - START).days
+    window = slice(origin + 1, last + 1)  # empty once the quiz (day 40) is over
+    assert e.samples["participants"][0] == daily[window, 0].sum()
+    assert e.samples["shares"][0] == daily[window, 1].sum()
+    assert e.samples["follows_gained"][0] == daily[window, 2].sum()
+    assert e.samples[EVENT_METRICS[-1]][0] == daily[window, 2].sum() - left[window].sum()
