@@ -59,7 +59,14 @@ def add_parsers(sub: Any) -> None:
     f.add_argument("--events", type=Path, help="past campaigns CSV: their figures join the fit")
     f.add_argument("--facts", type=Path, help="sparse facts CSV: date,metric,value,tolerance")
 
-    fc = sub.add_parser("forecast", help="predictive quantiles from a fit's posterior")
+    fc = sub.add_parser(
+        "forecast",
+        help="predictive quantiles from a fit's posterior, per date and per campaign ahead",
+        description="Predictive quantiles per date over --horizon days after the fit's data "
+        "end (forecast.csv), and for each campaign with a day after it, its participants, "
+        "shares, follows gained and net follows after 14 days over those days (events.csv; "
+        "the whole model runs, to each such campaign's last day plus 14).",
+    )
     _common(fc)
     fc.add_argument("--posterior", type=Path, required=True, help="folder written by fansim fit")
     fc.add_argument("--horizon", type=count_arg(1), default=28, help="days ahead (28)")
@@ -69,7 +76,7 @@ def add_parsers(sub: Any) -> None:
         "--whole",
         action="store_true",
         help="run the whole model per draw, so messages and messages to humans are forecast "
-        "(automatic when the scenario's service side reaches the fans)",
+        "(automatic when the scenario's service side reaches the fans or a campaign lies ahead)",
     )
 
     bt = sub.add_parser("backtest", help="fit at rolling origins, score forecasts, vs baselines")

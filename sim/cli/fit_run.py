@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import datetime as dt
+import io
 import json
 from pathlib import Path
 from typing import Any
@@ -27,7 +29,16 @@ from sim.inference.data import read_history
 from sim.inference.event_backtest import event_backtest
 from sim.inference.events import read_events, read_facts
 from sim.inference.fit import fit
-from sim.inference.forecast import forecast, headlines, load_posterior, quantile_rows
+from sim.inference.forecast import (
+    EVENT_COLUMNS,
+    Forecast,
+    event_headlines,
+    event_rows,
+    forecast,
+    headlines,
+    load_posterior,
+    quantile_rows,
+)
 from sim.inference.outputs import published, write_fit
 from sim.inference.priors import FitConfig, load_fit_config, load_truth
 
@@ -94,21 +105,54 @@ def _band_figure(rows: list[dict[str, Any]], path: Path) -> None:
     fig.savefig(path, dpi=100, metadata={"Software": None})
 
 
+def _event_report(fc: Forecast, rows: list[dict[str, Any]]) -> list[str]:
+    """The per-event part of the report: a sentence per campaign ahead and a table, or a line."""
+    if not fc.events:
+        origin = fc.dates[0] - dt.timedelta(days=1)
+        return [f"No campaign of the scenario runs after {origin}: no per-event forecast."]
+    table = Table(title="campaigns ahead: their days after the data end")
+    for col in ("campaign", "days counted", "figure", "median", "80% interval"):
+        table.add_column(col)
+    for r in rows:
+        first, last = r["first_day"], r["last_day"]
+        days = first if first == last else f"{first} - {last}"
+        interval = f"{r['q10']:,.0f} - {r['q90']:,.0f}"
+        table.add_row(r["campaign"], days, r["figure"], f"{r['q50']:,.0f}", interval)
+    text = Console(file=io.StringIO(), width=110, record=True)
+    text.print(table)
+    return [*event_headlines(fc), "", text.export_text().rstrip()]
+
+
 def cmd_forecast(args: argparse.Namespace, console: Console) -> int:
-    """Forecast from a fit's folder; write quantiles, bands and the headline sentences."""
+    """Forecast from a fit's folder; write quantiles, bands and the headline sentences.
+
+    Campaigns with a day after the data end are forecast too (events.csv, a sentence and a
+    table in the report); they need the whole model, which then runs whatever `--whole` says.
+    """
     saved = load_posterior(args.posterior)
     with make_executor(args.workers, args.scheduler) as ex:
         fc = forecast(
-            str(args.scenario), saved, args.horizon, args.replications, args.draws, ex, args.whole
+            str(args.scenario),
+            saved,
+            args.horizon,
+            args.replications,
+            args.draws,
+            ex,
+            args.whole,
+            per_event=True,
         )
     rows = quantile_rows(fc)
-    sentences = headlines(fc)
+    events = event_rows(fc)
+    report = [*headlines(fc), *_event_report(fc, events)]
     with published(args.out) as stage:
         pd.DataFrame(rows).to_csv(stage / "forecast.csv", index=False, float_format="%.6g")
-        (stage / "forecast.txt").write_text("\n".join(sentences) + "\n", encoding="utf-8")
+        pd.DataFrame(events, columns=list(EVENT_COLUMNS)).to_csv(
+            stage / "events.csv", index=False, float_format="%.6g"
+        )
+        (stage / "forecast.txt").write_text("\n".join(report) + "\n", encoding="utf-8")
         _band_figure(rows, stage / "forecast.png")
-    for sentence in sentences:
-        console.print(sentence)
+    for line in report:
+        console.print(line, highlight=False, markup=False)
     console.print(f"wrote {args.out} ({args.draws} draws x {args.replications} replications)")
     return 0
 

@@ -11,11 +11,17 @@ messages received per day, messages to humans, the backlog (most messages waitin
 at once that day) and the service level (the share of the day's messages to agents answered
 within the first-response target, of those whose outcome is known; undefined on a day when
 none is, and left out of that day's quantiles).
+
+With `per_event`, each campaign with a day after the data end is forecast too (participants,
+shares, follows gained and net follows over its days after the data end,
+`sim.inference.event_forecast`): the whole model then runs, and the simulation runs on until
+every such campaign is counted whole, whatever the horizon.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,23 +33,34 @@ from numpy.typing import NDArray
 
 from sim.errors import OptionError, Problem
 from sim.experiments.executors import Executor, run_ordered
+from sim.inference.event_forecast import (
+    EVENT_METRICS,
+    EventForecast,
+    campaigns_ahead,
+    event_forecasts,
+    events_end,
+)
 from sim.inference.event_stats import last_launch
 from sim.inference.scores import predictive_quantile
-from sim.inference.simulator import Simulator, simulate_job
+from sim.inference.simulator import KEPT_DAYS, Simulator, simulate_job
 from sim.inference.smc import systematic
 from sim.model.rng import Streams
 from sim.scenario import load_scenario
 
 __all__ = [
+    "EVENT_COLUMNS",
     "MESSAGE_METRICS",
     "METRICS",
     "QUANTILES",
     "SERVICE_METRICS",
     "Forecast",
     "SavedPosterior",
+    "event_headlines",
+    "event_rows",
     "forecast",
     "headlines",
     "load_posterior",
+    "posterior_id",
     "predictive_jobs",
     "quantile_rows",
 ]
@@ -65,6 +82,16 @@ class SavedPosterior:
     seed: int
     last_date: dt.date
     cumulative: int | None
+
+
+def posterior_id(posterior: SavedPosterior) -> str:
+    """A short digest of the particles, weights, seed and data end: which posterior a row used."""
+    h = hashlib.sha256()
+    h.update(json.dumps([posterior.paths, posterior.seed, str(posterior.last_date)]).encode())
+    h.update(json.dumps(posterior.cumulative).encode())
+    for a in (posterior.values, posterior.weights):
+        h.update(np.ascontiguousarray(a, np.float64).tobytes())
+    return h.hexdigest()[:12]
 
 
 def load_posterior(folder: Path) -> SavedPosterior:
@@ -93,8 +120,12 @@ class Forecast:
 
     dates: tuple[dt.date, ...]
     samples: dict[str, F64]
+    seed: int  # the seed the draws and replications are keyed by (the posterior's)
+    posterior: str  # `posterior_id` of the posterior drawn from
     # per sample, the service level over the whole horizon (NaN where no outcome is known)
     service_level: F64 | None = None
+    # the campaigns with a day after the data end, when asked for (`per_event`)
+    events: tuple[EventForecast, ...] = ()
 
 
 def predictive_jobs(
@@ -126,13 +157,21 @@ def forecast(
     draws: int,
     executor: Executor,
     whole: bool = False,
+    per_event: bool = False,
 ) -> Forecast:
     """Predictive samples for the `horizon` days after the posterior's data end.
 
     `whole` runs the whole model for every draw (slower), so messages are forecast as well.
+    `per_event` forecasts the campaigns with a day after the data end; if there are any, the
+    whole model runs and the runs reach their last day plus 14 (`events_end`).
     """
+    base = load_scenario(scenario_path)
     end = posterior.last_date + dt.timedelta(days=horizon)
-    end = max(end, last_launch(load_scenario(scenario_path)) or end)  # campaigns stay within
+    end = max(end, last_launch(base) or end)  # campaigns stay within
+    ahead = campaigns_ahead(base, posterior.last_date) if per_event else {}
+    if ahead:
+        whole = True
+        end = max(end, events_end(ahead) or end)
     simulator = Simulator(scenario_path, posterior.paths, end=end, whole=whole)
     jobs = predictive_jobs(simulator, posterior, draws, replications, "forecast")
     sims = run_ordered(executor, simulate_job, jobs)
@@ -148,6 +187,8 @@ def forecast(
         fans = posterior.cumulative + np.cumsum(net, axis=1)
     dates = tuple(posterior.last_date + dt.timedelta(days=d + 1) for d in range(horizon))
     samples = {"fans": fans, "follows": follows, "unfollows": unfollows, "net_follows": net}
+    ident = posterior.seed, posterior_id(posterior)
+    events = event_forecasts(ahead, sims, start, posterior.last_date)
     for metric in (*MESSAGE_METRICS, "backlog", "in_target", "target_known"):
         series = [getattr(t, metric) for t in sims]
         if all(x is not None for x in series):
@@ -161,8 +202,8 @@ def forecast(
         level = np.divide(
             met.sum(axis=1), period, out=np.full(period.shape, np.nan), where=period > 0
         )
-        return Forecast(dates, samples, level)
-    return Forecast(dates, samples)
+        return Forecast(dates, samples, *ident, service_level=level, events=events)
+    return Forecast(dates, samples, *ident, events=events)
 
 
 def _quantiles(x: F64) -> tuple[F64, F64]:
@@ -176,16 +217,67 @@ def _quantiles(x: F64) -> tuple[F64, F64]:
     return mean, qs
 
 
+def _quantile_columns(mean: float, qs: F64) -> dict[str, Any]:
+    return {"mean": mean, **{f"q{100 * q:g}": qs[k] for k, q in enumerate(QUANTILES)}}
+
+
 def quantile_rows(fc: Forecast) -> list[dict[str, Any]]:
-    """One row per date and metric: mean and the predictive quantiles."""
+    """One row per date and metric: mean and the predictive quantiles, seed and posterior."""
     rows = []
     for metric in fc.samples:
         mean, qs = _quantiles(fc.samples[metric])
         for d, day in enumerate(fc.dates):
-            row: dict[str, Any] = {"date": day.isoformat(), "metric": metric, "mean": mean[d]}
-            row.update({f"q{100 * q:g}": qs[k, d] for k, q in enumerate(QUANTILES)})
-            rows.append(row)
+            row: dict[str, Any] = {"date": day.isoformat(), "metric": metric}
+            row.update(_quantile_columns(mean[d], qs[:, d]))
+            rows.append({**row, "seed": fc.seed, "posterior": fc.posterior})
     return rows
+
+
+EVENT_COLUMNS = (
+    "campaign",
+    "type",
+    "first_day",
+    "last_day",
+    "figure",
+    "mean",
+    *(f"q{100 * q:g}" for q in QUANTILES),
+    "samples",
+    "seed",
+    "posterior",
+)
+"""events.csv's columns (the header alone when no campaign lies ahead)."""
+
+
+def event_rows(fc: Forecast) -> list[dict[str, Any]]:
+    """One row per campaign ahead and figure (`EVENT_METRICS`): mean and predictive quantiles."""
+    rows = []
+    for e in fc.events:
+        mean, qs = _quantiles(np.column_stack([e.samples[m] for m in EVENT_METRICS]))
+        days = {"first_day": e.first.isoformat(), "last_day": e.last.isoformat()}
+        for k, m in enumerate(EVENT_METRICS):
+            rows.append(
+                {
+                    "campaign": e.campaign,
+                    "type": e.type,
+                    **days,
+                    "figure": m,
+                    **_quantile_columns(mean[k], qs[:, k]),
+                    "samples": len(e.samples[m]),
+                    "seed": fc.seed,
+                    "posterior": fc.posterior,
+                }
+            )
+    return rows
+
+
+def _interval(x: F64) -> tuple[str, bool]:
+    """'80% interval lo to hi (median m)', and whether the upper tail is long (skewed right)."""
+    lo, mid, hi = predictive_quantile(x, [0.1, 0.5, 0.9])
+    long = bool(mid != 0 and hi - mid > 2 * max(mid - lo, 1e-9))
+    return f"80% interval {lo:,.0f} to {hi:,.0f} (median {mid:,.0f})", long
+
+
+LONG_TAIL = "the upper tail is long: large outcomes are plausible"
 
 
 def headlines(fc: Forecast) -> list[str]:
@@ -206,11 +298,8 @@ def headlines(fc: Forecast) -> list[str]:
         ].max(axis=1)
     out = []
     for what, x in figures.items():
-        lo, mid, hi = predictive_quantile(x, [0.1, 0.5, 0.9])
-        sentence = f"{what}: 80% interval {lo:,.0f} to {hi:,.0f} (median {mid:,.0f})"
-        if mid != 0 and hi - mid > 2 * max(mid - lo, 1e-9):
-            sentence += "; the upper tail is long: large outcomes are plausible"
-        out.append(sentence + ".")
+        text, long = _interval(x)
+        out.append(f"{what}: {text}" + (f"; {LONG_TAIL}." if long else "."))
     if fc.service_level is not None:
         level = fc.service_level[np.isfinite(fc.service_level)]
         what = (
@@ -221,4 +310,27 @@ def headlines(fc: Forecast) -> list[str]:
             out.append(f"{what}: 80% interval {lo:.1f}% to {hi:.1f}% (median {mid:.1f}%).")
         else:
             out.append(f"{what}: none in any simulation (no message reaches an agent).")
+    return out
+
+
+def event_headlines(fc: Forecast) -> list[str]:
+    """Per campaign ahead, a sentence: its participants' and net follows' 80% intervals.
+
+    A long upper tail (a cascade near its tipping point, say) is said in words; the interval
+    is the samples' own, never narrowed.
+    """
+    out = []
+    net = f"net follows after {KEPT_DAYS} days"
+    named = {"participants": "participants", EVENT_METRICS[-1]: net}
+    for e in fc.events:
+        parts, tails = [], []
+        for figure, name in named.items():
+            text, long = _interval(e.samples[figure])
+            parts.append(f"{name} {text}")
+            tails += [name] if long else []
+        days = f"{e.first}" if e.first == e.last else f"{e.first} to {e.last}"
+        sentence = f"campaign {e.campaign} ({e.type}, {days}): " + ", ".join(parts)
+        if tails:
+            sentence += f"; for {' and '.join(tails)} {LONG_TAIL}"
+        out.append(sentence + ".")
     return out

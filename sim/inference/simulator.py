@@ -27,6 +27,7 @@ from sim.model.campaigns import brings_fans
 from sim.model.engine import ModelResult, RunSpec, run_one
 from sim.model.followers import FollowerModel, FollowerTrace
 from sim.model.rng import Streams
+from sim.results.campaign_tables import NET_DAYS
 from sim.results.service_periods import hourly_counts
 from sim.scenario import Scenario, load_scenario
 from sim.scenario.overrides import split_phase_path
@@ -34,6 +35,7 @@ from sim.scenario.timeline import resolve_timeline
 from sim.units import DAY
 
 __all__ = [
+    "KEPT_DAYS",
     "Simulator",
     "Trajectory",
     "follower_only",
@@ -44,6 +46,9 @@ __all__ = [
 
 I64 = NDArray[np.int64]
 HOURS_PER_DAY = 24
+KEPT_DAYS = NET_DAYS[-1]
+"""A campaign's net follows count its followers still following this many days after following
+(the campaign tables' `net_follows_14d`)."""
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,9 @@ class Trajectory:
     # per campaign (the whole model only): (days, 3) participants, shares and follows per day,
     # as the campaign tables count them (sim.inference.event_stats.EVENT_FIGURES)
     campaigns: dict[str, I64] | None = None
+    # per campaign (the whole model only), by day of follow: of that day's followers it
+    # brought, those who unfollowed within `KEPT_DAYS` days (counted only up to the run's end)
+    campaign_left: dict[str, I64] | None = None
 
     @property
     def net(self) -> I64:
@@ -148,6 +156,19 @@ def _campaigns(result: ModelResult, days: int) -> dict[str, I64]:
     return out
 
 
+def _campaign_left(result: ModelResult, days: int) -> dict[str, I64]:
+    """Per campaign and day of follow: its followers of that day gone within `KEPT_DAYS` days."""
+    gone = result.followers.campaign_unfollows if result.followers is not None else {}
+    out: dict[str, I64] = {}
+    for name, pairs in sorted(gone.items()):
+        left = np.zeros(days, np.int64)
+        for (f, u), n in pairs.items():
+            if 0 <= f < days and u - f <= KEPT_DAYS:
+                left[f] += n
+        out[name] = left
+    return out
+
+
 def _with_service(traj: Trajectory, result: ModelResult, days: int) -> Trajectory:
     """Add the whole model's per-day figures: messages, backlog, first responses in target."""
     tally = result.tally
@@ -161,6 +182,7 @@ def _with_service(traj: Trajectory, result: ModelResult, days: int) -> Trajector
         in_target=hourly["sla_first_response_met_n"].reshape(days, -1).sum(axis=1),
         target_known=hourly["sla_first_response_known_n"].reshape(days, -1).sum(axis=1),
         campaigns=_campaigns(result, days),
+        campaign_left=_campaign_left(result, days),
     )
 
 

@@ -1,11 +1,14 @@
 """Fixtures of the inference tests: a small account and histories simulated from it."""
 
 import datetime as dt
+import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from sim.inference.data import History
+from sim.inference.forecast import SavedPosterior
 from sim.inference.simulator import Simulator, Trajectory
 
 DATA = Path(__file__).parents[1] / "data" / "inference"
@@ -37,3 +40,15 @@ def history_of(traj: Trajectory, start: dt.date = START, source: str = "sim") ->
 @pytest.fixture
 def simulator() -> Simulator:
     return Simulator(str(ACCOUNT), PATHS, end=dt.date(2025, 2, 25))
+
+
+def write_posterior(folder: Path, posterior: SavedPosterior) -> Path:
+    """`posterior` written as a folder of `fansim fit` (the files `fansim forecast` reads)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    table = pd.DataFrame(posterior.values, columns=list(posterior.paths))
+    table["weight"] = posterior.weights
+    table["distance"] = 0.0
+    table.to_parquet(folder / "posterior.parquet", index=False)
+    data = {"last_date": str(posterior.last_date), "cumulative_at_end": posterior.cumulative}
+    (folder / "diagnostics.json").write_text(json.dumps({"seed": posterior.seed, "data": data}))
+    return folder

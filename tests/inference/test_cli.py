@@ -1,3 +1,4 @@
+import datetime as dt
 import json
 import tomllib
 import warnings
@@ -9,12 +10,14 @@ import pytest
 
 from sim.cli import main
 from sim.inference.data import ENGLISH
+from sim.inference.event_forecast import EVENT_METRICS
 from sim.inference.forecast import MESSAGE_METRICS as MESSAGES
+from sim.inference.forecast import QUANTILES, SavedPosterior
 from sim.inference.forecast import SERVICE_METRICS as SERVICE
 from sim.inference.simulator import Simulator
 from sim.scenario import load_scenario
 
-from .conftest import ACCOUNT, PATHS, PRIORS, history_of
+from .conftest import ACCOUNT, CAMPAIGNS, PATHS, PRIORS, history_of, write_posterior
 
 
 @pytest.fixture
@@ -93,7 +96,11 @@ def test_forecast_quantiles_are_ordered_and_start_from_the_data(
     net = rows[rows.metric == "net_follows"].iloc[0]
     assert first_fans["q2.5"] >= last + net["q2.5"] - 1e-6
     text = (tmp_path / "fc" / "forecast.txt").read_text()
-    assert "80% interval" in text and len(text.splitlines()) == 4
+    assert "80% interval" in text and len(text.splitlines()) == 5
+    assert text.splitlines()[-1] == (
+        "No campaign of the scenario runs after 2025-02-25: no per-event forecast."
+    )
+    assert pd.read_csv(tmp_path / "fc" / "events.csv").empty
     assert main([*args, "--whole", "--draws", "8", "--out", str(tmp_path / "whole")]) == 0
     rows = pd.read_csv(tmp_path / "whole" / "forecast.csv")
     assert set(rows["metric"]) == {
@@ -111,9 +118,39 @@ def test_forecast_quantiles_are_ordered_and_start_from_the_data(
     assert level["q2.5"].min() >= 0 and level["q97.5"].max() <= 1 and level["q50"].notna().all()
     assert (rows[rows.metric == "backlog"]["q50"] >= 0).all()
     text = (tmp_path / "whole" / "forecast.txt").read_text()
-    assert "messages to humans" in text and len(text.splitlines()) == 8
+    assert "messages to humans" in text and len(text.splitlines()) == 9
     assert "most messages waiting for an agent at once" in text
     assert "answered within the first-response target" in text
+
+
+def test_forecast_writes_each_campaign_ahead_and_repeats_exactly(tmp_path: Path) -> None:
+    take_up = SavedPosterior(
+        ("response.take_up",),
+        np.asarray([[0.1], [0.3]]),
+        np.asarray([0.5, 0.5]),
+        2,
+        dt.date(2025, 1, 20),
+        None,
+    )
+    fit = write_posterior(tmp_path / "fit", take_up)
+    args = ["forecast", str(CAMPAIGNS), "--posterior", str(fit), "--horizon", "7"]
+    args += ["--draws", "6", "--workers", "1"]
+    assert main([*args, "--out", str(tmp_path / "a")]) == 0
+    assert main([*args, "--out", str(tmp_path / "b")]) == 0
+    for name in ("events.csv", "forecast.csv", "forecast.txt"):
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+    events = pd.read_csv(tmp_path / "a" / "events.csv")
+    assert set(events["campaign"]) == {"quiz_feb"}  # the draw ended before 2025-01-20
+    assert list(events["figure"]) == list(EVENT_METRICS)
+    qs = events[[f"q{100 * q:g}" for q in QUANTILES]].to_numpy()
+    assert (np.diff(qs, axis=1) >= 0).all()
+    assert (events["samples"] == 12).all() and (events["seed"] == 2).all()
+    assert events["posterior"].nunique() == 1
+    forecast_rows = pd.read_csv(tmp_path / "a" / "forecast.csv")
+    assert set(forecast_rows["posterior"]) == set(events["posterior"])
+    text = (tmp_path / "a" / "forecast.txt").read_text()
+    assert "campaign quiz_feb (live_quiz, 2025-02-10): participants 80% interval" in text
+    assert "net_follows_14d" in text  # the table
 
 
 def test_bad_history_exits_2_naming_line_and_column(

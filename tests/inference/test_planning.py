@@ -1,5 +1,4 @@
 import datetime as dt
-import json
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +11,7 @@ from sim.experiments.executors import SerialExecutor
 from sim.inference.forecast import SavedPosterior
 from sim.inference.planning import load_quantile
 
-from .conftest import ACCOUNT, PATHS
+from .conftest import ACCOUNT, PATHS, write_posterior
 
 # a posterior spread over search conversion: the load grows with it
 POSTERIOR = SavedPosterior(
@@ -51,15 +50,7 @@ def test_a_period_outside_the_scenario_is_an_error() -> None:
 @pytest.fixture
 def fit_folder(tmp_path: Path) -> Path:
     """A folder as `fansim fit` writes it, with the posterior above."""
-    folder = tmp_path / "fit"
-    folder.mkdir()
-    table = pd.DataFrame(POSTERIOR.values, columns=list(PATHS))
-    table["weight"] = POSTERIOR.weights
-    table["distance"] = 0.0
-    table.to_parquet(folder / "posterior.parquet", index=False)
-    data = {"last_date": "2025-01-31", "cumulative_at_end": None}
-    (folder / "diagnostics.json").write_text(json.dumps({"seed": 5, "data": data}))
-    return folder
+    return write_posterior(tmp_path / "fit", POSTERIOR)
 
 
 def test_staff_plans_for_the_quantile_and_says_so(

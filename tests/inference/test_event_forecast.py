@@ -1,0 +1,210 @@
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sim.experiments.executors import SerialExecutor
+from sim.inference.event_forecast import (
+    EVENT_METRICS,
+    EventForecast,
+    campaigns_ahead,
+    event_forecasts,
+    events_end,
+    last_day,
+)
+from sim.inference.event_stats import first_day
+from sim.inference.forecast import (
+    Forecast,
+    SavedPosterior,
+    event_headlines,
+    event_rows,
+    forecast,
+)
+from sim.inference.simulator import KEPT_DAYS, Simulator, Trajectory, follower_only
+from sim.scenario import load_scenario
+
+from .conftest import ACCOUNT, CAMPAIGNS, START
+
+TAKE_UP = ("response.take_up",)
+ORIGIN = dt.date(2025, 1, 15)  # the draw's launch: under way at the origin; the quiz ahead
+
+
+def _posterior(take_up: float, origin: dt.date = ORIGIN) -> SavedPosterior:
+    """A one-particle posterior at a known take-up, fitted (so to speak) to facts up to `origin`."""
+    return SavedPosterior(TAKE_UP, np.asarray([[take_up]]), np.ones(1), 4, origin, None)
+
+
+def _forecast(take_up: float, draws: int, origin: dt.date = ORIGIN) -> Forecast:
+    post = _posterior(take_up, origin)
+    return forecast(str(CAMPAIGNS), post, 7, 1, draws, SerialExecutor(), per_event=True)
+
+
+def test_campaigns_ahead_are_those_with_a_day_after_the_origin() -> None:
+    sc = load_scenario(CAMPAIGNS)
+    draw = sc.campaigns["draw_jan"]
+    assert last_day(draw) == dt.date(2025, 1, 19)  # ends 01-16, its cascade runs 3 days more
+    assert list(campaigns_ahead(sc, dt.date(2025, 1, 10))) == ["draw_jan", "quiz_feb"]
+    assert list(campaigns_ahead(sc, dt.date(2025, 1, 18))) == ["draw_jan", "quiz_feb"]
+    assert list(campaigns_ahead(sc, dt.date(2025, 1, 19))) == ["quiz_feb"]
+    assert campaigns_ahead(sc, dt.date(2025, 2, 10)) == {}
+    ahead = campaigns_ahead(sc, dt.date(2025, 1, 19))
+    assert events_end(ahead) == dt.date(2025, 2, 10) + dt.timedelta(days=KEPT_DAYS)
+    assert events_end({}) is None
+
+
+def test_a_campaign_logs_nothing_outside_its_days() -> None:
+    """The days counted hold everything: nothing is logged before the first or after the last."""
+    sc = load_scenario(CAMPAIGNS)
+    sim = Simulator(str(CAMPAIGNS), TAKE_UP, end=dt.date(2025, 3, 10), whole=True)
+    for seed in range(3):
+        traj = sim.simulate((0.4,), seed)
+        assert traj.campaigns is not None and traj.campaign_left is not None
+        for name, daily in traj.campaigns.items():
+            c = sc.campaigns[name]
+            first, last = ((d - START).days for d in (first_day(c), last_day(c)))
+            assert daily[first : last + 1].sum() == daily.sum() > 0, name
+            left = traj.campaign_left.get(name, np.zeros(1, np.int64))
+            assert left[last + 1 :].sum() == 0
+            assert (left <= daily[:, 2]).all()  # those gone are among those who came that day
+
+
+def _direct(take_up: float, seeds: range, origin: dt.date) -> dict[str, np.ndarray]:
+    """Each campaign's figures over its days after `origin`, from direct simulations."""
+    sc = load_scenario(CAMPAIGNS)
+    sim = Simulator(str(CAMPAIGNS), TAKE_UP, end=dt.date(2025, 3, 10), whole=True)
+    o = (origin - START).days
+    out: dict[str, list[list[float]]] = {}
+    for seed in seeds:
+        traj = sim.simulate((take_up,), seed)
+        assert traj.campaigns is not None and traj.campaign_left is not None
+        for name, daily in traj.campaigns.items():
+            last = (last_day(sc.campaigns[name]) - START).days + 1
+            p, s, f = daily[o + 1 : last].sum(axis=0)
+            gone = traj.campaign_left[name][o + 1 : last].sum()
+            out.setdefault(name, []).append([p, s, f, f - gone])
+    return {k: np.asarray(v, np.float64) for k, v in out.items()}
+
+
+def test_events_from_a_posterior_at_the_truth_match_direct_simulations() -> None:
+    """A one-particle posterior: the forecast's totals are the model's own, statistically.
+
+    A campaign under way at the origin counts its remaining days only, not its first.
+    """
+    n = 30
+    fc = _forecast(0.2, n)
+    assert [e.campaign for e in fc.events] == ["draw_jan", "quiz_feb"]
+    direct = _direct(0.2, range(1000, 1000 + n), ORIGIN)
+    whole_draw = _direct(0.2, range(1000, 1000 + n), ORIGIN - dt.timedelta(days=1))["draw_jan"]
+    for e in fc.events:
+        x = np.column_stack([e.samples[m] for m in EVENT_METRICS])
+        y = direct[e.campaign]
+        se = np.sqrt(x.var(axis=0, ddof=1) / n + y.var(axis=0, ddof=1) / n)
+        assert (np.abs(x.mean(axis=0) - y.mean(axis=0)) <= 4 * se + 1e-9).all(), e.campaign
+        assert np.median(e.samples["participants"]) > 0
+        assert np.median(e.samples["follows_gained"]) > 0
+        assert (e.samples[EVENT_METRICS[-1]] <= e.samples["follows_gained"]).all()
+        assert (e.samples[EVENT_METRICS[-1]] >= 0).all()
+    draw = fc.events[0]
+    assert (draw.first, draw.last) == (dt.date(2025, 1, 16), dt.date(2025, 1, 19))
+    # the launch day, before the origin's end, is left out: the whole campaign is far larger
+    assert whole_draw[:, 0].mean() > 1.3 * draw.samples["participants"].mean()
+    quiz = fc.events[1]
+    assert (quiz.first, quiz.last) == (dt.date(2025, 2, 10), dt.date(2025, 2, 10))
+    assert (quiz.samples["shares"] == 0).all()  # no cascade, no shares
+
+
+def test_the_parameter_reaches_the_events() -> None:
+    low, high = _forecast(0.1, 10), _forecast(0.4, 10)
+    for a, b in zip(low.events, high.events, strict=True):
+        assert np.median(b.samples["participants"]) > 2 * np.median(a.samples["participants"])
+
+
+def test_same_seed_and_posterior_give_the_same_events() -> None:
+    a, b = event_rows(_forecast(0.2, 6)), event_rows(_forecast(0.2, 6))
+    assert a == b and len(a) == 2 * len(EVENT_METRICS)
+    other = SavedPosterior(TAKE_UP, np.asarray([[0.2]]), np.ones(1), 5, ORIGIN, None)
+    c = forecast(str(CAMPAIGNS), other, 7, 1, 6, SerialExecutor(), per_event=True)
+    assert event_rows(c) != a  # another seed, other draws
+    assert {r["seed"] for r in a} == {4} and {r["posterior"] for r in a} != {c.posterior}
+
+
+def test_campaigns_before_the_origin_give_no_events() -> None:
+    fc = _forecast(0.2, 2, dt.date(2025, 2, 11))
+    assert fc.events == () and event_rows(fc) == [] and event_headlines(fc) == []
+    plain = forecast(str(CAMPAIGNS), _posterior(0.2), 7, 1, 2, SerialExecutor())
+    assert plain.events == ()  # only when asked for
+
+
+def test_a_run_where_a_campaign_logged_nothing_counts_zero() -> None:
+    ahead = campaigns_ahead(load_scenario(CAMPAIGNS), ORIGIN)
+    zero = np.zeros(60, np.int64)
+    quiet = event_forecasts(ahead, [Trajectory(zero, zero, zero, {})], START, ORIGIN)
+    assert [e.campaign for e in quiet] == ["draw_jan", "quiz_feb"]
+    assert all(x.tolist() == [0.0] for e in quiet for x in e.samples.values())
+
+
+def test_a_campaign_ahead_turns_the_whole_model_on(tmp_path: Path) -> None:
+    """A quiz that brings no fans leaves the follower model exact; its turnout needs the whole."""
+    quiz = tmp_path / "quiz.toml"
+    quiz.write_text(
+        f"extends = {str(ACCOUNT)!r}\n[response]\ntake_up = 0.2\n"
+        '[campaigns.quiz]\ntype = "live_quiz"\nstart = 2025-02-10T20:00:00\n'
+        'end = 2025-02-10T21:00:00\nkeyword = "Q"\nmessage_class = "keyword"\n'
+        "prizes = 2\nprize_value = 500.0\npromotion = { pushes = 1 }\n",
+        encoding="utf-8",
+    )
+    assert follower_only(load_scenario(quiz))
+    post = _posterior(0.2)
+    fc = forecast(str(quiz), post, 7, 1, 3, SerialExecutor(), per_event=True)
+    (quiz_fc,) = fc.events
+    assert (quiz_fc.samples["participants"] > 0).all()
+    assert (quiz_fc.samples["follows_gained"] == 0).all()
+    assert "messages" in fc.samples  # the whole model ran
+    assert "messages" not in forecast(str(quiz), post, 7, 1, 3, SerialExecutor()).samples
+
+
+def _event(samples: np.ndarray) -> Forecast:
+    days = (dt.date(2025, 2, 1),)
+    ev = EventForecast("c", "live_quiz", days[0], days[0], dict.fromkeys(EVENT_METRICS, samples))
+    return Forecast(days, {}, 1, "id", events=(ev,))
+
+
+@pytest.mark.parametrize(("sigma", "long"), [(0.05, False), (1.5, True)])
+def test_a_long_upper_tail_is_said_in_words_and_kept(sigma: float, long: bool) -> None:
+    x = np.exp(np.random.default_rng(3).normal(5.0, sigma, 2000))
+    (sentence,) = event_headlines(_event(x))
+    assert sentence.startswith("campaign c (live_quiz, 2025-02-01): participants 80% interval")
+    assert ("the upper tail is long" in sentence) is long
+    row = next(r for r in event_rows(_event(x)) if r["figure"] == "participants")
+    assert np.quantile(x, 0.89) <= row["q90"] <= np.quantile(x, 0.91)  # the samples' own
+    assert f"to {row['q90']:,.0f} (median {row['q50']:,.0f})" in sentence
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    origin=st.integers(0, 59),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_a_campaign_s_counted_days_are_those_after_the_origin_up_to_its_last(
+    origin: int, seed: int
+) -> None:
+    """Whatever the origin and the days' counts, each figure sums days origin+1..last only."""
+    rng = np.random.default_rng(seed)
+    daily = rng.integers(0, 50, (60, 3)).astype(np.int64)
+    left = np.minimum(rng.integers(0, 10, 60), daily[:, 2]).astype(np.int64)
+    zero = np.zeros(60, np.int64)
+    traj = Trajectory(
+        zero, zero, zero, {}, campaigns={"quiz_feb": daily}, campaign_left={"quiz_feb": left}
+    )
+    day = START + dt.timedelta(days=origin)
+    quiz = {"quiz_feb": load_scenario(CAMPAIGNS).campaigns["quiz_feb"]}
+    (e,) = event_forecasts(quiz, [traj], START, day)
+    last = (last_day(quiz["quiz_feb"]) - START).days
+    window = slice(origin + 1, last + 1)  # empty once the quiz (day 40) is over
+    assert e.samples["participants"][0] == daily[window, 0].sum()
+    assert e.samples["shares"][0] == daily[window, 1].sum()
+    assert e.samples["follows_gained"][0] == daily[window, 2].sum()
+    assert e.samples[EVENT_METRICS[-1]][0] == daily[window, 2].sum() - left[window].sum()
