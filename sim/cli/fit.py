@@ -37,10 +37,12 @@ def _dates(text: str) -> list[dt.date]:
     return out
 
 
-def _common(p: argparse.ArgumentParser) -> None:
+def _common(p: argparse.ArgumentParser, seed: int | None = 1) -> None:
+    """Scenario, --out, --seed (None: the forecast's draws follow the fit's seed), execution."""
     p.add_argument("scenario", type=Path, help="scenario TOML file")
     p.add_argument("--out", type=Path, required=True, help="output folder")
-    p.add_argument("--seed", type=count_arg(0), default=1, help="root seed (default 1)")
+    said = "the fit's seed" if seed is None else str(seed)
+    p.add_argument("--seed", type=count_arg(0), default=seed, help=f"root seed (default {said})")
     add_execution(p)
 
 
@@ -67,7 +69,7 @@ def add_parsers(sub: Any) -> None:
         "shares, follows gained and net follows after 14 days over those days (events.csv; "
         "the whole model runs, to each such campaign's last day plus 14).",
     )
-    _common(fc)
+    _common(fc, seed=None)
     fc.add_argument("--posterior", type=Path, required=True, help="folder written by fansim fit")
     fc.add_argument("--horizon", type=count_arg(1), default=28, help="days ahead (28)")
     fc.add_argument("--replications", type=count_arg(1), default=2, help="per draw (2)")

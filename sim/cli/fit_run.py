@@ -140,6 +140,7 @@ def cmd_forecast(args: argparse.Namespace, console: Console) -> int:
             ex,
             args.whole,
             per_event=True,
+            seed=args.seed,
         )
     rows = quantile_rows(fc)
     events = event_rows(fc)

@@ -129,13 +129,18 @@ class Forecast:
 
 
 def predictive_jobs(
-    simulator: Simulator, posterior: SavedPosterior, draws: int, replications: int, purpose: str
+    simulator: Simulator,
+    posterior: SavedPosterior,
+    draws: int,
+    replications: int,
+    purpose: str,
+    seed: int | None = None,
 ) -> list[tuple[Simulator, tuple[float, ...], int]]:
     """Simulation jobs: `draws` parameter sets resampled by weight, `replications` seeds each.
 
     Draws and seeds come from streams keyed by `purpose`, so each use has its own.
     """
-    streams = Streams(posterior.seed)
+    streams = Streams(posterior.seed if seed is None else seed)
     u0 = streams.get("fit.draws", purpose).random()
     chosen = posterior.values[systematic(posterior.weights, draws, u0)]
     return [
@@ -158,12 +163,14 @@ def forecast(
     executor: Executor,
     whole: bool = False,
     per_event: bool = False,
+    seed: int | None = None,
 ) -> Forecast:
     """Predictive samples for the `horizon` days after the posterior's data end.
 
     `whole` runs the whole model for every draw (slower), so messages are forecast as well.
     `per_event` forecasts the campaigns with a day after the data end; if there are any, the
-    whole model runs and the runs reach their last day plus 14 (`events_end`).
+    whole model runs and the runs reach their last day plus 14 (`events_end`). Draws and
+    replications are keyed by `seed`, by default the fit's.
     """
     base = load_scenario(scenario_path)
     end = posterior.last_date + dt.timedelta(days=horizon)
@@ -173,7 +180,8 @@ def forecast(
         whole = True
         end = max(end, events_end(ahead) or end)
     simulator = Simulator(scenario_path, posterior.paths, end=end, whole=whole)
-    jobs = predictive_jobs(simulator, posterior, draws, replications, "forecast")
+    seed = posterior.seed if seed is None else seed
+    jobs = predictive_jobs(simulator, posterior, draws, replications, "forecast", seed)
     sims = run_ordered(executor, simulate_job, jobs)
     start = simulator.scenario(jobs[0][1]).scenario.start
     origin = (posterior.last_date - start).days
@@ -187,7 +195,7 @@ def forecast(
         fans = posterior.cumulative + np.cumsum(net, axis=1)
     dates = tuple(posterior.last_date + dt.timedelta(days=d + 1) for d in range(horizon))
     samples = {"fans": fans, "follows": follows, "unfollows": unfollows, "net_follows": net}
-    ident = posterior.seed, posterior_id(posterior)
+    ident = seed, posterior_id(posterior)
     events = event_forecasts(ahead, sims, start, posterior.last_date)
     for metric in (*MESSAGE_METRICS, "backlog", "in_target", "target_known"):
         series = [getattr(t, metric) for t in sims]

@@ -151,6 +151,10 @@ def test_forecast_writes_each_campaign_ahead_and_repeats_exactly(tmp_path: Path)
     text = (tmp_path / "a" / "forecast.txt").read_text()
     assert "campaign quiz_feb (live_quiz, 2025-02-10): participants 80% interval" in text
     assert "net_follows_14d" in text  # the table
+    assert main([*args, "--seed", "5", "--out", str(tmp_path / "c")]) == 0
+    other = pd.read_csv(tmp_path / "c" / "events.csv")
+    assert (other["seed"] == 5).all()  # --seed keys the draws; by default the fit's seed
+    assert not np.array_equal(other[["mean"]].to_numpy(), events[["mean"]].to_numpy())
 
 
 def test_bad_history_exits_2_naming_line_and_column(
