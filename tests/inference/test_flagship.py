@@ -92,12 +92,14 @@ def test_flagship_fit_under_10_minutes_on_2_cores() -> None:
 @pytest.mark.benchmark
 def test_flagship_fit_on_a_loopback_dask_cluster_of_2_workers_is_85_percent_efficient() -> None:
     """Against 2 local processes, on the same 2 cores: the same posterior, and at least 85% of
-    their speed (the scheduler's overhead per batch of simulations is what is measured)."""
+    their speed. The processes run before and after the cluster and their mean is compared, so
+    that a drift of the machine's speed during the run (this VM's moved by 20% within minutes)
+    cancels instead of being charged to either side."""
     distributed = pytest.importorskip("distributed")
     from sim.experiments.executors import DaskExecutor
 
     with ProcessExecutor(2) as ex:
-        local, local_s = _timed_fit(ex)
+        local, before_s = _timed_fit(ex)
     with (
         distributed.LocalCluster(
             n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
@@ -105,5 +107,10 @@ def test_flagship_fit_on_a_loopback_dask_cluster_of_2_workers_is_85_percent_effi
         DaskExecutor(cluster.scheduler_address) as ex,
     ):
         dask, dask_s = _timed_fit(ex)
+    with ProcessExecutor(2) as ex:
+        again, after_s = _timed_fit(ex)
     assert np.array_equal(local.posterior.values(), dask.posterior.values())
-    assert local_s / dask_s >= 0.85, f"2 processes {local_s:.0f} s, Dask {dask_s:.0f} s"
+    assert np.array_equal(local.posterior.values(), again.posterior.values())
+    local_s = (before_s + after_s) / 2
+    print(f"2 processes {before_s:.0f} s and {after_s:.0f} s, Dask {dask_s:.0f} s")
+    assert local_s / dask_s >= 0.85, f"2 processes {local_s:.0f} s (mean), Dask {dask_s:.0f} s"
