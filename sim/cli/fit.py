@@ -67,7 +67,8 @@ def add_parsers(sub: Any) -> None:
         description="Predictive quantiles per date over --horizon days after the fit's data "
         "end (forecast.csv), and for each campaign with a day after it, its participants, "
         "shares, follows gained and net follows after 14 days over those days (events.csv; "
-        "the whole model runs, to each such campaign's last day plus 14).",
+        "the whole model runs, to each such campaign's last day plus 14; --no-events skips "
+        "them).",
     )
     _common(fc, seed=None)
     fc.add_argument("--posterior", type=Path, required=True, help="folder written by fansim fit")
@@ -79,6 +80,13 @@ def add_parsers(sub: Any) -> None:
         action="store_true",
         help="run the whole model per draw, so messages and messages to humans are forecast "
         "(automatic when the scenario's service side reaches the fans or a campaign lies ahead)",
+    )
+    fc.add_argument(
+        "--no-events",
+        dest="per_event",
+        action="store_false",
+        help="skip the per-event forecasts of the campaigns ahead (events.csv keeps its header "
+        "only; a campaign ahead no longer turns the whole model on)",
     )
 
     bt = sub.add_parser("backtest", help="fit at rolling origins, score forecasts, vs baselines")

@@ -105,8 +105,10 @@ def _band_figure(rows: list[dict[str, Any]], path: Path) -> None:
     fig.savefig(path, dpi=100, metadata={"Software": None})
 
 
-def _event_report(fc: Forecast, rows: list[dict[str, Any]]) -> list[str]:
+def _event_report(fc: Forecast, rows: list[dict[str, Any]], asked: bool) -> list[str]:
     """The per-event part of the report: a sentence per campaign ahead and a table, or a line."""
+    if not asked:
+        return ["Per-event forecasts were not asked for (--no-events)."]
     if not fc.events:
         origin = fc.dates[0] - dt.timedelta(days=1)
         return [f"No campaign of the scenario runs after {origin}: no per-event forecast."]
@@ -114,7 +116,7 @@ def _event_report(fc: Forecast, rows: list[dict[str, Any]]) -> list[str]:
     for col in ("campaign", "days counted", "figure", "median", "80% interval"):
         table.add_column(col)
     for r in rows:
-        first, last = r["first_day"], r["last_day"]
+        first, last = r["counted_from"], r["counted_to"]
         days = first if first == last else f"{first} - {last}"
         interval = f"{r['q10']:,.0f} - {r['q90']:,.0f}"
         table.add_row(r["campaign"], days, r["figure"], f"{r['q50']:,.0f}", interval)
@@ -127,7 +129,8 @@ def cmd_forecast(args: argparse.Namespace, console: Console) -> int:
     """Forecast from a fit's folder; write quantiles, bands and the headline sentences.
 
     Campaigns with a day after the data end are forecast too (events.csv, a sentence and a
-    table in the report); they need the whole model, which then runs whatever `--whole` says.
+    table in the report) unless `--no-events`; they need the whole model, which then runs
+    whatever `--whole` says.
     """
     saved = load_posterior(args.posterior)
     with make_executor(args.workers, args.scheduler) as ex:
@@ -139,12 +142,12 @@ def cmd_forecast(args: argparse.Namespace, console: Console) -> int:
             args.draws,
             ex,
             args.whole,
-            per_event=True,
+            per_event=args.per_event,
             seed=args.seed,
         )
     rows = quantile_rows(fc)
     events = event_rows(fc)
-    report = [*headlines(fc), *_event_report(fc, events)]
+    report = [*headlines(fc), *_event_report(fc, events, args.per_event)]
     with published(args.out) as stage:
         pd.DataFrame(rows).to_csv(stage / "forecast.csv", index=False, float_format="%.6g")
         pd.DataFrame(events, columns=list(EVENT_COLUMNS)).to_csv(

@@ -2,10 +2,12 @@
 
 A campaign is ahead when any of its days falls after the origin (the posterior's last observed
 date). Its days run from its first logged day (`first_day`: the warm-up's first, else the
-launch) to its last: its end, plus its cascade's `max_days` when it has one (people it reached
-still join and follow then). Per sample, each figure is summed over those of its days after the
-origin, so a campaign under way at the origin counts its remaining days only (what it did
-before is in the data the fit saw). The figures are the fit's (`EVENT_FIGURES`: participants,
+launch) to its last (`last_day`): its end, or with a cascade the last day of the cascade its
+end day's part starts (a multi-day campaign runs as one-day parts, each starting a cascade
+followed for `max_days` days from that day's midnight, sim.model.launch), so end + max_days - 1.
+Per sample, each figure is summed over those of its days after the origin, so a campaign under
+way at the origin counts its remaining days only (what it did before is in the data the fit
+saw). The figures are the fit's (`EVENT_FIGURES`: participants,
 shares, follows gained) and `net_follows_14d`: the follows gained less those of these
 followers who unfollowed within 14 days of following (the campaign tables' figure; the model
 tags each campaign's followers, so their unfollows are its own, not the account's). The run
@@ -43,18 +45,28 @@ EVENT_METRICS = (*EVENT_FIGURES, f"net_follows_{KEPT_DAYS}d")
 
 @dataclass(frozen=True)
 class EventForecast:
-    """One campaign ahead: the days counted and, per figure, its samples (one per simulation)."""
+    """One campaign ahead: its own dates, the days counted and, per figure, its samples.
+
+    The counted days differ from the campaign's own: they start at its first logged day (a
+    warm-up's first) or the day after the origin, and run on through its cascade's days.
+    """
 
     campaign: str
     type: str
-    first: dt.date  # first day counted: the campaign's first day, or the day after the origin
-    last: dt.date  # last day counted: the campaign's last day
-    samples: dict[str, F64]
+    start: dt.date  # the campaign's own start (launch) and end dates, as the scenario gives them
+    end: dt.date
+    counted_from: dt.date  # the campaign's first logged day, or the day after the origin
+    counted_to: dt.date  # the campaign's last logged day (`last_day`)
+    samples: dict[str, F64]  # per figure, one sample per simulation
+    under_way: bool = False  # the origin fell after its first logged day: only days ahead count
 
 
 def last_day(c: CampaignSpec) -> dt.date:
-    """A campaign's last possible logged day: its end, plus its cascade's days if it has one."""
-    return c.end.date() + dt.timedelta(days=c.cascade.max_days if c.cascade is not None else 0)
+    """A campaign's last possible logged day: its end, or its end day's cascade's last day.
+
+    That cascade is followed for `max_days` days counting its own (days end .. end+max_days-1).
+    """
+    return c.end.date() + dt.timedelta(days=c.cascade.max_days - 1 if c.cascade is not None else 0)
 
 
 def campaigns_ahead(scenario: Scenario, origin: dt.date) -> dict[str, CampaignSpec]:
@@ -92,5 +104,7 @@ def event_forecasts(
         x = np.asarray([_totals(t, name, o, (last - start).days) for t in sims], np.float64)
         samples = {m: x[:, k] for k, m in enumerate(EVENT_METRICS)}
         first = max(first_day(c), origin + dt.timedelta(days=1))
-        out.append(EventForecast(name, c.type, first, last, samples))
+        own = c.start.date(), c.end.date()
+        under_way = first > first_day(c)
+        out.append(EventForecast(name, c.type, *own, first, last, samples, under_way))
     return tuple(out)

@@ -58,6 +58,7 @@ __all__ = [
     "event_headlines",
     "event_rows",
     "forecast",
+    "forecast_seed",
     "headlines",
     "load_posterior",
     "posterior_id",
@@ -120,12 +121,17 @@ class Forecast:
 
     dates: tuple[dt.date, ...]
     samples: dict[str, F64]
-    seed: int  # the seed the draws and replications are keyed by (the posterior's)
+    seed: int  # the seed the draws and replications are keyed by (`forecast_seed`)
     posterior: str  # `posterior_id` of the posterior drawn from
     # per sample, the service level over the whole horizon (NaN where no outcome is known)
     service_level: F64 | None = None
     # the campaigns with a day after the data end, when asked for (`per_event`)
     events: tuple[EventForecast, ...] = ()
+
+
+def forecast_seed(posterior: SavedPosterior, seed: int | None) -> int:
+    """The seed draws and replications are keyed by: `seed` if given, else the fit's."""
+    return posterior.seed if seed is None else seed
 
 
 def predictive_jobs(
@@ -138,9 +144,10 @@ def predictive_jobs(
 ) -> list[tuple[Simulator, tuple[float, ...], int]]:
     """Simulation jobs: `draws` parameter sets resampled by weight, `replications` seeds each.
 
-    Draws and seeds come from streams keyed by `purpose`, so each use has its own.
+    Draws and seeds come from streams keyed by `purpose`, so each use has its own, and by
+    `seed` (`forecast_seed`: by default the fit's).
     """
-    streams = Streams(posterior.seed if seed is None else seed)
+    streams = Streams(forecast_seed(posterior, seed))
     u0 = streams.get("fit.draws", purpose).random()
     chosen = posterior.values[systematic(posterior.weights, draws, u0)]
     return [
@@ -180,7 +187,6 @@ def forecast(
         whole = True
         end = max(end, events_end(ahead) or end)
     simulator = Simulator(scenario_path, posterior.paths, end=end, whole=whole)
-    seed = posterior.seed if seed is None else seed
     jobs = predictive_jobs(simulator, posterior, draws, replications, "forecast", seed)
     sims = run_ordered(executor, simulate_job, jobs)
     start = simulator.scenario(jobs[0][1]).scenario.start
@@ -195,7 +201,7 @@ def forecast(
         fans = posterior.cumulative + np.cumsum(net, axis=1)
     dates = tuple(posterior.last_date + dt.timedelta(days=d + 1) for d in range(horizon))
     samples = {"fans": fans, "follows": follows, "unfollows": unfollows, "net_follows": net}
-    ident = seed, posterior_id(posterior)
+    ident = forecast_seed(posterior, seed), posterior_id(posterior)
     events = event_forecasts(ahead, sims, start, posterior.last_date)
     for metric in (*MESSAGE_METRICS, "backlog", "in_target", "target_known"):
         series = [getattr(t, metric) for t in sims]
@@ -244,8 +250,10 @@ def quantile_rows(fc: Forecast) -> list[dict[str, Any]]:
 EVENT_COLUMNS = (
     "campaign",
     "type",
-    "first_day",
-    "last_day",
+    "start",
+    "end",
+    "counted_from",
+    "counted_to",
     "figure",
     "mean",
     *(f"q{100 * q:g}" for q in QUANTILES),
@@ -261,7 +269,12 @@ def event_rows(fc: Forecast) -> list[dict[str, Any]]:
     rows = []
     for e in fc.events:
         mean, qs = _quantiles(np.column_stack([e.samples[m] for m in EVENT_METRICS]))
-        days = {"first_day": e.first.isoformat(), "last_day": e.last.isoformat()}
+        days = {
+            "start": e.start.isoformat(),
+            "end": e.end.isoformat(),
+            "counted_from": e.counted_from.isoformat(),
+            "counted_to": e.counted_to.isoformat(),
+        }
         for k, m in enumerate(EVENT_METRICS):
             rows.append(
                 {
@@ -336,8 +349,13 @@ def event_headlines(fc: Forecast) -> list[str]:
             text, long = _interval(e.samples[figure])
             parts.append(f"{name} {text}")
             tails += [name] if long else []
-        days = f"{e.first}" if e.first == e.last else f"{e.first} to {e.last}"
-        sentence = f"campaign {e.campaign} ({e.type}, {days}): " + ", ".join(parts)
+        own = f"{e.start}" if e.start == e.end else f"{e.start} to {e.end}"
+        counted = f"{e.counted_from} to {e.counted_to}"
+        if e.counted_from == e.counted_to:
+            counted = f"{e.counted_from}"
+        ahead = ", only its days still ahead" if e.under_way else ""
+        sentence = f"campaign {e.campaign} ({e.type}, {own}; counted {counted}{ahead}): "
+        sentence += ", ".join(parts)
         if tails:
             sentence += f"; for {' and '.join(tails)} {LONG_TAIL}"
         out.append(sentence + ".")

@@ -27,7 +27,7 @@ from sim.model.campaigns import brings_fans
 from sim.model.engine import ModelResult, RunSpec, run_one
 from sim.model.followers import FollowerModel, FollowerTrace
 from sim.model.rng import Streams
-from sim.results.campaign_tables import NET_DAYS
+from sim.results.campaign_tables import gone_within
 from sim.results.service_periods import hourly_counts
 from sim.scenario import Scenario, load_scenario
 from sim.scenario.overrides import split_phase_path
@@ -46,9 +46,9 @@ __all__ = [
 
 I64 = NDArray[np.int64]
 HOURS_PER_DAY = 24
-KEPT_DAYS = NET_DAYS[-1]
+KEPT_DAYS = 14
 """A campaign's net follows count its followers still following this many days after following
-(the campaign tables' `net_follows_14d`)."""
+(the campaign tables' `net_follows_14d`, one of their `NET_DAYS`)."""
 
 
 @dataclass(frozen=True)
@@ -162,8 +162,8 @@ def _campaign_left(result: ModelResult, days: int) -> dict[str, I64]:
     out: dict[str, I64] = {}
     for name, pairs in sorted(gone.items()):
         left = np.zeros(days, np.int64)
-        for (f, u), n in pairs.items():
-            if 0 <= f < days and u - f <= KEPT_DAYS:
+        for f, n in gone_within(pairs, KEPT_DAYS).items():
+            if 0 <= f < days:
                 left[f] += n
         out[name] = left
     return out

@@ -22,6 +22,7 @@ Definitions (docs/model.md, "Event outputs"):
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from sim.model.campaigns import day_weights
@@ -32,7 +33,7 @@ from sim.scenario.rules.spread import campaign_days
 from sim.scenario.schema import CampaignSpec
 from sim.scenario.timeline import resolve_timeline
 
-__all__ = ["NET_DAYS", "campaign_rows", "campaign_summary"]
+__all__ = ["NET_DAYS", "campaign_rows", "campaign_summary", "gone_within"]
 
 NET_DAYS = (3, 14)
 """Days after a follow at which net follows are counted."""
@@ -53,14 +54,27 @@ def _prizes_by_day(c: CampaignSpec, launch: int) -> dict[int, int]:
     return {launch + k: n for k, n in enumerate(given)}
 
 
-def _net(
-    follows: int, unfollows: dict[tuple[int, int], int], day: int, k: int, last: int
-) -> int | None:
-    """Followers of `day` still following at the end of day `day + k` (None past the run)."""
+def gone_within(unfollows: Mapping[tuple[int, int], int], k: int) -> dict[int, int]:
+    """Per day of follow, its followers who unfollowed by the end of the `k`-th day after.
+
+    `unfollows` counts followers by (day of follow, day of unfollow), as the follower model
+    tags a campaign's; the forecast's net follows (sim.inference) use the same rule.
+    """
+    out: dict[int, int] = {}
+    for (f, u), n in unfollows.items():
+        if u - f <= k:
+            out[f] = out.get(f, 0) + n
+    return out
+
+
+def _net(follows: int, gone: Mapping[int, int], day: int, k: int, last: int) -> int | None:
+    """Followers of `day` still following at the end of day `day + k` (None past the run).
+
+    `gone` is `gone_within(..., k)` of the campaign's unfollows.
+    """
     if day + k > last:
         return None
-    gone = sum(n for (f, u), n in unfollows.items() if f == day and u <= day + k)
-    return follows - gone
+    return follows - gone.get(day, 0)
 
 
 def _phase(day: int, launch: int, c: CampaignSpec) -> str:
@@ -85,7 +99,7 @@ def campaign_days_table(result: ModelResult) -> dict[str, list[dict[str, Any]]]:
         prizes = _prizes_by_day(c, launch)
         logged = result.campaign_days.get(name, {})
         f_days = follows.get(name, {})
-        gone = unfollows.get(name, {})
+        gone = {k: gone_within(unfollows.get(name, {}), k) for k in NET_DAYS}
         rows = []
         for day in sorted(set(logged) | set(f_days) | set(prizes)):
             rec = logged.get(day)
@@ -101,7 +115,7 @@ def campaign_days_table(result: ModelResult) -> dict[str, list[dict[str, Any]]]:
                     "participants": rec.participants if rec else 0,
                     "shares": rec.shares if rec else 0,
                     "follows": n,
-                    **{f"net_follows_{k}d": _net(n, gone, day, k, last) for k in NET_DAYS},
+                    **{f"net_follows_{k}d": _net(n, gone[k], day, k, last) for k in NET_DAYS},
                     "prizes": prizes.get(day, 0),
                 }
             )

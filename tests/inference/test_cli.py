@@ -11,8 +11,8 @@ import pytest
 from sim.cli import main
 from sim.inference.data import ENGLISH
 from sim.inference.event_forecast import EVENT_METRICS
+from sim.inference.forecast import EVENT_COLUMNS, QUANTILES, SavedPosterior
 from sim.inference.forecast import MESSAGE_METRICS as MESSAGES
-from sim.inference.forecast import QUANTILES, SavedPosterior
 from sim.inference.forecast import SERVICE_METRICS as SERVICE
 from sim.inference.simulator import Simulator
 from sim.scenario import load_scenario
@@ -149,12 +149,24 @@ def test_forecast_writes_each_campaign_ahead_and_repeats_exactly(tmp_path: Path)
     forecast_rows = pd.read_csv(tmp_path / "a" / "forecast.csv")
     assert set(forecast_rows["posterior"]) == set(events["posterior"])
     text = (tmp_path / "a" / "forecast.txt").read_text()
-    assert "campaign quiz_feb (live_quiz, 2025-02-10): participants 80% interval" in text
+    quiz = (
+        "campaign quiz_feb (live_quiz, 2025-02-10; counted 2025-02-10): participants 80% interval"
+    )
+    assert quiz in text
+    assert (
+        list(events[["start", "end", "counted_from", "counted_to"]].iloc[0]) == ["2025-02-10"] * 4
+    )
     assert "net_follows_14d" in text  # the table
     assert main([*args, "--seed", "5", "--out", str(tmp_path / "c")]) == 0
     other = pd.read_csv(tmp_path / "c" / "events.csv")
     assert (other["seed"] == 5).all()  # --seed keys the draws; by default the fit's seed
     assert not np.array_equal(other[["mean"]].to_numpy(), events[["mean"]].to_numpy())
+    assert main([*args, "--no-events", "--out", str(tmp_path / "d")]) == 0
+    skipped = pd.read_csv(tmp_path / "d" / "events.csv")
+    assert skipped.empty and list(skipped.columns) == list(EVENT_COLUMNS)
+    text = (tmp_path / "d" / "forecast.txt").read_text()
+    assert text.splitlines()[-1] == "Per-event forecasts were not asked for (--no-events)."
+    assert "quiz_feb" not in text
 
 
 def test_bad_history_exits_2_naming_line_and_column(

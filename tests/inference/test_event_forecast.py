@@ -22,8 +22,11 @@ from sim.inference.forecast import (
     event_headlines,
     event_rows,
     forecast,
+    predictive_jobs,
 )
 from sim.inference.simulator import KEPT_DAYS, Simulator, Trajectory, follower_only
+from sim.model.engine import RunSpec, run_one
+from sim.results.campaign_tables import NET_DAYS, campaign_summary
 from sim.scenario import load_scenario
 
 from .conftest import ACCOUNT, CAMPAIGNS, START
@@ -45,12 +48,14 @@ def _forecast(take_up: float, draws: int, origin: dt.date = ORIGIN) -> Forecast:
 def test_campaigns_ahead_are_those_with_a_day_after_the_origin() -> None:
     sc = load_scenario(CAMPAIGNS)
     draw = sc.campaigns["draw_jan"]
-    assert last_day(draw) == dt.date(2025, 1, 19)  # ends 01-16, its cascade runs 3 days more
+    # ends 01-16; that day's part starts a cascade followed 3 days counting its own: 16, 17, 18
+    assert last_day(draw) == dt.date(2025, 1, 18)
+    assert last_day(sc.campaigns["quiz_feb"]) == dt.date(2025, 2, 10)  # no cascade: its end
     assert list(campaigns_ahead(sc, dt.date(2025, 1, 10))) == ["draw_jan", "quiz_feb"]
-    assert list(campaigns_ahead(sc, dt.date(2025, 1, 18))) == ["draw_jan", "quiz_feb"]
-    assert list(campaigns_ahead(sc, dt.date(2025, 1, 19))) == ["quiz_feb"]
+    assert list(campaigns_ahead(sc, dt.date(2025, 1, 17))) == ["draw_jan", "quiz_feb"]
+    assert list(campaigns_ahead(sc, dt.date(2025, 1, 18))) == ["quiz_feb"]
     assert campaigns_ahead(sc, dt.date(2025, 2, 10)) == {}
-    ahead = campaigns_ahead(sc, dt.date(2025, 1, 19))
+    ahead = campaigns_ahead(sc, dt.date(2025, 1, 18))
     assert events_end(ahead) == dt.date(2025, 2, 10) + dt.timedelta(days=KEPT_DAYS)
     assert events_end({}) is None
 
@@ -108,12 +113,53 @@ def test_events_from_a_posterior_at_the_truth_match_direct_simulations() -> None
         assert (e.samples[EVENT_METRICS[-1]] <= e.samples["follows_gained"]).all()
         assert (e.samples[EVENT_METRICS[-1]] >= 0).all()
     draw = fc.events[0]
-    assert (draw.first, draw.last) == (dt.date(2025, 1, 16), dt.date(2025, 1, 19))
+    assert (draw.start, draw.end) == (dt.date(2025, 1, 15), dt.date(2025, 1, 16))
+    assert (draw.counted_from, draw.counted_to) == (dt.date(2025, 1, 16), dt.date(2025, 1, 18))
+    assert draw.under_way
     # the launch day, before the origin's end, is left out: the whole campaign is far larger
     assert whole_draw[:, 0].mean() > 1.3 * draw.samples["participants"].mean()
     quiz = fc.events[1]
-    assert (quiz.first, quiz.last) == (dt.date(2025, 2, 10), dt.date(2025, 2, 10))
+    assert (quiz.counted_from, quiz.counted_to) == (dt.date(2025, 2, 10), dt.date(2025, 2, 10))
+    assert (quiz.start, quiz.end) == (quiz.counted_from, quiz.counted_to)
+    assert not quiz.under_way
     assert (quiz.samples["shares"] == 0).all()  # no cascade, no shares
+
+
+def test_net_follows_match_the_campaign_tables_of_the_same_run() -> None:
+    """Campaigns counted whole: follows gained less those gone within 14 days is the campaign
+    tables' `net_follows_14d` of the same run (same scenario, values and seed)."""
+    assert KEPT_DAYS in NET_DAYS
+    origin = dt.date(2025, 1, 10)  # before both campaigns' first days
+    post = _posterior(0.3, origin)
+    fc = forecast(str(CAMPAIGNS), post, 7, 1, 1, SerialExecutor(), per_event=True)
+    assert [e.under_way for e in fc.events] == [False, False]
+    end = events_end(campaigns_ahead(load_scenario(CAMPAIGNS), origin))
+    sim = Simulator(str(CAMPAIGNS), TAKE_UP, end=end, whole=True)
+    ((_, values, seed),) = predictive_jobs(sim, post, 1, 1, "forecast")
+    table = campaign_summary(run_one(RunSpec(sim.scenario(values), seed)))["campaigns"]
+    for e in fc.events:
+        net = table[e.campaign][f"net_follows_{KEPT_DAYS}d"]
+        assert net is not None and table[e.campaign]["follows"] > 0, e.campaign
+        assert e.samples[EVENT_METRICS[-1]].tolist() == [net], e.campaign
+        assert e.samples["follows_gained"].tolist() == [table[e.campaign]["follows"]]
+    assert table["draw_jan"]["follows"] > table["draw_jan"]["net_follows_14d"]  # some left
+
+
+def test_a_campaign_under_way_says_only_its_days_ahead_count() -> None:
+    fc = _forecast(0.2, 3)
+    draw, quiz = event_headlines(fc)
+    assert draw.startswith(
+        "campaign draw_jan (repost_lottery, 2025-01-15 to 2025-01-16; counted 2025-01-16 to "
+        "2025-01-18, only its days still ahead): participants"
+    )
+    assert "still ahead" not in quiz
+    rows = {r["campaign"]: r for r in event_rows(fc)}
+    assert [rows["draw_jan"][k] for k in ("start", "end", "counted_from", "counted_to")] == [
+        "2025-01-15",
+        "2025-01-16",
+        "2025-01-16",
+        "2025-01-18",
+    ]
 
 
 def test_the_parameter_reaches_the_events() -> None:
@@ -127,7 +173,10 @@ def test_same_seed_and_posterior_give_the_same_events() -> None:
     assert a == b and len(a) == 2 * len(EVENT_METRICS)
     other = SavedPosterior(TAKE_UP, np.asarray([[0.2]]), np.ones(1), 5, ORIGIN, None)
     c = forecast(str(CAMPAIGNS), other, 7, 1, 6, SerialExecutor(), per_event=True)
-    assert event_rows(c) != a  # another seed, other draws
+    quantiles = [k for k in a[0] if k == "mean" or k.startswith("q")]
+    assert [[r[k] for k in quantiles] for r in event_rows(c)] != [
+        [r[k] for k in quantiles] for r in a
+    ]  # another seed, other draws: other figures, not only other seed and posterior columns
     assert {r["seed"] for r in a} == {4} and {r["posterior"] for r in a} != {c.posterior}
 
 
@@ -168,7 +217,7 @@ def test_a_campaign_ahead_turns_the_whole_model_on(tmp_path: Path) -> None:
 
 def _event(samples: np.ndarray) -> Forecast:
     days = (dt.date(2025, 2, 1),)
-    ev = EventForecast("c", "live_quiz", days[0], days[0], dict.fromkeys(EVENT_METRICS, samples))
+    ev = EventForecast("c", "live_quiz", *days * 4, dict.fromkeys(EVENT_METRICS, samples))
     return Forecast(days, {}, 1, "id", events=(ev,))
 
 
@@ -176,7 +225,8 @@ def _event(samples: np.ndarray) -> Forecast:
 def test_a_long_upper_tail_is_said_in_words_and_kept(sigma: float, long: bool) -> None:
     x = np.exp(np.random.default_rng(3).normal(5.0, sigma, 2000))
     (sentence,) = event_headlines(_event(x))
-    assert sentence.startswith("campaign c (live_quiz, 2025-02-01): participants 80% interval")
+    start = "campaign c (live_quiz, 2025-02-01; counted 2025-02-01): participants 80% interval"
+    assert sentence.startswith(start)
     assert ("the upper tail is long" in sentence) is long
     row = next(r for r in event_rows(_event(x)) if r["figure"] == "participants")
     assert np.quantile(x, 0.89) <= row["q90"] <= np.quantile(x, 0.91)  # the samples' own
