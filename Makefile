@@ -57,8 +57,8 @@ fit-demo: $(STAMP)
 		--particles 25 --draws 50 --workers 2 --out $(FIT_DEMO)/backtest
 
 lint: $(STAMP)
-	$(BIN)/ruff check sim loadtests tests
-	$(BIN)/ruff format --check sim loadtests tests
+	$(BIN)/ruff check sim loadtests tests examples
+	$(BIN)/ruff format --check sim loadtests tests examples
 	$(BIN)/mypy sim loadtests
 
 # The CPU-bound tests on both cores, then the timing-sensitive ones alone (tests/conftest.py).

@@ -16,6 +16,7 @@ HERE = Path(__file__).parent
 
 
 def main() -> None:
+    """Write export.csv beside this script (the same file for the same seed)."""
     truth = tomllib.loads((HERE / "true_parameters.toml").read_text(encoding="utf-8"))
     params = truth["parameters"]
     sim = Simulator(str(HERE / "scenario.toml"), tuple(params))
