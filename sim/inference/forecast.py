@@ -179,6 +179,7 @@ def forecast(
     whole model runs and the runs reach their last day plus 14 (`events_end`). Draws and
     replications are keyed by `seed`, by default the fit's.
     """
+    seed = forecast_seed(posterior, seed)
     base = load_scenario(scenario_path)
     end = posterior.last_date + dt.timedelta(days=horizon)
     end = max(end, last_launch(base) or end)  # campaigns stay within
@@ -201,12 +202,11 @@ def forecast(
         fans = posterior.cumulative + np.cumsum(net, axis=1)
     dates = tuple(posterior.last_date + dt.timedelta(days=d + 1) for d in range(horizon))
     samples = {"fans": fans, "follows": follows, "unfollows": unfollows, "net_follows": net}
-    ident = forecast_seed(posterior, seed), posterior_id(posterior)
-    events = event_forecasts(ahead, sims, start, posterior.last_date)
     for metric in (*MESSAGE_METRICS, "backlog", "in_target", "target_known"):
         series = [getattr(t, metric) for t in sims]
         if all(x is not None for x in series):
             samples[metric] = np.vstack([x[window] for x in series]).astype(np.float64)
+    level = None
     if "in_target" in samples:
         met, known = samples.pop("in_target"), samples.pop("target_known")
         samples["service_level"] = np.divide(
@@ -216,8 +216,8 @@ def forecast(
         level = np.divide(
             met.sum(axis=1), period, out=np.full(period.shape, np.nan), where=period > 0
         )
-        return Forecast(dates, samples, *ident, service_level=level, events=events)
-    return Forecast(dates, samples, *ident, events=events)
+    events = event_forecasts(ahead, sims, start, posterior.last_date)
+    return Forecast(dates, samples, seed, posterior_id(posterior), level, events)
 
 
 def _quantiles(x: F64) -> tuple[F64, F64]:
