@@ -242,6 +242,7 @@ def diagnostics(result: FitResult) -> dict[str, Any]:
                 "acceptance": g.acceptance,
                 "ess": g.ess,
                 "simulations": g.simulations,
+                "distance": g.measured_by,
             }
             for g in post.generations
         ],

@@ -28,6 +28,7 @@ candidate order, so one seed gives the same posterior serially, on 2 processes o
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -69,6 +70,7 @@ class Generation:
     weights: F64  # sum to 1
     distances: F64
     simulations: int
+    measured_by: str = "statistics"  # the distance: scaled statistics, or a projection's kind
 
     @property
     def acceptance(self) -> float:
@@ -254,6 +256,8 @@ def abc_smc(
             else:
                 measure = partial(distance, observed=target, scales=scales)
             gen = Generation(epsilon, gen.z, gen.weights, measure(stats), gen.simulations)
+        if projection is not None:
+            gen = dataclasses.replace(gen, measured_by=f"projection ({projection.kind})")
         generations.append(gen)
         last_stats, measured_by = stats, projection
         prev = gen

@@ -1,7 +1,13 @@
 import numpy as np
 import pytest
 
-from sim.inference.adjust import fit_projection, regression_adjust
+from sim.inference.adjust import (
+    _emulated,
+    _held_out_miss,
+    _regressed,
+    fit_projection,
+    regression_adjust,
+)
 from sim.model.rng import Streams
 
 
@@ -18,6 +24,43 @@ def test_projection_recovers_the_parameter_from_linear_statistics() -> None:
     proj = fit_projection(stats, z, np.ones(4))
     estimate = proj(stats)[:, 0] / proj.whiten[0, 0] + proj.z_mean[0]
     assert np.corrcoef(estimate, z[:, 0])[0, 1] > 0.999
+
+
+def test_a_narrow_population_with_many_noisy_statistics_keeps_the_emulated_projection() -> None:
+    # 60 statistics, 40 particles: regressing each parameter on every statistic overfits; the
+    # emulator fits 3 coefficients per statistic, and recovers the parameters
+    rng = Streams(3).get("fit.propose", 0)
+    b = rng.normal(0.0, 1.0, (2, 60))
+    z = rng.normal(0.0, 0.1, (40, 2))
+    proj = fit_projection(z @ b + rng.normal(0.0, 0.1, (40, 60)), z, np.ones(60))
+    assert proj.kind == "emulated"
+    fresh = rng.normal(0.0, 0.1, (200, 2))
+    estimate = proj(fresh @ b + rng.normal(0.0, 0.1, (200, 60))) @ np.linalg.inv(proj.whiten)
+    for j in range(2):
+        assert np.corrcoef(estimate[:, j], fresh[:, j])[0, 1] > 0.95
+
+
+def test_a_wide_population_whose_statistics_bend_keeps_the_regressed_projection() -> None:
+    # few statistics, many particles, far from linear in the parameter: the direct regression
+    # predicts the parameter better than inverting a straight-line emulator
+    rng = Streams(3).get("fit.propose", 1)
+    z = rng.uniform(-3.0, 3.0, (400, 1))
+    stats = np.hstack([np.exp(z), np.exp(-z)]) + rng.normal(0.0, 0.05, (400, 2))
+    assert fit_projection(stats, z, np.ones(2)).kind == "regressed"
+
+
+def test_the_kept_projection_misses_held_out_particles_least() -> None:
+    rng = Streams(5).get("fit.propose", 0)
+    for n, k, p in [(30, 1, 8), (100, 2, 20), (200, 3, 5)]:
+        z = rng.normal(0.0, 1.0, (n, k))
+        stats = np.tanh(z @ rng.normal(0.0, 1.0, (k, p))) + rng.normal(0.0, 0.3, (n, p))
+        proj = fit_projection(stats, z, np.ones(p))
+        x = stats - np.median(stats, axis=0)
+        misses = {
+            "regressed": _held_out_miss(_regressed, x, z, proj.whiten),
+            "emulated": _held_out_miss(_emulated, x, z, proj.whiten),
+        }
+        assert misses[proj.kind] == min(misses.values())
 
 
 def test_projected_statistics_are_whitened_by_the_particles_covariance() -> None:

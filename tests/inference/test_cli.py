@@ -54,6 +54,8 @@ def test_fit_writes_every_output_and_repeats_exactly(tmp_path: Path, history_csv
     diag = json.loads((tmp_path / "a" / "diagnostics.json").read_text())
     assert diag["simulator"] == "follower model alone"
     assert set(diag["parameters"]) == set(PATHS)
+    kinds = {"projection (regressed)", "projection (emulated)"}
+    assert {g["distance"] for g in diag["generations"]} <= kinds  # history: more stats than params
     assert main(["validate", str(tmp_path / "a" / "fitted.toml")]) == 0
     with warnings.catch_warnings():  # arviz 0.2x announces its refactor on import
         warnings.simplefilter("ignore")
