@@ -21,9 +21,13 @@ from numpy.typing import NDArray
 from scipy import stats
 
 from sim.experiments.executors import ProcessExecutor
+from sim.inference.backtest import SCORED
 from sim.inference.data import History, read_history
 from sim.inference.fit import fit
+from sim.inference.forecast import SavedPosterior, forecast
 from sim.inference.priors import load_fit_config
+from sim.inference.scores import LEVELS, covered
+from sim.inference.smc import systematic
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "synthetic_account"
 VISITORS, SEARCH_POOL, REFERRAL_POOL, REFERRALS_PER_FAN = 20_000.0, 2e6, 1e6, 0.05 * 0.3
@@ -73,11 +77,11 @@ def weighted_sd(x: F64, w: F64) -> float:
 
 @pytest.mark.benchmark
 def test_abc_posterior_is_about_as_wide_as_the_exact_one() -> None:
-    """The backtest's first origin at its size (100 particles, 8 generations)."""
+    """The backtest's first origin at its size (50 particles, 16 generations)."""
     origin = dt.date(2025, 7, 31)
     h = read_history(EXAMPLE / "export.csv").until(origin)
     cfg = dataclasses.replace(
-        load_fit_config(EXAMPLE / "priors.toml"), particles=100, generations=8
+        load_fit_config(EXAMPLE / "priors.toml"), particles=50, generations=16
     )
     with ProcessExecutor(2) as ex:
         post = fit(str(EXAMPLE / "scenario.toml"), cfg, h, 2025, ex).posterior
@@ -95,4 +99,46 @@ def test_abc_posterior_is_about_as_wide_as_the_exact_one() -> None:
     }
     print(widths)
     for abc, exact in widths.values():
-        assert abc < 2.5 * exact, widths  # measured: 3.3 vs 1.7 and 0.90 vs 0.67
+        assert abc < 2.5 * exact, widths  # measured: 3.28 vs 1.71 and 0.90 vs 0.67
+
+
+ORIGINS = tuple(dt.date(2025, m, d) for m, d in ((7, 31), (8, 31), (9, 30), (10, 31), (11, 30)))
+
+
+@pytest.mark.benchmark
+def test_the_exact_posterior_backtest() -> None:
+    """The documented backtest's origins, forecast from the exact posterior (no sampler at all):
+    what any fit of this model could score here. Its fan count's intervals over-cover as the
+    sampler's do (docs/inference.md, backtest): on 5 origins of one account that figure is one
+    draw, not the method's calibration (the SBC measures that)."""
+    cfg = load_fit_config(EXAMPLE / "priors.toml")
+    full = read_history(EXAMPLE / "export.csv")
+    cover: dict[str, list[F64]] = {m: [] for m in SCORED}
+    with ProcessExecutor(2) as ex:
+        for origin in ORIGINS:
+            h = full.until(origin)
+            cs, cr, wc, u, wu = exact_posterior(h)
+            n = 400  # joint draws: the conversions' grid and the unfollow rate's are independent
+            i = systematic(wc, n, 0.5)
+            j = np.random.default_rng(2025).permutation(systematic(wu, n, 0.5))
+            draws = np.column_stack([cs[i], cr[i], u[j]])
+            post = SavedPosterior(
+                cfg.paths, draws, np.full(n, 1.0 / n), 2025, origin, int(h.cumulative[-1])
+            )
+            fc = forecast(str(EXAMPLE / "scenario.toml"), post, 28, 1, 100, ex)
+            actual = full.until(origin + dt.timedelta(days=28))
+            for m in SCORED:
+                y = {
+                    "follows": actual.new_follows,
+                    "unfollows": actual.unfollows,
+                    "fans": actual.cumulative,
+                }[m][-28:].astype(np.float64)
+                x = fc.samples[m].T
+                cover[m].append(np.array([covered(x, y, lv).mean() for lv in LEVELS]))
+    means = {m: np.mean(c, axis=0).round(2).tolist() for m, c in cover.items()}
+    print(means)
+    # measured: follows 0.49 / 0.80 / 0.97, unfollows 0.44 / 0.79 / 0.92, fans 0.84 / 0.99 / 1.00;
+    # 5 origins of 28 correlated days: the daily flows near nominal, the fan count far above
+    for m in ("follows", "unfollows"):
+        assert np.all(np.abs(np.array(means[m]) - LEVELS) <= 0.1), means
+    assert means["fans"][0] > 0.55, means
