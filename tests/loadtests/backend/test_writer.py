@@ -192,3 +192,30 @@ def test_the_wal_is_cut_back_to_its_limit_once_the_writer_is_idle(tmp_path: Path
         checkpointer.close()
     assert conn.execute("SELECT count(*) FROM t").fetchone() == (1000,)
     conn.close()
+
+
+MIB = 1 << 20
+
+
+def test_the_wal_stays_bounded_under_a_burst_that_never_pauses(tmp_path: Path) -> None:
+    """PASSIVE checkpoints never catch up with a writer that never stops: the WAL would grow
+    until the disk is full; over OVERGROWN times its limit the checkpointer truncates it."""
+    db = tmp_path / "b.db"
+    limit = 64 * 1024
+    conn = store.connect(str(db), "normal", autocheckpoint=False, wal_size_limit=limit)
+    conn.execute("CREATE TABLE t (v BLOB)")
+    wal = Path(f"{db}-wal")
+    checkpointer = Checkpointer(lambda: store.connect(str(db), wal_size_limit=limit), every=0.01)
+    checkpointer.start()
+    written, largest = 0, 0
+    try:
+        while written < 4000:  # 16 MB of rows: not truncated, such a burst's WAL reached 50 MB
+            conn.executemany("INSERT INTO t VALUES (?)", [(b"x" * 4000,)] * 4)
+            written += 4
+            time.sleep(0.0005)  # a group commit's wait for the next requests
+            largest = max(largest, wal.stat().st_size)
+    finally:
+        checkpointer.close()
+    assert largest < 4 * MIB, (largest, written)  # measured: 0.8-1.2 MB
+    assert conn.execute("SELECT count(*) FROM t").fetchone() == (written,)
+    conn.close()
