@@ -70,7 +70,7 @@ class Generation:
     weights: F64  # sum to 1
     distances: F64
     simulations: int
-    measured_by: str = "statistics"  # the distance: scaled statistics, or a projection's kind
+    measured_by: str = "scaled statistics"  # the distance, or the projection that measured it
 
     @property
     def acceptance(self) -> float:
