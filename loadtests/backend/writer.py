@@ -320,8 +320,7 @@ class Checkpointer:
         try:
             if conn is None:
                 conn = self._connect()
-            mode = "TRUNCATE" if _wal_size(conn) > OVERGROWN * _wal_limit(conn) else "PASSIVE"
-            done = conn.execute(f"PRAGMA wal_checkpoint({mode})").fetchone()
+            done = conn.execute(f"PRAGMA wal_checkpoint({_mode(conn)})").fetchone()
         except sqlite3.Error as exc:
             self._last = None
             self._health.fail("checkpoint", f"checkpoints fail: {exc}")
@@ -372,6 +371,12 @@ class Checkpointer:
 
 OVERGROWN = 4
 """A WAL this many times its size limit is checkpointed with TRUNCATE, not PASSIVE."""
+
+
+def _mode(conn: sqlite3.Connection) -> str:
+    """TRUNCATE for a WAL over `OVERGROWN` times its size limit, else (or with none) PASSIVE."""
+    limit = _wal_limit(conn)
+    return "TRUNCATE" if limit >= 0 and _wal_size(conn) > OVERGROWN * limit else "PASSIVE"
 
 
 def _wal_limit(conn: sqlite3.Connection) -> int:

@@ -9,7 +9,7 @@ import pytest
 
 from loadtests.backend import store
 from loadtests.backend.health import Health
-from loadtests.backend.writer import Checkpointer, GroupCommitWriter, backoff
+from loadtests.backend.writer import Checkpointer, GroupCommitWriter, _mode, backoff
 
 
 def connect(db: Path) -> sqlite3.Connection:
@@ -218,4 +218,15 @@ def test_the_wal_stays_bounded_under_a_burst_that_never_pauses(tmp_path: Path) -
         checkpointer.close()
     assert largest < 4 * MIB, (largest, written)  # measured: 0.8-1.2 MB
     assert conn.execute("SELECT count(*) FROM t").fetchone() == (written,)
+    conn.close()
+
+
+def test_a_wal_without_a_size_limit_is_never_truncated(tmp_path: Path) -> None:
+    db = tmp_path / "n.db"
+    conn = store.connect(str(db), autocheckpoint=False, wal_size_limit=-1)
+    conn.execute("CREATE TABLE t (v BLOB)")
+    conn.executemany("INSERT INTO t VALUES (?)", [(b"x" * 4000,) for _ in range(100)])
+    assert _mode(conn) == "PASSIVE"
+    conn.execute("PRAGMA journal_size_limit=4096")
+    assert _mode(conn) == "TRUNCATE"  # the same WAL, now far over 4 x its limit
     conn.close()
