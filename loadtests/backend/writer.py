@@ -260,8 +260,9 @@ class Checkpointer:
     burst that never pauses, PASSIVE checkpoints never catch up with the writer, the log never
     restarts and the WAL grows until the disk is full (a 24 MiB disk filled with a 1 MiB limit
     in 3 of 4 runs of the disk-full test); so a round that finds the WAL over `OVERGROWN` times
-    its limit checkpoints with TRUNCATE instead: it waits for the writer's transaction, holds
-    the next one back while it copies and syncs, and empties the file.
+    its limit checkpoints with TRUNCATE instead: it waits (at most `TRUNCATE_WAIT_MS`) for the
+    writer's transaction, holds the next one back while it copies and syncs, and empties the
+    file; a TRUNCATE that finds it busy reports so and the next round tries again.
     Often and small: a checkpoint's sync of the database file delays the WAL syncs queued
     behind it on the disk; at 20k messages/s, checkpoints every 0.5 s held commits up for
     10-20 ms each time (the open loop's tail showed them), every 0.1 s for a few ms.
@@ -320,13 +321,13 @@ class Checkpointer:
         try:
             if conn is None:
                 conn = self._connect()
-            done = conn.execute(f"PRAGMA wal_checkpoint({_mode(conn)})").fetchone()
+            done = _checkpoint(conn)
         except sqlite3.Error as exc:
             self._last = None
             self._health.fail("checkpoint", f"checkpoints fail: {exc}")
             return conn, False
         self._health.clear("checkpoint")
-        last, self._last = self._last, tuple(done)
+        last, self._last = self._last, done
         if self._health.failing("commit") or (last == self._last and _over_limit(conn, done)):
             self._commit_one_page(conn)
         return conn, True
@@ -373,10 +374,33 @@ OVERGROWN = 4
 """A WAL this many times its size limit is checkpointed with TRUNCATE, not PASSIVE."""
 
 
+TRUNCATE_WAIT_MS = 50
+"""How long a TRUNCATE checkpoint waits for the writer and readers before it reports busy: it
+holds commits back while it waits, so briefly; a busy one is retried the next round."""
+
+
 def _mode(conn: sqlite3.Connection) -> str:
     """TRUNCATE for a WAL over `OVERGROWN` times its size limit, else (or with none) PASSIVE."""
     limit = _wal_limit(conn)
-    return "TRUNCATE" if limit >= 0 and _wal_size(conn) > OVERGROWN * limit else "PASSIVE"
+    return "TRUNCATE" if limit > 0 and _wal_size(conn) > OVERGROWN * limit else "PASSIVE"
+
+
+def _checkpoint(conn: sqlite3.Connection) -> tuple[int, int, int]:
+    """One checkpoint in `_mode`'s mode: (busy, frames in the WAL, frames copied back)."""
+    mode = _mode(conn)
+    if mode == "PASSIVE":
+        return _triple(conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone())
+    (wait,) = conn.execute("PRAGMA busy_timeout").fetchone()
+    conn.execute(f"PRAGMA busy_timeout={TRUNCATE_WAIT_MS}")
+    try:
+        return _triple(conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone())
+    finally:
+        conn.execute(f"PRAGMA busy_timeout={int(wait)}")
+
+
+def _triple(row: tuple[int, int, int]) -> tuple[int, int, int]:
+    busy, frames, copied = row
+    return int(busy), int(frames), int(copied)
 
 
 def _wal_limit(conn: sqlite3.Connection) -> int:
