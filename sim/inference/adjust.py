@@ -79,7 +79,8 @@ def fit_projection(stats: F64, z: F64, scales: F64) -> Projection:
     whiten = np.linalg.inv(np.linalg.cholesky(cov)).T
     fits = {"regressed": _regressed, "emulated": _emulated}
     misses = {name: _held_out_miss(fit, x, z, whiten) for name, fit in fits.items()}
-    kind = min(misses, key=lambda name: misses[name])
+    # too few particles to fold (both inf) or a tie: the regression, the established summary
+    kind = "emulated" if misses["emulated"] < misses["regressed"] else "regressed"
     coef, _ = fits[kind](x, z)
     return Projection(center, scales, coef, z_mean, whiten, kind)
 

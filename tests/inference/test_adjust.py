@@ -27,8 +27,8 @@ def test_projection_recovers_the_parameter_from_linear_statistics() -> None:
 
 
 def test_a_narrow_population_with_many_noisy_statistics_keeps_the_emulated_projection() -> None:
-    # 60 statistics, 40 particles: regressing each parameter on every statistic overfits; the
-    # emulator fits 3 coefficients per statistic, and recovers the parameters
+    # 60 statistics, 40 particles: regressing each parameter on every statistic misses
+    # held-out particles more (by ~8% here) than the emulator's 3 coefficients per statistic
     rng = Streams(3).get("fit.propose", 0)
     b = rng.normal(0.0, 1.0, (2, 60))
     z = rng.normal(0.0, 0.1, (40, 2))
@@ -50,6 +50,7 @@ def test_a_wide_population_whose_statistics_bend_keeps_the_regressed_projection(
 
 
 def test_the_kept_projection_misses_held_out_particles_least() -> None:
+    """The rule itself, on mixed cases (it catches a rule that keeps the worse one)."""
     rng = Streams(5).get("fit.propose", 0)
     for n, k, p in [(30, 1, 8), (100, 2, 20), (200, 3, 5)]:
         z = rng.normal(0.0, 1.0, (n, k))
