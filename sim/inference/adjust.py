@@ -74,15 +74,20 @@ def fit_projection(stats: F64, z: F64, scales: F64) -> Projection:
     center = np.median(stats, axis=0)
     x = (stats - center) / scales
     z_mean = z.mean(axis=0)
-    cov = np.atleast_2d(np.cov(z, rowvar=False, bias=True))
-    cov += np.eye(len(cov)) * 1e-12 * max(1.0, float(np.trace(cov)))
-    whiten = np.linalg.inv(np.linalg.cholesky(cov)).T
+    whiten = np.linalg.inv(np.linalg.cholesky(_covariance(z))).T
     fits = {"regressed": _regressed, "emulated": _emulated}
     misses = {name: _held_out_miss(fit, x, z, whiten) for name, fit in fits.items()}
     # too few particles to fold (both inf) or a tie: the regression, the established summary
     kind = "emulated" if misses["emulated"] < misses["regressed"] else "regressed"
     coef, _ = fits[kind](x, z)
     return Projection(center, scales, coef, z_mean, whiten, kind)
+
+
+def _covariance(z: F64) -> F64:
+    """The particles' covariance, with a jitter that keeps it invertible."""
+    cov = np.atleast_2d(np.cov(z, rowvar=False, bias=True))
+    cov += np.eye(len(cov)) * 1e-12 * max(1.0, float(np.trace(cov)))
+    return cov
 
 
 FOLDS = 5
@@ -115,9 +120,7 @@ def _emulated(x: F64, z: F64) -> Linear:
     a, b = c[0], c[1:]  # b: (parameters, statistics)
     noise = np.sum((x - design @ c) ** 2, axis=0) / max(n - k - 1, 1)
     precision = 1.0 / np.maximum(noise, NOISE_FLOOR)
-    cov = np.atleast_2d(np.cov(z, rowvar=False, bias=True))
-    cov += np.eye(k) * 1e-12 * max(1.0, float(np.trace(cov)))
-    gain = np.linalg.inv(np.linalg.inv(cov) + (b * precision) @ b.T)
+    gain = np.linalg.inv(np.linalg.inv(_covariance(z)) + (b * precision) @ b.T)
     coef = np.asarray((b * precision).T @ gain, np.float64)
     return coef, z_mean - a @ coef
 

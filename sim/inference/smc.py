@@ -28,10 +28,9 @@ candidate order, so one seed gives the same posterior serially, on 2 processes o
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 
 import numpy as np
@@ -257,7 +256,7 @@ def abc_smc(
                 measure = partial(distance, observed=target, scales=scales)
             gen = Generation(epsilon, gen.z, gen.weights, measure(stats), gen.simulations)
         if projection is not None:
-            gen = dataclasses.replace(gen, measured_by=f"projection ({projection.kind})")
+            gen = replace(gen, measured_by=f"projection ({projection.kind})")
         generations.append(gen)
         last_stats, measured_by = stats, projection
         prev = gen

@@ -21,12 +21,12 @@ from numpy.typing import NDArray
 from scipy import stats
 
 from sim.experiments.executors import ProcessExecutor
-from sim.inference.backtest import SCORED
+from sim.inference.backtest import SCORED, _actual, _model_rows, _origin_index
 from sim.inference.data import History, read_history
 from sim.inference.fit import fit
 from sim.inference.forecast import SavedPosterior, forecast
 from sim.inference.priors import load_fit_config
-from sim.inference.scores import LEVELS, covered
+from sim.inference.scores import LEVELS
 from sim.inference.smc import systematic
 
 EXAMPLE = Path(__file__).parents[2] / "examples" / "synthetic_account"
@@ -127,15 +127,11 @@ def test_the_exact_posterior_backtest() -> None:
                 cfg.paths, draws, np.full(n, 1.0 / n), 2025, origin, int(h.cumulative[-1])
             )
             fc = forecast(str(EXAMPLE / "scenario.toml"), post, 28, 1, 100, ex)
-            actual = full.until(origin + dt.timedelta(days=28))
-            for m in SCORED:
-                y = {
-                    "follows": actual.new_follows,
-                    "unfollows": actual.unfollows,
-                    "fans": actual.cumulative,
-                }[m][-28:].astype(np.float64)
-                x = fc.samples[m].T
-                cover[m].append(np.array([covered(x, y, lv).mean() for lv in LEVELS]))
+            actual = _actual(full, _origin_index(full, origin, 28), 28)
+            for row in _model_rows("exact", fc, actual, origin, 28, 0):
+                cover[row["metric"]].append(
+                    np.array([row[f"cover{int(100 * lv)}"] for lv in LEVELS])
+                )
     means = {m: np.mean(c, axis=0).round(2).tolist() for m, c in cover.items()}
     print(means)
     # measured: follows 0.49 / 0.80 / 0.97, unfollows 0.44 / 0.79 / 0.92, fans 0.84 / 0.99 / 1.00;
