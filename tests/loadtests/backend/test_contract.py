@@ -123,10 +123,10 @@ def test_keywords_route_to_humans_or_the_quiz(backend: Backend) -> None:
     assert rows == [("order", "waiting"), ("quiz", "answered")]
 
 
-def encrypt_as_wechat(xml: bytes) -> str:
+def encrypt_as_wechat(xml: bytes, app_id: str = APP_ID) -> str:
     """The platform's envelope built from the documentation, not from the back end's code."""
     key = base64.b64decode(AES_KEY + "=")
-    plain = os.urandom(16) + struct.pack(">I", len(xml)) + xml + APP_ID.encode()
+    plain = os.urandom(16) + struct.pack(">I", len(xml)) + xml + app_id.encode()
     pad = 32 - len(plain) % 32
     plain += bytes([pad]) * pad
     enc = Cipher(algorithms.AES(key), modes.CBC(key[:16])).encryptor()
@@ -163,15 +163,26 @@ def test_aes_safe_mode_round_trip(backend: Backend) -> None:
     assert backend.query("SELECT count(*) FROM messages WHERE dedup_key = 'm:860001'") == [(1,)]
 
 
-def test_aes_message_for_another_app_is_rejected(backend: Backend) -> None:
-    inner = text_xml("fan-aes", "hi", 860002, 1365480000)
-    encrypted = encrypt_as_wechat(inner).replace("A", "B", 1)  # corrupt the ciphertext
-    ts, nonce = "1365480000", "n2"
+def _post_aes(backend: Backend, encrypted: str, nonce: str) -> int:
+    ts = "1365480000"
     msg_sig = sign(TOKEN, ts, nonce, encrypted)
     path = backend.callback_path(ts, nonce, encrypt_type="aes", msg_signature=msg_sig)
-    envelope = f"<xml><Encrypt>{encrypted}</Encrypt></xml>".encode()
-    assert backend.request("POST", path, envelope)[0] == 400
+    return backend.request("POST", path, f"<xml><Encrypt>{encrypted}</Encrypt></xml>".encode())[0]
+
+
+def test_aes_message_for_another_app_is_rejected(backend: Backend) -> None:
+    inner = text_xml("fan-aes", "hi", 860002, 1365480000)
+    assert _post_aes(backend, encrypt_as_wechat(inner, app_id="wx_another_app"), "n2") == 400
     assert backend.query("SELECT count(*) FROM messages WHERE dedup_key = 'm:860002'") == [(0,)]
+
+
+def test_aes_corrupted_ciphertext_is_rejected(backend: Backend) -> None:
+    """Garbling the last block breaks the padding or the AppId whatever the random prefix."""
+    inner = text_xml("fan-aes", "hi", 860003, 1365480000)
+    raw = bytearray(base64.b64decode(encrypt_as_wechat(inner)))
+    raw[-1] ^= 0x5A
+    assert _post_aes(backend, base64.b64encode(bytes(raw)).decode(), "n3") == 400
+    assert backend.query("SELECT count(*) FROM messages WHERE dedup_key = 'm:860003'") == [(0,)]
 
 
 def test_agents_claim_by_priority_and_answers_reach_the_platform(
