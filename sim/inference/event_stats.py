@@ -33,6 +33,7 @@ from sim.scenario.timeline import resolve_timeline
 __all__ = [
     "EVENT_FIGURES",
     "EventTarget",
+    "cannot_give",
     "event_targets",
     "figure_total",
     "first_day",
@@ -131,7 +132,7 @@ def match_events(scenario: Scenario, events: Sequence[Event]) -> list[str]:
     return names
 
 
-def _cannot_give(c: CampaignSpec, figure: str) -> str | None:
+def cannot_give(c: CampaignSpec, figure: str) -> str | None:
     """Why the model gives campaign `c` no `figure` (always 0), or None if it can give one."""
     if figure == "shares" and c.cascade is None:
         return "has no cascade, so the model gives it no shares"
@@ -156,7 +157,7 @@ def event_targets(
             value = e.counts.get(figure)
             if value is None:
                 continue
-            why = _cannot_give(campaigns[name], figure)
+            why = cannot_give(campaigns[name], figure)
             if why is not None:
                 rule = f"campaign {name} {why}; leave the cell blank or describe it in the scenario"
                 problems.append(Problem(f"line {e.line}, column {figure}", rule, value, True))

@@ -7,6 +7,12 @@ forecast's intervals cover the simulated future (daily follows and the fan count
 horizon). If the method is calibrated, ranks are uniform and coverage is at the nominal rates
 (Talts et al. 2018). Accounts run in parallel, each fit serially, so the result is the same on
 any executor.
+
+With `events`, the campaigns over by the history's end enter the fit as reported events (their
+participants, shares and follows gained through their last logged day, each figure the campaign
+can give), and each campaign ahead is forecast per event (`forecast(per_event=True)`) and its
+figures scored against the synthetic account's own: so the per-event forecasts, the ones that
+carry a cascade's heavy tail, are checked as the daily ones are.
 """
 
 from __future__ import annotations
@@ -23,14 +29,38 @@ from numpy.typing import NDArray
 
 from sim.experiments.executors import Executor, SerialExecutor, run_ordered
 from sim.inference.data import History
+from sim.inference.event_forecast import (
+    EVENT_METRICS,
+    campaigns_ahead,
+    event_forecasts,
+    events_end,
+    last_day,
+)
+from sim.inference.event_stats import (
+    EVENT_FIGURES,
+    cannot_give,
+    figure_total,
+    first_day,
+    scenario_campaigns,
+)
+from sim.inference.events import Event
 from sim.inference.fit import fit
-from sim.inference.forecast import SavedPosterior, forecast
+from sim.inference.forecast import Forecast, SavedPosterior, forecast
 from sim.inference.priors import FitConfig
 from sim.inference.scores import LEVELS, covered
-from sim.inference.simulator import Simulator
+from sim.inference.simulator import Simulator, Trajectory
 from sim.model.rng import Streams
+from sim.scenario import Scenario
 
-__all__ = ["RANK_DRAWS", "SbcAccount", "SbcSetup", "coverage", "rank_figure", "run_sbc"]
+__all__ = [
+    "RANK_DRAWS",
+    "SbcAccount",
+    "SbcSetup",
+    "coverage",
+    "rank_figure",
+    "reported_events",
+    "run_sbc",
+]
 
 F64 = NDArray[np.float64]
 RANK_DRAWS = 99  # ranks 0..99: 100 equally likely values under calibration
@@ -45,6 +75,7 @@ class SbcSetup:
     history_days: int
     horizon: int
     forecast_draws: int = 50
+    events: bool = False  # past campaigns enter the fit; those ahead are forecast and scored
 
 
 @dataclass(frozen=True)
@@ -55,6 +86,43 @@ class SbcAccount:
     ranks: NDArray[np.int64]  # (parameters,) in 0..RANK_DRAWS
     inside: F64  # (parameters, levels): 1.0 where the truth is in the central interval
     forecast_inside: F64  # (2, levels): daily follows (share of days), fans at the horizon
+    event_inside: tuple[tuple[str, F64], ...] = ()  # (figure, (levels,)) per campaign ahead
+
+
+def reported_events(scenario: Scenario, traj: Trajectory, origin: dt.date) -> list[Event]:
+    """The campaigns over by `origin` as an account reports them: every figure they can give."""
+    start = scenario.scenario.start
+    platform = scenario.scenario.platform
+    out = []
+    over = {n: c for n, c in scenario_campaigns(scenario).items() if last_day(c) <= origin}
+    for line, (name, c) in enumerate(sorted(over.items(), key=lambda kv: first_day(kv[1]))):
+        daily = (traj.campaigns or {}).get(name)
+        end = (last_day(c) - start).days
+        counts: dict[str, int | None] = {
+            f: figure_total(daily, f, end) if cannot_give(c, f) is None else None
+            for f in EVENT_FIGURES
+        }
+        days = first_day(c), last_day(c)
+        out.append(Event(line + 2, c.platform or platform, c.type, *days, counts, c.prize_value))
+    return out
+
+
+def _event_inside(
+    scenario: Scenario, fc: Forecast, traj: Trajectory, origin: dt.date
+) -> tuple[tuple[str, F64], ...]:
+    """Per campaign ahead and figure it can give: is the account's own figure inside each level?"""
+    start = scenario.scenario.start
+    ahead = campaigns_ahead(scenario, origin)
+    actual = {e.campaign: e for e in event_forecasts(ahead, [traj], start, origin)}
+    out = []
+    for e in fc.events:
+        for m in EVENT_METRICS:
+            figure = m if m in EVENT_FIGURES else "follows_gained"
+            if cannot_give(ahead[e.campaign], figure) is not None:
+                continue
+            y = actual[e.campaign].samples[m]
+            out.append((m, np.array([covered(e.samples[m], y, lv)[0] for lv in LEVELS])))
+    return tuple(out)
 
 
 def _account(job: tuple[SbcSetup, int, int]) -> SbcAccount:
@@ -64,8 +132,12 @@ def _account(job: tuple[SbcSetup, int, int]) -> SbcAccount:
     rng = streams.get("fit.draws", "sbc", index)
     truth = np.array([p.from_z(p.sample_z(rng, 1))[0] for p in cfg.priors])
     values = tuple(map(float, truth))
-    start = Simulator(setup.scenario_path, cfg.paths).scenario(values).scenario.start
+    scenario = Simulator(setup.scenario_path, cfg.paths).scenario(values)
+    start = scenario.scenario.start
     end = start + dt.timedelta(days=setup.history_days + setup.horizon - 1)
+    origin = start + dt.timedelta(days=setup.history_days - 1)
+    if setup.events:  # the account's own run reaches every campaign ahead's last counted day
+        end = max(end, events_end(campaigns_ahead(scenario, origin)) or end)
     sim_seed = int(streams.sequence("fit.simulate", "sbc", index).generate_state(1)[0])
     traj = Simulator(setup.scenario_path, cfg.paths, end=end).simulate(values, sim_seed)
     n = setup.history_days
@@ -73,8 +145,9 @@ def _account(job: tuple[SbcSetup, int, int]) -> SbcAccount:
     history = History(
         f"sbc-{index}", dates, traj.follows[:n], traj.unfollows[:n], traj.net[:n], traj.fans[:n]
     )
+    events = reported_events(scenario, traj, origin) if setup.events else []
     with SerialExecutor() as ex:
-        result = fit(setup.scenario_path, cfg, history, seed + index, ex)
+        result = fit(setup.scenario_path, cfg, history, seed + index, ex, events)
         post = result.posterior
         draws = post.draws(RANK_DRAWS, "sbc")
         ranks = (draws < truth[None, :]).sum(axis=0).astype(np.int64)
@@ -89,11 +162,21 @@ def _account(job: tuple[SbcSetup, int, int]) -> SbcAccount:
             dates[-1],
             int(traj.fans[n - 1]),
         )
-        fc = forecast(setup.scenario_path, saved, setup.horizon, 1, setup.forecast_draws, ex)
+        fc = forecast(
+            setup.scenario_path,
+            saved,
+            setup.horizon,
+            1,
+            setup.forecast_draws,
+            ex,
+            per_event=setup.events,
+        )
     future = slice(n, n + setup.horizon)
+    last = n + setup.horizon - 1
     daily = [covered(fc.samples["follows"].T, traj.follows[future], lv).mean() for lv in LEVELS]
-    level = [covered(fc.samples["fans"][:, -1], np.array(traj.fans[-1]), lv) for lv in LEVELS]
-    return SbcAccount(truth, ranks, inside, np.array([daily, level], np.float64))
+    level = [covered(fc.samples["fans"][:, -1], np.array(traj.fans[last]), lv) for lv in LEVELS]
+    by_event = _event_inside(scenario, fc, traj, origin) if setup.events else ()
+    return SbcAccount(truth, ranks, inside, np.array([daily, level], np.float64), by_event)
 
 
 def run_sbc(
@@ -109,11 +192,19 @@ def run_sbc(
 
 
 def coverage(results: list[SbcAccount]) -> dict[str, F64]:
-    """Shares inside the 50/80/95% intervals: per parameter, and of the forecasts."""
-    return {
+    """Shares inside the 50/80/95% intervals: per parameter, of the forecasts, per event figure.
+
+    An event figure's share pools every campaign ahead that can give it, over all accounts.
+    """
+    out = {
         "posterior": np.mean([r.inside for r in results], axis=0),  # (parameters, levels)
         "forecast": np.mean([r.forecast_inside for r in results], axis=0),  # (2, levels)
     }
+    for m in EVENT_METRICS:
+        hits = [x for r in results for name, x in r.event_inside if name == m]
+        if hits:
+            out[f"event_{m}"] = np.mean(hits, axis=0)  # (levels,)
+    return out
 
 
 def rank_figure(

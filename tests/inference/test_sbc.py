@@ -12,6 +12,7 @@ too wide, fails it. Measured (seed 7): posterior 0.625 / 0.75 / 0.875, daily fol
 """
 
 import dataclasses
+import datetime as dt
 import json
 import math
 from pathlib import Path
@@ -20,10 +21,16 @@ import numpy as np
 import pytest
 
 from sim.experiments.executors import ProcessExecutor, SerialExecutor
+from sim.inference.event_stats import EVENT_FIGURES
 from sim.inference.priors import load_fit_config
-from sim.inference.sbc import SbcSetup, coverage, rank_figure, run_sbc
+from sim.inference.sbc import SbcSetup, coverage, rank_figure, reported_events, run_sbc
+from sim.inference.simulator import Simulator
+from sim.scenario import load_scenario
 
-from .conftest import ACCOUNT, PATHS, PRIORS
+from .conftest import ACCOUNT, DATA, PATHS, PRIORS, START
+
+AHEAD = DATA / "campaigns_ahead.toml"
+CAMPAIGN_PRIORS = DATA / "campaign_priors.toml"
 
 DOCS = Path(__file__).parents[2] / "docs"
 
@@ -52,6 +59,45 @@ def test_sbc_is_the_same_serially() -> None:
     with ProcessExecutor(2) as ex:
         b = run_sbc(setup, 2, seed=3, executor=ex)
     assert [r.ranks.tolist() for r in a] == [r.ranks.tolist() for r in b]
+
+
+def test_past_campaigns_are_reported_as_an_account_would() -> None:
+    """Each campaign over by the origin gives its totals through its last day; none it cannot."""
+    values = (0.01, 0.2)
+    paths = load_fit_config(CAMPAIGN_PRIORS).paths
+    traj = Simulator(str(AHEAD), paths).simulate(values, 5)
+    scenario = Simulator(str(AHEAD), paths).scenario(values)
+    events = reported_events(scenario, traj, dt.date(2025, 2, 11))
+    assert [(e.type, e.start, e.end) for e in events] == [
+        ("repost_lottery", dt.date(2025, 1, 15), dt.date(2025, 1, 18)),  # 2 days + the cascade's
+        ("live_quiz", dt.date(2025, 2, 10), dt.date(2025, 2, 10)),
+    ]
+    assert traj.campaigns is not None
+    draw = traj.campaigns["draw_jan"][: (dt.date(2025, 1, 18) - START).days + 1].sum(axis=0)
+    assert [events[0].counts[f] for f in EVENT_FIGURES] == draw.tolist()
+    assert events[1].counts["shares"] is None  # a quiz has no cascade
+    assert all(e.platform == load_scenario(AHEAD).scenario.platform for e in events)
+
+
+def test_event_sbc_scores_every_figure_of_the_campaigns_ahead() -> None:
+    """The past draw enters the fit; the quiz and the near-critical draw ahead are scored."""
+    cfg = dataclasses.replace(load_fit_config(CAMPAIGN_PRIORS), particles=12, generations=2)
+    setup = SbcSetup(str(AHEAD), cfg, history_days=40, horizon=5, forecast_draws=20, events=True)
+    with ProcessExecutor(2) as ex:
+        results = run_sbc(setup, 2, seed=11, executor=ex)
+    for r in results:  # the quiz gives no shares; the draw_feb every figure
+        names = sorted(name for name, _ in r.event_inside)
+        assert names == sorted(
+            ["participants", "follows_gained", "net_follows_14d"] * 2 + ["shares"]
+        )
+    cov = coverage(results)
+    assert set(cov) >= {f"event_{m}" for m in ("participants", "shares", "net_follows_14d")}
+    assert cov["event_shares"].shape == (3,)
+    with SerialExecutor() as ex:  # the same figures serially: the account is the unit of work
+        again = run_sbc(setup, 1, seed=11, executor=ex)
+    assert [x.tolist() for _, x in again[0].event_inside] == [
+        x.tolist() for _, x in results[0].event_inside
+    ]
 
 
 @pytest.mark.benchmark
@@ -109,3 +155,37 @@ def test_full_size_method_on_a_handful_of_accounts() -> None:
     pooled = cov["posterior"].mean(axis=0)
     assert 0.55 <= pooled[1] <= 1.0, summary  # about 3 standard errors below nominal
     assert 0.15 <= pooled[0] <= 0.85, summary
+
+
+@pytest.mark.benchmark
+def test_event_sbc_100_accounts() -> None:
+    """Per-event forecasts over 100 accounts: a quiz and a near-critical cascade ahead.
+
+    Each account: 40 days of history holding one past draw (its figures enter the fit), search
+    conversion and take-up free (30 particles, 4 generations), 50 forecast draws; figures into
+    docs/inference-sbc-events.json. Each figure pools the campaigns ahead that can give it.
+    """
+    cfg = load_fit_config(CAMPAIGN_PRIORS)
+    setup = SbcSetup(str(AHEAD), cfg, history_days=40, horizon=5, events=True)
+    with ProcessExecutor(2) as ex:
+        results = run_sbc(setup, 100, seed=2028, executor=ex)
+    cov = coverage(results)
+    rank_figure(results, cfg.paths, DOCS / "inference-sbc-events-ranks.png")
+    events = {
+        k.removeprefix("event_"): v.tolist() for k, v in cov.items() if k.startswith("event_")
+    }
+    summary = {
+        "accounts": len(results),
+        "configuration": "tests/data/inference/campaigns_ahead.toml, 40-day history holding one "
+        "past draw, a quiz and a near-critical draw ahead, 2 free parameters (search conversion, "
+        "take-up), 30 particles, 4 generations, 50 forecast draws",
+        "posterior_coverage": {p: cov["posterior"][j].tolist() for j, p in enumerate(cfg.paths)},
+        "forecast_coverage_daily_follows": cov["forecast"][0].tolist(),
+        "event_forecast_coverage": events,
+    }
+    (DOCS / "inference-sbc-events.json").write_text(json.dumps(summary, indent=2) + "\n")
+    for figure, (c50, c80, _) in events.items():  # about 3 binomial standard errors
+        trials = sum(1 for r in results for name, _ in r.event_inside if name == figure)
+        se50, se80 = math.sqrt(0.25 / trials), math.sqrt(0.16 / trials)
+        assert abs(c50 - 0.5) <= 3 * se50, (figure, summary)
+        assert abs(c80 - 0.8) <= 3 * se80, (figure, summary)
