@@ -86,7 +86,8 @@ class SbcAccount:
     ranks: NDArray[np.int64]  # (parameters,) in 0..RANK_DRAWS
     inside: F64  # (parameters, levels): 1.0 where the truth is in the central interval
     forecast_inside: F64  # (2, levels): daily follows (share of days), fans at the horizon
-    event_inside: tuple[tuple[str, F64], ...] = ()  # (figure, (levels,)) per campaign ahead
+    # (campaign, figure, (levels,)) per campaign ahead and figure it can give
+    event_inside: tuple[tuple[str, str, F64], ...] = ()
 
 
 def reported_events(scenario: Scenario, traj: Trajectory, origin: dt.date) -> list[Event]:
@@ -109,7 +110,7 @@ def reported_events(scenario: Scenario, traj: Trajectory, origin: dt.date) -> li
 
 def _event_inside(
     scenario: Scenario, fc: Forecast, traj: Trajectory, origin: dt.date
-) -> tuple[tuple[str, F64], ...]:
+) -> tuple[tuple[str, str, F64], ...]:
     """Per campaign ahead and figure it can give: is the account's own figure inside each level?"""
     start = scenario.scenario.start
     ahead = campaigns_ahead(scenario, origin)
@@ -121,7 +122,8 @@ def _event_inside(
             if cannot_give(ahead[e.campaign], figure) is not None:
                 continue
             y = actual[e.campaign].samples[m]
-            out.append((m, np.array([covered(e.samples[m], y, lv)[0] for lv in LEVELS])))
+            inside = np.array([covered(e.samples[m], y, lv)[0] for lv in LEVELS])
+            out.append((e.campaign, m, inside))
     return tuple(out)
 
 
@@ -194,16 +196,23 @@ def run_sbc(
 def coverage(results: list[SbcAccount]) -> dict[str, F64]:
     """Shares inside the 50/80/95% intervals: per parameter, of the forecasts, per event figure.
 
-    An event figure's share pools every campaign ahead that can give it, over all accounts.
+    `event_<figure>` pools every campaign ahead that can give the figure, over all accounts;
+    `event_<campaign>_<figure>` is one campaign's.
     """
     out = {
         "posterior": np.mean([r.inside for r in results], axis=0),  # (parameters, levels)
         "forecast": np.mean([r.forecast_inside for r in results], axis=0),  # (2, levels)
     }
+    rows = [row for r in results for row in r.event_inside]
     for m in EVENT_METRICS:
-        hits = [x for r in results for name, x in r.event_inside if name == m]
+        hits = [x for _, figure, x in rows if figure == m]
         if hits:
             out[f"event_{m}"] = np.mean(hits, axis=0)  # (levels,)
+    for campaign in sorted({c for c, _, _ in rows}):
+        for m in EVENT_METRICS:
+            hits = [x for c, figure, x in rows if (c, figure) == (campaign, m)]
+            if hits:
+                out[f"event_{campaign}_{m}"] = np.mean(hits, axis=0)
     return out
 
 
