@@ -36,6 +36,7 @@ __all__ = [
     "event_forecasts",
     "events_end",
     "last_day",
+    "reported_as",
 ]
 
 F64 = NDArray[np.float64]
@@ -59,6 +60,15 @@ class EventForecast:
     counted_to: dt.date  # the campaign's last logged day (`last_day`)
     samples: dict[str, F64]  # per figure, one sample per simulation
     under_way: bool = False  # the origin fell after its first logged day: only days ahead count
+
+
+def reported_as(metric: str) -> str:
+    """The reported figure (`EVENT_FIGURES`) a forecast metric is counted from.
+
+    Net follows are the follows gained less their early unfollows, so a campaign that can give
+    no follows gained gives no net follows either.
+    """
+    return metric if metric in EVENT_FIGURES else "follows_gained"
 
 
 def last_day(c: CampaignSpec) -> dt.date:

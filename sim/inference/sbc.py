@@ -35,6 +35,7 @@ from sim.inference.event_forecast import (
     event_forecasts,
     events_end,
     last_day,
+    reported_as,
 )
 from sim.inference.event_stats import (
     EVENT_FIGURES,
@@ -95,7 +96,8 @@ def reported_events(scenario: Scenario, traj: Trajectory, origin: dt.date) -> li
     start = scenario.scenario.start
     platform = scenario.scenario.platform
     out = []
-    over = {n: c for n, c in scenario_campaigns(scenario).items() if last_day(c) <= origin}
+    ahead = campaigns_ahead(scenario, origin)
+    over = {n: c for n, c in scenario_campaigns(scenario).items() if n not in ahead}
     for line, (name, c) in enumerate(sorted(over.items(), key=lambda kv: first_day(kv[1]))):
         daily = (traj.campaigns or {}).get(name)
         end = (last_day(c) - start).days
@@ -117,11 +119,13 @@ def _event_inside(
     actual = {e.campaign: e for e in event_forecasts(ahead, [traj], start, origin)}
     out = []
     for e in fc.events:
+        own = actual[e.campaign]
+        if (own.counted_from, own.counted_to) != (e.counted_from, e.counted_to):
+            raise ValueError(f"{e.campaign}: the account and its forecast count different days")
         for m in EVENT_METRICS:
-            figure = m if m in EVENT_FIGURES else "follows_gained"
-            if cannot_give(ahead[e.campaign], figure) is not None:
+            if cannot_give(ahead[e.campaign], reported_as(m)) is not None:
                 continue
-            y = actual[e.campaign].samples[m]
+            y = own.samples[m]
             inside = np.array([covered(e.samples[m], y, lv)[0] for lv in LEVELS])
             out.append((e.campaign, m, inside))
     return tuple(out)
@@ -141,7 +145,9 @@ def _account(job: tuple[SbcSetup, int, int]) -> SbcAccount:
     if setup.events:  # the account's own run reaches every campaign ahead's last counted day
         end = max(end, events_end(campaigns_ahead(scenario, origin)) or end)
     sim_seed = int(streams.sequence("fit.simulate", "sbc", index).generate_state(1)[0])
-    traj = Simulator(setup.scenario_path, cfg.paths, end=end).simulate(values, sim_seed)
+    # with events the whole model runs, as for the fit and the forecast: campaigns need it
+    truth_run = Simulator(setup.scenario_path, cfg.paths, end=end, whole=setup.events)
+    traj = truth_run.simulate(values, sim_seed)
     n = setup.history_days
     dates = tuple(start + dt.timedelta(days=d) for d in range(n))
     history = History(

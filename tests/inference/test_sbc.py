@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 
 from sim.experiments.executors import ProcessExecutor, SerialExecutor
-from sim.inference.event_stats import EVENT_FIGURES
+from sim.inference.event_stats import EVENT_FIGURES, event_targets
 from sim.inference.priors import load_fit_config
 from sim.inference.sbc import SbcSetup, coverage, rank_figure, reported_events, run_sbc
 from sim.inference.simulator import Simulator
@@ -76,6 +76,14 @@ def test_past_campaigns_are_reported_as_an_account_would() -> None:
     draw = traj.campaigns["draw_jan"][: (dt.date(2025, 1, 18) - START).days + 1].sum(axis=0)
     assert [events[0].counts[f] for f in EVENT_FIGURES] == draw.tolist()
     assert events[1].counts["shares"] is None  # a quiz has no cascade
+    targets = event_targets(scenario, events, START)  # the fit takes them as they are
+    assert [(t.campaign, t.figure) for t in targets] == [
+        ("draw_jan", "participants"),
+        ("draw_jan", "shares"),
+        ("draw_jan", "follows_gained"),
+        ("quiz_feb", "participants"),
+        ("quiz_feb", "follows_gained"),
+    ]
     assert all(e.platform == load_scenario(AHEAD).scenario.platform for e in events)
 
 
@@ -180,16 +188,18 @@ def test_event_sbc_100_accounts() -> None:
         "accounts": len(results),
         "configuration": "tests/data/inference/campaigns_ahead.toml, 40-day history holding one "
         "past draw, a quiz and a near-critical draw ahead, 2 free parameters (search conversion, "
-        f"take-up), {cfg.particles} particles, {cfg.generations} generations, 50 forecast draws",
+        f"take-up), {cfg.particles} particles, {cfg.generations} generations, "
+        f"{setup.forecast_draws} forecast draws",
         "posterior_coverage": {p: cov["posterior"][j].tolist() for j, p in enumerate(cfg.paths)},
         "forecast_coverage_daily_follows": cov["forecast"][0].tolist(),
         "event_forecast_coverage": events,
         "ranks": {p: [int(r.ranks[j]) for r in results] for j, p in enumerate(cfg.paths)},
     }
     (DOCS / "inference-sbc-events.json").write_text(json.dumps(summary, indent=2) + "\n")
-    for figure in ("participants", "shares", "follows_gained", "net_follows_14d"):
-        c50, c80, _ = events[figure]  # pooled: within about 3 binomial standard errors
-        trials = sum(1 for r in results for _, f, _ in r.event_inside if f == figure)
-        se50, se80 = math.sqrt(0.25 / trials), math.sqrt(0.16 / trials)
-        assert abs(c50 - 0.5) <= 3 * se50, (figure, summary)
-        assert abs(c80 - 0.8) <= 3 * se80, (figure, summary)
+    # each campaign's own figures, 100 trials each: about 3 binomial standard errors (pooling
+    # the quiz with the draw could hide the heavy-tailed one)
+    for key in (k for k in events if k.startswith(("quiz_feb_", "draw_feb_"))):
+        c50, c80, c95 = events[key]
+        assert 0.35 <= c50 <= 0.65, (key, summary)
+        assert 0.68 <= c80 <= 0.92, (key, summary)
+        assert c95 >= 0.885, (key, summary)
