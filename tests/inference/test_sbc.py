@@ -22,7 +22,7 @@ import pytest
 
 from sim.experiments.executors import ProcessExecutor, SerialExecutor
 from sim.inference.event_stats import EVENT_FIGURES, event_targets
-from sim.inference.priors import load_fit_config
+from sim.inference.priors import DEFAULT_GENERATIONS, DEFAULT_PARTICLES, load_fit_config
 from sim.inference.sbc import SbcSetup, coverage, rank_figure, reported_events, run_sbc
 from sim.inference.simulator import Simulator
 from sim.scenario import load_scenario
@@ -139,13 +139,16 @@ def test_full_sbc_100_accounts() -> None:
 def test_full_size_method_on_a_handful_of_accounts() -> None:
     """Beside the reduced SBC: the worked example's full size on 6 accounts from its priors.
 
-    A year (337 days of history, 28 ahead), its 3 free parameters, 200 particles, 6 generations,
-    100 forecast draws. Six accounts give 18 truth-in-interval trials: the check is coarse
-    (80% coverage has a standard error of 0.09); its figures go into docs/inference-sbc-full.json.
+    A year (337 days of history, 28 ahead), its 3 free parameters, the default sizes (100
+    particles, 10 generations), 100 forecast draws. Six accounts give 18 truth-in-interval
+    trials: the check is coarse (80% coverage has a standard error of 0.09); its figures go
+    into docs/inference-sbc-full.json.
     """
     example = Path(__file__).parents[2] / "examples" / "synthetic_account"
     cfg = dataclasses.replace(
-        load_fit_config(example / "priors.toml"), particles=200, generations=6
+        load_fit_config(example / "priors.toml"),
+        particles=DEFAULT_PARTICLES,
+        generations=DEFAULT_GENERATIONS,
     )
     setup = SbcSetup(
         str(example / "scenario.toml"), cfg, history_days=337, horizon=28, forecast_draws=100
@@ -156,7 +159,8 @@ def test_full_size_method_on_a_handful_of_accounts() -> None:
     summary = {
         "accounts": len(results),
         "configuration": "examples/synthetic_account (a year: 337-day history, 28-day horizon), "
-        "3 free parameters, 200 particles, 6 generations, 100 forecast draws",
+        f"3 free parameters, {cfg.particles} particles, {cfg.generations} generations, "
+        "100 forecast draws",
         "posterior_coverage": {p: cov["posterior"][j].tolist() for j, p in enumerate(cfg.paths)},
         "forecast_coverage_daily_follows": cov["forecast"][0].tolist(),
         "forecast_coverage_fans_at_horizon": cov["forecast"][1].tolist(),
