@@ -60,6 +60,8 @@ class EventForecast:
     counted_to: dt.date  # the campaign's last logged day (`last_day`)
     samples: dict[str, F64]  # per figure, one sample per simulation
     under_way: bool = False  # the origin fell after its first logged day: only days ahead count
+    # per sample, the cascade's effective R over all its days (None: the campaign has no cascade)
+    effective_r: F64 | None = None
 
 
 def reported_as(metric: str) -> str:
@@ -116,5 +118,8 @@ def event_forecasts(
         first = max(first_day(c), origin + dt.timedelta(days=1))
         own = c.start.date(), c.end.date()
         under_way = first > first_day(c)
-        out.append(EventForecast(name, c.type, *own, first, last, samples, under_way))
+        r = None
+        if c.cascade is not None:
+            r = np.asarray([(t.cascade_r or {}).get(name, np.nan) for t in sims], np.float64)
+        out.append(EventForecast(name, c.type, *own, first, last, samples, under_way, r))
     return tuple(out)

@@ -299,6 +299,24 @@ def _interval(x: F64) -> tuple[str, bool]:
 
 
 LONG_TAIL = "the upper tail is long: large outcomes are plausible"
+NEAR_CRITICAL = 0.8
+"""A cascade whose median effective R is at least this is said to sit near its tipping point:
+each participant brings most of one more, so its size swings widely between runs (at 0.9 the
+mean size is ten times its seeds)."""
+
+
+def _tipping_point(r: F64 | None) -> str:
+    """Words for a cascade near or past its tipping point (median effective R >= 0.8), else ''."""
+    if r is None or not np.isfinite(r).any():
+        return ""
+    lo, mid, hi = predictive_quantile(r[np.isfinite(r)], [0.1, 0.5, 0.9])
+    if mid < NEAR_CRITICAL:
+        return ""
+    where = "past its tipping point" if mid >= 1.0 else "near its tipping point"
+    return (
+        f"; its cascade sits {where} (effective R {lo:.2f} to {hi:.2f}, median {mid:.2f}, in the "
+        "simulations), so its size is heavy-tailed and its intervals are wide, not narrowed"
+    )
 
 
 def headlines(fc: Forecast) -> list[str]:
@@ -337,8 +355,9 @@ def headlines(fc: Forecast) -> list[str]:
 def event_headlines(fc: Forecast) -> list[str]:
     """Per campaign ahead, a sentence: its participants' and net follows' 80% intervals.
 
-    A long upper tail (a cascade near its tipping point, say) is said in words; the interval
-    is the samples' own, never narrowed.
+    A long upper tail is said in words, and so is a cascade near or past its tipping point
+    (`NEAR_CRITICAL`), whose skew a sample does not always show; the interval is the samples'
+    own, never narrowed.
     """
     out = []
     net = f"net follows after {KEPT_DAYS} days"
@@ -358,5 +377,6 @@ def event_headlines(fc: Forecast) -> list[str]:
         sentence += ", ".join(parts)
         if tails:
             sentence += f"; for {' and '.join(tails)} {LONG_TAIL}"
+        sentence += _tipping_point(e.effective_r)
         out.append(sentence + ".")
     return out

@@ -15,6 +15,7 @@ On a one-year account of two channels the first costs ~0.09 s and the second ~0.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
@@ -29,6 +30,7 @@ from sim.model.followers import FollowerModel, FollowerTrace
 from sim.model.rng import Streams
 from sim.results.campaign_tables import gone_within
 from sim.results.service_periods import hourly_counts
+from sim.results.spread_tables import cascade_summary
 from sim.scenario import Scenario, load_scenario
 from sim.scenario.overrides import split_phase_path
 from sim.scenario.timeline import resolve_timeline
@@ -74,6 +76,9 @@ class Trajectory:
     # per campaign (the whole model only), by day of follow: of that day's followers it
     # brought, those who unfollowed within `KEPT_DAYS` days (counted only up to the run's end)
     campaign_left: dict[str, I64] | None = None
+    # per campaign with a cascade (the whole model only): its effective reproduction number,
+    # joiners per participant over the generations that could pass it on (NaN if none could)
+    cascade_r: dict[str, float] | None = None
 
     @property
     def net(self) -> I64:
@@ -169,6 +174,15 @@ def _campaign_left(result: ModelResult, days: int) -> dict[str, I64]:
     return out
 
 
+def _cascade_r(result: ModelResult) -> dict[str, float]:
+    """Per campaign with a cascade, its effective R over all its days (the summary's)."""
+    rows = cascade_summary(result).get("cascades", {})
+    return {
+        name: math.nan if row["effective_r"] is None else float(row["effective_r"])
+        for name, row in rows.items()
+    }
+
+
 def _with_service(traj: Trajectory, result: ModelResult, days: int) -> Trajectory:
     """Add the whole model's per-day figures: messages, backlog, first responses in target."""
     tally = result.tally
@@ -183,6 +197,7 @@ def _with_service(traj: Trajectory, result: ModelResult, days: int) -> Trajector
         target_known=hourly["sla_first_response_known_n"].reshape(days, -1).sum(axis=1),
         campaigns=_campaigns(result, days),
         campaign_left=_campaign_left(result, days),
+        cascade_r=_cascade_r(result),
     )
 
 

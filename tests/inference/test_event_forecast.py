@@ -29,7 +29,7 @@ from sim.model.engine import RunSpec, run_one
 from sim.results.campaign_tables import NET_DAYS, campaign_summary
 from sim.scenario import load_scenario
 
-from .conftest import ACCOUNT, CAMPAIGNS, START
+from .conftest import ACCOUNT, CAMPAIGNS, DATA, START
 
 TAKE_UP = ("response.take_up",)
 ORIGIN = dt.date(2025, 1, 15)  # the draw's launch: under way at the origin; the quiz ahead
@@ -215,10 +215,47 @@ def test_a_campaign_ahead_turns_the_whole_model_on(tmp_path: Path) -> None:
     assert "messages" not in forecast(str(quiz), post, 7, 1, 3, SerialExecutor()).samples
 
 
-def _event(samples: np.ndarray) -> Forecast:
+def _event(samples: np.ndarray, r: np.ndarray | None = None) -> Forecast:
     days = (dt.date(2025, 2, 1),)
-    ev = EventForecast("c", "live_quiz", *days * 4, dict.fromkeys(EVENT_METRICS, samples))
+    figures = dict.fromkeys(EVENT_METRICS, samples)
+    ev = EventForecast("c", "live_quiz", *days * 4, figures, effective_r=r)
     return Forecast(days, {}, 1, "id", events=(ev,))
+
+
+@pytest.mark.parametrize(
+    ("median", "words"),
+    [(0.5, None), (0.79, None), (0.9, "near its tipping point"), (1.3, "past its tipping point")],
+)
+def test_a_cascade_near_its_tipping_point_is_said_in_words(
+    median: float, words: str | None
+) -> None:
+    """The cascade's effective R decides, not the skew: a narrow sample still says so."""
+    x = np.random.default_rng(4).normal(1000.0, 10.0, 200)
+    r = median + np.random.default_rng(5).normal(0.0, 0.01, 200)
+    (sentence,) = event_headlines(_event(x, r))
+    assert "the upper tail is long" not in sentence
+    if words is None:
+        assert "tipping point" not in sentence
+    else:
+        assert f"its cascade sits {words} (effective R " in sentence
+        assert f"median {np.median(r):.2f}" in sentence
+    assert "tipping point" not in event_headlines(_event(x, np.full(200, np.nan)))[0]
+
+
+def test_the_forecast_says_which_campaign_ahead_sits_near_its_tipping_point() -> None:
+    """The near-critical draw (effective R about 0.9) is said to be; the quiz has no cascade."""
+    paths = ("channels.search.conversion", "response.take_up")
+    post = SavedPosterior(
+        paths, np.asarray([[0.01, 0.2]]), np.ones(1), 4, dt.date(2025, 2, 9), None
+    )
+    ahead = str(DATA / "campaigns_ahead.toml")
+    fc = forecast(ahead, post, 5, 1, 6, SerialExecutor(), per_event=True)
+    quiz, draw = fc.events
+    assert (quiz.campaign, quiz.effective_r, draw.campaign) == ("quiz_feb", None, "draw_feb")
+    assert draw.effective_r is not None and 0.8 <= float(np.median(draw.effective_r)) < 1.0
+    quiz_words, draw_words = event_headlines(fc)
+    assert "tipping point" not in quiz_words
+    assert "its cascade sits near its tipping point" in draw_words
 
 
 @pytest.mark.parametrize(("sigma", "long"), [(0.05, False), (1.5, True)])
