@@ -60,7 +60,7 @@ class EventForecast:
     counted_to: dt.date  # the campaign's last logged day (`last_day`)
     samples: dict[str, F64]  # per figure, one sample per simulation
     under_way: bool = False  # the origin fell after its first logged day: only days ahead count
-    # per sample, the cascade's effective R over all its days (None: the campaign has no cascade)
+    # per sample, the cascade's early R (`Trajectory.cascade_r`; None: the campaign has none)
     effective_r: F64 | None = None
 
 

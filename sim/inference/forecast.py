@@ -300,22 +300,28 @@ def _interval(x: F64) -> tuple[str, bool]:
 
 LONG_TAIL = "the upper tail is long: large outcomes are plausible"
 NEAR_CRITICAL = 0.8
-"""A cascade whose median effective R is at least this is said to sit near its tipping point:
-each participant brings most of one more, so its size swings widely between runs (at 0.9 the
-mean size is ten times its seeds)."""
+"""A cascade whose median early R is at least this is said to sit near its tipping point: each
+participant brings most of one more, so its size swings widely between runs (a branching
+process at 0.9 reaches ten times its seeds on average, if its days let it)."""
 
 
 def _tipping_point(r: F64 | None) -> str:
-    """Words for a cascade near or past its tipping point (median effective R >= 0.8), else ''."""
-    if r is None or not np.isfinite(r).any():
+    """Words for a cascade near or past its tipping point (median early R >= 0.8), else ''.
+
+    Runs whose cascade passed nothing on (NaN) are left out; with fewer than half the runs
+    left, nothing is said.
+    """
+    if r is None or 2 * np.isfinite(r).sum() < r.size:
         return ""
     lo, mid, hi = predictive_quantile(r[np.isfinite(r)], [0.1, 0.5, 0.9])
     if mid < NEAR_CRITICAL:
         return ""
-    where = "past its tipping point" if mid >= 1.0 else "near its tipping point"
+    where, so = "near its tipping point", "its size swings widely between runs"
+    if mid >= 1.0:
+        where, so = "past its tipping point", "it grows until its pool or its days run out"
     return (
-        f"; its cascade sits {where} (effective R {lo:.2f} to {hi:.2f}, median {mid:.2f}, in the "
-        "simulations), so its size is heavy-tailed and its intervals are wide, not narrowed"
+        f"; its cascade sits {where} (early R {lo:.2f} to {hi:.2f}, median {mid:.2f}, in the "
+        f"simulations), so {so}; the intervals are the runs' own"
     )
 
 

@@ -30,7 +30,6 @@ from sim.model.followers import FollowerModel, FollowerTrace
 from sim.model.rng import Streams
 from sim.results.campaign_tables import gone_within
 from sim.results.service_periods import hourly_counts
-from sim.results.spread_tables import cascade_summary
 from sim.scenario import Scenario, load_scenario
 from sim.scenario.overrides import split_phase_path
 from sim.scenario.timeline import resolve_timeline
@@ -49,6 +48,9 @@ __all__ = [
 I64 = NDArray[np.int64]
 HOURS_PER_DAY = 24
 KEPT_DAYS = 14
+EARLY_GENERATIONS = 3
+"""Generations a cascade's early R is measured over: enough seeds' offspring to be precise,
+few enough that the pool is still fresh."""
 """A campaign's net follows count its followers still following this many days after following
 (the campaign tables' `net_follows_14d`, one of their `NET_DAYS`)."""
 
@@ -76,8 +78,8 @@ class Trajectory:
     # per campaign (the whole model only), by day of follow: of that day's followers it
     # brought, those who unfollowed within `KEPT_DAYS` days (counted only up to the run's end)
     campaign_left: dict[str, I64] | None = None
-    # per campaign with a cascade (the whole model only): its effective reproduction number,
-    # joiners per participant over the generations that could pass it on (NaN if none could)
+    # per campaign with a cascade (the whole model only): its early reproduction number,
+    # joiners per participant over its cascades' first generations (`_cascade_r`)
     cascade_r: dict[str, float] | None = None
 
     @property
@@ -175,11 +177,24 @@ def _campaign_left(result: ModelResult, days: int) -> dict[str, I64]:
 
 
 def _cascade_r(result: ModelResult) -> dict[str, float]:
-    """Per campaign with a cascade, its effective R over all its days (the summary's)."""
-    rows = cascade_summary(result).get("cascades", {})
+    """Per campaign with a cascade, its early R, pooled over its cascades (launch days).
+
+    Joiners per participant over each cascade's first `EARLY_GENERATIONS` generations, which
+    meet a fresh pool: the cascade's reproduction number as it starts (above 1 it grows until
+    its pool or its days run out). Over a whole cascade that died out, joiners per participant
+    is 1 - seeds / participants, below 1 however explosive the start, so it could not tell past
+    the tipping point from near it. NaN where none passed on.
+    """
+    totals: dict[str, list[int]] = {}
+    for c in result.cascades:
+        t = totals.setdefault(c.campaign, [0, 0])
+        for g in c.generations[:EARLY_GENERATIONS]:
+            if g.passed_on:
+                t[0] += g.joined
+                t[1] += g.participants
     return {
-        name: math.nan if row["effective_r"] is None else float(row["effective_r"])
-        for name, row in rows.items()
+        name: joined / parents if parents else math.nan
+        for name, (joined, parents) in totals.items()
     }
 
 

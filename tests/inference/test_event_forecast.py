@@ -237,25 +237,48 @@ def test_a_cascade_near_its_tipping_point_is_said_in_words(
     if words is None:
         assert "tipping point" not in sentence
     else:
-        assert f"its cascade sits {words} (effective R " in sentence
+        assert f"its cascade sits {words} (early R " in sentence
         assert f"median {np.median(r):.2f}" in sentence
     assert "tipping point" not in event_headlines(_event(x, np.full(200, np.nan)))[0]
+    mostly_none = np.where(np.arange(200) < 101, np.nan, r)  # most runs passed nothing on
+    assert "tipping point" not in event_headlines(_event(x, mostly_none))[0]
+
+
+def _ahead_forecast(path: Path) -> Forecast:
+    paths = ("channels.search.conversion", "response.take_up")
+    origin = dt.date(2025, 2, 9)
+    post = SavedPosterior(paths, np.asarray([[0.01, 0.2]]), np.ones(1), 4, origin, None)
+    return forecast(str(path), post, 5, 1, 6, SerialExecutor(), per_event=True)
 
 
 def test_the_forecast_says_which_campaign_ahead_sits_near_its_tipping_point() -> None:
-    """The near-critical draw (effective R about 0.9) is said to be; the quiz has no cascade."""
-    paths = ("channels.search.conversion", "response.take_up")
-    post = SavedPosterior(
-        paths, np.asarray([[0.01, 0.2]]), np.ones(1), 4, dt.date(2025, 2, 9), None
-    )
-    ahead = str(DATA / "campaigns_ahead.toml")
-    fc = forecast(ahead, post, 5, 1, 6, SerialExecutor(), per_event=True)
+    """The near-critical draw (early R about 0.9) is said to be; the quiz has no cascade."""
+    fc = _ahead_forecast(DATA / "campaigns_ahead.toml")
     quiz, draw = fc.events
     assert (quiz.campaign, quiz.effective_r, draw.campaign) == ("quiz_feb", None, "draw_feb")
     assert draw.effective_r is not None and 0.8 <= float(np.median(draw.effective_r)) < 1.0
     quiz_words, draw_words = event_headlines(fc)
     assert "tipping point" not in quiz_words
     assert "its cascade sits near its tipping point" in draw_words
+
+
+def test_a_supercritical_cascade_is_said_to_be_past_its_tipping_point(tmp_path: Path) -> None:
+    """Sharing at 0.6: the early generations more than double; the whole cascade, which fills
+    its pool and dies out, would read below 1 (joiners per participant, 1 - seeds/size)."""
+    hot = tmp_path / "hot.toml"
+    base = DATA / "campaigns_ahead.toml"
+    hot.write_text(
+        f"extends = {str(base)!r}\n[campaigns.draw_feb.cascade]\nkind = 'share'\n"
+        "share_probability = 0.6\ncontacts_mean = 6\ncontacts_dispersion = 0.5\n"
+        "join_probability = 0.5\nfollow_probability = 0.5\ndelay_hours_mean = 6\nmax_days = 3\n",
+        encoding="utf-8",
+    )
+    fc = _ahead_forecast(hot)
+    draw = fc.events[1]
+    assert draw.effective_r is not None and float(np.median(draw.effective_r)) > 1.0
+    words = event_headlines(fc)[1]
+    assert "its cascade sits past its tipping point" in words
+    assert "it grows until its pool or its days run out" in words
 
 
 @pytest.mark.parametrize(("sigma", "long"), [(0.05, False), (1.5, True)])
