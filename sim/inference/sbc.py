@@ -52,6 +52,7 @@ from sim.inference.scores import LEVELS, covered
 from sim.inference.simulator import Simulator, Trajectory
 from sim.model.rng import Streams
 from sim.scenario import Scenario
+from sim.scenario.schema import CampaignSpec
 
 __all__ = [
     "RANK_DRAWS",
@@ -111,11 +112,9 @@ def reported_events(scenario: Scenario, traj: Trajectory, origin: dt.date) -> li
 
 
 def _event_inside(
-    scenario: Scenario, fc: Forecast, traj: Trajectory, origin: dt.date
+    ahead: dict[str, CampaignSpec], start: dt.date, origin: dt.date, fc: Forecast, traj: Trajectory
 ) -> tuple[tuple[str, str, F64], ...]:
     """Per campaign ahead and figure it can give: is the account's own figure inside each level?"""
-    start = scenario.scenario.start
-    ahead = campaigns_ahead(scenario, origin)
     actual = {e.campaign: e for e in event_forecasts(ahead, [traj], start, origin)}
     out = []
     for e in fc.events:
@@ -142,8 +141,9 @@ def _account(job: tuple[SbcSetup, int, int]) -> SbcAccount:
     start = scenario.scenario.start
     end = start + dt.timedelta(days=setup.history_days + setup.horizon - 1)
     origin = start + dt.timedelta(days=setup.history_days - 1)
-    if setup.events:  # the account's own run reaches every campaign ahead's last counted day
-        end = max(end, events_end(campaigns_ahead(scenario, origin)) or end)
+    ahead = campaigns_ahead(scenario, origin) if setup.events else {}
+    # the account's own run reaches every campaign ahead's last counted day
+    end = max(end, events_end(ahead) or end)
     sim_seed = int(streams.sequence("fit.simulate", "sbc", index).generate_state(1)[0])
     # with events the whole model runs, as for the fit and the forecast: campaigns need it
     truth_run = Simulator(setup.scenario_path, cfg.paths, end=end, whole=setup.events)
@@ -183,7 +183,7 @@ def _account(job: tuple[SbcSetup, int, int]) -> SbcAccount:
     last = n + setup.horizon - 1
     daily = [covered(fc.samples["follows"].T, traj.follows[future], lv).mean() for lv in LEVELS]
     level = [covered(fc.samples["fans"][:, -1], np.array(traj.fans[last]), lv) for lv in LEVELS]
-    by_event = _event_inside(scenario, fc, traj, origin) if setup.events else ()
+    by_event = _event_inside(ahead, start, origin, fc, traj) if setup.events else ()
     return SbcAccount(truth, ranks, inside, np.array([daily, level], np.float64), by_event)
 
 
@@ -209,16 +209,17 @@ def coverage(results: list[SbcAccount]) -> dict[str, F64]:
         "posterior": np.mean([r.inside for r in results], axis=0),  # (parameters, levels)
         "forecast": np.mean([r.forecast_inside for r in results], axis=0),  # (2, levels)
     }
-    rows = [row for r in results for row in r.event_inside]
-    for m in EVENT_METRICS:
-        hits = [x for _, figure, x in rows if figure == m]
-        if hits:
-            out[f"event_{m}"] = np.mean(hits, axis=0)  # (levels,)
-    for campaign in sorted({c for c, _, _ in rows}):
-        for m in EVENT_METRICS:
-            hits = [x for c, figure, x in rows if (c, figure) == (campaign, m)]
-            if hits:
-                out[f"event_{campaign}_{m}"] = np.mean(hits, axis=0)
+    pooled: dict[str, list[F64]] = {}
+    own: dict[tuple[str, str], list[F64]] = {}
+    for r in results:
+        for campaign, figure, x in r.event_inside:
+            pooled.setdefault(figure, []).append(x)
+            own.setdefault((campaign, figure), []).append(x)
+    # in EVENT_METRICS' order, then by campaign: the JSON the benchmark writes keeps its layout
+    for m in (m for m in EVENT_METRICS if m in pooled):
+        out[f"event_{m}"] = np.mean(pooled[m], axis=0)  # (levels,)
+    for campaign, m in sorted(own, key=lambda k: (k[0], EVENT_METRICS.index(k[1]))):
+        out[f"event_{campaign}_{m}"] = np.mean(own[(campaign, m)], axis=0)
     return out
 
 

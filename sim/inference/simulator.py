@@ -48,11 +48,11 @@ __all__ = [
 I64 = NDArray[np.int64]
 HOURS_PER_DAY = 24
 KEPT_DAYS = 14
+"""A campaign's net follows count its followers still following this many days after following
+(the campaign tables' `net_follows_14d`, one of their `NET_DAYS`)."""
 EARLY_GENERATIONS = 3
 """Generations a cascade's early R is measured over: enough seeds' offspring to be precise,
 few enough that the pool is still fresh."""
-"""A campaign's net follows count its followers still following this many days after following
-(the campaign tables' `net_follows_14d`, one of their `NET_DAYS`)."""
 
 
 @dataclass(frozen=True)
