@@ -11,6 +11,7 @@ import dataclasses
 import datetime as dt
 import io
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,7 @@ from sim.inference.event_backtest import event_backtest
 from sim.inference.events import read_events, read_facts
 from sim.inference.fit import fit
 from sim.inference.forecast import (
+    EARLY_R,
     EVENT_COLUMNS,
     Forecast,
     event_headlines,
@@ -105,6 +107,13 @@ def _band_figure(rows: list[dict[str, Any]], path: Path) -> None:
     fig.savefig(path, dpi=100, metadata={"Software": None})
 
 
+def _shown(x: float, figure: str) -> str:
+    """A count with thousands separators; the early R (a ratio) to 2 decimals; none as '-'."""
+    if math.isnan(x):
+        return "-"
+    return format(x, ".2f" if figure == EARLY_R else ",.0f")
+
+
 def _event_report(fc: Forecast, rows: list[dict[str, Any]], asked: bool) -> list[str]:
     """The per-event part of the report: a sentence per campaign ahead and a table, or a line."""
     if not asked:
@@ -118,8 +127,8 @@ def _event_report(fc: Forecast, rows: list[dict[str, Any]], asked: bool) -> list
     for r in rows:
         first, last = r["counted_from"], r["counted_to"]
         days = first if first == last else f"{first} - {last}"
-        interval = f"{r['q10']:,.0f} - {r['q90']:,.0f}"
-        table.add_row(r["campaign"], days, r["figure"], f"{r['q50']:,.0f}", interval)
+        q10, q50, q90 = (_shown(r[q], r["figure"]) for q in ("q10", "q50", "q90"))
+        table.add_row(r["campaign"], days, r["figure"], q50, f"{q10} - {q90}")
     text = Console(file=io.StringIO(), width=110, record=True)
     text.print(table)
     return [*event_headlines(fc), "", text.export_text().rstrip()]

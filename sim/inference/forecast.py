@@ -48,6 +48,7 @@ from sim.model.rng import Streams
 from sim.scenario import load_scenario
 
 __all__ = [
+    "EARLY_R",
     "EVENT_COLUMNS",
     "MESSAGE_METRICS",
     "METRICS",
@@ -264,18 +265,30 @@ EVENT_COLUMNS = (
 """events.csv's columns (the header alone when no campaign lies ahead)."""
 
 
+EARLY_R = "early_r"
+"""The figure name of a cascade's early R in `events.csv`: over the runs where it passed on."""
+
+
 def event_rows(fc: Forecast) -> list[dict[str, Any]]:
-    """One row per campaign ahead and figure (`EVENT_METRICS`): mean and predictive quantiles."""
+    """One row per campaign ahead and figure (`EVENT_METRICS`): mean and predictive quantiles.
+
+    A campaign with a cascade gets one more row, `EARLY_R`: its early R's mean and quantiles
+    over the runs in which it passed something on (`samples` counts them), so that the
+    tipping-point words of the report can be checked against numbers.
+    """
     rows = []
     for e in fc.events:
-        mean, qs = _quantiles(np.column_stack([e.samples[m] for m in EVENT_METRICS]))
+        figures = {m: e.samples[m] for m in EVENT_METRICS}
+        if e.effective_r is not None:
+            figures[EARLY_R] = e.effective_r
+        mean, qs = _quantiles(np.column_stack(list(figures.values())))
         days = {
             "start": e.start.isoformat(),
             "end": e.end.isoformat(),
             "counted_from": e.counted_from.isoformat(),
             "counted_to": e.counted_to.isoformat(),
         }
-        for k, m in enumerate(EVENT_METRICS):
+        for k, (m, x) in enumerate(figures.items()):
             rows.append(
                 {
                     "campaign": e.campaign,
@@ -283,7 +296,7 @@ def event_rows(fc: Forecast) -> list[dict[str, Any]]:
                     **days,
                     "figure": m,
                     **_quantile_columns(mean[k], qs[:, k]),
-                    "samples": len(e.samples[m]),
+                    "samples": int(np.isfinite(x).sum()),
                     "seed": fc.seed,
                     "posterior": fc.posterior,
                 }

@@ -171,6 +171,24 @@ def test_forecast_writes_each_campaign_ahead_and_repeats_exactly(tmp_path: Path)
     assert "quiz_feb" not in text
 
 
+def test_forecast_gives_a_cascade_s_early_r_as_a_ratio(tmp_path: Path) -> None:
+    """The draw ahead has a cascade: events.csv and the table carry its early R, 2 decimals."""
+    take_up = SavedPosterior(
+        ("response.take_up",), np.asarray([[0.2]]), np.ones(1), 2, dt.date(2025, 1, 10), None
+    )
+    fit = write_posterior(tmp_path / "fit", take_up)
+    args = ["forecast", str(CAMPAIGNS), "--posterior", str(fit), "--horizon", "3"]
+    assert main([*args, "--draws", "4", "--workers", "1", "--out", str(tmp_path / "a")]) == 0
+    events = pd.read_csv(tmp_path / "a" / "events.csv")
+    early = events[events["figure"] == "early_r"]
+    assert list(early["campaign"]) == ["draw_jan"]  # the quiz has no cascade
+    (median,) = early["q50"]
+    assert 0 < median < 1 and early["samples"].iloc[0] <= 8  # 4 draws x 2 replications
+    table = (tmp_path / "a" / "forecast.txt").read_text()
+    line = next(x for x in table.splitlines() if "early_r" in x)
+    assert f"{median:.2f}" in line
+
+
 def test_bad_history_exits_2_naming_line_and_column(
     tmp_path: Path, history_csv: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

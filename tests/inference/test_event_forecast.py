@@ -17,6 +17,7 @@ from sim.inference.event_forecast import (
 )
 from sim.inference.event_stats import first_day
 from sim.inference.forecast import (
+    EARLY_R,
     Forecast,
     SavedPosterior,
     event_headlines,
@@ -170,7 +171,7 @@ def test_the_parameter_reaches_the_events() -> None:
 
 def test_same_seed_and_posterior_give_the_same_events() -> None:
     a, b = event_rows(_forecast(0.2, 6)), event_rows(_forecast(0.2, 6))
-    assert a == b and len(a) == 2 * len(EVENT_METRICS)
+    assert a == b and len(a) == 2 * len(EVENT_METRICS) + 1  # and the draw's early R
     other = SavedPosterior(TAKE_UP, np.asarray([[0.2]]), np.ones(1), 5, ORIGIN, None)
     c = forecast(str(CAMPAIGNS), other, 7, 1, 6, SerialExecutor(), per_event=True)
     quantiles = [k for k in a[0] if k == "mean" or k.startswith("q")]
@@ -242,6 +243,21 @@ def test_a_cascade_near_its_tipping_point_is_said_in_words(
     assert "tipping point" not in event_headlines(_event(x, np.full(200, np.nan)))[0]
     mostly_none = np.where(np.arange(200) < 101, np.nan, r)  # most runs passed nothing on
     assert "tipping point" not in event_headlines(_event(x, mostly_none))[0]
+
+
+def test_events_csv_carries_the_early_r_over_the_runs_that_passed_on() -> None:
+    """The numbers behind the tipping-point words: a row per campaign with a cascade."""
+    x = np.arange(200.0)
+    r = np.where(np.arange(200) < 50, np.nan, np.linspace(0.5, 1.5, 200))
+    rows = event_rows(_event(x, r))
+    assert [row["figure"] for row in rows] == [*EVENT_METRICS, EARLY_R]
+    early = rows[-1]
+    assert early["samples"] == 150 and {row["samples"] for row in rows[:-1]} == {200}
+    assert early["q50"] == pytest.approx(np.median(r[50:]), rel=0.02)
+    assert early["mean"] == pytest.approx(r[50:].mean())
+    assert [row["figure"] for row in event_rows(_event(x))] == list(EVENT_METRICS)  # no cascade
+    none = event_rows(_event(x, np.full(200, np.nan)))[-1]  # the cascade never passed on
+    assert none["samples"] == 0 and np.isnan(none["q50"])
 
 
 def _ahead_forecast(path: Path) -> Forecast:
