@@ -188,7 +188,7 @@ def test_no_import_cycle_in_sim_or_loadtests() -> None:
 # modules no test imports by name, and why: each is exercised through the module named beside it
 NOT_IMPORTED_BY_NAME = {
     "sim.__main__": "`python -m sim` in a subprocess (tests/cli/test_signals.py)",
-    "sim.analytic": "a package docstring; its erlang module is imported",
+    "sim.analytic": "a package docstring; its modules are imported",
     "sim.staffing": "a package docstring; its modules are imported",
     "sim.cli.fit": "`fansim fit/forecast/backtest` through sim.cli.main.main (tests/inference)",
     "sim.cli.fit_run": "the fit commands' bodies, run through sim.cli.main.main (tests/inference)",

@@ -1,1 +1,1 @@
-"""Closed-form queueing results (Erlang B/C/A, M/M/c/K) that the simulation is checked against."""
+"""Closed forms the simulation is checked against: queues (Erlang) and cascades (branching)."""

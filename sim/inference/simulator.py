@@ -15,7 +15,6 @@ On a one-year account of two channels the first costs ~0.09 s and the second ~0.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
@@ -25,6 +24,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sim.model.campaigns import brings_fans
+from sim.model.cascades import CascadeResult, early_r
 from sim.model.engine import ModelResult, RunSpec, run_one
 from sim.model.followers import FollowerModel, FollowerTrace
 from sim.model.rng import Streams
@@ -50,9 +50,6 @@ HOURS_PER_DAY = 24
 KEPT_DAYS = 14
 """A campaign's net follows count its followers still following this many days after following
 (the campaign tables' `net_follows_14d`, one of their `NET_DAYS`)."""
-EARLY_GENERATIONS = 3
-"""Generations a cascade's early R is measured over: enough seeds' offspring to be precise,
-few enough that the pool is still fresh."""
 
 
 @dataclass(frozen=True)
@@ -177,25 +174,17 @@ def _campaign_left(result: ModelResult, days: int) -> dict[str, I64]:
 
 
 def _cascade_r(result: ModelResult) -> dict[str, float]:
-    """Per campaign with a cascade, its early R, pooled over its cascades (launch days).
+    """Per campaign with a cascade, its early R pooled over its cascades (launch days).
 
-    Joiners per participant over each cascade's first `EARLY_GENERATIONS` generations, which
-    meet a fresh pool: the cascade's reproduction number as it starts (above 1 it grows until
-    its pool or its days run out). Over a whole cascade that died out, joiners per participant
-    is 1 - seeds / participants, below 1 however explosive the start, so it could not tell past
+    The cascade's reproduction number as it starts (`early_r`): above 1 it grows until its pool
+    or its days run out. Over a whole cascade that died out, joiners per participant is
+    1 - seeds / participants, below 1 however explosive the start, so it could not tell past
     the tipping point from near it. NaN where none passed on.
     """
-    totals: dict[str, list[int]] = {}
+    by_campaign: dict[str, list[CascadeResult]] = {}
     for c in result.cascades:
-        t = totals.setdefault(c.campaign, [0, 0])
-        for g in c.generations[:EARLY_GENERATIONS]:
-            if g.passed_on:
-                t[0] += g.joined
-                t[1] += g.participants
-    return {
-        name: joined / parents if parents else math.nan
-        for name, (joined, parents) in totals.items()
-    }
+        by_campaign.setdefault(c.campaign, []).append(c)
+    return {name: early_r(cascades) for name, cascades in by_campaign.items()}
 
 
 def _with_service(traj: Trajectory, result: ModelResult, days: int) -> Trajectory:

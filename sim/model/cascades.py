@@ -39,6 +39,7 @@ grid across days.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -52,10 +53,13 @@ from sim.model.rng import Streams
 from sim.scenario.bounds import MAX_FANS
 from sim.scenario.spread import CascadeSpec
 
-__all__ = ["CascadeResult", "Generation", "run_cascade"]
+__all__ = ["EARLY_GENERATIONS", "CascadeResult", "Generation", "early_r", "run_cascade"]
 
 I64 = NDArray[np.int64]
 TINY = 1e-300  # a uniform of exactly 0 would invert to -1
+EARLY_GENERATIONS = 3
+"""Generations a cascade's early R is measured over: enough seeds' offspring to be precise,
+few enough that the pool is still fresh."""
 
 
 @dataclass(frozen=True)
@@ -118,6 +122,22 @@ class CascadeResult:
         """Joiners per participant over the generations that could pass it on."""
         parents = sum(g.participants for g in self.generations if g.passed_on)
         return (self.participants - self.seeds) / parents if parents else float("nan")
+
+
+def early_r(cascades: Iterable[CascadeResult]) -> float:
+    """Joiners per participant over the first `EARLY_GENERATIONS` generations, pooled.
+
+    In a fresh pool this estimates the reproduction number R of any kind of cascade
+    (`sim.analytic.branching.reproduction_number`), whose tipping point is 1. NaN where no
+    generation passed on.
+    """
+    joined = parents = 0
+    for c in cascades:
+        for g in c.generations[:EARLY_GENERATIONS]:
+            if g.passed_on:
+                joined += g.joined
+                parents += g.participants
+    return joined / parents if parents else float("nan")
 
 
 def _binomial(u: float, n: int, p: float) -> int:
