@@ -316,25 +316,37 @@ NEAR_CRITICAL = 0.8
 """A cascade whose median early R is at least this is said to sit near its tipping point: each
 participant brings most of one more, so its size swings widely between runs (a branching
 process at 0.9 reaches ten times its seeds on average, if its days let it)."""
+TIPS_SHARE = 0.1
+"""Below `NEAR_CRITICAL`, a cascade is still said to reach its tipping point when at least this
+share of the runs had an early R of 1 or more: one plausible outcome in ten is explosive."""
 
 
 def _tipping_point(r: F64 | None) -> str:
-    """Words for a cascade near or past its tipping point (median early R >= 0.8), else ''.
+    """Words for a cascade near or past its tipping point, else ''.
 
-    Runs whose cascade passed nothing on (NaN) are left out; with fewer than half the runs
-    left, nothing is said.
+    Said when the median early R is at least `NEAR_CRITICAL`, or when at least `TIPS_SHARE` of
+    the runs passed 1 (parameter uncertainty can put a cascade on both sides); the share past 1
+    is given whenever the runs fall on both sides. Runs whose cascade passed nothing on (NaN)
+    are left out; with fewer than half the runs left, nothing is said.
     """
     if r is None or 2 * np.isfinite(r).sum() < r.size:
         return ""
-    lo, mid, hi = predictive_quantile(r[np.isfinite(r)], [0.1, 0.5, 0.9])
-    if mid < NEAR_CRITICAL:
+    runs = r[np.isfinite(r)]
+    lo, mid, hi = predictive_quantile(runs, [0.1, 0.5, 0.9])
+    past = float(np.mean(runs >= 1.0))
+    if mid < NEAR_CRITICAL and past < TIPS_SHARE:
         return ""
-    where, so = "near its tipping point", "its size swings widely between runs"
     if mid >= 1.0:
         where, so = "past its tipping point", "it grows until its pool or its days run out"
+    elif mid >= NEAR_CRITICAL:
+        where, so = "near its tipping point", "its size swings widely between runs"
+    else:
+        where = "below its tipping point in most simulations"
+        so = "most runs stay small, but those past it grow until their pool or days run out"
+    share = f"; past 1 in {past:.0%} of them" if 0 < past < 1 else ""
     return (
         f"; its cascade sits {where} (early R {lo:.2f} to {hi:.2f}, median {mid:.2f}, in the "
-        f"simulations), so {so}; the intervals are the runs' own"
+        f"simulations{share}), so {so}; the intervals are the runs' own"
     )
 
 

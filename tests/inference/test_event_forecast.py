@@ -245,6 +245,31 @@ def test_a_cascade_near_its_tipping_point_is_said_in_words(
     assert "tipping point" not in event_headlines(_event(x, mostly_none))[0]
 
 
+@pytest.mark.parametrize(
+    ("median", "sd", "words"),
+    [
+        (0.7, 0.3, "below its tipping point in most simulations"),
+        (0.95, 0.1, "near its tipping point"),
+        (1.05, 0.1, "past its tipping point"),
+        (0.75, 0.15, None),  # about 1 run in 20 past 1: under one in ten
+    ],
+)
+def test_runs_on_both_sides_of_the_tipping_point_say_how_many_passed_it(
+    median: float, sd: float, words: str | None
+) -> None:
+    """Parameter uncertainty can put a cascade on both sides of 1: the share past it is said."""
+    x = np.random.default_rng(4).normal(1000.0, 10.0, 400)
+    r = median + np.random.default_rng(6).normal(0.0, sd, 400)
+    (sentence,) = event_headlines(_event(x, r))
+    past = np.mean(r >= 1)
+    if words is None:
+        assert 0 < past < 0.1 and "tipping point" not in sentence
+        return
+    assert 0.1 <= past < 1
+    assert f"its cascade sits {words} (early R " in sentence
+    assert f"; past 1 in {past:.0%} of them), so " in sentence
+
+
 def test_events_csv_carries_the_early_r_over_the_runs_that_passed_on() -> None:
     """The numbers behind the tipping-point words: a row per campaign with a cascade."""
     x = np.arange(200.0)
