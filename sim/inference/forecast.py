@@ -343,7 +343,7 @@ def _tipping_point(r: F64 | None) -> str:
     else:
         where = "below its tipping point in most simulations"
         so = "most runs stay small, but those past it grow until their pool or days run out"
-    share = f"; past 1 in {past:.0%} of them" if 0 < past < 1 else ""
+    share = f"; past 1 in {min(max(past, 0.01), 0.99):.0%} of them" if 0 < past < 1 else ""
     return (
         f"; its cascade sits {where} (early R {lo:.2f} to {hi:.2f}, median {mid:.2f}, in the "
         f"simulations{share}), so {so}; the intervals are the runs' own"
