@@ -46,9 +46,9 @@ from sim.inference.event_stats import (
 )
 from sim.inference.events import Event
 from sim.inference.fit import fit
-from sim.inference.forecast import Forecast, SavedPosterior, forecast
+from sim.inference.forecast import EARLY_R, Forecast, SavedPosterior, forecast
 from sim.inference.priors import FitConfig
-from sim.inference.scores import LEVELS, covered
+from sim.inference.scores import LEVELS, covered, pit
 from sim.inference.simulator import Simulator, Trajectory
 from sim.model.rng import Streams
 from sim.scenario import Scenario
@@ -88,8 +88,13 @@ class SbcAccount:
     ranks: NDArray[np.int64]  # (parameters,) in 0..RANK_DRAWS
     inside: F64  # (parameters, levels): 1.0 where the truth is in the central interval
     forecast_inside: F64  # (2, levels): daily follows (share of days), fans at the horizon
-    # (campaign, figure, (levels,)) per campaign ahead and figure it can give
+    # (campaign, figure, (levels,)) per campaign ahead and figure it can give, and its early R
+    # (`EARLY_R`) where it has a cascade that passed on in the account's own run
     event_inside: tuple[tuple[str, str, F64], ...] = ()
+    # (campaign, early R) per campaign ahead with a cascade, in the account's own run
+    truth_r: tuple[tuple[str, float], ...] = ()
+    # (campaign, figure, PIT) as `event_inside`: where the account's own figure fell (`pit`)
+    event_pit: tuple[tuple[str, str, float], ...] = ()
 
 
 def reported_events(scenario: Scenario, traj: Trajectory, origin: dt.date) -> list[Event]:
@@ -113,20 +118,32 @@ def reported_events(scenario: Scenario, traj: Trajectory, origin: dt.date) -> li
 
 def _event_inside(
     ahead: dict[str, CampaignSpec], start: dt.date, origin: dt.date, fc: Forecast, traj: Trajectory
-) -> tuple[tuple[str, str, F64], ...]:
-    """Per campaign ahead and figure it can give: is the account's own figure inside each level?"""
+) -> tuple[tuple[str, str, F64, float], ...]:
+    """Per campaign ahead and figure it can give: inside each level? where it falls (PIT)?
+
+    A cascade's early R is scored too, over the forecast's runs in which it passed on.
+    """
     actual = {e.campaign: e for e in event_forecasts(ahead, [traj], start, origin)}
     out = []
     for e in fc.events:
         own = actual[e.campaign]
         if (own.counted_from, own.counted_to) != (e.counted_from, e.counted_to):
             raise ValueError(f"{e.campaign}: the account and its forecast count different days")
-        for m in EVENT_METRICS:
-            if cannot_give(ahead[e.campaign], reported_as(m)) is not None:
-                continue
-            y = own.samples[m]
-            inside = np.array([covered(e.samples[m], y, lv)[0] for lv in LEVELS])
-            out.append((e.campaign, m, inside))
+        figures = [
+            (m, e.samples[m], float(own.samples[m][0]))
+            for m in EVENT_METRICS
+            if cannot_give(ahead[e.campaign], reported_as(m)) is None
+        ]
+        mine = np.nan if own.effective_r is None else float(own.effective_r[0])
+        if e.effective_r is not None and np.isfinite(mine):  # the account's cascade passed on
+            runs = e.effective_r[np.isfinite(e.effective_r)]
+            if not runs.size:  # none of the forecast's did: a miss above, not a skipped trial
+                out.append((e.campaign, EARLY_R, np.zeros(len(LEVELS)), 1.0))
+            else:
+                figures.append((EARLY_R, runs, mine))
+        for m, x, y in figures:
+            inside = np.array([covered(x, y, lv) for lv in LEVELS], np.float64)
+            out.append((e.campaign, m, inside, pit(x, y)))
     return tuple(out)
 
 
@@ -184,7 +201,16 @@ def _account(job: tuple[SbcSetup, int, int]) -> SbcAccount:
     daily = [covered(fc.samples["follows"].T, traj.follows[future], lv).mean() for lv in LEVELS]
     level = [covered(fc.samples["fans"][:, -1], np.array(traj.fans[last]), lv) for lv in LEVELS]
     by_event = _event_inside(ahead, start, origin, fc, traj) if setup.events else ()
-    return SbcAccount(truth, ranks, inside, np.array([daily, level], np.float64), by_event)
+    own_r = tuple((c, r) for c, r in sorted((traj.cascade_r or {}).items()) if c in ahead)
+    return SbcAccount(
+        truth=truth,
+        ranks=ranks,
+        inside=inside,
+        forecast_inside=np.array([daily, level], np.float64),
+        event_inside=tuple((c, m, x) for c, m, x, _ in by_event),
+        truth_r=own_r,
+        event_pit=tuple((c, m, u) for c, m, _, u in by_event),
+    )
 
 
 def run_sbc(
@@ -203,7 +229,8 @@ def coverage(results: list[SbcAccount]) -> dict[str, F64]:
     """Shares inside the 50/80/95% intervals: per parameter, of the forecasts, per event figure.
 
     `event_<figure>` pools every campaign ahead that can give the figure, over all accounts;
-    `event_<campaign>_<figure>` is one campaign's.
+    `event_<campaign>_<figure>` is one campaign's. A cascade's `early_r` comes last: it is
+    scored only where the account's own cascade passed something on, so over fewer trials.
     """
     out = {
         "posterior": np.mean([r.inside for r in results], axis=0),  # (parameters, levels)
@@ -215,10 +242,11 @@ def coverage(results: list[SbcAccount]) -> dict[str, F64]:
         for campaign, figure, x in r.event_inside:
             pooled.setdefault(figure, []).append(x)
             own.setdefault((campaign, figure), []).append(x)
-    # in EVENT_METRICS' order, then by campaign: the JSON the benchmark writes keeps its layout
-    for m in (m for m in EVENT_METRICS if m in pooled):
+    # in EVENT_METRICS' order (early R last), then by campaign: earlier keys keep their order
+    order = (*EVENT_METRICS, EARLY_R)
+    for m in (m for m in order if m in pooled):
         out[f"event_{m}"] = np.mean(pooled[m], axis=0)  # (levels,)
-    for campaign, m in sorted(own, key=lambda k: (k[0], EVENT_METRICS.index(k[1]))):
+    for campaign, m in sorted(own, key=lambda k: (k[0], order.index(k[1]))):
         out[f"event_{campaign}_{m}"] = np.mean(own[(campaign, m)], axis=0)
     return out
 

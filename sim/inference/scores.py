@@ -17,7 +17,15 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["LEVELS", "central_interval", "covered", "crps", "mdape", "predictive_quantile"]
+__all__ = [
+    "LEVELS",
+    "central_interval",
+    "covered",
+    "crps",
+    "mdape",
+    "pit",
+    "predictive_quantile",
+]
 
 F64 = NDArray[np.float64]
 LEVELS = (0.5, 0.8, 0.95)
@@ -56,6 +64,19 @@ def covered(samples: ArrayLike, observed: ArrayLike, level: float) -> F64:
     lo, hi = central_interval(samples, level)
     y = np.asarray(observed, np.float64)
     return ((y >= lo) & (y <= hi)).astype(np.float64)
+
+
+def pit(samples: ArrayLike, observed: float) -> float:
+    """Where the observation falls in the forecast: (below + ties / 2 + 1/2) / (n + 1).
+
+    The probability integral transform at the same plotting position as the quantiles: uniform
+    on (0, 1) when the observation and the n samples are exchangeable, so it says on which side
+    an interval missed (near 0: the forecast was too high; near 1: too low).
+    """
+    x = np.asarray(samples, np.float64)
+    below = float((x < observed).sum())
+    ties = float((x == observed).sum())
+    return (below + ties / 2 + 0.5) / (x.size + 1)
 
 
 def mdape(predicted: ArrayLike, observed: ArrayLike) -> float:

@@ -16,6 +16,7 @@ import datetime as dt
 import json
 import math
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -23,7 +24,7 @@ import pytest
 from sim.experiments.executors import ProcessExecutor, SerialExecutor
 from sim.inference.event_stats import EVENT_FIGURES, event_targets
 from sim.inference.priors import DEFAULT_GENERATIONS, DEFAULT_PARTICLES, load_fit_config
-from sim.inference.sbc import SbcSetup, coverage, rank_figure, reported_events, run_sbc
+from sim.inference.sbc import SbcAccount, SbcSetup, coverage, rank_figure, reported_events, run_sbc
 from sim.inference.simulator import Simulator
 from sim.scenario import load_scenario
 
@@ -31,8 +32,26 @@ from .conftest import ACCOUNT, DATA, PATHS, PRIORS, START
 
 AHEAD = DATA / "campaigns_ahead.toml"
 CAMPAIGN_PRIORS = DATA / "campaign_priors.toml"
+CASCADE_PRIORS = DATA / "cascade_priors.toml"
 
 DOCS = Path(__file__).parents[2] / "docs"
+EXAMPLES = Path(__file__).parents[2] / "examples"
+
+
+def _summary(results: list[SbcAccount], paths: tuple[str, ...], setup: str) -> dict[str, Any]:
+    """The figures every SBC benchmark writes first: accounts, setup, posterior, daily follows."""
+    cov = coverage(results)
+    return {
+        "accounts": len(results),
+        "configuration": setup,
+        "posterior_coverage": {p: cov["posterior"][j].tolist() for j, p in enumerate(paths)},
+        "forecast_coverage_daily_follows": cov["forecast"][0].tolist(),
+    }
+
+
+def _ranks(results: list[SbcAccount], paths: tuple[str, ...]) -> dict[str, list[int]]:
+    """Each parameter's rank of the truth, account by account (the JSON keeps them)."""
+    return {p: [int(r.ranks[j]) for r in results] for j, p in enumerate(paths)}
 
 
 def test_fast_sbc_covers_near_nominal_rates() -> None:
@@ -99,11 +118,22 @@ def test_event_sbc_scores_every_figure_of_the_campaigns_ahead() -> None:
             (c, figure)
             for c in ("quiz_feb", "draw_feb")
             for figure in ("participants", "follows_gained", "net_follows_14d")
-        } | {("draw_feb", "shares")}
+        } | {("draw_feb", "shares"), ("draw_feb", "early_r")}
+        ((name, early),) = r.truth_r  # the account's own cascade ahead (the quiz has none)
+        assert name == "draw_feb" and 0 < early < 3
+        # where each figure fell: inside the 80% interval (of 20 draws, ends between the 2nd and
+        # 3rd, 18th and 19th) only with 2 to 18 draws below it, else in a tail
+        assert [(c, m) for c, m, _ in r.event_pit] == [(c, m) for c, m, _ in r.event_inside]
+        for (_, m, u), (_, _, inside) in zip(r.event_pit, r.event_inside, strict=True):
+            if m == "early_r":  # over the runs that passed on: maybe fewer than 20
+                continue
+            tail = u < 3.5 / 21 or u > 17.5 / 21
+            assert 0 < u < 1 and (tail if inside[1] == 0 else 1.5 / 21 <= u <= 19.5 / 21)
     cov = coverage(results)
     assert set(cov) >= {f"event_{m}" for m in ("participants", "shares", "net_follows_14d")}
     assert cov["event_shares"].shape == (3,)
     assert "event_quiz_feb_shares" not in cov and "event_draw_feb_shares" in cov
+    assert "event_draw_feb_early_r" in cov and "event_quiz_feb_early_r" not in cov
     with SerialExecutor() as ex:  # the same figures serially: the account is the unit of work
         again = run_sbc(setup, 1, seed=11, executor=ex)
     assert [x.tolist() for _, _, x in again[0].event_inside] == [
@@ -120,14 +150,13 @@ def test_full_sbc_100_accounts() -> None:
         results = run_sbc(setup, 100, seed=2026, executor=ex)
     cov = coverage(results)
     rank_figure(results, PATHS, DOCS / "inference-sbc-ranks.png")
-    summary = {
-        "accounts": len(results),
-        "configuration": "tests/data/inference/account.toml, 56-day history, 28-day horizon, "
+    summary = _summary(
+        results,
+        PATHS,
+        "tests/data/inference/account.toml, 56-day history, 28-day horizon, "
         "2 free parameters, 50 particles, 4 generations, 50 forecast draws",
-        "posterior_coverage": {p: cov["posterior"][j].tolist() for j, p in enumerate(PATHS)},
-        "forecast_coverage_daily_follows": cov["forecast"][0].tolist(),
-        "forecast_coverage_fans_at_horizon": cov["forecast"][1].tolist(),
-    }
+    )
+    summary["forecast_coverage_fans_at_horizon"] = cov["forecast"][1].tolist()
     (DOCS / "inference-sbc.json").write_text(json.dumps(summary, indent=2) + "\n")
     pooled = cov["posterior"].mean(axis=0)
     se80 = math.sqrt(0.8 * 0.2 / (len(results) * len(PATHS)))
@@ -144,7 +173,7 @@ def test_full_size_method_on_a_handful_of_accounts() -> None:
     trials: the check is coarse (80% coverage has a standard error of 0.09); its figures go
     into docs/inference-sbc-full.json.
     """
-    example = Path(__file__).parents[2] / "examples" / "synthetic_account"
+    example = EXAMPLES / "synthetic_account"
     cfg = dataclasses.replace(
         load_fit_config(example / "priors.toml"),
         particles=DEFAULT_PARTICLES,
@@ -156,20 +185,30 @@ def test_full_size_method_on_a_handful_of_accounts() -> None:
     with ProcessExecutor(2) as ex:
         results = run_sbc(setup, 6, seed=2027, executor=ex)
     cov = coverage(results)
-    summary = {
-        "accounts": len(results),
-        "configuration": "examples/synthetic_account (a year: 337-day history, 28-day horizon), "
+    summary = _summary(
+        results,
+        cfg.paths,
+        "examples/synthetic_account (a year: 337-day history, 28-day horizon), "
         f"3 free parameters, {cfg.particles} particles, {cfg.generations} generations, "
         "100 forecast draws",
-        "posterior_coverage": {p: cov["posterior"][j].tolist() for j, p in enumerate(cfg.paths)},
-        "forecast_coverage_daily_follows": cov["forecast"][0].tolist(),
-        "forecast_coverage_fans_at_horizon": cov["forecast"][1].tolist(),
-        "ranks": {p: [int(r.ranks[j]) for r in results] for j, p in enumerate(cfg.paths)},
-    }
+    )
+    summary["forecast_coverage_fans_at_horizon"] = cov["forecast"][1].tolist()
+    summary["ranks"] = _ranks(results, cfg.paths)
     (DOCS / "inference-sbc-full.json").write_text(json.dumps(summary, indent=2) + "\n")
     pooled = cov["posterior"].mean(axis=0)
     assert 0.55 <= pooled[1] <= 1.0, summary  # about 3 standard errors below nominal
     assert 0.15 <= pooled[0] <= 0.85, summary
+
+
+def _events_ahead(
+    setup: SbcSetup, seed: int, figure: str
+) -> tuple[list[SbcAccount], dict[str, list[float]]]:
+    """100 accounts of an events SBC, their rank figure, and each event figure's coverage."""
+    with ProcessExecutor(2) as ex:
+        results = run_sbc(setup, 100, seed=seed, executor=ex)
+    rank_figure(results, setup.config.paths, DOCS / figure)
+    cov = coverage(results)
+    return results, {k[6:]: v.tolist() for k, v in cov.items() if k.startswith("event_")}
 
 
 @pytest.mark.benchmark
@@ -183,27 +222,146 @@ def test_event_sbc_100_accounts() -> None:
     """
     cfg = load_fit_config(CAMPAIGN_PRIORS)
     setup = SbcSetup(str(AHEAD), cfg, history_days=40, horizon=5, events=True)
-    with ProcessExecutor(2) as ex:
-        results = run_sbc(setup, 100, seed=2028, executor=ex)
-    cov = coverage(results)
-    rank_figure(results, cfg.paths, DOCS / "inference-sbc-events-ranks.png")
-    events = {k[6:]: v.tolist() for k, v in cov.items() if k.startswith("event_")}
-    summary = {
-        "accounts": len(results),
-        "configuration": "tests/data/inference/campaigns_ahead.toml, 40-day history holding one "
+    results, events = _events_ahead(setup, 2028, "inference-sbc-events-ranks.png")
+    summary = _summary(
+        results,
+        cfg.paths,
+        "tests/data/inference/campaigns_ahead.toml, 40-day history holding one "
         "past draw, a quiz and a near-critical draw ahead, 2 free parameters (search conversion, "
         f"take-up), {cfg.particles} particles, {cfg.generations} generations, "
         f"{setup.forecast_draws} forecast draws",
-        "posterior_coverage": {p: cov["posterior"][j].tolist() for j, p in enumerate(cfg.paths)},
-        "forecast_coverage_daily_follows": cov["forecast"][0].tolist(),
-        "event_forecast_coverage": events,
-        "ranks": {p: [int(r.ranks[j]) for r in results] for j, p in enumerate(cfg.paths)},
-    }
+    )
+    summary["event_forecast_coverage"] = events
+    summary["ranks"] = _ranks(results, cfg.paths)
     (DOCS / "inference-sbc-events.json").write_text(json.dumps(summary, indent=2) + "\n")
     # each campaign's own figures, 100 trials each: about 3 binomial standard errors (pooling
     # the quiz with the draw could hide the heavy-tailed one)
-    for key in (k for k in events if k.startswith(("quiz_feb_", "draw_feb_"))):
-        c50, c80, c95 = events[key]
-        assert 0.35 <= c50 <= 0.65, (key, summary)
-        assert 0.68 <= c80 <= 0.92, (key, summary)
-        assert c95 >= 0.885, (key, summary)
+    _bands(_own_figures(results, events), _trials(results), "event")
+
+
+def _misses(results: list[SbcAccount], campaign: str) -> dict[str, dict[str, float]]:
+    """Per figure of `campaign`, the shares of PITs under 0.1 and over 0.9.
+
+    About the misses of the 80% interval below it (the forecast too high) and above it (too
+    low): the interval's ends are interpolated between samples, so the two can differ by one.
+    """
+    pits: dict[str, list[float]] = {}
+    for r in results:
+        for c, m, u in r.event_pit:
+            if c == campaign:
+                pits.setdefault(m, []).append(u)
+    return {
+        m: {"below": float(np.mean(np.less(u, 0.1))), "above": float(np.mean(np.greater(u, 0.9)))}
+        for m, u in pits.items()
+    }
+
+
+def _trials(results: list[SbcAccount]) -> dict[str, int]:
+    """Trials per `<campaign>_<figure>`: an early R only where the account's cascade passed on."""
+    counts: dict[str, int] = {}
+    for r in results:
+        for c, m, _ in r.event_inside:
+            counts[f"{c}_{m}"] = counts.get(f"{c}_{m}", 0) + 1
+    return counts
+
+
+def _own_figures(results: list[SbcAccount], events: dict[str, list[float]]) -> dict[str, Any]:
+    """The per-campaign figures of `events` (not the pooled ones)."""
+    return {k: v for k, v in events.items() if k in _trials(results)}
+
+
+def _bands(figures: dict[str, Any], trials: dict[str, int] | int, where: str) -> None:
+    """50/80/95% coverage within 3 binomial standard errors of nominal for its trials."""
+    for key, (c50, c80, c95) in figures.items():
+        n = trials if isinstance(trials, int) else trials[key]
+        assert abs(c50 - 0.5) <= 3 * math.sqrt(0.25 / n), (where, key, n, figures)
+        assert abs(c80 - 0.8) <= 3 * math.sqrt(0.16 / n), (where, key, n, figures)
+        assert c95 >= 0.95 - 3 * math.sqrt(0.0475 / n), (where, key, n, figures)
+
+
+@pytest.mark.benchmark
+def test_cascade_sbc_100_accounts() -> None:
+    """The prizes' lift on sharing fitted too: the draw ahead straddles its tipping point.
+
+    As the events SBC, with `response.share_lift` free (uniform 0-3): the past draw's shares
+    inform it, and it sets the draw ahead anywhere from well below its tipping point to past it
+    (millions of participants). Figures into docs/inference-sbc-cascade.json, with the draw's
+    coverage split by where the account's own cascade stood (its early R below or above 1).
+    """
+    cfg = load_fit_config(CASCADE_PRIORS)
+    setup = SbcSetup(str(AHEAD), cfg, history_days=40, horizon=5, events=True)
+    results, events = _events_ahead(setup, 2029, "inference-sbc-cascade-ranks.png")
+    early_r = [dict(r.truth_r).get("draw_feb", math.nan) for r in results]
+    past = [r for r, x in zip(results, early_r, strict=True) if x >= 1]
+    below = [r for r, x in zip(results, early_r, strict=True) if x < 1]
+    draw = [f"event_draw_feb_{m}" for m in ("participants", "shares", "follows_gained")]
+    summary = _summary(
+        results,
+        cfg.paths,
+        "tests/data/inference/campaigns_ahead.toml, 40-day history holding one "
+        "past draw, a quiz and a near-critical draw ahead, 3 free parameters (search conversion, "
+        f"take-up, share lift), {cfg.particles} particles, {cfg.generations} generations, "
+        f"{setup.forecast_draws} forecast draws",
+    )
+    summary["event_forecast_coverage"] = events
+    summary["draw_feb_early_r"] = {
+        "quantiles_10_50_90": np.nanquantile(early_r, [0.1, 0.5, 0.9]).round(3).tolist(),
+        "accounts_past_tipping_point": len(past),
+        "accounts_whose_cascade_passed_nothing_on": int(np.isnan(early_r).sum()),
+    }
+    for side, part in (("past", past), ("below", below)):
+        if part:
+            side_cov = coverage(part)
+            summary[f"draw_feb_coverage_{side}_tipping_point"] = {
+                k[6:]: side_cov[k].tolist() for k in draw
+            }
+    summary["draw_feb_misses_of_80_percent"] = _misses(results, "draw_feb")
+    summary["ranks"] = _ranks(results, cfg.paths)
+    (DOCS / "inference-sbc-cascade.json").write_text(json.dumps(summary, indent=2) + "\n")
+    _bands(summary["posterior_coverage"], len(results), "posterior")
+    _bands(_own_figures(results, events), _trials(results), "event")
+
+
+@pytest.mark.benchmark
+def test_event_sbc_on_a_half_year_account() -> None:
+    """Campaigns on a longer account: examples/synthetic_events from its own priors and sizes.
+
+    130 days of history (to 2025-05-10) holding four past campaigns (two draws, two quizzes)
+    that enter the fit, three free parameters (search conversion, unfollow rate, take-up) at the
+    example's sizes (30 particles, 4 generations), 50 forecast draws; a draw and a quiz ahead.
+    40 accounts: a coverage has a standard error of 0.063 at 80%, so the bands are about 3 of
+    them. The forecasts must hold them; the posterior, which leans at these sizes (the unfollow
+    rate and take-up high, the search conversion low: docs/inference.md), is reported as an
+    expected failure while it does. Figures into docs/inference-sbc-half-year.json.
+    """
+    example = EXAMPLES / "synthetic_events"
+    cfg = load_fit_config(example / "priors.toml")
+    setup = SbcSetup(str(example / "scenario.toml"), cfg, 130, 28, events=True)
+    with ProcessExecutor(2) as ex:
+        results = run_sbc(setup, 40, seed=2030, executor=ex)
+    cov = coverage(results)
+    rank_figure(results, cfg.paths, DOCS / "inference-sbc-half-year-ranks.png")
+    summary = _summary(
+        results,
+        cfg.paths,
+        "examples/synthetic_events (130-day history holding 4 past campaigns, a draw and a quiz "
+        f"ahead, 28-day horizon), 3 free parameters, {cfg.particles} particles, "
+        f"{cfg.generations} generations, {setup.forecast_draws} forecast draws",
+    )
+    summary["forecast_coverage_fans_at_horizon"] = cov["forecast"][1].tolist()
+    summary["event_forecast_coverage"] = {
+        k[6:]: v.tolist() for k, v in cov.items() if k.startswith("event_")
+    }
+    summary["ranks"] = _ranks(results, cfg.paths)
+    (DOCS / "inference-sbc-half-year.json").write_text(json.dumps(summary, indent=2) + "\n")
+    forecasts = {
+        "daily follows": summary["forecast_coverage_daily_follows"],
+        "fans at the horizon": summary["forecast_coverage_fans_at_horizon"],
+        **summary["event_forecast_coverage"],
+    }
+    trials = {**dict.fromkeys(forecasts, len(results)), **_trials(results)}
+    _bands({k: v for k, v in forecasts.items() if k in trials}, trials, "forecast")
+    try:
+        _bands(summary["posterior_coverage"], len(results), "posterior")
+    except AssertionError as lean:  # measured at seed 2030 (docs/inference.md), not yet mended
+        pytest.xfail(f"the posterior leans at these sizes: {lean}")

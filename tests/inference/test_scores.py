@@ -4,7 +4,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy import stats
 
-from sim.inference.scores import covered, crps, mdape
+from sim.inference.scores import covered, crps, mdape, pit
 
 finite = st.floats(-1e6, 1e6, allow_nan=False)
 
@@ -55,3 +55,19 @@ def test_intervals_from_few_samples_cover_a_new_draw_at_their_level(n: int, leve
     rng = np.random.default_rng(11)
     draws = rng.standard_normal((20_000, n + 1))
     assert covered(draws[:, :n], draws[:, n], level).mean() == pytest.approx(level, abs=0.011)
+
+
+def test_pit_of_an_exchangeable_draw_is_uniform() -> None:
+    """A new draw among 19 from the same law: each of the 20 ranks equally likely."""
+    rng = np.random.default_rng(8)
+    x = rng.lognormal(0.0, 1.5, (20_000, 20))
+    u = np.array([pit(row[1:], row[0]) for row in x])
+    counts = np.bincount(np.round(u * 20 - 0.5).astype(int), minlength=20)
+    assert stats.chisquare(counts).pvalue > 0.001 and len(counts) == 20
+    assert u.min() == pytest.approx(0.5 / 20) and u.max() == pytest.approx(19.5 / 20)
+
+
+def test_pit_says_on_which_side_a_forecast_missed() -> None:
+    x = np.arange(1.0, 100.0)
+    assert pit(x, 0.0) < 0.01 and pit(x, 500.0) > 0.99  # too high; too low
+    assert pit(np.full(9, 3.0), 3.0) == pytest.approx(0.5)  # all ties: the middle
