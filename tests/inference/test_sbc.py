@@ -236,7 +236,7 @@ def test_event_sbc_100_accounts() -> None:
     (DOCS / "inference-sbc-events.json").write_text(json.dumps(summary, indent=2) + "\n")
     # each campaign's own figures, 100 trials each: about 3 binomial standard errors (pooling
     # the quiz with the draw could hide the heavy-tailed one)
-    _bands(_own_figures(results, events), _trials(results), "event")
+    _own_bands(results, events)
 
 
 def _misses(results: list[SbcAccount], campaign: str) -> dict[str, dict[str, float]]:
@@ -265,9 +265,10 @@ def _trials(results: list[SbcAccount]) -> dict[str, int]:
     return counts
 
 
-def _own_figures(results: list[SbcAccount], events: dict[str, list[float]]) -> dict[str, Any]:
-    """The per-campaign figures of `events` (not the pooled ones)."""
-    return {k: v for k, v in events.items() if k in _trials(results)}
+def _own_bands(results: list[SbcAccount], events: dict[str, list[float]]) -> None:
+    """`_bands` for each campaign's own figures (not the pooled ones), over their own trials."""
+    trials = _trials(results)
+    _bands({k: v for k, v in events.items() if k in trials}, trials, "event")
 
 
 def _bands(figures: dict[str, Any], trials: dict[str, int] | int, where: str) -> None:
@@ -319,7 +320,7 @@ def test_cascade_sbc_100_accounts() -> None:
     summary["ranks"] = _ranks(results, cfg.paths)
     (DOCS / "inference-sbc-cascade.json").write_text(json.dumps(summary, indent=2) + "\n")
     _bands(summary["posterior_coverage"], len(results), "posterior")
-    _bands(_own_figures(results, events), _trials(results), "event")
+    _own_bands(results, events)
 
 
 @pytest.mark.benchmark
@@ -360,7 +361,7 @@ def test_event_sbc_on_a_half_year_account() -> None:
         **summary["event_forecast_coverage"],
     }
     trials = {**dict.fromkeys(forecasts, len(results)), **_trials(results)}
-    _bands({k: v for k, v in forecasts.items() if k in trials}, trials, "forecast")
+    _bands(forecasts, trials, "forecast")
     try:
         _bands(summary["posterior_coverage"], len(results), "posterior")
     except AssertionError as lean:  # measured at seed 2030 (docs/inference.md), not yet mended
