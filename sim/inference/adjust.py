@@ -13,11 +13,19 @@
    data inform instead of in 2 x weeks noisy ones, and a thin ridge of two parameters that
    trade off (two channels' conversions under total follows) is measured across, not along.
 2. Regression adjustment (Beaumont, Zhang & Balding 2002): the final particles are moved by a
-   local-linear regression of parameters on projected statistics, weighted by an Epanechnikov
-   kernel of their distance, to where they would sit had their simulation matched the data
-   exactly, each keeping its modified residual (divided by sqrt(1 - leverage)). Measured by
+   local regression of parameters on projected statistics, weighted by an Epanechnikov kernel
+   of their distance, to where they would sit had their simulation matched the data exactly,
+   each keeping its modified residual (divided by sqrt(1 - leverage)). Measured by
    simulation-based calibration (docs/inference.md): without the adjustment, 4 generations gave
    91-92% coverage for nominal 80%; with plain residuals 30 particles gave 88.5% for 95%.
+   Each parameter's regression has, beside the straight terms, the square of its own projected
+   statistic (Blum 2010's quadratic adjustment, cut to the one term that bends): a parameter on
+   its own scale against log counts (an unfollow rate, a take-up) lies on a convex curve, and a
+   straight line through the kernel's window meets the data's statistics above it, so the
+   posterior leaned high (the unfollow rate's truth below its median in 67 of 100 SBC
+   accounts; 45 with the square). The fitted centre's own Monte Carlo error, larger with the
+   square, is added to the spread: residuals are scaled by sqrt(1 + its variance factor), as a
+   prediction interval is, so the truth's distance from the centre is what the spread says.
 """
 
 from __future__ import annotations
@@ -151,19 +159,39 @@ def regression_adjust(
         return z, weights
     kernel = np.clip(1.0 - (distances / epsilon) ** 2, 0.0, None)
     w = weights * kernel
-    if np.count_nonzero(w) <= projected.shape[1] + 1:
+    k = projected.shape[1]
+    inside = np.count_nonzero(w)
+    if inside <= k + 1:
         return z, weights  # too few particles inside the kernel to regress on
     w = w / w.sum()
-    x = np.column_stack([np.ones(len(z)), projected - target])
-    a = x * np.sqrt(w)[:, None]
-    beta, *_ = np.linalg.lstsq(a, z * np.sqrt(w)[:, None], rcond=None)
-    residuals = z - x @ beta
-    # a fitted residual's variance is sigma^2 (1 - leverage): on a kernel's few effective
-    # particles they are visibly too small (intervals too narrow in SBC); the modified
-    # residuals (Davison & Hinkley 1997, 6.2), recentred on zero, restore sigma^2 (exactly
-    # under equal weights; within a few percent under the kernel's from ~30 particles)
-    leverage = np.einsum("ij,ij->i", a @ np.linalg.pinv(a.T @ a), a)
-    modified = residuals / np.sqrt(1.0 - np.clip(leverage, 0.0, MAX_LEVERAGE))[:, None]
+    d = projected - target
+    straight = np.column_stack([np.ones(len(z)), d])
+    adjusted = np.empty_like(z, dtype=np.float64)
+    for j in range(z.shape[1]):
+        # the square needs one particle more than its coefficients; without it, straight
+        x = np.column_stack([straight, d[:, j] ** 2]) if inside > k + 2 else straight
+        adjusted[:, j] = _local_fit(x, z[:, j], w)
+    return adjusted, np.asarray(w, np.float64)
+
+
+def _local_fit(x: F64, z: F64, w: F64) -> F64:
+    """One parameter's adjusted particles: the fit's centre (x = 0) plus spread residuals.
+
+    A fitted residual's variance is sigma^2 (1 - leverage), visibly too small on a kernel's few
+    effective particles: the modified residuals (Davison & Hinkley 1997, 6.2), recentred on
+    zero, restore sigma^2 (exactly under equal weights; within a few percent under the kernel's
+    from ~30 particles). The centre is itself estimated, with variance sigma^2 v0 (v0 from the
+    weighted least squares' sandwich, 1 / the effective particles for a constant alone): the
+    truth lies sigma^2 (1 + v0) from it, so the residuals are scaled by sqrt(1 + v0).
+    """
+    root = np.sqrt(w)
+    a = x * root[:, None]
+    inverse = np.linalg.pinv(a.T @ a)
+    beta = inverse @ (a.T @ (z * root))
+    leverage = np.einsum("ij,ij->i", a @ inverse, a)
+    modified = (z - x @ beta) / np.sqrt(1.0 - np.clip(leverage, 0.0, MAX_LEVERAGE))
     modified -= w @ modified
-    adjusted = beta[0] + modified
-    return np.asarray(adjusted, np.float64), np.asarray(w, np.float64)
+    weighted = x * w[:, None]
+    v0 = float((inverse @ (weighted.T @ weighted) @ inverse)[0, 0])
+    out: F64 = beta[0] + modified * math.sqrt(1.0 + max(v0, 0.0))
+    return out

@@ -99,30 +99,59 @@ def test_no_tolerance_no_adjustment() -> None:
     assert adjusted is z and weights is w
 
 
-def _mean_adjusted_variance(seed: int, n: int, rounds: int, unequal: bool) -> float:
-    """Mean weighted variance of adjusted particles when z = 1 + 2 s1 - s2 + N(0, 1)."""
+def _spread_and_miss(seed: int, n: int, rounds: int, unequal: bool) -> tuple[float, float]:
+    """Mean weighted variance of adjusted particles, and mean squared miss of a fresh truth.
+
+    z = 1 + 2 s1 - s2 + N(0, 1): at the data's statistics (s = 0) the truth is 1 + N(0, 1), so
+    a calibrated adjustment's spread equals the truth's mean squared distance from its centre.
+    """
     rng = Streams(seed).get("fit.propose", 0)
-    variances = []
+    variances, misses = [], []
     for _ in range(rounds):
         s = rng.standard_normal((n, 2))
         z = (1 + 2 * s[:, 0] - s[:, 1] + rng.standard_normal(n))[:, None]
         prior = rng.uniform(1, 5, n) if unequal else np.ones(n)
         distances = rng.uniform(0, 1.2, n) if unequal else np.zeros(n)
         adjusted, w = regression_adjust(z, s, np.zeros(2), prior / prior.sum(), distances, 1.0)
-        variances.append(w @ (adjusted[:, 0] - w @ adjusted[:, 0]) ** 2)
-    return float(np.mean(variances))
+        centre = w @ adjusted[:, 0]
+        variances.append(w @ (adjusted[:, 0] - centre) ** 2)
+        misses.append((1 + rng.standard_normal() - centre) ** 2)
+    return float(np.mean(variances)), float(np.mean(misses))
 
 
-def test_adjusted_spread_is_the_residual_spread_on_few_particles() -> None:
-    # 12 particles, all inside the kernel: fitted residuals would have variance (12 - 3) / 12
-    # of the truth's; the modified ones have it all
-    assert _mean_adjusted_variance(3, 12, 2000, unequal=False) == pytest.approx(1.0, abs=0.06)
+def test_adjusted_spread_is_the_truths_distance_on_few_particles() -> None:
+    # 12 particles, all inside the kernel: fitted residuals would have variance (12 - 4) / 12
+    # of the truth's; the modified ones have all of it, and the spread adds the centre's own
+    # error, which the truth's miss carries (the straight fit without it gave 0.88 of the miss)
+    spread, miss = _spread_and_miss(3, 12, 4000, unequal=False)
+    assert spread > 1.1  # the residuals' sigma^2 = 1 and the centre's error on top
+    assert spread / miss == pytest.approx(1.0, abs=0.07)
 
 
-def test_under_unequal_weights_the_weighted_spread_is_kept_too() -> None:
+def test_under_unequal_weights_the_spread_is_the_truths_distance_too() -> None:
     # 30 particles, importance weights up to fivefold apart, some outside the kernel: the
-    # weighted variance stays near the truth's (plain fitted residuals give about 0.83)
-    assert _mean_adjusted_variance(4, 30, 1000, unequal=True) == pytest.approx(1.0, abs=0.05)
+    # weighted variance stays near the truth's mean squared miss (the straight fit without the
+    # centre's error gave 0.94 of it)
+    spread, miss = _spread_and_miss(4, 30, 3000, unequal=True)
+    assert spread / miss == pytest.approx(1.0, abs=0.05)
+
+
+def test_a_curved_relation_is_followed_to_the_data() -> None:
+    # z = exp(s): a rate on its own scale against a log statistic. The particles' statistics sit
+    # around the data's (s = 0) with spread 0.5; a straight line through them meets s = 0 about
+    # exp(0.125) - 1 = 13% high, the square's fit within a few percent
+    rng = Streams(5).get("fit.propose", 0)
+    centres, straight = [], []
+    for _ in range(200):
+        s = rng.normal(0.0, 0.5, (60, 1))
+        z = np.exp(s[:, 0] + rng.normal(0.0, 0.05, 60))[:, None]
+        w = np.full(60, 1 / 60)
+        adjusted, _ = regression_adjust(z, s, np.zeros(1), w, np.zeros(60), 1.0)
+        centres.append(w @ adjusted[:, 0])
+        x = np.column_stack([np.ones(60), s])
+        straight.append(np.linalg.lstsq(x, z[:, 0], rcond=None)[0][0])
+    assert np.mean(straight) > 1.09  # the straight line's bias this test is about
+    assert np.mean(centres) == pytest.approx(1.0, abs=0.02)
 
 
 def test_a_particle_that_alone_sets_the_fit_stays_finite() -> None:

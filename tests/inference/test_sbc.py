@@ -7,8 +7,8 @@ errors below nominal; 50% coverage must lie in [0.2, 0.8] (3 SE of 0.10 either s
 coverage at least 0.82 (3 SE of 0.044 below). The forecast of daily follows is held to bands as
 wide for its 12 accounts (its 14 days per account are correlated, so the account is the trial):
 50% in [0.15, 0.85], 80% at least 0.45. A method whose intervals are badly too narrow, or at 50%
-too wide, fails it. Measured (seed 7): posterior 0.625 / 0.75 / 0.875, daily follows 0.54 / 0.82 /
-0.95 (few accounts: over 100 the same configuration gave posterior 0.51 / 0.77 / 0.94).
+too wide, fails it. Measured (seed 7): posterior 0.625 / 0.79 / 0.875, daily follows 0.52 / 0.82 /
+0.95 (few accounts: the benchmark below, 100 of them, is the check with power).
 """
 
 import dataclasses
