@@ -154,6 +154,26 @@ def test_a_curved_relation_is_followed_to_the_data() -> None:
     assert np.mean(centres) == pytest.approx(1.0, abs=0.02)
 
 
+def test_a_statistic_with_two_values_keeps_a_straight_fit() -> None:
+    # d = -1 or 1 only: its square is the constant, and a fit with both would split the centre
+    # between them; the straight fit finds it
+    s = np.tile([[-1.0], [1.0]], (10, 1))
+    z = (3.0 + 2.0 * s[:, 0] + np.linspace(-0.1, 0.1, 20))[:, None]
+    adjusted, w = regression_adjust(z, s, np.zeros(1), np.full(20, 0.05), np.zeros(20), 1.0)
+    assert w @ adjusted[:, 0] == pytest.approx(3.0, abs=0.01)
+
+
+def test_too_few_particles_for_the_square_keep_a_straight_fit() -> None:
+    # two statistics and four particles inside the kernel: the square's four coefficients would
+    # pass through them all; the straight fit's three leave a residual to spread them by
+    s = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [5.0, 5.0]])
+    z = np.array([[1.0], [3.1], [0.1], [1.9], [0.0]])
+    distances = np.array([0.0, 0.1, 0.2, 0.3, 2.0])  # the last outside the kernel
+    adjusted, w = regression_adjust(z, s, np.zeros(2), np.full(5, 0.2), distances, 1.0)
+    assert w[-1] == 0.0
+    assert adjusted[w > 0, 0].std() > 0.01  # a perfect fit would leave them all at its centre
+
+
 def test_a_particle_that_alone_sets_the_fit_stays_finite() -> None:
     # four particles on a line and one off it: that one has leverage 1 and no residual
     s = np.array([[0.0, 0.0], [1.0, 0.0], [2.0, 0.0], [3.0, 0.0], [1.0, 1.0]])
