@@ -19,7 +19,7 @@ ORDER = [
     "model",
     "scenario",
 ]
-SHARED = {"sim", "sim.errors", "sim.dists", "sim.units"}
+SHARED = {"sim", "sim.errors", "sim.dists", "sim.pmf", "sim.units"}
 
 
 def _imports(path: Path, top_level_only: bool = False) -> list[str]:

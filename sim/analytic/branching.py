@@ -15,8 +15,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import stats
 
+from sim.pmf import binomial_pmf
 from sim.scenario.spread import CascadeSpec
 
 __all__ = ["mean_size", "reproduction_number"]
@@ -25,7 +25,7 @@ __all__ = ["mean_size", "reproduction_number"]
 def _task_joins(target: int, invites: int, p: float) -> float:
     """Mean joins of one sharer who invites until `target` joined or `invites` were sent."""
     k = np.arange(invites + 1)
-    return float((np.minimum(k, target) * stats.binom.pmf(k, invites, p)).sum())
+    return float((np.minimum(k, target) * binomial_pmf(k, invites, p)).sum())
 
 
 def reproduction_number(spec: CascadeSpec, share_probability: float | None = None) -> float:

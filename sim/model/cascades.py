@@ -50,6 +50,7 @@ from scipy import stats
 from sim.errors import Problem, ScenarioError
 from sim.model.coupled import GammaSums, Marks, PoissonPoints, ReachOrder
 from sim.model.rng import Streams
+from sim.pmf import binomial_pmf, negative_binomial_pmf
 from sim.scenario.bounds import MAX_FANS
 from sim.scenario.spread import CascadeSpec
 
@@ -160,9 +161,9 @@ def _task(spec: CascadeSpec, rng: np.random.Generator, sharers: int, p: float) -
     if sharers <= 0 or p <= 0:
         return 0, sharers * m
     # gave up: k < n joins among m invites; done: the n-th join came with invite j (n <= j <= m)
-    short = stats.binom.pmf(np.arange(n), m, p)
+    short = binomial_pmf(np.arange(n), m, p)
     j = np.arange(n, m + 1)
-    done = stats.nbinom.pmf(j - n, n, p)
+    done = negative_binomial_pmf(j - n, n, p)
     probs = np.concatenate([short, done])
     probs = probs / probs.sum()
     counts = rng.multinomial(sharers, probs)

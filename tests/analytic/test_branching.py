@@ -8,7 +8,7 @@ early R the forecast reads (`early_r`) falls on the same side of 1 as R, whateve
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from sim.analytic.branching import mean_size, reproduction_number
@@ -69,6 +69,7 @@ def test_reproduction_numbers_by_hand_and_by_counting_invites() -> None:
     target=st.integers(1, 10),
     invites=st.integers(1, 40),
 )
+@example(s=0.0, more=0.0, join=2.2250738585072014e-308, target=1, invites=4)  # SciPy overflowed
 def test_a_task_brings_at_most_its_target_and_more_with_likelier_joins(
     s: float, more: float, join: float, target: int, invites: int
 ) -> None:

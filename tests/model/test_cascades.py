@@ -127,6 +127,16 @@ def test_task_fission_joins_per_sharer_match_the_stopped_invite_process() -> Non
     assert lo <= expected <= hi
 
 
+@pytest.mark.parametrize("p", [2.2250738585072014e-308, 1e-306])
+def test_a_task_with_a_vanishing_join_probability_runs_and_brings_no_one(p: float) -> None:
+    """SciPy 1.17's binomial pmfs overflowed here; a valid scenario must still run."""
+    spec = CascadeSpec(
+        kind="task", share_probability=1.0, join_probability=p, invite_target=2, max_invites=40
+    )
+    result = run_cascade(spec, 1000, 0, None, 48, Streams(3, 0), 0, "task")
+    assert result.generations[0].joined == 0 and result.joined_by_hour.sum() == 0
+
+
 def test_cascade_timing_follows_the_delay_and_is_byte_stable() -> None:
     spec = CascadeSpec(
         share_probability=1.0, contacts_mean=1.0, join_probability=1.0, max_generations=2,
