@@ -11,9 +11,9 @@ settings.register_profile("dev", suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("ci" if os.environ.get("CI") else os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
-# Tests whose figures depend on having the cores to themselves (servers under load, Locust, signals
-# timed against a run, a browser): `make test` runs them alone, after the rest has run on both
-# cores (pytest-xdist).
+# Tests whose figures depend on having the cores when they ask (servers under load, Locust, signals
+# timed against a run, a browser): `make test` runs them at normal priority, the CPU-bound rest
+# beside them on both cores (pytest-xdist) at nice 19, so it takes only the cycles they leave.
 SERIAL = (
     "tests/loadtests/",
     "tests/cli/test_signals.py",
