@@ -64,13 +64,15 @@ lint: $(STAMP)
 # The timing-sensitive tests (tests/conftest.py: servers under load, Locust, signals, the
 # browser) at normal priority and, beside them, the CPU-bound rest on both cores at the lowest
 # priority (nice 19): it gets only the cycles the first leave idle (they use about a quarter of
-# the two cores, mostly waiting on servers). Its output follows; either block failing fails.
+# the two cores, mostly waiting on servers). Its output follows; either block failing fails, and
+# Ctrl-C stops both (a background job in sh ignores SIGINT, so the trap ends it).
 test: lint $(CJK_FONT) $(CHROMIUM)
 	@log=$$(mktemp); \
-	nice -n 19 $(BIN)/pytest -q -n 2 -m "not benchmark and not serial" > $$log 2>&1 & cpu=$$!; \
+	nice -n 19 $(BIN)/pytest -q -n 2 -m "not benchmark and not serial" > "$$log" 2>&1 & cpu=$$!; \
+	trap 'kill $$cpu 2>/dev/null; rm -f "$$log"' EXIT; trap 'exit 130' INT TERM; \
 	echo "timing-sensitive tests (the CPU-bound rest runs beside them at nice 19):"; \
 	$(BIN)/pytest -q -m "not benchmark and serial"; timed=$$?; \
-	wait $$cpu; rest=$$?; echo "CPU-bound tests:"; cat $$log; rm -f $$log; \
+	wait $$cpu; rest=$$?; echo "CPU-bound tests:"; cat "$$log"; \
 	[ $$timed -eq 0 ] && [ $$rest -eq 0 ]
 
 bench: $(STAMP) $(CJK_FONT) $(CHROMIUM)

@@ -6,8 +6,11 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
-settings.register_profile("ci", derandomize=True, suppress_health_check=[HealthCheck.too_slow])
-settings.register_profile("dev", suppress_health_check=[HealthCheck.too_slow])
+# No deadline: an example's wall time is not a property under test, and `make test` runs these
+# at nice 19 beside the timing-sensitive tests, where an example may wait for a core.
+SLOW_OK = [HealthCheck.too_slow]
+settings.register_profile("ci", derandomize=True, deadline=None, suppress_health_check=SLOW_OK)
+settings.register_profile("dev", deadline=None, suppress_health_check=SLOW_OK)
 settings.load_profile("ci" if os.environ.get("CI") else os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
