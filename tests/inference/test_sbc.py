@@ -49,6 +49,26 @@ def _summary(results: list[SbcAccount], paths: tuple[str, ...], setup: str) -> d
     }
 
 
+def _events_summary(
+    results: list[SbcAccount], setup: SbcSetup, account: str, out: Path
+) -> dict[str, Any]:
+    """An events SBC's figures (posterior, forecasts, event figures, ranks), written to `out`."""
+    cfg, cov = setup.config, coverage(results)
+    summary = _summary(
+        results,
+        cfg.paths,
+        f"{account}, {len(cfg.paths)} free parameters, {cfg.particles} particles, "
+        f"{cfg.generations} generations, {setup.forecast_draws} forecast draws",
+    )
+    summary["forecast_coverage_fans_at_horizon"] = cov["forecast"][1].tolist()
+    summary["event_forecast_coverage"] = {
+        k[6:]: v.tolist() for k, v in cov.items() if k.startswith("event_")
+    }
+    summary["ranks"] = _ranks(results, cfg.paths)
+    out.write_text(json.dumps(summary, indent=2) + "\n")
+    return summary
+
+
 def _ranks(results: list[SbcAccount], paths: tuple[str, ...]) -> dict[str, list[int]]:
     """Each parameter's rank of the truth, account by account (the JSON keeps them)."""
     return {p: [int(r.ranks[j]) for r in results] for j, p in enumerate(paths)}
@@ -340,21 +360,14 @@ def test_event_sbc_on_a_half_year_account() -> None:
     setup = SbcSetup(str(example / "scenario.toml"), cfg, 130, 28, events=True)
     with ProcessExecutor(2) as ex:
         results = run_sbc(setup, 40, seed=2030, executor=ex)
-    cov = coverage(results)
     rank_figure(results, cfg.paths, DOCS / "inference-sbc-half-year-ranks.png")
-    summary = _summary(
+    summary = _events_summary(
         results,
-        cfg.paths,
+        setup,
         "examples/synthetic_events (130-day history holding 4 past campaigns, a draw and a quiz "
-        f"ahead, 28-day horizon), 3 free parameters, {cfg.particles} particles, "
-        f"{cfg.generations} generations, {setup.forecast_draws} forecast draws",
+        "ahead, 28-day horizon)",
+        DOCS / "inference-sbc-half-year.json",
     )
-    summary["forecast_coverage_fans_at_horizon"] = cov["forecast"][1].tolist()
-    summary["event_forecast_coverage"] = {
-        k[6:]: v.tolist() for k, v in cov.items() if k.startswith("event_")
-    }
-    summary["ranks"] = _ranks(results, cfg.paths)
-    (DOCS / "inference-sbc-half-year.json").write_text(json.dumps(summary, indent=2) + "\n")
     forecasts = {
         "daily follows": summary["forecast_coverage_daily_follows"],
         "fans at the horizon": summary["forecast_coverage_fans_at_horizon"],
@@ -363,3 +376,33 @@ def test_event_sbc_on_a_half_year_account() -> None:
     trials = {**dict.fromkeys(forecasts, len(results)), **_trials(results)}
     _bands(forecasts, trials, "forecast")
     _bands(summary["posterior_coverage"], len(results), "posterior")
+
+
+@pytest.mark.benchmark
+def test_event_method_at_full_size_on_a_year_long_account() -> None:
+    """Beside the reduced events SBCs: the default sizes on a handful of year-long accounts.
+
+    tests/data/inference/events_year.toml (the events example over a year, twelve campaigns):
+    307 days of history (to 2025-11-03) holding ten past campaigns, a draw and a quiz ahead,
+    28-day horizon, the example's 3 free parameters at the default sizes (100 particles, 10
+    generations), 50 forecast draws. Four accounts give 12 truth-in-interval trials (80%
+    coverage's standard error 0.12): a coarse check, with bands of 3 standard errors; its figures
+    go into docs/inference-sbc-events-year.json.
+    """
+    cfg = dataclasses.replace(
+        load_fit_config(EXAMPLES / "synthetic_events" / "priors.toml"),
+        particles=DEFAULT_PARTICLES,
+        generations=DEFAULT_GENERATIONS,
+    )
+    setup = SbcSetup(str(DATA / "events_year.toml"), cfg, 307, 28, events=True)
+    with ProcessExecutor(2) as ex:
+        results = run_sbc(setup, 4, seed=2031, executor=ex)
+    _events_summary(
+        results,
+        setup,
+        "tests/data/inference/events_year.toml (307-day history holding 10 past campaigns, a "
+        "draw and a quiz ahead, 28-day horizon)",
+        DOCS / "inference-sbc-events-year.json",
+    )
+    pooled = coverage(results)["posterior"].mean(axis=0)
+    _bands({"pooled posterior": pooled.tolist()}, len(results) * len(cfg.paths), "posterior")
