@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy import stats
 
 from sim.pmf import TINY, binomial_pmf, negative_binomial_pmf
 
@@ -29,8 +30,6 @@ def test_tiny_probabilities_give_the_closed_form(p: float, n: int) -> None:
 @settings(max_examples=80, deadline=None)
 @given(p=st.floats(TINY, 1.0), n=st.integers(1, 500))  # the model: max_invites <= 500
 def test_above_tiny_the_values_are_scipy_s_unchanged(p: float, n: int) -> None:
-    from scipy import stats
-
     k = np.arange(n + 1)
     assert np.array_equal(binomial_pmf(k, n, p), stats.binom.pmf(k, n, p))
     assert np.array_equal(negative_binomial_pmf(k, n, p), stats.nbinom.pmf(k, n, p))
@@ -39,8 +38,6 @@ def test_above_tiny_the_values_are_scipy_s_unchanged(p: float, n: int) -> None:
 @pytest.mark.parametrize("n", [1, 3, 40])
 def test_the_log_form_matches_scipy_where_both_work(n: int) -> None:
     """Just below TINY both forms are valid and agree to the log form's rounding."""
-    from scipy import stats
-
     p = TINY / 3
     k = np.arange(n + 1)
     ours, theirs = binomial_pmf(k, n, p), stats.binom.pmf(k, n, p)
