@@ -175,13 +175,15 @@ def post_many(
     content: str = "小米3",
     threads: int = 8,
     acked: set[int] | None = None,
+    refused: set[int] | None = None,
 ) -> set[int]:
     """POST one text message per id over keep-alive connections; the ids answered 200.
 
-    Adds to `acked` as answers arrive (another thread may watch it) and stops quietly when the
-    server goes away (the kill -9 test).
+    Adds to `acked` as answers arrive (another thread may watch it), to `refused` the ids
+    answered 5xx, and stops quietly when the server goes away (the kill -9 test).
     """
     acked = set() if acked is None else acked
+    refused = set() if refused is None else refused
     lock = threading.Lock()
     path = backend.callback_path()
 
@@ -192,9 +194,11 @@ def post_many(
                 conn.request("POST", path, body=text_xml(f"fan{msg_id % 97}", content, msg_id, 1))
                 response = conn.getresponse()
                 response.read()
-                if response.status == 200:
-                    with lock:
+                with lock:
+                    if response.status == 200:
                         acked.add(msg_id)
+                    elif response.status >= 500:
+                        refused.add(msg_id)
         except (OSError, http.client.HTTPException):
             return
         finally:

@@ -72,8 +72,13 @@ def test_disk_full_loses_nothing_acknowledged_and_recovers_without_a_restart(
         post_many(server, list(range(1, 2001)), acked=acked)
         assert len(acked) == 2000 and health(server) == (200, "ok")
         filler = fill(small_disk)
-        full = post_many(server, list(range(2001, 6001)), acked=acked)
-        assert len(full) < 4000, "some callbacks were refused (500) while the disk was full"
+        refused: set[int] = set()
+        post_many(server, list(range(2001, 6001)), acked=acked, refused=refused)
+        # Free space is polled and messages still fit in WAL pages SQLite holds, so how many
+        # are acknowledged (and must survive) before refusals start depends on the machine's
+        # load (none here alone, 2,495 of 4,000 in one CI run); that some are refused does not.
+        assert refused, "no callback was refused (500) while the disk was full"
+        assert not refused & acked
         status, why = health(server)
         assert status == 503 and "disk: " in why, why
         filler.unlink()  # space returns; no restart
