@@ -64,8 +64,9 @@ lint: $(STAMP)
 # The timing-sensitive tests (tests/conftest.py: servers under load, Locust, signals, the
 # browser, publishing output folders) at normal priority and, beside them, the CPU-bound rest
 # on both cores at the lowest priority (nice 19): it gets only the cycles the first leave idle
-# (they use about a quarter of the two cores, mostly waiting on servers). Its output follows; either block failing fails, and
-# Ctrl-C stops both (a background job in sh ignores SIGINT, so the trap ends it).
+# (they use about a quarter of the two cores, mostly waiting on servers). Its output follows;
+# either block failing fails, and Ctrl-C stops both (a background job in sh ignores SIGINT, so
+# the trap ends it).
 test: lint $(CJK_FONT) $(CHROMIUM)
 	@log=$$(mktemp); \
 	nice -n 19 $(BIN)/pytest -q -n 2 -m "not benchmark and not serial" > "$$log" 2>&1 & cpu=$$!; \
